@@ -1,0 +1,49 @@
+# adwatch: `make run` and `make test` do all set-up on a fresh Debian 12 machine
+# (as root, with only Python 3.11).  Both are idempotent: each step only does
+# what is missing.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# chromium: the browser Playwright drives (never `playwright install`)
+# fonts-noto-cjk, fonts-noto-color-emoji: Chinese text and emoji in screenshots and PDFs
+# openssl: RFC 3161 timestamps; redis-server: the shared frontier; poppler-utils: PDF checks
+APT_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji openssl redis-server poppler-utils
+
+.PHONY: run test lint setup apt venv bench clean
+
+run: setup
+	$(BIN)/adwatch crawl --demo
+
+test: setup lint
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+setup: apt venv
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+bench: setup
+	$(BIN)/python bench/crawl.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,95 @@
+"""AdwatchConfig: the one place adwatch's own settings are read and checked.
+
+Components never call ``settings.get("ADWATCH_...")`` themselves; they take an
+``AdwatchConfig`` built once by :meth:`AdwatchConfig.from_settings`, so a bad value
+fails at start-up with a message naming the setting, not half-way through a crawl.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy.settings import BaseSettings
+
+
+class ConfigError(ValueError):
+    """A setting has a value adwatch cannot use."""
+
+
+@dataclass(frozen=True)
+class AdwatchConfig:
+    data_dir: Path
+    catalogue_uri: str
+    rejects_path: Path
+    sites_dir: Path
+    base_url: str
+    max_pages: int
+    block_backoff: float
+    block_backoff_max: float
+    block_retries: int
+    context_recycle_pages: int
+    xhr_wait: float
+    landing_pages: bool
+    catalogue_batch: int
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> AdwatchConfig:
+        data_dir = Path(settings.get("ADWATCH_DATA_DIR") or "var")
+
+        def path(name: str, default: Path) -> Path:
+            value = settings.get(name)
+            return Path(value) if value else default
+
+        catalogue = settings.get("ADWATCH_CATALOGUE") or f"sqlite:///{data_dir / 'catalogue.db'}"
+        cfg = cls(
+            data_dir=data_dir,
+            catalogue_uri=str(catalogue),
+            rejects_path=path("ADWATCH_REJECTS", data_dir / "rejects.jsonl"),
+            sites_dir=path("ADWATCH_SITES_DIR", Path(__file__).parent / "sites"),
+            base_url=str(settings.get("ADWATCH_BASE_URL") or "").rstrip("/"),
+            max_pages=_positive_int(settings, "ADWATCH_MAX_PAGES"),
+            block_backoff=_positive_float(settings, "ADWATCH_BLOCK_BACKOFF"),
+            block_backoff_max=_positive_float(settings, "ADWATCH_BLOCK_BACKOFF_MAX"),
+            block_retries=_non_negative_int(settings, "ADWATCH_BLOCK_RETRIES"),
+            context_recycle_pages=_positive_int(settings, "ADWATCH_CONTEXT_RECYCLE_PAGES"),
+            xhr_wait=_positive_float(settings, "ADWATCH_XHR_WAIT"),
+            landing_pages=settings.getbool("ADWATCH_LANDING_PAGES"),
+            catalogue_batch=_positive_int(settings, "ADWATCH_CATALOGUE_BATCH"),
+        )
+        if cfg.block_backoff_max < cfg.block_backoff:
+            raise ConfigError(
+                "ADWATCH_BLOCK_BACKOFF_MAX must be >= ADWATCH_BLOCK_BACKOFF "
+                f"({cfg.block_backoff_max} < {cfg.block_backoff})"
+            )
+        return cfg
+
+
+def _number(settings: BaseSettings, name: str, kind: type) -> Any:
+    raw = settings.get(name)
+    try:
+        return kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _positive_int(settings: BaseSettings, name: str) -> int:
+    value: int = _number(settings, name, int)
+    if value <= 0:
+        raise ConfigError(f"{name} must be > 0, got {value}")
+    return value
+
+
+def _non_negative_int(settings: BaseSettings, name: str) -> int:
+    value: int = _number(settings, name, int)
+    if value < 0:
+        raise ConfigError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def _positive_float(settings: BaseSettings, name: str) -> float:
+    value: float = _number(settings, name, float)
+    if value <= 0:
+        raise ConfigError(f"{name} must be > 0, got {value}")
+    return value

@@ -1,0 +1,126 @@
+"""Reading text out of fetched pages: encoding, selectors, JSON paths.
+
+Pages are written by adversaries and by old Chinese CMSs: a GBK page with no
+charset anywhere is common, and Scrapy's generic guess can turn it into
+mojibake.  ``page_text`` decodes with what the page declares, else UTF-8 if the
+bytes are valid UTF-8, else GB18030 (a superset of GBK and GB2312).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote, urljoin
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+from parsel import Selector
+from scrapy.http import Response, TextResponse
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_LINES = re.compile(r"\n\s*\n+")
+
+
+def page_text(response: Response) -> str:
+    """The page body as text, decoded the way a Chinese browser would."""
+    body = response.body
+    declared = http_content_type_encoding(
+        response.headers.get(b"Content-Type", b"").decode("latin-1")
+    ) or html_body_declared_encoding(body)
+    if declared:
+        try:
+            return body.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if isinstance(response, TextResponse):
+        return response.text
+    return body.decode("utf-8", errors="replace")
+
+
+def page_selector(response: Response) -> Selector:
+    return Selector(text=page_text(response))
+
+
+def clean(text: str) -> str:
+    """Collapse runs of blanks; keep line breaks between blocks."""
+    lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
+    return _LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
+
+
+def text_of(sel: Selector, css: str | None) -> str:
+    """All text under the first element a selector list finds.
+
+    ``css`` may be a comma list of alternatives, tried in order; a trailing
+    ``::attr(x)`` or ``::text`` is honoured as is."""
+    if not css:
+        return ""
+    for alternative in (c.strip() for c in css.split(",")):
+        if "::" in alternative:
+            value = sel.css(alternative).get()
+            if value:
+                return clean(value)
+            continue
+        found = sel.css(alternative)
+        if found:
+            # drop script/style text: it is code, not what the reader sees
+            parts = found[0].xpath(
+                ".//text()[not(ancestor::script) and not(ancestor::style)]"
+            ).getall()
+            text = clean("\n".join(parts))
+            if text:
+                return text
+    return ""
+
+
+def all_of(sel: Selector, css: str | None) -> list[str]:
+    """Every value a selector finds (for images and lists)."""
+    if not css:
+        return []
+    return [v.strip() for v in sel.css(css).getall() if v and v.strip()]
+
+
+def absolute(base: str, links: Iterable[str]) -> list[str]:
+    """Absolute http(s) URLs, in order, without duplicates."""
+    out: list[str] = []
+    for link in links:
+        url = urljoin(base, link)
+        if url.startswith(("http://", "https://")) and url not in out:
+            out.append(url)
+    return out
+
+
+def json_path(data: Any, expression: str | None) -> Any:
+    """Evaluate a JMESPath expression; a bad expression is a profile error."""
+    if not expression:
+        return None
+    try:
+        return jmespath.search(expression, data)
+    except JMESPathError as exc:
+        raise ValueError(f"bad JSON path {expression!r}: {exc}") from None
+
+
+def as_text(value: Any) -> str:
+    """A JSON value as display text (lists joined by newlines)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(as_text(v) for v in value if v is not None)
+    return str(value)
+
+
+def embedded_json(sel: Selector, css: str, encoding: str = "") -> Any:
+    """JSON embedded in a page, e.g. <script id="RENDER_DATA">, URL-encoded or not."""
+    raw = sel.css(css).get()
+    if raw is None:
+        raise ValueError(f"no embedded data at {css!r}")
+    if encoding == "url":
+        raw = unquote(raw)
+    return json.loads(raw)

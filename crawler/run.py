@@ -1,0 +1,126 @@
+"""Run a crawl of one or more channels in one process, with live progress.
+
+Used by ``adwatch crawl``; tests and benchmarks call :func:`crawl` directly.
+Each channel is its own Scrapy crawler (own stats, own browser) sharing one
+reactor, so the three channels are fetched at the same time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+from crawler.config import AdwatchConfig
+from crawler.items import CHANNELS
+from crawler.profiles import load_profiles, select_profiles
+from crawler.progress import Figures, Progress, summary
+from crawler.spiders.market import MarketSpider
+from crawler.spiders.search import SearchSpider
+from crawler.spiders.video import VideoSpider
+
+SPIDERS = {"search": SearchSpider, "video": VideoSpider, "market": MarketSpider}
+
+
+@dataclass
+class CrawlResult:
+    figures: Figures
+    elapsed: float
+    config: AdwatchConfig
+    stats: dict[str, dict[str, Any]]
+
+    def summary(self) -> str:
+        return summary(self.figures, self.elapsed, self.config.catalogue_uri,
+                       str(self.config.rejects_path))
+
+
+def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def crawl(
+    settings: Settings,
+    channels: Sequence[str] = CHANNELS,
+    sites: Sequence[str] = (),
+    queries: Sequence[str] = (),
+    max_pages: int | None = None,
+    progress: bool = True,
+) -> CrawlResult:
+    """Crawl the channels (all selected profiles of each) and return figures.
+
+    Must be called once per process: Scrapy's reactor cannot be restarted."""
+    config = AdwatchConfig.from_settings(settings)
+    profiles = load_profiles(config.sites_dir)
+    wanted = [c for c in channels if select_profiles(profiles, c, list(sites) or None)]
+    process = CrawlerProcess(settings)
+    crawlers: list[Crawler] = []
+    for channel in wanted:
+        crawler = process.create_crawler(SPIDERS[channel])
+        crawlers.append(crawler)
+        process.crawl(
+            crawler,
+            sites=",".join(sites),
+            queries="\n".join(queries),
+            max_pages=max_pages or "",
+        )
+    ticker = Progress(crawlers) if progress else None
+    started = time.monotonic()
+    if ticker:
+        ticker.start()
+    try:
+        process.start()
+    finally:
+        if ticker:
+            ticker.stop()
+    return CrawlResult(
+        figures=Figures.of(crawlers),
+        elapsed=time.monotonic() - started,
+        config=config,
+        stats={c.spider.name if c.spider else "?": c.stats.get_stats() if c.stats else {}
+               for c in crawlers},
+    )
+
+
+_DEMO_LINE = re.compile(r"(http://127\.0\.0\.1:\d+)")
+
+
+@contextmanager
+def demo_web(seed: int = 7, size: int = 1, slow_seconds: float = 20.0,
+             ground_truth: Path | None = None) -> Iterator[str]:
+    """Start the bundled demo web in a child process on a free loopback port.
+
+    A separate process, like the real web: the crawler's measurements do not
+    include the server's work, and the two do not share a GIL."""
+    cmd = [sys.executable, "-m", "demo", "--port", "0", "--seed", str(seed),
+           "--size", str(size), "--slow-seconds", str(slow_seconds)]
+    if ground_truth is not None:
+        cmd += ["--ground-truth", str(ground_truth)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        found = _DEMO_LINE.search(line)
+        if not found:
+            raise RuntimeError(f"demo web did not start (said {line!r}, exit {proc.poll()})")
+        yield found.group(1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

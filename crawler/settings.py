@@ -1,0 +1,99 @@
+"""Scrapy settings for adwatch.
+
+All defaults live here, grouped by prefix and sorted inside each group.  Every
+setting adwatch adds is documented on its line; they are read only through
+``crawler.config.AdwatchConfig``.  The scrapy-playwright values follow
+shared/research (crawl-index.md §1, stack.md §1 and §8): Debian's chromium
+through ``executable_path``, small page/context pools, contexts recycled every
+``ADWATCH_CONTEXT_RECYCLE_PAGES`` pages and a memory cap, because a long-lived
+browser context grows without bound (scrapy-playwright#240).
+"""
+
+import os
+
+BOT_NAME = "adwatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- adwatch -----------------------------------------------------------------
+ADWATCH_BASE_URL = ""  # replaces a profile's base_url (used to point demo profiles at a port)
+ADWATCH_BLOCK_BACKOFF = 2.0  # seconds a platform pauses after its first block page
+ADWATCH_BLOCK_BACKOFF_MAX = 120.0  # the pause doubles per block up to this
+ADWATCH_BLOCK_RETRIES = 3  # retries of one blocked page before it becomes a reject
+ADWATCH_CATALOGUE = ""  # catalogue URI; empty = sqlite:///<ADWATCH_DATA_DIR>/catalogue.db
+ADWATCH_CATALOGUE_BATCH = 200  # records buffered before one upsert transaction
+ADWATCH_CONTEXT_RECYCLE_PAGES = 100  # browser pages per context before a fresh context
+ADWATCH_DATA_DIR = os.environ.get("ADWATCH_DATA_DIR", "var")  # catalogue, rejects, logs
+ADWATCH_LANDING_PAGES = True  # search channel: also fetch each result's landing page
+ADWATCH_MAX_PAGES = 3  # result pages (or scroll batches) per query
+ADWATCH_REJECTS = ""  # rejects file (JSON Lines); empty = <ADWATCH_DATA_DIR>/rejects.jsonl
+ADWATCH_SITES_DIR = ""  # site profiles folder; empty = crawler/sites
+ADWATCH_XHR_WAIT = 8.0  # seconds a rendered page may take to fire its data request
+
+# --- Scrapy: throttling and politeness ---------------------------------------
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_START_DELAY = 0.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 8.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 16
+DOWNLOAD_DELAY = 0.0
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a real ad page is far below; the demo's 20 MB page is not
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+RETRY_TIMES = 1
+ROBOTSTXT_OBEY = False  # monitoring for regulators; a profile may set its own rate instead
+
+# --- Scrapy: components ------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.blocking.BlockDetectionMiddleware": 560,
+}
+EXTENSIONS = {
+    "scrapy.extensions.memusage.MemoryUsage": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy_playwright.memusage.ScrapyPlaywrightMemoryUsageExtension": 0,
+    "crawler.rejects.RejectLog": 10,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.FirstPassPipeline": 300,
+    "crawler.pipelines.CataloguePipeline": 900,
+}
+
+# --- Scrapy: runtime ---------------------------------------------------------
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+MEMUSAGE_ENABLED = True
+MEMUSAGE_LIMIT_MB = 3000  # counts the browser processes too (scrapy-playwright memusage)
+MEMUSAGE_WARNING_MB = 2000
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
+
+# --- scrapy-playwright -------------------------------------------------------
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.should_abort"
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("ADWATCH_CHROMIUM", "/usr/bin/chromium"),
+    "headless": True,
+    "timeout": 20_000,
+    "args": [
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ],
+}
+PLAYWRIGHT_MAX_CONTEXTS = 4
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None  # the browser sends its own, consistent headers

@@ -1,0 +1,49 @@
+"""Plain-text views of catalogue answers for the terminal (hostile text made
+harmless by crawler.terminal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.terminal import printable, shorten
+
+
+def format_hits(query: str, total: int, hits: list[dict[str, Any]]) -> str:
+    if not hits:
+        return f"no records match {printable(query, one_line=True)!r}" if query else "catalogue is empty"
+    head = f"{total} record(s)" + (f" match {printable(query, one_line=True)!r}" if query else "")
+    lines = [head + (f", showing {len(hits)}" if total > len(hits) else "")]
+    for hit in hits:
+        tag = "广告 " if hit.get("sponsored") else ""
+        lines.append("")
+        lines.append(
+            f"[{hit.get('label', '?'):<7} {float(hit.get('score', 0)):.2f}] {hit.get('channel')}/"
+            f"{hit.get('platform')}  {tag}{shorten(hit.get('title') or '(no title)', 80)}"
+        )
+        lines.append(f"  {shorten(hit.get('url', ''), 110)}")
+        author = (hit.get("author") or {}).get("name")
+        seen = f"seen {hit.get('times_seen', 1)}x, {hit.get('first_seen')} .. {hit.get('last_seen')}"
+        lines.append(f"  {('by ' + shorten(author, 30) + '  ') if author else ''}{seen}")
+        snippet = hit.get("snippet") or hit.get("text") or ""
+        if snippet:
+            lines.append(f"  {shorten(snippet, 110)}")
+        if hit.get("categories"):
+            lines.append(f"  categories: {', '.join(hit['categories'])}")
+    return "\n".join(lines)
+
+
+def format_stats(stats: dict[str, Any], rejects: list[dict[str, Any]]) -> str:
+    lines = [f"records: {stats.get('total', 0)}"]
+    for key in ("by_channel", "by_platform", "by_label"):
+        counts = stats.get(key) or {}
+        if counts:
+            label = key.removeprefix("by_")
+            lines.append(f"  by {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    lines.append(f"blocked events: {stats.get('blocks', 0)}")
+    lines.append(f"rejects: {stats.get('rejects', len(rejects))}")
+    for r in rejects:
+        lines.append(
+            f"  {r.get('at', '')}  {r.get('stage', ''):<8} {r.get('reason', ''):<14} "
+            f"{shorten(r.get('url', ''), 80)}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,144 @@
+"""What the three channel spiders share: profiles, requests, rejects.
+
+A spider crawls every selected profile of its channel.  Spider arguments (all
+optional, all strings so that ``scrapy crawl -a`` works too):
+
+- ``sites``: comma-separated profile names (default: the demo profiles);
+- ``queries``: newline- or comma-separated queries replacing the profiles' own;
+- ``max_pages``: result pages (or scroll batches) per query.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
+
+from crawler.browser import browser_meta, context_name
+from crawler.config import AdwatchConfig
+from crawler.items import AdRecord, canonical_url
+from crawler.profiles import SiteProfile, load_profiles, select_profiles
+from crawler.rejects import Reject, reason_of, send_reject
+
+logger = logging.getLogger(__name__)
+
+
+class ChannelSpider(scrapy.Spider):
+    channel: ClassVar[str]
+
+    def __init__(
+        self,
+        sites: str = "",
+        queries: str = "",
+        max_pages: str | int = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._sites_arg = [s.strip() for s in sites.split(",") if s.strip()]
+        self._queries_arg = [q.strip() for q in queries.replace("\n", ",").split(",") if q.strip()]
+        self._max_pages_arg = int(max_pages) if str(max_pages).strip() else None
+        self.profiles: dict[str, SiteProfile] = {}
+        self._browser_pages: dict[str, int] = {}
+        self._seen_records: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """Per-platform concurrency and delay, from every profile (DOWNLOAD_SLOTS)."""
+        super().update_settings(settings)
+        cfg = AdwatchConfig.from_settings(settings)
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for profile in load_profiles(cfg.sites_dir).values():
+            slots.setdefault(
+                profile.slot,
+                {"concurrency": profile.concurrency, "delay": profile.delay, "randomize_delay": True},
+            )
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ChannelSpider:
+        spider: ChannelSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.config = AdwatchConfig.from_settings(crawler.settings)
+        chosen = select_profiles(
+            load_profiles(spider.config.sites_dir), cls.channel, spider._sites_arg or None
+        )
+        if spider.config.base_url:
+            chosen = [p.with_base_url(spider.config.base_url) for p in chosen]
+        spider.profiles = {p.name: p for p in chosen}
+        if not chosen:
+            logger.warning("no %s site profile selected; nothing to crawl", cls.channel)
+        return spider
+
+    config: AdwatchConfig
+
+    # --- what each channel spider provides --------------------------------
+    def search_requests(self, profile: SiteProfile, query: str) -> Iterator[scrapy.Request]:
+        raise NotImplementedError
+
+    async def start(self) -> AsyncIterator[Any]:
+        for profile in self.profiles.values():
+            for query in self._queries_arg or list(profile.queries):
+                for request in self.search_requests(profile, query):
+                    yield request
+
+    # --- helpers ----------------------------------------------------------
+    def max_pages(self, profile: SiteProfile) -> int:
+        return self._max_pages_arg or profile.max_pages or self.config.max_pages
+
+    def meta(self, profile: SiteProfile, kind: str, **extra: Any) -> dict[str, Any]:
+        """Meta every request carries: its platform (for blocks and slots)."""
+        return {"adwatch_platform": profile.name, "adwatch_kind": kind,
+                "download_slot": profile.slot, **extra}
+
+    def render_meta(self, profile: SiteProfile, xhr: str, batches: int) -> dict[str, Any]:
+        """Meta for a page that must be rendered in the browser."""
+        sent = self._browser_pages.get(profile.name, 0)
+        self._browser_pages[profile.name] = sent + 1
+        return browser_meta(
+            xhr=xhr,
+            batches=batches,
+            timeout=self.config.xhr_wait,
+            context=context_name(profile.name, sent, self.config.context_recycle_pages),
+            context_kwargs=profile.context_kwargs(),
+        )
+
+    def first_sighting(self, platform: str, url: str, drop: frozenset[str]) -> bool:
+        """True the first time a record is met in this run (a second query
+        finding the same ad is the same observation)."""
+        key = f"{platform}\n{canonical_url(url, drop)}"
+        if key in self._seen_records:
+            return False
+        self._seen_records.add(key)
+        return True
+
+    def new_record(self, profile: SiteProfile, url: str, **fields: Any) -> AdRecord:
+        return AdRecord(
+            channel=self.channel,
+            platform=profile.name,
+            url=url,
+            canonical_url=canonical_url(url, profile.drop_params),
+            **fields,
+        )
+
+    def reject(self, url: str, stage: str, reason: str, detail: str = "",
+               platform: str = "", data: dict[str, Any] | None = None) -> None:
+        assert self.crawler is not None
+        send_reject(self.crawler, Reject(url=url, stage=stage, reason=reason, detail=detail,
+                                         platform=platform, data=data or {}))
+
+    def fetch_failed(self, failure: Failure) -> None:
+        """Errback of list pages: the failure becomes a reject; the crawl goes on."""
+        request = failure.request  # type: ignore[attr-defined]
+        reason, detail = reason_of(failure)
+        self.reject(request.url, "fetch", reason, detail,
+                    platform=request.meta.get("adwatch_platform", ""))
+
+    def block_check(self, response: Response) -> bool:
+        """False when a list page came back without data (already handled as a
+        block by the middleware, or simply empty)."""
+        return response.status == 200

@@ -1,0 +1,220 @@
+"""Channels whose result lists are built by JavaScript from JSON (video, market).
+
+The search page is rendered in Chromium; the JSON answers it fetches are
+captured (crawler.browser) and read with the profile's JMESPath expressions.
+Each item becomes a record; its detail page (a video page, a listing page) is
+then fetched with the plain downloader unless the profile says it needs the
+browser, and adds text, comments and images.  Pagination is either by scrolling
+(``search.scroll: true``: one rendered page, several data answers) or by a page
+number in the URL (``search.has_next`` tells whether another page exists).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.browser import XHR_BODIES_META
+from crawler.extract import (
+    absolute,
+    all_of,
+    as_text,
+    embedded_json,
+    json_path,
+    page_selector,
+    text_of,
+)
+from crawler.items import AdRecord, Author, ImageRef
+from crawler.profiles import SiteProfile
+from crawler.rejects import reason_of
+from crawler.spiders._base import ChannelSpider
+
+
+class RenderedListSpider(ChannelSpider):
+    def search_requests(self, profile: SiteProfile, query: str) -> Iterator[scrapy.Request]:
+        yield self._list_request(profile, query, 1)
+
+    def _list_request(self, profile: SiteProfile, query: str, page: int) -> scrapy.Request:
+        s = profile.search
+        scroll = bool(s.get("scroll"))
+        batches = self.max_pages(profile) if scroll else 1
+        url = profile.url(s["url"], query=query, page=page)
+        meta = self.meta(profile, "results")
+        if s.get("render", True):
+            meta.update(self.render_meta(profile, s["xhr"], batches))
+        return scrapy.Request(
+            url,
+            callback=self.parse_list,
+            errback=self.fetch_failed,
+            meta=meta,
+            dont_filter=page == 1 and scroll,
+            cb_kwargs={"profile_name": profile.name, "query": query, "page": page},
+        )
+
+    def parse_list(
+        self, response: Response, profile_name: str, query: str, page: int
+    ) -> Iterator[Any]:
+        profile = self.profiles[profile_name]
+        s = profile.search
+        bodies: list[str] = response.meta.get(XHR_BODIES_META) or []
+        if not bodies and not s.get("render", True):
+            bodies = [response.text]
+        if not bodies:
+            self.reject(response.url, "fetch", "no_data",
+                        "the page fired no data request matching search.xhr",
+                        platform=profile.name)
+            return
+        has_next = False
+        for batch, body in enumerate(bodies):
+            try:
+                data = json.loads(body)
+                items = json_path(data, s["items"]) or []
+            except ValueError as exc:
+                self.reject(response.url, "parse", "bad_json", str(exc)[:300],
+                            platform=profile.name, data={"body": body[:2000]})
+                continue
+            has_next = bool(json_path(data, s.get("has_next")))
+            for position, item in enumerate(items, start=1):
+                result_page = page + batch
+                try:
+                    record = self._item_record(profile, response, item, query, result_page, position)
+                except Exception as exc:  # one malformed item must not cost the batch
+                    self.reject(response.url, "parse", "bad_item", repr(exc)[:300],
+                                platform=profile.name, data={"item": item})
+                    continue
+                if record is None or not self.first_sighting(
+                    profile.name, record.url, profile.drop_params
+                ):
+                    continue
+                yield from self._detail_or_record(profile, record)
+        if s.get("has_next") and has_next and page < self.max_pages(profile):
+            yield self._list_request(profile, query, page + 1)
+
+    def _item_record(
+        self, profile: SiteProfile, response: Response, item: Any, query: str,
+        page: int, position: int,
+    ) -> AdRecord | None:
+        s = profile.search
+        f = _fields(item, s["fields"])
+        if not f.get("id"):
+            self.reject(response.url, "parse", "no_id", "item without an id",
+                        platform=profile.name, data={"item": item})
+            return None
+        url = profile.url(s["item_url"], **f)
+        author_url = profile.url(s["author_url"], **f) if s.get("author_url") else ""
+        return self.new_record(
+            profile,
+            url,
+            referrer=response.url,
+            query=query,
+            http_status=response.status,
+            title=as_text(f.get("title")),
+            text=as_text(f.get("text")),
+            author=Author(name=as_text(f.get("author_name")), id=as_text(f.get("author_id")),
+                          url=author_url),
+            published_at=_when(f.get("published_at")),
+            price=as_text(f.get("price")),
+            region=as_text(f.get("region")),
+            images=[ImageRef(url=u) for u in absolute(response.url, _list(f.get("images")))],
+            extra={"page": page, "position": position, "item_id": str(f["id"])},
+        )
+
+    def _detail_or_record(self, profile: SiteProfile, record: AdRecord) -> Iterator[Any]:
+        d = profile.detail
+        if not d:
+            yield record
+            return
+        meta = self.meta(profile, "detail")
+        if d.get("render"):
+            meta.update(self.render_meta(profile, d.get("xhr", "\x00"), 1))
+        yield scrapy.Request(
+            record.url,
+            callback=self.parse_detail,
+            errback=self.detail_failed,
+            meta=meta,
+            cb_kwargs={"record": record},
+        )
+
+    def parse_detail(self, response: Response, record: AdRecord) -> Iterator[AdRecord]:
+        profile = self.profiles[record.platform]
+        d = profile.detail
+        sel = page_selector(response)
+        record.http_status = response.status
+        if d.get("data"):
+            try:
+                data = embedded_json(sel, d["data"], d.get("data_encoding", ""))
+                found = _fields(data, d.get("fields") or {})
+            except ValueError as exc:
+                self.reject(response.url, "parse", "bad_embedded_data", str(exc)[:300],
+                            platform=profile.name)
+                record.problems.append("detail page: bad embedded data")
+                yield record
+                return
+            images = _list(found.get("images"))
+        else:
+            found = {k: text_of(sel, v) for k, v in d.items() if isinstance(v, str) and k != "images"}
+            images = all_of(sel, d.get("images"))
+        _merge(record, found)
+        for url in absolute(response.url, images):
+            if all(i.url != url for i in record.images):
+                record.images.append(ImageRef(url=url))
+        yield record
+
+    def detail_failed(self, failure: Failure) -> Iterator[AdRecord]:
+        request = failure.request  # type: ignore[attr-defined]
+        record: AdRecord = request.cb_kwargs["record"]
+        reason, detail = reason_of(failure)
+        self.reject(request.url, "fetch", reason, detail, platform=record.platform)
+        record.problems.append(f"detail page: {reason}")
+        yield record
+
+
+def _fields(data: Any, paths: dict[str, str]) -> dict[str, Any]:
+    return {name: json_path(data, path) for name, path in paths.items()}
+
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    return [str(value)]
+
+
+def _when(value: Any) -> str:
+    """Unix seconds or text as an ISO time (what the platform said, in UTC)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, int | float) or str(value).isdigit():
+        return datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+def _merge(record: AdRecord, found: dict[str, Any]) -> None:
+    """What the detail page adds: longer title/text wins, comments are appended."""
+    title = as_text(found.get("title"))
+    if len(title) > len(record.title):
+        record.title = title
+    text = as_text(found.get("text"))
+    if text and text not in record.text:
+        record.text = "\n".join(p for p in (record.text, text) if p)
+    comments = _list(found.get("comments"))
+    if comments:
+        record.extra["comments"] = comments
+        record.text = "\n".join(p for p in (record.text, *comments) if p)
+    for key in ("price", "region"):
+        value = as_text(found.get(key))
+        if value and not getattr(record, key):
+            setattr(record, key, value)
+    if found.get("author_name") and not record.author.name:
+        record.author.name = as_text(found["author_name"])
+    if found.get("author_id") and not record.author.id:
+        record.author.id = as_text(found["author_id"])
+    if found.get("author_url") and not record.author.url:
+        record.author.url = as_text(found["author_url"])

@@ -1,0 +1,124 @@
+"""Search channel: result pages of a search engine, and each result's landing page.
+
+One record per result (organic or sponsored), keyed by the landing URL.  The
+result page gives title, snippet and whether the slot is paid; the landing page
+adds its text and images (where an ad's WeChat ID or phone often sits).  A
+landing page that cannot be fetched is a reject, and the result is still stored
+from what the result page said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.extract import absolute, all_of, page_selector, text_of
+from crawler.items import AdRecord, Author, ImageRef
+from crawler.profiles import SiteProfile
+from crawler.rejects import reason_of
+from crawler.spiders._base import ChannelSpider
+
+
+class SearchSpider(ChannelSpider):
+    name = "search"
+    channel = "search"
+
+    def search_requests(self, profile: SiteProfile, query: str) -> Iterator[scrapy.Request]:
+        yield self._page_request(profile, query, 1)
+
+    def _page_request(self, profile: SiteProfile, query: str, page: int) -> scrapy.Request:
+        size = int(profile.search.get("page_size", 10))
+        url = profile.url(profile.search["url"], query=query, page=page, offset=(page - 1) * size)
+        return scrapy.Request(
+            url,
+            callback=self.parse_results,
+            errback=self.fetch_failed,
+            meta=self.meta(profile, "results"),
+            cb_kwargs={"profile_name": profile.name, "query": query, "page": page},
+        )
+
+    def parse_results(
+        self, response: Response, profile_name: str, query: str, page: int
+    ) -> Iterator[Any]:
+        profile = self.profiles[profile_name]
+        s = profile.search
+        sel = page_selector(response)
+        results = sel.css(s["results"])
+        for position, result in enumerate(results, start=1):
+            try:
+                record = self._result_record(profile, response, result, query, page, position)
+            except Exception as exc:  # a malformed result must not cost the page
+                self.reject(response.url, "parse", "bad_result", f"#{position}: {exc!r}",
+                            platform=profile.name, data={"html": result.get()[:2000]})
+                continue
+            if record is None or not self.first_sighting(
+                profile.name, record.url, profile.drop_params
+            ):
+                continue
+            if self.config.landing_pages and profile.detail:
+                yield scrapy.Request(
+                    record.url,
+                    callback=self.parse_landing,
+                    errback=self.landing_failed,
+                    meta=self.meta(profile, "detail"),
+                    cb_kwargs={"record": record},
+                )
+            else:
+                yield record
+        next_link = s.get("next_page") and sel.css(s["next_page"]).get()
+        if next_link and page < self.max_pages(profile) and results:
+            yield self._page_request(profile, query, page + 1)
+
+    def _result_record(
+        self, profile: SiteProfile, response: Response, result: Any, query: str,
+        page: int, position: int,
+    ) -> AdRecord | None:
+        s = profile.search
+        title = text_of(result, s["title"])
+        target = text_of(result, s.get("target")) or text_of(result, s["link"])
+        if not target:
+            self.reject(response.url, "parse", "no_link", f"result #{position} has no link",
+                        platform=profile.name, data={"title": title})
+            return None
+        url = urljoin(response.url, target)
+        snippet = text_of(result, s.get("snippet"))
+        return self.new_record(
+            profile,
+            url,
+            referrer=response.url,
+            query=query,
+            http_status=response.status,
+            sponsored=bool(s.get("sponsored") and result.css(s["sponsored"])),
+            title=title,
+            text=snippet,
+            author=Author(name=text_of(result, s.get("site"))),
+            extra={"page": page, "position": position},
+        )
+
+    def parse_landing(self, response: Response, record: AdRecord) -> Iterator[AdRecord]:
+        profile = self.profiles[record.platform]
+        d = profile.detail
+        sel = page_selector(response)
+        body = text_of(sel, d.get("text"))
+        heading = text_of(sel, d.get("title"))
+        record.text = "\n".join(p for p in (record.text, heading, body) if p)
+        record.http_status = response.status
+        record.images = [
+            ImageRef(url=u) for u in absolute(response.url, all_of(sel, d.get("images")))
+        ]
+        yield record
+
+    def landing_failed(self, failure: Failure) -> Iterator[AdRecord]:
+        """The landing page is a reject; the result itself is kept."""
+        request = failure.request  # type: ignore[attr-defined]
+        record: AdRecord = request.cb_kwargs["record"]
+        reason, detail = reason_of(failure)
+        self.reject(request.url, "fetch", reason, detail, platform=record.platform)
+        record.problems.append(f"landing page: {reason}")
+        yield record
+
