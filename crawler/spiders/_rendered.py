@@ -132,7 +132,7 @@ class RenderedListSpider(ChannelSpider):
             return
         meta = self.meta(profile, "detail")
         if d.get("render"):
-            meta.update(self.render_meta(profile, d.get("xhr", "\x00"), 1))
+            meta.update(self.render_meta(profile, d.get("xhr", ""), 1))
         yield scrapy.Request(
             record.url,
             callback=self.parse_detail,

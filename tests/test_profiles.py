@@ -1,0 +1,69 @@
+from pathlib import Path
+
+import pytest
+
+from crawler.profiles import BlockRule, ProfileError, load_profile, load_profiles, select_profiles
+
+SITES = Path(__file__).resolve().parents[1] / "crawler" / "sites"
+
+
+def test_bundled_profiles_load():
+    profiles = load_profiles(SITES)
+    assert {"demo-baidu", "demo-douyin", "demo-xianyu", "baidu", "douyin", "xianyu"} <= set(profiles)
+    assert {p.channel for p in profiles.values()} == {"search", "video", "market"}
+
+
+def test_default_selection_is_the_demo_and_names_pick_real_sites():
+    profiles = load_profiles(SITES)
+    assert [p.name for p in select_profiles(profiles, "video")] == ["demo-douyin"]
+    assert [p.name for p in select_profiles(profiles, None, ["douyin"])] == ["douyin"]
+    with pytest.raises(ProfileError, match="unknown site profile"):
+        select_profiles(profiles, None, ["nope"])
+
+
+def test_url_template_quotes_queries():
+    p = load_profiles(SITES)["demo-baidu"].with_base_url("http://127.0.0.1:9/")
+    url = p.url(p.search["url"], query="停催 &x", offset=10, page=2)
+    assert url == "http://127.0.0.1:9/s?wd=%E5%81%9C%E5%82%AC%20%26x&pn=10"
+
+
+def test_block_rule():
+    rule = BlockRule(markers=("decision_conf",), statuses=(429,))
+    assert rule.matches(429, "") == "status 429"
+    assert "decision_conf" in rule.matches(200, "window.decision_conf = {}")
+    assert rule.matches(200, "<html>ok</html>") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: x\nchannel: search\nbase_url: h\nsearch: {url: u}\n", "search.results is required"),
+        ("name: x\nchannel: radio\nbase_url: h\nsearch: {}\n", "channel 'radio'"),
+        ("channel: video\n", "missing key 'search'"),
+        ("name: x\nchannel: search\n  bad: [\n", "not valid YAML"),
+        ("- a list\n", "expected a mapping"),
+        ("name: x\nchannel: video\nbase_url: h\nsearch: {url: u, xhr: x, items: i, fields: {},"
+         " item_url: u}\nrate: {concurrency: 0}\n", "rate.concurrency must be >= 1"),
+    ],
+)
+def test_malformed_profiles_name_file_and_key(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError, match=message) as info:
+        load_profile(path)
+    assert str(path) in str(info.value)
+
+
+def test_yaml_error_names_the_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nchannel: search\nsearch: {url: [\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"line \d+"):
+        load_profile(path)
+
+
+def test_duplicate_names_are_refused(tmp_path):
+    body = (SITES / "demo-baidu.yaml").read_text(encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(body, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(body, encoding="utf-8")
+    with pytest.raises(ProfileError, match="already used"):
+        load_profiles(tmp_path)
