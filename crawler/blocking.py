@@ -82,10 +82,16 @@ class BlockDetectionMiddleware:
         state.until = max(state.until, time.monotonic() + pause)
         retries = int(request.meta.get(RETRIES_META, 0))
         if retries >= self.config.block_retries:
-            logger.warning("%s still blocked after %d retries: %s", profile.name, retries, request.url)
+            logger.warning(
+                "%s still blocked after %d retries: %s", profile.name, retries, request.url
+            )
             raise BlockedError(f"{reason} after {retries} retries")
         logger.warning(
-            "%s blocked (%s) at %s; pausing the platform %.1fs", profile.name, reason, request.url, pause
+            "%s blocked (%s) at %s; pausing the platform %.1fs",
+            profile.name,
+            reason,
+            request.url,
+            pause,
         )
         retry = request.replace(dont_filter=True)
         retry.meta[RETRIES_META] = retries + 1

@@ -83,7 +83,7 @@ async def prepare_page(page: Page, request: Request) -> None:
         return
     capture = _Capture(bodies)
     _captures[id(page)] = capture
-    page.once("close", lambda _page: _captures.pop(id(page), None))
+    page.once("close", lambda _page: _forget(page))
 
     async def keep(route: Route) -> None:
         try:
@@ -97,6 +97,10 @@ async def prepare_page(page: Page, request: Request) -> None:
         await route.fulfill(response=answer, body=text)
 
     await page.route(lambda url: pattern in url, keep)
+
+
+def _forget(page: Page) -> None:
+    _captures.pop(id(page), None)
 
 
 async def _close_idle_contexts(page: Page, current: str) -> None:

@@ -32,11 +32,15 @@ def _catalogue_uri(data_dir: str | None, catalogue: str | None) -> str:
 
 
 data_dir_option = click.option(
-    "--data-dir", envvar="ADWATCH_DATA_DIR", default=None,
+    "--data-dir",
+    envvar="ADWATCH_DATA_DIR",
+    default=None,
     help="Folder for the catalogue, rejects and logs (default: ./var).",
 )
 catalogue_option = click.option(
-    "--catalogue", envvar="ADWATCH_CATALOGUE", default=None,
+    "--catalogue",
+    envvar="ADWATCH_CATALOGUE",
+    default=None,
     help="Catalogue URI, e.g. sqlite:///var/catalogue.db (default: <data-dir>/catalogue.db).",
 )
 
@@ -47,27 +51,59 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--channel", type=click.Choice(CHANNELS), multiple=True,
-              help="Channel(s) to crawl; default all three.")
+@click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    multiple=True,
+    help="Channel(s) to crawl; default all three.",
+)
 @click.option("--site", "sites", multiple=True, help="Site profile name(s); default the demo ones.")
 @click.option("--query", "queries", multiple=True, help="Query to search (replaces the profiles').")
-@click.option("--max-pages", type=click.IntRange(min=1), default=None,
-              help="Result pages or scroll batches per query.")
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Result pages or scroll batches per query.",
+)
 @click.option("--demo", is_flag=True, help="Start the bundled demo web and crawl it.")
-@click.option("--demo-size", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Size of the demo web (with --demo).")
+@click.option(
+    "--demo-size",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Size of the demo web (with --demo).",
+)
 @click.option("--base-url", default=None, help="Point the chosen profiles at another host.")
-@click.option("--job-dir", default=None,
-              help="Keep the crawl state here so an interrupted crawl resumes (Scrapy JOBDIR).")
-@click.option("-s", "--set", "sets", multiple=True, metavar="NAME=VALUE",
-              help="Any Scrapy or adwatch setting, e.g. -s DOWNLOAD_TIMEOUT=5.")
+@click.option(
+    "--job-dir",
+    default=None,
+    help="Keep the crawl state here so an interrupted crawl resumes (Scrapy JOBDIR).",
+)
+@click.option(
+    "-s",
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Any Scrapy or adwatch setting, e.g. -s DOWNLOAD_TIMEOUT=5.",
+)
 @click.option("--verbose", is_flag=True, help="Log to the terminal instead of the log file.")
 @data_dir_option
 @catalogue_option
-def crawl(channel: tuple[str, ...], sites: tuple[str, ...], queries: tuple[str, ...],
-          max_pages: int | None, demo: bool, demo_size: int, base_url: str | None,
-          job_dir: str | None, sets: tuple[str, ...], verbose: bool,
-          data_dir: str | None, catalogue: str | None) -> None:
+def crawl(
+    channel: tuple[str, ...],
+    sites: tuple[str, ...],
+    queries: tuple[str, ...],
+    max_pages: int | None,
+    demo: bool,
+    demo_size: int,
+    base_url: str | None,
+    job_dir: str | None,
+    sets: tuple[str, ...],
+    verbose: bool,
+    data_dir: str | None,
+    catalogue: str | None,
+) -> None:
     """Crawl search results, short videos and marketplace listings into the catalogue.
 
     \b
@@ -94,15 +130,21 @@ def crawl(channel: tuple[str, ...], sites: tuple[str, ...], queries: tuple[str, 
     if not verbose:
         logs = Path(settings.get("ADWATCH_DATA_DIR")) / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        settings.set("LOG_FILE", str(logs / f"crawl-{datetime.now():%Y%m%d-%H%M%S}.log"),
-                     priority="cmdline")
+        settings.set(
+            "LOG_FILE", str(logs / f"crawl-{datetime.now():%Y%m%d-%H%M%S}.log"), priority="cmdline"
+        )
         click.echo(f"log: {settings.get('LOG_FILE')}", err=True)
     with demo_web(size=demo_size) if demo else nullcontext(base_url) as url:
         if url:
             settings.set("ADWATCH_BASE_URL", url, priority="cmdline")
             click.echo(f"crawling {url}", err=True)
-        result = run_crawl(settings, channels=channel or CHANNELS, sites=sites,
-                           queries=queries, max_pages=max_pages)
+        result = run_crawl(
+            settings,
+            channels=channel or CHANNELS,
+            sites=sites,
+            queries=queries,
+            max_pages=max_pages,
+        )
     click.echo(result.summary())
     if any(v not in ("finished", "shutdown") for v in result.figures.finish_reasons.values()):
         sys.exit(1)
@@ -118,9 +160,17 @@ def crawl(channel: tuple[str, ...], sites: tuple[str, ...], queries: tuple[str, 
 @click.option("--json", "as_json", is_flag=True, help="One JSON record per line.")
 @data_dir_option
 @catalogue_option
-def search(query: str, label: str | None, platform: str | None, channel: str | None,
-           since: str | None, limit: int, as_json: bool, data_dir: str | None,
-           catalogue: str | None) -> None:
+def search(
+    query: str,
+    label: str | None,
+    platform: str | None,
+    channel: str | None,
+    since: str | None,
+    limit: int,
+    as_json: bool,
+    data_dir: str | None,
+    catalogue: str | None,
+) -> None:
     """Search the catalogue (Chinese substrings work: 停催 finds 当天停催).
 
     \b
@@ -132,8 +182,9 @@ def search(query: str, label: str | None, platform: str | None, channel: str | N
     from evidence.index import open_catalogue
 
     with open_catalogue(_catalogue_uri(data_dir, catalogue)) as cat:
-        result = cat.search(query, label=label, platform=platform, channel=channel,
-                            since=since, limit=limit)
+        result = cat.search(
+            query, label=label, platform=platform, channel=channel, since=since, limit=limit
+        )
     if as_json:
         for hit in result.hits:
             click.echo(json.dumps(hit, ensure_ascii=False))
@@ -192,12 +243,22 @@ def demo() -> None:
 @click.option("--port", type=int, default=8765, show_default=True, help="0 picks a free port.")
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--size", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--slow-seconds", type=float, default=20.0, show_default=True,
-              help="How long the deliberately slow page takes.")
-@click.option("--ground-truth", type=click.Path(dir_okay=False), default=None,
-              help="Also write the ground truth (JSON Lines) here.")
-def demo_serve(port: int, seed: int, size: int, slow_seconds: float,
-               ground_truth: str | None) -> None:
+@click.option(
+    "--slow-seconds",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="How long the deliberately slow page takes.",
+)
+@click.option(
+    "--ground-truth",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the ground truth (JSON Lines) here.",
+)
+def demo_serve(
+    port: int, seed: int, size: int, slow_seconds: float, ground_truth: str | None
+) -> None:
     """Serve the demo web on 127.0.0.1 until Ctrl-C.
 
     \b
@@ -207,8 +268,16 @@ def demo_serve(port: int, seed: int, size: int, slow_seconds: float,
     """
     from demo.server import main as serve
 
-    argv = ["--port", str(port), "--seed", str(seed), "--size", str(size),
-            "--slow-seconds", str(slow_seconds)]
+    argv = [
+        "--port",
+        str(port),
+        "--seed",
+        str(seed),
+        "--size",
+        str(size),
+        "--slow-seconds",
+        str(slow_seconds),
+    ]
     if ground_truth:
         argv += ["--ground-truth", ground_truth]
     sys.exit(serve(argv))

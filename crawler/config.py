@@ -13,6 +13,8 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
+from crawler import settings as defaults
+
 
 class ConfigError(ValueError):
     """A setting has a value adwatch cannot use."""
@@ -36,6 +38,9 @@ class AdwatchConfig:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AdwatchConfig:
+        """Read every ADWATCH_* setting; those not set take crawler.settings' default
+        (so a bare Scrapy Settings, as tests and other runners build, works too)."""
+        settings = _with_defaults(settings)
         data_dir = Path(settings.get("ADWATCH_DATA_DIR") or "var")
 
         def path(name: str, default: Path) -> Path:
@@ -64,6 +69,15 @@ class AdwatchConfig:
                 f"({cfg.block_backoff_max} < {cfg.block_backoff})"
             )
         return cfg
+
+
+def _with_defaults(settings: BaseSettings) -> BaseSettings:
+    names = [name for name in dir(defaults) if name.startswith("ADWATCH_")]
+    values = {
+        name: settings.get(name) if settings.get(name) is not None else getattr(defaults, name)
+        for name in names
+    }
+    return BaseSettings(values)
 
 
 def _number(settings: BaseSettings, name: str, kind: type) -> Any:

@@ -28,7 +28,7 @@ def page_text(response: Response) -> str:
     """The page body as text, decoded the way a Chinese browser would."""
     body = response.body
     declared = http_content_type_encoding(
-        response.headers.get(b"Content-Type", b"").decode("latin-1")
+        (response.headers.get(b"Content-Type") or b"").decode("latin-1")
     ) or html_body_declared_encoding(body)
     if declared:
         try:
@@ -70,14 +70,79 @@ def text_of(sel: Selector, css: str | None) -> str:
             continue
         found = sel.css(alternative)
         if found:
-            # drop script/style text: it is code, not what the reader sees
-            parts = found[0].xpath(
-                ".//text()[not(ancestor::script) and not(ancestor::style)]"
-            ).getall()
-            text = clean("\n".join(parts))
+            text = clean(visible_text(found[0].root))
             if text:
                 return text
     return ""
+
+
+# Elements that start a new line when a browser lays the page out.
+_BLOCK = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+# Elements whose text a reader never sees.
+_HIDDEN = frozenset({"script", "style", "noscript", "template", "head"})
+
+
+def visible_text(root: Any) -> str:
+    """Text of an lxml element as a reader sees it: inline elements run
+    together (停<em>催</em> stays 停催), block elements break lines, scripts,
+    styles and comments are left out."""
+    if isinstance(root, str):
+        return root
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if not isinstance(node.tag, str) or node.tag.lower() in _HIDDEN:
+            return
+        block = node.tag.lower() in _BLOCK
+        if block:
+            parts.append("\n")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append("\n")
+
+    walk(root)
+    return "".join(parts)
 
 
 def all_of(sel: Selector, css: str | None) -> list[str]:

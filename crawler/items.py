@@ -24,10 +24,34 @@ LABELS: tuple[str, ...] = ("ad", "suspect", "clean")
 # before it is used as a key; a site profile can add its own.
 TRACKING_PARAMS: frozenset[str] = frozenset(
     {
-        "spm", "scm", "from", "source", "ref", "referer", "share_token", "utm_source",
-        "utm_medium", "utm_campaign", "utm_term", "utm_content", "previous_page",
-        "enter_from", "enter_method", "tt_from", "u_code", "did", "iid", "timestamp",
-        "fbclid", "gclid", "_t", "ts", "sessionid", "track_id", "rsv_spt", "rsv_idx",
+        "spm",
+        "scm",
+        "from",
+        "source",
+        "ref",
+        "referer",
+        "share_token",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "previous_page",
+        "enter_from",
+        "enter_method",
+        "tt_from",
+        "u_code",
+        "did",
+        "iid",
+        "timestamp",
+        "fbclid",
+        "gclid",
+        "_t",
+        "ts",
+        "sessionid",
+        "track_id",
+        "rsv_spt",
+        "rsv_idx",
     }
 )
 
@@ -167,7 +191,7 @@ class AdRecord:
         data["author"] = Author(**(data.get("author") or {}))
         data["images"] = [ImageRef(**i) for i in data.get("images") or []]
         data["matches"] = [
-            Match(m["rule"], m["term"], m["field"], tuple(m["span"]))  # type: ignore[arg-type]
+            Match(m["rule"], m["term"], m["field"], (m["span"][0], m["span"][1]))
             for m in data.get("matches") or []
         ]
         data["contacts"] = [Contact(**c) for c in data.get("contacts") or []]

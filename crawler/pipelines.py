@@ -39,9 +39,17 @@ class ValidatePipeline:
         problem = _problem(item)
         if problem:
             data = item.to_dict() if isinstance(item, AdRecord) else {"repr": repr(item)[:2000]}
-            send_reject(self.crawler, Reject(url=getattr(item, "url", ""), stage="validate",
-                                             reason="invalid_record", detail=problem,
-                                             platform=getattr(item, "platform", ""), data=data))
+            send_reject(
+                self.crawler,
+                Reject(
+                    url=getattr(item, "url", ""),
+                    stage="validate",
+                    reason="invalid_record",
+                    detail=problem,
+                    platform=getattr(item, "platform", ""),
+                    data=data,
+                ),
+            )
             raise DropItem(problem)
         assert isinstance(item, AdRecord)
         return item

@@ -183,7 +183,8 @@ def select_profiles(
         unknown = [n for n in names if n not in profiles]
         if unknown:
             raise ProfileError(
-                f"unknown site profile(s) {', '.join(unknown)}; known: {', '.join(sorted(profiles))}"
+                f"unknown site profile(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(profiles))}"
             )
         chosen = [profiles[n] for n in names]
     else:

@@ -50,7 +50,9 @@ class Figures:
                     f.reject_reasons[reason] = f.reject_reasons.get(reason, 0) + int(value)
                 elif key.startswith("adwatch/blocked/"):
                     platform = key.split("/", 2)[2]
-                    f.blocked_platforms[platform] = f.blocked_platforms.get(platform, 0) + int(value)
+                    f.blocked_platforms[platform] = f.blocked_platforms.get(platform, 0) + int(
+                        value
+                    )
             if crawler.spider is not None and "finish_reason" in stats:
                 f.finish_reasons[crawler.spider.name] = str(stats["finish_reason"])
         return f

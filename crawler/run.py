@@ -41,8 +41,9 @@ class CrawlResult:
     stats: dict[str, dict[str, Any]]
 
     def summary(self) -> str:
-        return summary(self.figures, self.elapsed, self.config.catalogue_uri,
-                       str(self.config.rejects_path))
+        return summary(
+            self.figures, self.elapsed, self.config.catalogue_uri, str(self.config.rejects_path)
+        )
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -91,8 +92,10 @@ def crawl(
         figures=Figures.of(crawlers),
         elapsed=time.monotonic() - started,
         config=config,
-        stats={c.spider.name if c.spider else "?": c.stats.get_stats() if c.stats else {}
-               for c in crawlers},
+        stats={
+            c.spider.name if c.spider else "?": c.stats.get_stats() if c.stats else {}
+            for c in crawlers
+        },
     )
 
 
@@ -100,14 +103,26 @@ _DEMO_LINE = re.compile(r"(http://127\.0\.0\.1:\d+)")
 
 
 @contextmanager
-def demo_web(seed: int = 7, size: int = 1, slow_seconds: float = 20.0,
-             ground_truth: Path | None = None) -> Iterator[str]:
+def demo_web(
+    seed: int = 7, size: int = 1, slow_seconds: float = 20.0, ground_truth: Path | None = None
+) -> Iterator[str]:
     """Start the bundled demo web in a child process on a free loopback port.
 
     A separate process, like the real web: the crawler's measurements do not
     include the server's work, and the two do not share a GIL."""
-    cmd = [sys.executable, "-m", "demo", "--port", "0", "--seed", str(seed),
-           "--size", str(size), "--slow-seconds", str(slow_seconds)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "demo",
+        "--port",
+        "0",
+        "--seed",
+        str(seed),
+        "--size",
+        str(size),
+        "--slow-seconds",
+        str(slow_seconds),
+    ]
     if ground_truth is not None:
         cmd += ["--ground-truth", str(ground_truth)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)

@@ -10,7 +10,11 @@ from crawler.terminal import printable, shorten
 
 def format_hits(query: str, total: int, hits: list[dict[str, Any]]) -> str:
     if not hits:
-        return f"no records match {printable(query, one_line=True)!r}" if query else "catalogue is empty"
+        return (
+            f"no records match {printable(query, one_line=True)!r}"
+            if query
+            else "catalogue is empty"
+        )
     head = f"{total} record(s)" + (f" match {printable(query, one_line=True)!r}" if query else "")
     lines = [head + (f", showing {len(hits)}" if total > len(hits) else "")]
     for hit in hits:
@@ -22,7 +26,9 @@ def format_hits(query: str, total: int, hits: list[dict[str, Any]]) -> str:
         )
         lines.append(f"  {shorten(hit.get('url', ''), 110)}")
         author = (hit.get("author") or {}).get("name")
-        seen = f"seen {hit.get('times_seen', 1)}x, {hit.get('first_seen')} .. {hit.get('last_seen')}"
+        seen = (
+            f"seen {hit.get('times_seen', 1)}x, {hit.get('first_seen')} .. {hit.get('last_seen')}"
+        )
         lines.append(f"  {('by ' + shorten(author, 30) + '  ') if author else ''}{seen}")
         snippet = hit.get("snippet") or hit.get("text") or ""
         if snippet:
@@ -38,7 +44,9 @@ def format_stats(stats: dict[str, Any], rejects: list[dict[str, Any]]) -> str:
         counts = stats.get(key) or {}
         if counts:
             label = key.removeprefix("by_")
-            lines.append(f"  by {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+            lines.append(
+                f"  by {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            )
     lines.append(f"blocked events: {stats.get('blocks', 0)}")
     lines.append(f"rejects: {stats.get('rejects', len(rejects))}")
     for r in rejects:

@@ -33,7 +33,12 @@ def test_defaults_are_sane(tmp_path):
         ("ADWATCH_CONTEXT_RECYCLE_PAGES", "5", "context_recycle_pages", 5),
         ("ADWATCH_LANDING_PAGES", "False", "landing_pages", False),
         ("ADWATCH_MAX_PAGES", "9", "max_pages", 9),
-        ("ADWATCH_REJECTS", "/tmp/r.jsonl", "rejects_path", __import__("pathlib").Path("/tmp/r.jsonl")),
+        (
+            "ADWATCH_REJECTS",
+            "/tmp/r.jsonl",
+            "rejects_path",
+            __import__("pathlib").Path("/tmp/r.jsonl"),
+        ),
         ("ADWATCH_SITES_DIR", "/tmp/sites", "sites_dir", __import__("pathlib").Path("/tmp/sites")),
         ("ADWATCH_XHR_WAIT", "1.5", "xhr_wait", 1.5),
     ],

@@ -1,15 +1,22 @@
-from scrapy.http import HtmlResponse, Request
 from parsel import Selector
+from scrapy.http import HtmlResponse, Request
 
 from crawler.extract import embedded_json, page_text, text_of
 from crawler.terminal import printable, shorten
 
-GBK_PAGE = "<html><head><title>停催</title></head><body><div class='content'>当天停催，加V：tc8888</div></body></html>"
+GBK_PAGE = (
+    "<html><head><title>停催</title></head>"
+    "<body><div class='content'>当天停催，加V：tc8888</div></body></html>"
+)
 
 
 def response(body: bytes, content_type: str = "text/html") -> HtmlResponse:
-    return HtmlResponse(url="http://h/l/1", body=body, headers={"Content-Type": content_type},
-                        request=Request("http://h/l/1"))
+    return HtmlResponse(
+        url="http://h/l/1",
+        body=body,
+        headers={"Content-Type": content_type},
+        request=Request("http://h/l/1"),
+    )
 
 
 def test_gbk_page_without_charset_is_decoded():
@@ -24,7 +31,9 @@ def test_declared_charset_wins():
 
 def test_text_of_skips_scripts_and_tries_alternatives():
     sel = Selector(text="<div class='c'>加V <script>var x='no'</script><b>tc</b></div>")
-    assert text_of(sel, ".missing, .c") == "加V\ntc"
+    assert text_of(sel, ".missing, .c") == "加V tc"
+    sel = Selector(text="<div class='c'><p>停<em>催</em></p><!-- note --><p>加V</p></div>")
+    assert text_of(sel, ".c") == "停催\n加V"
     assert text_of(sel, ".c::attr(class)") == "c"
     assert text_of(sel, None) == ""
 
@@ -35,7 +44,10 @@ def test_markup_in_ad_text_stays_text():
 
 
 def test_embedded_url_encoded_json():
-    sel = Selector(text='<script id="RENDER_DATA" type="application/json">%7B%22a%22%3A%22%E5%81%9C%22%7D</script>')
+    sel = Selector(
+        text='<script id="RENDER_DATA" type="application/json">'
+        "%7B%22a%22%3A%22%E5%81%9C%22%7D</script>"
+    )
     assert embedded_json(sel, "script#RENDER_DATA::text", "url") == {"a": "停"}
 
 

@@ -3,8 +3,9 @@ from crawler.items import AdRecord
 
 
 def rec(title: str, text: str = "", sponsored: bool = False) -> AdRecord:
-    return AdRecord(channel="search", platform="p", url="http://h/", title=title, text=text,
-                    sponsored=sponsored)
+    return AdRecord(
+        channel="search", platform="p", url="http://h/", title=title, text=text, sponsored=sponsored
+    )
 
 
 def test_pitch_with_contact_is_an_ad():

@@ -10,7 +10,10 @@ def test_canonical_url_strips_tracking_and_sorts():
 
 
 def test_canonical_url_keeps_meaningful_params_and_ports():
-    assert canonical_url("http://127.0.0.1:8765/item?id=7&spm=a21") == "http://127.0.0.1:8765/item?id=7"
+    assert (
+        canonical_url("http://127.0.0.1:8765/item?id=7&spm=a21")
+        == "http://127.0.0.1:8765/item?id=7"
+    )
     assert canonical_url("https://h/video/1?previous_page=search") == "https://h/video/1"
 
 
@@ -36,7 +39,10 @@ def test_unknown_channel_is_refused():
 
 def test_dict_round_trip_keeps_nested_parts():
     r = AdRecord(
-        channel="video", platform="p", url="http://h/video/1", title="当天停催",
+        channel="video",
+        platform="p",
+        url="http://h/video/1",
+        title="当天停催",
         author=Author(name="阿强", id="MS4w", url="http://h/user/MS4w"),
         images=[ImageRef(url="http://h/img/1.jpg", sha256="ab", ocr={"text": "加V"})],
         matches=[Match("firstpass.停催", "停催", "title", (2, 4))],

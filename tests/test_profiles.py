@@ -9,7 +9,9 @@ SITES = Path(__file__).resolve().parents[1] / "crawler" / "sites"
 
 def test_bundled_profiles_load():
     profiles = load_profiles(SITES)
-    assert {"demo-baidu", "demo-douyin", "demo-xianyu", "baidu", "douyin", "xianyu"} <= set(profiles)
+    assert {"demo-baidu", "demo-douyin", "demo-xianyu", "baidu", "douyin", "xianyu"} <= set(
+        profiles
+    )
     assert {p.channel for p in profiles.values()} == {"search", "video", "market"}
 
 
@@ -42,8 +44,11 @@ def test_block_rule():
         ("channel: video\n", "missing key 'search'"),
         ("name: x\nchannel: search\n  bad: [\n", "not valid YAML"),
         ("- a list\n", "expected a mapping"),
-        ("name: x\nchannel: video\nbase_url: h\nsearch: {url: u, xhr: x, items: i, fields: {},"
-         " item_url: u}\nrate: {concurrency: 0}\n", "rate.concurrency must be >= 1"),
+        (
+            "name: x\nchannel: video\nbase_url: h\nsearch: {url: u, xhr: x, items: i, fields: {},"
+            " item_url: u}\nrate: {concurrency: 0}\n",
+            "rate.concurrency must be >= 1",
+        ),
     ],
 )
 def test_malformed_profiles_name_file_and_key(tmp_path, text, message):

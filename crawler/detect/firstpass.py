@@ -17,7 +17,16 @@ from crawler.items import AdRecord, Match
 
 CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
     "停催": ("停催", "亭催", "停摧", "不接催收", "催收电话", "tingcui"),
-    "债务协商": ("协商还款", "停息挂账", "个性化分期", "债务优化", "减免", "上岸", "减债", "协商分期"),
+    "债务协商": (
+        "协商还款",
+        "停息挂账",
+        "个性化分期",
+        "债务优化",
+        "减免",
+        "上岸",
+        "减债",
+        "协商分期",
+    ),
     "代理投诉": ("代理投诉", "投诉退款", "银保监投诉", "代投诉"),
     "退保退息": ("退保", "葆费", "退息", "高息退还", "退费"),
     "征信修复": ("征信修复", "征信洗白", "逾期记录消除", "征信异议", "修复征信", "zx修复"),
@@ -49,7 +58,9 @@ def judge(record: AdRecord) -> Verdict:
             for name, value in fields.items():
                 start = value.lower().find(term.lower())
                 if start >= 0:
-                    matches.append(Match("firstpass." + category, term, name, (start, start + len(term))))
+                    matches.append(
+                        Match("firstpass." + category, term, name, (start, start + len(term)))
+                    )
                     if category not in categories:
                         categories.append(category)
     everything = f"{record.title}\n{record.text}"

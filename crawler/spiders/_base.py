@@ -56,7 +56,11 @@ class ChannelSpider(scrapy.Spider):
         for profile in load_profiles(cfg.sites_dir).values():
             slots.setdefault(
                 profile.slot,
-                {"concurrency": profile.concurrency, "delay": profile.delay, "randomize_delay": True},
+                {
+                    "concurrency": profile.concurrency,
+                    "delay": profile.delay,
+                    "randomize_delay": True,
+                },
             )
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
 
@@ -92,8 +96,12 @@ class ChannelSpider(scrapy.Spider):
 
     def meta(self, profile: SiteProfile, kind: str, **extra: Any) -> dict[str, Any]:
         """Meta every request carries: its platform (for blocks and slots)."""
-        return {"adwatch_platform": profile.name, "adwatch_kind": kind,
-                "download_slot": profile.slot, **extra}
+        return {
+            "adwatch_platform": profile.name,
+            "adwatch_kind": kind,
+            "download_slot": profile.slot,
+            **extra,
+        }
 
     def render_meta(self, profile: SiteProfile, xhr: str, batches: int) -> dict[str, Any]:
         """Meta for a page that must be rendered in the browser."""
@@ -125,18 +133,35 @@ class ChannelSpider(scrapy.Spider):
             **fields,
         )
 
-    def reject(self, url: str, stage: str, reason: str, detail: str = "",
-               platform: str = "", data: dict[str, Any] | None = None) -> None:
+    def reject(
+        self,
+        url: str,
+        stage: str,
+        reason: str,
+        detail: str = "",
+        platform: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> None:
         assert self.crawler is not None
-        send_reject(self.crawler, Reject(url=url, stage=stage, reason=reason, detail=detail,
-                                         platform=platform, data=data or {}))
+        send_reject(
+            self.crawler,
+            Reject(
+                url=url,
+                stage=stage,
+                reason=reason,
+                detail=detail,
+                platform=platform,
+                data=data or {},
+            ),
+        )
 
     def fetch_failed(self, failure: Failure) -> None:
         """Errback of list pages: the failure becomes a reject; the crawl goes on."""
         request = failure.request  # type: ignore[attr-defined]
         reason, detail = reason_of(failure)
-        self.reject(request.url, "fetch", reason, detail,
-                    platform=request.meta.get("adwatch_platform", ""))
+        self.reject(
+            request.url, "fetch", reason, detail, platform=request.meta.get("adwatch_platform", "")
+        )
 
     def block_check(self, response: Response) -> bool:
         """False when a list page came back without data (already handled as a

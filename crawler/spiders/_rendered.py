@@ -66,9 +66,13 @@ class RenderedListSpider(ChannelSpider):
         if not bodies and not s.get("render", True):
             bodies = [response.text]
         if not bodies:
-            self.reject(response.url, "fetch", "no_data",
-                        "the page fired no data request matching search.xhr",
-                        platform=profile.name)
+            self.reject(
+                response.url,
+                "fetch",
+                "no_data",
+                "the page fired no data request matching search.xhr",
+                platform=profile.name,
+            )
             return
         has_next = False
         for batch, body in enumerate(bodies):
@@ -76,17 +80,31 @@ class RenderedListSpider(ChannelSpider):
                 data = json.loads(body)
                 items = json_path(data, s["items"]) or []
             except ValueError as exc:
-                self.reject(response.url, "parse", "bad_json", str(exc)[:300],
-                            platform=profile.name, data={"body": body[:2000]})
+                self.reject(
+                    response.url,
+                    "parse",
+                    "bad_json",
+                    str(exc)[:300],
+                    platform=profile.name,
+                    data={"body": body[:2000]},
+                )
                 continue
             has_next = bool(json_path(data, s.get("has_next")))
             for position, item in enumerate(items, start=1):
                 result_page = page + batch
                 try:
-                    record = self._item_record(profile, response, item, query, result_page, position)
+                    record = self._item_record(
+                        profile, response, item, query, result_page, position
+                    )
                 except Exception as exc:  # one malformed item must not cost the batch
-                    self.reject(response.url, "parse", "bad_item", repr(exc)[:300],
-                                platform=profile.name, data={"item": item})
+                    self.reject(
+                        response.url,
+                        "parse",
+                        "bad_item",
+                        repr(exc)[:300],
+                        platform=profile.name,
+                        data={"item": item},
+                    )
                     continue
                 if record is None or not self.first_sighting(
                     profile.name, record.url, profile.drop_params
@@ -97,14 +115,25 @@ class RenderedListSpider(ChannelSpider):
             yield self._list_request(profile, query, page + 1)
 
     def _item_record(
-        self, profile: SiteProfile, response: Response, item: Any, query: str,
-        page: int, position: int,
+        self,
+        profile: SiteProfile,
+        response: Response,
+        item: Any,
+        query: str,
+        page: int,
+        position: int,
     ) -> AdRecord | None:
         s = profile.search
         f = _fields(item, s["fields"])
         if not f.get("id"):
-            self.reject(response.url, "parse", "no_id", "item without an id",
-                        platform=profile.name, data={"item": item})
+            self.reject(
+                response.url,
+                "parse",
+                "no_id",
+                "item without an id",
+                platform=profile.name,
+                data={"item": item},
+            )
             return None
         url = profile.url(s["item_url"], **f)
         author_url = profile.url(s["author_url"], **f) if s.get("author_url") else ""
@@ -116,8 +145,9 @@ class RenderedListSpider(ChannelSpider):
             http_status=response.status,
             title=as_text(f.get("title")),
             text=as_text(f.get("text")),
-            author=Author(name=as_text(f.get("author_name")), id=as_text(f.get("author_id")),
-                          url=author_url),
+            author=Author(
+                name=as_text(f.get("author_name")), id=as_text(f.get("author_id")), url=author_url
+            ),
             published_at=_when(f.get("published_at")),
             price=as_text(f.get("price")),
             region=as_text(f.get("region")),
@@ -151,14 +181,21 @@ class RenderedListSpider(ChannelSpider):
                 data = embedded_json(sel, d["data"], d.get("data_encoding", ""))
                 found = _fields(data, d.get("fields") or {})
             except ValueError as exc:
-                self.reject(response.url, "parse", "bad_embedded_data", str(exc)[:300],
-                            platform=profile.name)
+                self.reject(
+                    response.url,
+                    "parse",
+                    "bad_embedded_data",
+                    str(exc)[:300],
+                    platform=profile.name,
+                )
                 record.problems.append("detail page: bad embedded data")
                 yield record
                 return
             images = _list(found.get("images"))
         else:
-            found = {k: text_of(sel, v) for k, v in d.items() if isinstance(v, str) and k != "images"}
+            found = {
+                k: text_of(sel, v) for k, v in d.items() if isinstance(v, str) and k != "images"
+            }
             images = all_of(sel, d.get("images"))
         _merge(record, found)
         for url in absolute(response.url, images):

@@ -53,8 +53,14 @@ class SearchSpider(ChannelSpider):
             try:
                 record = self._result_record(profile, response, result, query, page, position)
             except Exception as exc:  # a malformed result must not cost the page
-                self.reject(response.url, "parse", "bad_result", f"#{position}: {exc!r}",
-                            platform=profile.name, data={"html": result.get()[:2000]})
+                self.reject(
+                    response.url,
+                    "parse",
+                    "bad_result",
+                    f"#{position}: {exc!r}",
+                    platform=profile.name,
+                    data={"html": result.get()[:2000]},
+                )
                 continue
             if record is None or not self.first_sighting(
                 profile.name, record.url, profile.drop_params
@@ -75,15 +81,26 @@ class SearchSpider(ChannelSpider):
             yield self._page_request(profile, query, page + 1)
 
     def _result_record(
-        self, profile: SiteProfile, response: Response, result: Any, query: str,
-        page: int, position: int,
+        self,
+        profile: SiteProfile,
+        response: Response,
+        result: Any,
+        query: str,
+        page: int,
+        position: int,
     ) -> AdRecord | None:
         s = profile.search
         title = text_of(result, s["title"])
         target = text_of(result, s.get("target")) or text_of(result, s["link"])
         if not target:
-            self.reject(response.url, "parse", "no_link", f"result #{position} has no link",
-                        platform=profile.name, data={"title": title})
+            self.reject(
+                response.url,
+                "parse",
+                "no_link",
+                f"result #{position} has no link",
+                platform=profile.name,
+                data={"title": title},
+            )
             return None
         url = urljoin(response.url, target)
         snippet = text_of(result, s.get("snippet"))
@@ -121,4 +138,3 @@ class SearchSpider(ChannelSpider):
         self.reject(request.url, "fetch", reason, detail, platform=record.platform)
         record.problems.append(f"landing page: {reason}")
         yield record
-

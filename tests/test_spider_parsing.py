@@ -1,0 +1,163 @@
+"""Spider callbacks on fixture pages (no network): what each channel extracts."""
+
+from pathlib import Path
+
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
+
+from crawler import signals
+from crawler.browser import XHR_BODIES_META
+from crawler.spiders.market import MarketSpider
+from crawler.spiders.search import SearchSpider
+from crawler.spiders.video import VideoSpider
+
+DATA = Path(__file__).parent / "data"
+BASE = "http://127.0.0.1:8765"
+
+
+def make_spider(cls, tmp_path):
+    crawler = get_crawler(cls, {"ADWATCH_DATA_DIR": str(tmp_path)})
+    spider = cls.from_crawler(crawler)
+    crawler.spider = spider
+    rejects = []
+    crawler.signals.connect(
+        lambda reject: rejects.append(reject), signal=signals.reject, weak=False
+    )
+    return spider, rejects
+
+
+def html(url, name, **meta):
+    request = Request(url, meta=meta)
+    return HtmlResponse(
+        url=url,
+        body=(DATA / name).read_bytes(),
+        request=request,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
+
+
+def test_search_results_page(tmp_path):
+    spider, rejects = make_spider(SearchSpider, tmp_path)
+    out = list(
+        spider.parse_results(
+            html(f"{BASE}/s?wd=停催&pn=0", "serp.html"),
+            profile_name="demo-baidu",
+            query="停催",
+            page=1,
+        )
+    )
+    landings = [r for r in out if isinstance(r, Request) and r.callback == spider.parse_landing]
+    nexts = [r for r in out if isinstance(r, Request) and r.callback == spider.parse_results]
+    assert len(landings) == 3  # result 4 has no link at all
+    ad = landings[0].cb_kwargs["record"]
+    assert ad.url.startswith(f"{BASE}/l/ad1") and ad.canonical_url == f"{BASE}/l/ad1"
+    assert ad.sponsored is True and ad.title == "信用卡逾期当天停催，专业协商"
+    assert "tc8888" in ad.text and ad.author.name == "www.tingcui-help.cn"
+    news = landings[1].cb_kwargs["record"]
+    assert news.sponsored is False and "<script>alert(1)</script>" in news.title
+    # without mu the redirect link is the record URL
+    assert landings[2].cb_kwargs["record"].url == f"{BASE}/link?url=tok3"
+    assert [r.cb_kwargs["page"] for r in nexts] == [2]
+    assert [r.reason for r in rejects] == ["no_link"]
+
+
+def test_landing_page_adds_text_and_images(tmp_path):
+    spider, _ = make_spider(SearchSpider, tmp_path)
+    record = spider.new_record(
+        spider.profiles["demo-baidu"], f"{BASE}/l/ad1", title="t", text="snippet"
+    )
+    body = (
+        "<html><body><h1>停催</h1>"
+        "<div class=content>加V：tc8888<img src='/img/qr.png'></div></body></html>"
+    )
+    response = HtmlResponse(
+        url=f"{BASE}/l/ad1",
+        body=body.encode("gbk"),
+        headers={"Content-Type": "text/html"},
+        request=Request(f"{BASE}/l/ad1"),
+    )
+    [out] = spider.parse_landing(response, record)
+    assert "加V：tc8888" in out.text and out.text.startswith("snippet")
+    assert [i.url for i in out.images] == [f"{BASE}/img/qr.png"]
+
+
+def test_landing_failure_keeps_the_record(tmp_path):
+    spider, rejects = make_spider(SearchSpider, tmp_path)
+    record = spider.new_record(spider.profiles["demo-baidu"], f"{BASE}/l/slow", title="t")
+    request = Request(f"{BASE}/l/slow", cb_kwargs={"record": record})
+    failure = Failure(TimeoutError("took too long"))
+    failure.request = request
+    [out] = spider.landing_failed(failure)
+    assert out is record and out.problems == ["landing page: timeout"]
+    assert rejects[0].reason == "timeout" and rejects[0].url == f"{BASE}/l/slow"
+
+
+def test_video_list_from_captured_xhr(tmp_path):
+    spider, rejects = make_spider(VideoSpider, tmp_path)
+    response = html(
+        f"{BASE}/douyin/search?keyword=停催",
+        "video.html",
+        **{XHR_BODIES_META: [(DATA / "aweme.json").read_text(encoding="utf-8"), "{bad json"]},
+    )
+    out = list(spider.parse_list(response, profile_name="demo-douyin", query="停催", page=1))
+    [detail] = out
+    record = detail.cb_kwargs["record"]
+    assert record.url == f"{BASE}/video/7301" and record.title == "逾期别慌 #停催"
+    assert record.author.name == "上岸哥" and record.author.url == f"{BASE}/user/MS4wLjABAAAAxyz"
+    assert record.published_at == "2023-11-14T22:13:20Z"
+    assert record.images[0].url.endswith("cover_7301.jpg")
+    assert sorted(r.reason for r in rejects) == ["bad_json", "no_id"]
+
+
+def test_video_page_embedded_data(tmp_path):
+    spider, _ = make_spider(VideoSpider, tmp_path)
+    record = spider.new_record(
+        spider.profiles["demo-douyin"], f"{BASE}/video/7301", title="逾期别慌"
+    )
+    [out] = spider.parse_detail(html(f"{BASE}/video/7301", "video.html"), record)
+    assert out.title == "逾期别慌 #停催 #上岸"
+    assert (
+        "加薇 shang-an-88 私聊" in out.text and out.extra["comments"][1] == "加薇 shang-an-88 私聊"
+    )
+    assert out.author.id == "MS4wLjABAAAAxyz"
+
+
+def test_market_list_and_next_page(tmp_path):
+    spider, _ = make_spider(MarketSpider, tmp_path)
+    response = html(
+        f"{BASE}/goofish/search?q=x&page=1",
+        "video.html",
+        **{XHR_BODIES_META: [(DATA / "mtop.json").read_text(encoding="utf-8")]},
+    )
+    out = list(spider.parse_list(response, profile_name="demo-xianyu", query="逾期协商", page=1))
+    details = [r for r in out if r.callback == spider.parse_detail]
+    nexts = [r for r in out if r.callback == spider.parse_list]
+    record = details[0].cb_kwargs["record"]
+    assert (
+        record.url == f"{BASE}/item?id=9001" and record.price == "¥28" and record.region == "广东"
+    )
+    assert nexts[0].url == f"{BASE}/goofish/search?q=%E9%80%BE%E6%9C%9F%E5%8D%8F%E5%95%86&page=2"
+    assert nexts[0].meta["playwright"] is True
+
+
+def test_rendered_page_without_data_is_a_reject(tmp_path):
+    spider, rejects = make_spider(VideoSpider, tmp_path)
+    out = list(
+        spider.parse_list(
+            html(f"{BASE}/douyin/search?keyword=x", "video.html"),
+            profile_name="demo-douyin",
+            query="x",
+            page=1,
+        )
+    )
+    assert out == [] and rejects[0].reason == "no_data"
+
+
+def test_browser_contexts_rotate(tmp_path):
+    spider, _ = make_spider(VideoSpider, tmp_path)
+    names = {
+        spider.render_meta(spider.profiles["demo-douyin"], "x", 1)["playwright_context"]
+        for _ in range(spider.config.context_recycle_pages + 1)
+    }
+    assert names == {"demo-douyin#0", "demo-douyin#1"}
