@@ -122,25 +122,54 @@ async def _close_idle_contexts(page: Page, current: str) -> None:
         page.context._adwatch_name = current  # type: ignore[attr-defined]
 
 
-async def settle(page: Page, batches: int = 1, timeout: float = 8.0) -> int:
-    """Page method: wait for the page's first data answer, then scroll to the
-    bottom for each further batch until no new answer comes.  Returns how many
-    answers were captured (0 when the page fired none, e.g. a block page)."""
+async def settle(page: Page, batches: int = 1, timeout: float = 8.0, has_next: str = "") -> int:
+    """Page method: wait for the page's first data answer, then scroll for each
+    further batch until no new answer comes (or ``has_next``, a JMESPath over
+    the last answer, says there is no more).  Returns how many answers were
+    captured (0 when the page fired none, e.g. a block page).
+
+    Scrolling moves up a little and back to the bottom, so that the page's
+    scroll listeners and intersection observers fire even when it was already
+    at the bottom while it appended the previous batch."""
     capture = _captures.get(id(page))
     if capture is None:
         return 0
     if not await capture.wait_next(0, timeout):
         return 0
     for _ in range(batches - 1):
+        if has_next and not _more(capture.bodies[-1], has_next):
+            break
         seen = len(capture.bodies)
-        await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        if not await capture.wait_next(seen, min(timeout, 5.0)):
+        deadline = time.monotonic() + min(timeout, 5.0)
+        while len(capture.bodies) <= seen and time.monotonic() < deadline:
+            await page.evaluate("window.scrollBy(0, -400)")
+            await capture.wait_next(seen, 0.1)
+            await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+            await capture.wait_next(seen, 0.4)
+        if len(capture.bodies) <= seen:
             break
     return len(capture.bodies)
 
 
+def _more(body: str, has_next: str) -> bool:
+    import json
+
+    import jmespath
+
+    try:
+        return bool(jmespath.search(has_next, json.loads(body)))
+    except (ValueError, jmespath.exceptions.JMESPathError):
+        return True
+
+
 def browser_meta(
-    *, xhr: str, batches: int, timeout: float, context: str, context_kwargs: dict[str, Any]
+    *,
+    xhr: str,
+    batches: int,
+    timeout: float,
+    context: str,
+    context_kwargs: dict[str, Any],
+    has_next: str = "",
 ) -> dict[str, Any]:
     """Request meta for a page rendered in Chromium with data capture."""
     from scrapy_playwright.page import PageMethod
@@ -150,6 +179,8 @@ def browser_meta(
         "playwright_context": context,
         "playwright_context_kwargs": context_kwargs,
         "playwright_page_init_callback": "crawler.browser.prepare_page",
-        "playwright_page_methods": [PageMethod(settle, batches=batches, timeout=timeout)],
+        "playwright_page_methods": [
+            PageMethod(settle, batches=batches, timeout=timeout, has_next=has_next)
+        ],
         XHR_META: xhr,
     }

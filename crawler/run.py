@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -128,10 +129,18 @@ def demo_web(
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline()
-        found = _DEMO_LINE.search(line)
-        if not found:
-            raise RuntimeError(f"demo web did not start (said {line!r}, exit {proc.poll()})")
+        said: list[str] = []
+        found = None
+        while found is None and len(said) < 20:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            said.append(line.strip())
+            found = _DEMO_LINE.search(line)
+        if found is None:
+            raise RuntimeError(f"demo web did not start (said {said!r}, exit {proc.poll()})")
+        # keep draining what the server says, so a full pipe never stalls it
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         yield found.group(1)
     finally:
         proc.terminate()

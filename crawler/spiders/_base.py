@@ -103,7 +103,9 @@ class ChannelSpider(scrapy.Spider):
             **extra,
         }
 
-    def render_meta(self, profile: SiteProfile, xhr: str, batches: int) -> dict[str, Any]:
+    def render_meta(
+        self, profile: SiteProfile, xhr: str, batches: int, has_next: str = ""
+    ) -> dict[str, Any]:
         """Meta for a page that must be rendered in the browser."""
         sent = self._browser_pages.get(profile.name, 0)
         self._browser_pages[profile.name] = sent + 1
@@ -113,6 +115,7 @@ class ChannelSpider(scrapy.Spider):
             timeout=self.config.xhr_wait,
             context=context_name(profile.name, sent, self.config.context_recycle_pages),
             context_kwargs=profile.context_kwargs(),
+            has_next=has_next,
         )
 
     def first_sighting(self, platform: str, url: str, drop: frozenset[str]) -> bool:

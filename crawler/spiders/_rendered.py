@@ -47,7 +47,7 @@ class RenderedListSpider(ChannelSpider):
         url = profile.url(s["url"], query=query, page=page)
         meta = self.meta(profile, "results")
         if s.get("render", True):
-            meta.update(self.render_meta(profile, s["xhr"], batches))
+            meta.update(self.render_meta(profile, s["xhr"], batches, s.get("has_next", "")))
         return scrapy.Request(
             url,
             callback=self.parse_list,
@@ -111,7 +111,7 @@ class RenderedListSpider(ChannelSpider):
                 ):
                     continue
                 yield from self._detail_or_record(profile, record)
-        if s.get("has_next") and has_next and page < self.max_pages(profile):
+        if not s.get("scroll") and has_next and page < self.max_pages(profile):
             yield self._list_request(profile, query, page + 1)
 
     def _item_record(
@@ -168,6 +168,7 @@ class RenderedListSpider(ChannelSpider):
             callback=self.parse_detail,
             errback=self.detail_failed,
             meta=meta,
+            dont_filter=True,  # records are deduplicated; a redirect must not be dropped
             cb_kwargs={"record": record},
         )
 

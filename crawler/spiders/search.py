@@ -72,6 +72,7 @@ class SearchSpider(ChannelSpider):
                     callback=self.parse_landing,
                     errback=self.landing_failed,
                     meta=self.meta(profile, "detail"),
+                    dont_filter=True,  # records are deduplicated; a redirect must not be dropped
                     cb_kwargs={"record": record},
                 )
             else:
