@@ -122,9 +122,12 @@ class SearchSpider(ChannelSpider):
         profile = self.profiles[record.platform]
         d = profile.detail
         sel = page_selector(response)
-        body = text_of(sel, d.get("text"))
-        heading = text_of(sel, d.get("title"))
-        record.text = "\n".join(p for p in (record.text, heading, body) if p)
+        parts = [record.text]
+        for key in ("title", "heading", "text"):
+            found = text_of(sel, d.get(key))
+            if found and all(found not in p for p in parts):
+                parts.append(found)
+        record.text = "\n".join(p for p in parts if p)
         record.http_status = response.status
         record.images = [
             ImageRef(url=u) for u in absolute(response.url, all_of(sel, d.get("images")))

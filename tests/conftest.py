@@ -1,0 +1,76 @@
+"""Session fixtures: the demo web on a free loopback port, its ground truth, and
+one real crawl of it by the `adwatch` command (real Chromium, real SQLite)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from demo.generate import generate
+from demo.ground_truth import ground_truth_lines
+from demo.server import DemoServer
+
+ROOT = Path(__file__).resolve().parents[1]
+SLOW_SECONDS = 6.0  # the demo's slow page; the crawl below times out at 3 s
+CRAWL_SETTINGS = [
+    "DOWNLOAD_TIMEOUT=3",
+    "ADWATCH_BLOCK_BACKOFF=0.2",
+    "ADWATCH_BLOCK_BACKOFF_MAX=1",
+    "ADWATCH_XHR_WAIT=5",
+]
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[DemoServer]:
+    with DemoServer(generate(7, 1), port=0, slow_seconds=SLOW_SECONDS) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def ground_truth(demo_server: DemoServer) -> list[dict[str, Any]]:
+    return ground_truth_lines(demo_server.web)
+
+
+def adwatch(*args: str, data_dir: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the installed command as a user would, in its own process."""
+    env = dict(os.environ, ADWATCH_DATA_DIR=str(data_dir))
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@dataclass
+class Crawl:
+    data_dir: Path
+    out: str
+    err: str
+    returncode: int
+
+    @property
+    def rejects(self) -> list[dict[str, Any]]:
+        path = self.data_dir / "rejects.jsonl"
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="session")
+def crawl(demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    data_dir = tmp_path_factory.mktemp("crawl")
+    args = ["crawl", "--base-url", demo_server.base_url]
+    for setting in CRAWL_SETTINGS:
+        args += ["-s", setting]
+    done = adwatch(*args, data_dir=data_dir)
+    return Crawl(data_dir, done.stdout, done.stderr, done.returncode)
