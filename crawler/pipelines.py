@@ -2,6 +2,8 @@
 record on.  A stage never reaches back into an earlier one.
 
 ValidatePipeline (100)   drop what is not a usable record, as a reject
+ImagePipeline (200)      download each image (plain downloader), check and hash
+                         it, keep it once under its content hash (crawler.images)
 FirstPassPipeline (300)  score with the first rules pass (crawler.detect)
 CataloguePipeline (900)  upsert into the catalogue in batches; also stores
                          rejects and block events sent as signals
@@ -11,17 +13,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from typing import Any
+from io import BytesIO
+from pathlib import Path
+from typing import Any, NoReturn
 
+from scrapy import Request
 from scrapy import signals as scrapy_signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.pipelines.files import FileException, FilesPipeline
+from scrapy.pipelines.media import MediaPipeline
+from twisted.python.failure import Failure
 
 from crawler import signals
 from crawler.config import AdwatchConfig
 from crawler.detect.firstpass import judge
+from crawler.images import ImageFacts, ImageRejected, inspect
 from crawler.items import AdRecord, utc_now
-from crawler.rejects import Reject, send_reject
+from crawler.rejects import Reject, reason_of, send_reject
 from evidence.index import Catalogue, open_catalogue
 
 logger = logging.getLogger(__name__)
@@ -63,6 +74,115 @@ def _problem(item: Any) -> str:
     if not (item.title or item.text or item.images):
         return "no title, text or image"
     return ""
+
+
+class _ImageFailed(FileException):
+    """Carries a reject reason through the media pipeline's error path."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class ImagePipeline(FilesPipeline):
+    """Images through Scrapy's media pipeline: the normal downloader, one
+    download per URL per crawl, files under content-hash paths.  A bad image is
+    a reject and an ``error`` on its ImageRef; the record goes on."""
+
+    LOG_FAILED_RESULTS = False  # each failure is a reject with its reason instead
+
+    def __init__(self, store_uri: str, *, crawler: Crawler) -> None:
+        super().__init__(store_uri, crawler=crawler)
+        self._crawler = crawler
+        # what each image URL turned out to be, for records met later in the crawl
+        self._facts: dict[str, ImageFacts] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ImagePipeline:
+        cfg = AdwatchConfig.from_settings(crawler.settings)
+        cls._update_stores(crawler.settings)
+        return cls(str((cfg.data_dir / "objects").resolve()), crawler=crawler)
+
+    def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
+        assert isinstance(item, AdRecord)
+        meta = {"adwatch_kind": "image", "adwatch_platform": item.platform}
+        return [Request(i.url, callback=NO_CALLBACK, meta=meta) for i in item.images]
+
+    def file_path(
+        self,
+        request: Request,
+        response: Response | None = None,
+        info: MediaPipeline.SpiderInfo | None = None,
+        *,
+        item: Any = None,
+    ) -> str:
+        if response is None:  # asked before download: never "already stored"
+            return "pending/" + super().file_path(request, None, info, item=item)
+        return self._inspect(request, response).path
+
+    def _inspect(self, request: Request, response: Response) -> ImageFacts:
+        facts = self._facts.get(request.url)
+        if facts is None:
+            try:
+                facts = inspect(response.body)
+            except ImageRejected as exc:
+                raise _ImageFailed(exc.reason, exc.detail) from None
+            self._facts[request.url] = facts
+        return facts
+
+    async def file_downloaded(
+        self,
+        response: Response,
+        request: Request,
+        info: MediaPipeline.SpiderInfo,
+        *,
+        item: Any = None,
+    ) -> str:
+        facts = self._inspect(request, response)
+        if not (Path(self.store.basedir) / facts.path).exists():  # type: ignore[attr-defined]
+            self.store.persist_file(facts.path, BytesIO(response.body), info)
+        return facts.sha256
+
+    def media_failed(
+        self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo
+    ) -> NoReturn:
+        exc = failure.value
+        if isinstance(exc, _ImageFailed):  # our own verdict on the bytes
+            raise exc
+        if isinstance(exc, FileException):  # Scrapy's: "download-error", "empty-content"
+            raise _ImageFailed(str(exc).replace("-", "_") or "download_error")
+        reason, detail = reason_of(failure)
+        raise _ImageFailed(reason, detail)
+
+    def item_completed(
+        self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo
+    ) -> AdRecord:
+        assert isinstance(item, AdRecord)
+        for image, (ok, result) in zip(item.images, results, strict=False):
+            if ok:
+                facts = self._facts[image.url]
+                image.sha256, image.size = facts.sha256, facts.size
+                image.width, image.height = facts.width, facts.height
+                image.path = f"objects/{result['path']}"
+                continue
+            exc = result.value if isinstance(result, Failure) else result
+            reason = getattr(exc, "reason", "") or "download_error"
+            detail = getattr(exc, "detail", "") or str(exc)
+            image.error = reason
+            item.problems.append(f"image {image.url}: {reason}")
+            send_reject(
+                self._crawler,
+                Reject(
+                    url=image.url,
+                    stage="image",
+                    reason=reason,
+                    detail=detail,
+                    platform=item.platform,
+                    data={"record": item.id},
+                ),
+            )
+        return item
 
 
 class FirstPassPipeline:

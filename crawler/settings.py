@@ -41,6 +41,7 @@ DOWNLOAD_DELAY = 0.0
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a real ad page is far below; the demo's 20 MB page is not
 DOWNLOAD_TIMEOUT = 20
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+FILES_EXPIRES = 0  # images are kept by content hash; every crawl re-checks the URL
 REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 1
 ROBOTSTXT_OBEY = False  # monitoring for regulators; a profile may set its own rate instead
@@ -57,6 +58,7 @@ EXTENSIONS = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.ImagePipeline": 200,
     "crawler.pipelines.FirstPassPipeline": 300,
     "crawler.pipelines.CataloguePipeline": 900,
 }

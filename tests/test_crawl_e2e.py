@@ -116,6 +116,20 @@ def test_records_behind_a_failed_landing_page_are_kept(crawl: Crawl, ground_trut
         assert doc["problems"], g
 
 
+def test_images_are_stored_once_under_their_content_hash(crawl: Crawl):
+    records = stored(crawl)
+    images = [i for doc in records.values() for i in doc["images"]]
+    good = [i for i in images if not i["error"]]
+    assert len(good) >= 0.9 * len(images)
+    for image in good:
+        path = crawl.data_dir / image["path"]
+        assert path.is_file() and image["sha256"] in path.name
+        assert path.stat().st_size == image["size"] and image["width"] > 0
+    files = list((crawl.data_dir / "objects" / "images").rglob("*.*"))
+    assert len(files) == len({i["sha256"] for i in good})
+    assert {i["error"] for i in images} - {""} == {"corrupt_image", "not_image"}
+
+
 def test_gbk_page_is_read_correctly(crawl: Crawl, ground_truth):
     records = stored(crawl)
     [gbk] = [g for g in ground_truth if g.get("hostile") == "gbk"]

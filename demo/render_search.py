@@ -1,0 +1,112 @@
+"""Baidu-like result pages and the landing pages behind them (server-rendered)."""
+
+from __future__ import annotations
+
+from demo.model import SEARCH_PAGE_SIZE, DemoWeb, Landing, SearchResult
+from demo.render_common import esc, page, search_url
+
+SEARCH_STYLE = (
+    "<style>body{font:14px arial,sans-serif;margin:0 0 40px 120px;max-width:700px}"
+    ".result{margin:18px 0}.t a{color:#2440b3;font-size:17px}.c-abstract{color:#333}"
+    ".c-showurl{color:#626675;font-size:13px}.ec-tuiguang{color:#999;margin-left:6px}"
+    "#page a{display:inline-block;border:1px solid #ddd;padding:6px 14px}</style>"
+)
+LANDING_STYLE = (
+    "<style>body{font:16px sans-serif;max-width:760px;margin:20px auto;line-height:1.7}"
+    ".content img{max-width:100%;display:block;margin:12px 0}.site-header{color:#888}"
+    ".footer{color:#aaa;font-size:12px;margin-top:40px}</style>"
+)
+
+
+def blocked_from(web: DemoWeb, query: str) -> int | None:
+    """The first result page of `query` that answers the captcha, if any."""
+    sq = web.search_query(query)
+    if sq is None:
+        return None
+    return next((p.number for p in sq.pages if p.blocked), None)
+
+
+def _result(r: SearchResult, rank: int, base_url: str) -> str:
+    mu = esc(base_url + r.target)
+    classes = "result c-container" + (" ec_tuiguang" if r.sponsored else "")
+    badge = f'<span class="ec-tuiguang">{esc(r.sponsor_word)}</span>' if r.sponsored else ""
+    return (
+        f'<div class="{classes}" id="{rank}" mu="{mu}">'
+        f'<h3 class="t"><a href="/link?url={esc(r.token)}" target="_blank">{esc(r.title)}</a></h3>'
+        f'<div class="c-abstract">{esc(r.snippet)}</div>'
+        f'<div class="c-showurl">{esc(r.showurl)}{badge}</div></div>\n'
+    )
+
+
+def results_page(web: DemoWeb, query: str, pn: int, base_url: str) -> str:
+    """The result page at offset `pn` (10 a page); empty when there is none."""
+    sq = web.search_query(query)
+    number = pn // SEARCH_PAGE_SIZE + 1
+    found = sq.pages[number - 1] if sq and 1 <= number <= len(sq.pages) else None
+    form = (
+        '<div id="head"><form id="form" action="/s">'
+        f'<input id="kw" name="wd" value="{esc(query)}" maxlength="255">'
+        '<input type="submit" id="su" value="百度一下"></form></div>\n'
+    )
+    if found is None:
+        body = (
+            f'{form}<div id="content_left"><div class="nors">抱歉,没有找到与“{esc(query)}”'
+            "相关的网页。</div></div>"
+        )
+        return page(f"{query}_百度搜索", body, head=SEARCH_STYLE)
+    blocks = []
+    sponsored_rank, rank = 3001, pn + 1
+    for r in found.results:
+        if r.sponsored:
+            blocks.append(_result(r, sponsored_rank, base_url))
+            sponsored_rank += 1
+        else:
+            blocks.append(_result(r, rank, base_url))
+            rank += 1
+    total = sum(len(p.results) for p in sq.pages) if sq else 0
+    pager = ""
+    if sq and number < len(sq.pages):
+        href = esc(search_url(query, pn + SEARCH_PAGE_SIZE))
+        pager = f'<div id="page"><a class="n" href="{href}">下一页 &gt;</a></div>'
+    body = (
+        f'{form}<div id="container"><div class="nums">百度为您找到相关结果约{total * 1000}个</div>'
+        f'<div id="content_left">\n{"".join(blocks)}</div>{pager}</div>'
+    )
+    return page(f"{query}_百度搜索", body, head=SEARCH_STYLE)
+
+
+def home_page() -> str:
+    body = (
+        '<div id="head"><form id="form" action="/s"><input id="kw" name="wd" maxlength="255">'
+        '<input type="submit" id="su" value="百度一下"></form></div>'
+    )
+    return page("百度一下,你就知道", body, head=SEARCH_STYLE)
+
+
+def _landing_parts(landing: Landing) -> tuple[str, str, str]:
+    """(document start, content, document end) of a landing page."""
+    charset = landing.encoding == "utf-8"
+    meta = '<meta charset="utf-8">' if charset else ""
+    start = (
+        f"<!DOCTYPE html>\n<html><head>{meta}<title>{esc(landing.title)}</title>{LANDING_STYLE}"
+        f'</head>\n<body>\n<div class="site-header">{esc(landing.site)}</div>\n'
+        f"<h1>{esc(landing.h1)}</h1>\n"
+    )
+    paras = "".join(f"<p>{esc(p)}</p>\n" for p in landing.paragraphs)
+    imgs = "".join(f'<img src="/img/{esc(name)}" alt="">\n' for name in landing.images)
+    content = f'<div class="content">\n{paras}{imgs}'
+    footer = f'<div class="footer">Copyright {esc(landing.site)} 版权所有</div>'
+    end = f"</div>\n{footer}\n</body></html>\n"
+    return start, content, end
+
+
+def landing_page(landing: Landing) -> bytes:
+    """The landing page in its own encoding (GBK pages carry no charset at all)."""
+    start, content, end = _landing_parts(landing)
+    return (start + content + end).encode(landing.encoding)
+
+
+def huge_landing_parts(landing: Landing) -> tuple[str, str]:
+    """Head and tail of the 20 MB landing page; the server pads between them."""
+    start, content, end = _landing_parts(landing)
+    return start + content, end

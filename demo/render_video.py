@@ -1,0 +1,197 @@
+"""Douyin-like pages: a JavaScript search shell with infinite scroll, the JSON
+search API it calls, and video pages whose data sits URL-encoded in RENDER_DATA.
+
+The scripts build every card with textContent (never innerHTML), so hostile
+captions stay text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+from demo.model import VIDEO_BATCH_SIZE, DemoWeb, Video
+from demo.render_common import esc, page
+
+_HASHTAG = re.compile(r"#([^\s#]+)")
+
+SHELL_STYLE = (
+    "<style>body{font:15px sans-serif;margin:0;background:#161823;color:#fff}"
+    "#douyin-header{padding:12px 24px;font-size:22px;font-weight:bold}"
+    "#search-result{list-style:none;padding:0 24px;margin:0}"
+    ".video-card{min-height:180px;border-bottom:1px solid #333;padding:16px 0}"
+    ".video-card a{color:#fff;text-decoration:none;font-size:16px}"
+    ".video-card .author{display:block;color:#aaa;margin-top:8px}"
+    "#load-more-sentinel{height:1px}#no-more{text-align:center;color:#888;padding:20px}</style>"
+)
+
+SHELL_SCRIPT = r"""
+(function () {
+  var params = new URLSearchParams(location.search);
+  var keyword = params.get('keyword') || '';
+  var list = document.getElementById('search-result');
+  var sentinel = document.getElementById('load-more-sentinel');
+  var cursor = 0, hasMore = keyword ? 1 : 0, loading = false, batches = 0;
+  function card(item) {
+    var li = document.createElement('li');
+    li.className = 'video-card';
+    li.setAttribute('data-aweme-id', item.aweme_id);
+    var a = document.createElement('a');
+    a.href = '/video/' + encodeURIComponent(item.aweme_id) +
+      '?previous_page=search&enter_from=search';
+    a.textContent = item.desc;
+    var span = document.createElement('span');
+    span.className = 'author';
+    span.textContent = (item.author && item.author.nickname) || '';
+    li.appendChild(a);
+    li.appendChild(span);
+    return li;
+  }
+  function nearBottom() {
+    return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
+  }
+  function loadMore() {
+    if (loading || !hasMore) return;
+    loading = true;
+    list.setAttribute('data-state', 'loading');
+    var url = '/aweme/v1/web/search/item/?keyword=' + encodeURIComponent(keyword) +
+      '&offset=' + cursor + '&count=10';
+    fetch(url, {credentials: 'same-origin'}).then(function (r) { return r.json(); })
+      .then(function (data) {
+        (data.aweme_list || []).forEach(function (item) { list.appendChild(card(item)); });
+        hasMore = data.has_more ? 1 : 0;
+        cursor = data.cursor;
+        batches += 1;
+        list.setAttribute('data-batches', String(batches));
+        list.setAttribute('data-state', hasMore ? 'idle' : 'end');
+        if (!hasMore) document.getElementById('no-more').hidden = false;
+      })
+      .catch(function () { list.setAttribute('data-state', 'error'); })
+      .then(function () { loading = false; });
+  }
+  if ('IntersectionObserver' in window) {
+    new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; }) && batches > 0) loadMore();
+    }).observe(sentinel);
+  }
+  window.addEventListener('scroll', function () { if (batches > 0 && nearBottom()) loadMore(); });
+  if (keyword) loadMore(); else list.setAttribute('data-state', 'end');
+})();
+"""
+
+DETAIL_SCRIPT = r"""
+(function () {
+  var raw = document.getElementById('RENDER_DATA').textContent;
+  var detail = JSON.parse(decodeURIComponent(raw)).app.videoDetail;
+  document.getElementById('video-desc').textContent = detail.desc;
+  document.getElementById('author-name').textContent = detail.author.nickname;
+  var cover = document.getElementById('video-cover');
+  cover.src = detail.video.cover.url_list[0];
+  var stats = detail.statistics;
+  document.getElementById('video-stats').textContent =
+    stats.digg_count + ' 赞 · ' + stats.comment_count + ' 评论 · ' + stats.share_count + ' 分享';
+  var ul = document.getElementById('comments');
+  (detail.comments || []).forEach(function (c) {
+    var li = document.createElement('li');
+    li.className = 'comment';
+    var who = document.createElement('span');
+    who.className = 'comment-user';
+    who.textContent = c.user.nickname;
+    var text = document.createElement('span');
+    text.className = 'comment-text';
+    text.textContent = c.text;
+    li.appendChild(who);
+    li.appendChild(text);
+    ul.appendChild(li);
+  });
+  document.body.setAttribute('data-rendered', '1');
+})();
+"""
+
+DETAIL_STYLE = (
+    "<style>body{font:15px sans-serif;margin:0 auto;max-width:720px;background:#161823;"
+    "color:#fff}#video-cover{width:360px;display:block}#author-name{color:#aaa}"
+    ".comment-user{color:#8a8a8a;margin-right:8px}</style>"
+)
+
+
+def hashtags(desc: str) -> list[dict[str, Any]]:
+    """text_extra entries for each #tag in the caption (offsets in characters)."""
+    return [
+        {"hashtag_name": m.group(1), "start": m.start(), "end": m.end(), "type": 1}
+        for m in _HASHTAG.finditer(desc)
+    ]
+
+
+def aweme_item(video: Video, base_url: str) -> dict[str, Any]:
+    """One item shaped like the web API's aweme_list entries."""
+    return {
+        "aweme_id": video.aweme_id,
+        "desc": video.desc,
+        "create_time": video.create_time,
+        "author": {
+            "nickname": video.author.nickname,
+            "uid": video.author.uid,
+            "sec_uid": video.author.sec_uid,
+        },
+        "statistics": {
+            "digg_count": video.digg_count,
+            "comment_count": video.comment_count,
+            "share_count": video.share_count,
+        },
+        "video": {"cover": {"url_list": [f"{base_url}/img/{video.cover}"]}},
+        "text_extra": hashtags(video.desc),
+        "is_ads": False,
+    }
+
+
+def search_api(
+    web: DemoWeb, keyword: str, offset: int, count: int, base_url: str
+) -> dict[str, Any]:
+    vq = web.video_query(keyword)
+    videos = vq.videos if vq else []
+    offset = max(0, offset)
+    count = max(1, min(count, VIDEO_BATCH_SIZE))
+    batch = videos[offset : offset + count]
+    cursor = offset + len(batch)
+    return {
+        "status_code": 0,
+        "aweme_list": [aweme_item(v, base_url) for v in batch],
+        "has_more": 1 if cursor < len(videos) else 0,
+        "cursor": cursor,
+    }
+
+
+def search_shell(keyword: str) -> str:
+    body = (
+        '<div id="douyin-header">抖音</div>'
+        f'<h2 id="search-title" style="padding:0 24px">搜索: {esc(keyword)}</h2>'
+        '<ul id="search-result" data-state="loading"></ul>'
+        '<div id="load-more-sentinel"></div><div id="no-more" hidden>暂时没有更多了</div>'
+        f"<script>{SHELL_SCRIPT}</script>"
+    )
+    return page(f"{keyword} - 抖音搜索", body, head=SHELL_STYLE)
+
+
+def encode_component(text: str) -> str:
+    """JavaScript's encodeURIComponent."""
+    return quote(text, safe="-_.!~*'()")
+
+
+def video_page(video: Video, base_url: str) -> str:
+    detail = aweme_item(video, base_url)
+    detail["comments"] = [
+        {"cid": c.cid, "text": c.text, "user": {"nickname": c.nickname, "uid": c.uid}}
+        for c in video.comments
+    ]
+    data = encode_component(json.dumps({"app": {"videoDetail": detail}}, ensure_ascii=False))
+    body = (
+        '<div id="douyin-header">抖音</div><img id="video-cover" alt="">'
+        '<h1 id="video-desc"></h1><div id="author-name"></div><div id="video-stats"></div>'
+        '<h3>评论</h3><ul id="comments"></ul>'
+        f'<script id="RENDER_DATA" type="application/json">{data}</script>'
+        f"<script>{DETAIL_SCRIPT}</script>"
+    )
+    return page(f"{video.desc} - 抖音", body, head=DETAIL_STYLE)

@@ -1,0 +1,223 @@
+"""Serve the simulated web on 127.0.0.1 with the standard library.
+
+A ThreadingHTTPServer in a daemon thread, HTTP/1.1 keep-alive with
+Content-Length on every answer, quiet unless asked.  A slow page sleeps in its
+own thread and never holds up the others; `stop()` wakes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType, TracebackType
+from typing import Any
+
+from demo.generate import generate, write_ground_truth
+from demo.model import DemoWeb
+from demo.routes import Response, Router
+
+_HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, address: tuple[str, int], router: Router, verbose: bool) -> None:
+        self.router = router
+        self.verbose = verbose
+        self.stopping = threading.Event()
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def get_request(self) -> tuple[Any, Any]:
+        conn, addr = super().get_request()
+        with self._open_lock:
+            self._open.add(conn)
+        return conn, addr
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        """Cut idle keep-alive connections so their threads end on stop."""
+        with self._open_lock:
+            conns = list(self._open)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError) or not self.verbose:
+            return
+        super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx/1.24.0"
+    sys_version = ""
+    timeout = 60  # idle keep-alive connections are closed after this many seconds
+    disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms ACK stall
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(send_body=False)
+
+    def _host(self) -> str:
+        host = (self.headers.get("Host") or "").strip()
+        if _HOST_RE.match(host):
+            return host
+        addr, port = self.server.server_address[:2]
+        return f"{addr!s}:{port}"
+
+    def _serve(self, send_body: bool) -> None:
+        try:
+            resp = self.server.router.handle(self.path, self._host())
+        except Exception:  # a bug in the demo must not kill the connection silently
+            if self.server.verbose:
+                raise
+            resp = Response(500, b"internal error", "text/plain; charset=utf-8")
+        if resp.delay and self.server.stopping.wait(resp.delay):
+            self.close_connection = True
+            return
+        length = resp.length if resp.stream is not None else len(resp.body)
+        self.send_response(resp.status)
+        self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(length))
+        for name, value in resp.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if not send_body:
+            return
+        try:
+            if resp.stream is not None:
+                for chunk in resp.stream:
+                    self.wfile.write(chunk)
+            else:
+                self.wfile.write(resp.body)
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class DemoServer:
+    """The simulated web served in a background thread; starts on creation.
+
+    >>> with DemoServer(generate(7), port=0) as srv:  # doctest: +SKIP
+    ...     urllib.request.urlopen(srv.base_url + "/")
+    """
+
+    def __init__(
+        self,
+        web: DemoWeb | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        slow_seconds: float = 20.0,
+        verbose: bool = False,
+    ) -> None:
+        self.web = web if web is not None else generate()
+        self.router = Router(self.web, slow_seconds=slow_seconds)
+        self._httpd = _HTTPServer((host, port), self.router, verbose)
+        self.host, self.port = host, int(self._httpd.server_address[1])
+        self._stopped = False
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name=f"demo-web-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def hits(self, target: str) -> int:
+        """How often a path+query (or a transient-block key) was requested."""
+        return self.router.hits(target)
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self._httpd.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.close_open_connections()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> DemoServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m demo",
+        description="Serve the simulated web of search, video and market channels.",
+        epilog="example: python -m demo --port 0 --size 2 --ground-truth var/truth.jsonl",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
+    p.add_argument("--seed", type=int, default=7, help="seed of the generated web")
+    p.add_argument("--size", type=int, default=1, help="multiplies the number of queries")
+    p.add_argument(
+        "--slow-seconds", type=float, default=20.0, help="delay of the slow landing page"
+    )
+    p.add_argument("--ground-truth", metavar="PATH", help="also write the ground truth here")
+    p.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return p
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.size < 1:
+        print("--size must be >= 1", file=sys.stderr)
+        return 2
+    web = generate(args.seed, args.size)
+    if args.ground_truth:
+        n = write_ground_truth(web, args.ground_truth)
+        print(f"ground truth: {n} lines in {args.ground_truth}", file=sys.stderr)
+    with DemoServer(web, args.host, args.port, args.slow_seconds, args.verbose) as srv:
+        print(f"demo web on {srv.base_url}", flush=True)
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main else None
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if in_main:
+                signal.signal(signal.SIGTERM, previous)
+    return 0
