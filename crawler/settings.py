@@ -34,7 +34,7 @@ ADWATCH_XHR_WAIT = 8.0  # seconds a rendered page may take to fire its data requ
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_START_DELAY = 0.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 8.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 16.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 16
 DOWNLOAD_DELAY = 0.0
@@ -70,6 +70,9 @@ MEMUSAGE_ENABLED = True
 MEMUSAGE_LIMIT_MB = 3000  # counts the browser processes too (scrapy-playwright memusage)
 MEMUSAGE_WARNING_MB = 2000
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Scrapy re-reads each callback's source per response to warn about `return x`
+# in generators (its cache misses on bound methods): ~9 % of plain-page CPU.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/156.0.0.0 Safari/537.36"
