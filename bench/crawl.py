@@ -170,11 +170,11 @@ def child_scrapy(args: argparse.Namespace) -> None:
     class Bare(scrapy.Spider):
         name = "bare"
 
-        async def start(self):  # type: ignore[override]
+        async def start(self) -> Any:
             for url in urls:
                 yield scrapy.Request(url, dont_filter=True)
 
-        def parse(self, response):  # type: ignore[no-untyped-def]
+        def parse(self, response: Any) -> None:
             return None
 
     process = CrawlerProcess(
@@ -216,7 +216,8 @@ def child_playwright(args: argparse.Namespace) -> None:
 
     async def main() -> tuple[int, float]:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(**settings.PLAYWRIGHT_LAUNCH_OPTIONS)
+            options: dict[str, Any] = dict(settings.PLAYWRIGHT_LAUNCH_OPTIONS)
+            browser = await p.chromium.launch(**options)
             context = await browser.new_context()
 
             async def route(r: Any) -> None:

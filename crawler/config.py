@@ -47,7 +47,9 @@ class AdwatchConfig:
             value = settings.get(name)
             return Path(value) if value else default
 
-        catalogue = settings.get("ADWATCH_CATALOGUE") or f"sqlite:///{data_dir / 'catalogue.db'}"
+        catalogue = settings.get("ADWATCH_CATALOGUE") or (
+            f"sqlite://{(data_dir / 'catalogue.db').resolve()}"
+        )
         cfg = cls(
             data_dir=data_dir,
             catalogue_uri=str(catalogue),

@@ -15,10 +15,16 @@ def make(**values):
 
 def test_defaults_are_sane(tmp_path):
     cfg = make(ADWATCH_DATA_DIR=str(tmp_path))
-    assert cfg.catalogue_uri == f"sqlite:///{tmp_path / 'catalogue.db'}"
+    assert cfg.catalogue_uri == f"sqlite://{tmp_path / 'catalogue.db'}"
     assert cfg.rejects_path == tmp_path / "rejects.jsonl"
     assert cfg.sites_dir.name == "sites" and (cfg.sites_dir / "demo-baidu.yaml").exists()
     assert cfg.max_pages == 3 and cfg.block_retries == 3 and cfg.landing_pages is True
+
+
+def test_relative_data_dir_gives_a_catalogue_under_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = make(ADWATCH_DATA_DIR="var")
+    assert cfg.catalogue_uri == f"sqlite://{tmp_path / 'var' / 'catalogue.db'}"
 
 
 @pytest.mark.parametrize(

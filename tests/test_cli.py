@@ -1,0 +1,98 @@
+"""The `adwatch` command as a user meets it: help, errors, search output."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from crawler.items import AdRecord
+from evidence.index import open_catalogue
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, command in group.commands.items():
+        path = f"{prefix}{name}"
+        if isinstance(command, click.Group):
+            out += commands(command, path + " ")
+        else:
+            out.append((path, command))
+    return out
+
+
+@pytest.mark.parametrize(("path", "command"), commands(cli))
+def test_every_command_has_an_example_and_is_in_the_readme(path, command):
+    assert command.help and "Example:" in command.help, path
+    assert f"adwatch {path}" in README, f"README does not show `adwatch {path}`"
+
+
+def seed(tmp_path: Path, *records: AdRecord) -> str:
+    uri = f"sqlite://{tmp_path / 'catalogue.db'}"
+    with open_catalogue(uri) as cat:
+        cat.upsert([r.to_dict() for r in records])
+    return uri
+
+
+def test_search_prints_hits_and_makes_hostile_text_harmless(tmp_path):
+    hostile = AdRecord(channel="video", platform="demo-douyin", url="http://h/video/1",
+                       title="当天停催\x1b[2J\u202e加V", text="<script>alert(1)</script>",
+                       label="ad", score=0.9)
+    other = AdRecord(channel="search", platform="demo-baidu", url="http://h/l/2",
+                     title="红烧肉做法")
+    uri = seed(tmp_path, hostile, other)
+    result = CliRunner().invoke(cli, ["search", "停催", "--catalogue", uri])
+    assert result.exit_code == 0, result.output
+    assert "1 record(s) match '停催'" in result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "\\x1b[2J" in result.output and "\\u202e" in result.output
+
+
+def test_search_filters_and_json(tmp_path):
+    uri = seed(
+        tmp_path,
+        AdRecord(channel="video", platform="demo-douyin", url="http://h/video/1", title="当天停催",
+                 label="ad"),
+        AdRecord(channel="market", platform="demo-xianyu", url="http://h/item?id=1",
+                 title="停催话术", label="suspect"),
+    )
+    result = CliRunner().invoke(cli, ["search", "停催", "--label", "ad", "--json",
+                                      "--catalogue", uri])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and '"platform": "demo-douyin"' in lines[0]
+
+
+def test_empty_catalogue_says_so(tmp_path):
+    result = CliRunner().invoke(cli, ["search", "--catalogue", f"sqlite://{tmp_path / 'c.db'}"])
+    assert result.exit_code == 0 and "catalogue is empty" in result.output
+
+
+def test_bad_catalogue_uri_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(cli, ["stats", "--catalogue", "ftp://x/y"])
+    assert result.exit_code != 0
+    assert "unknown catalogue scheme 'ftp'" in str(result.exception)
+
+
+def test_stats_counts(tmp_path):
+    uri = seed(tmp_path, AdRecord(channel="video", platform="demo-douyin", url="http://h/v/1",
+                                  title="停催", label="ad"))
+    result = CliRunner().invoke(cli, ["stats", "--catalogue", uri])
+    assert result.exit_code == 0
+    assert re.search(r"records: 1\b", result.output) and "demo-douyin 1" in result.output
+
+
+def test_sites_check_passes_on_bundled_profiles():
+    result = CliRunner().invoke(cli, ["sites", "--check"])
+    assert result.exit_code == 0 and "profiles OK" in result.output
+
+
+def test_crawl_rejects_a_malformed_setting():
+    result = CliRunner().invoke(cli, ["crawl", "-s", "NOEQUALS"])
+    assert result.exit_code == 2 and "expected NAME=VALUE" in result.output
