@@ -1,0 +1,95 @@
+"""The catalogue interface: one Protocol, every backend behind it.
+
+Callers (the crawler's index stage, `adwatch search`, dossiers) depend on this
+module only, never on a backend, so SQLite and Elasticsearch are swappable by
+URI (see `evidence.index.open_catalogue`).  Records are plain dicts in the
+shape of `AdRecord.to_dict()`; the catalogue does not import the crawler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Self, runtime_checkable
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """How many records a batch added and how many it refreshed."""
+
+    inserted: int = 0
+    updated: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One page of hits and the number of all matching records.
+
+    Each hit is the stored record plus ``snippet``: an excerpt with the
+    matched text marked 【like this】, not escaped (rendering escapes).
+    """
+
+    total: int
+    hits: list[dict[str, Any]] = field(default_factory=list)
+
+
+@runtime_checkable
+class Catalogue(Protocol):
+    """The searchable catalogue of ad records, blocks met and rejects."""
+
+    def upsert(self, records: Iterable[Mapping[str, Any]]) -> UpsertResult:
+        """Insert new ids; for known ids keep the oldest first_seen, the newest
+        last_seen, add one to times_seen and take every other field from the
+        incoming record.  One batch is one transaction (all or nothing)."""
+        ...
+
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        """The stored record exactly as upserted (after the history merge)."""
+        ...
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        label: str | None = None,
+        platform: str | None = None,
+        channel: str | None = None,
+        since: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> SearchResult:
+        """Records containing every whitespace-separated term of `query` as a
+        literal substring (empty query: all), filtered, best score first.
+        `since` is an ISO date or datetime compared with last_seen."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """Totals: records, by channel/platform/label, blocks and rejects."""
+        ...
+
+    def record_block(self, platform: str, url: str, reason: str, at: str) -> None:
+        """Note that a platform showed a captcha or block page."""
+        ...
+
+    def blocks(self, since: str | None = None) -> list[dict[str, Any]]:
+        """Block events, newest first, optionally only those at or after `since`."""
+        ...
+
+    def add_rejects(self, rejects: Iterable[Mapping[str, Any]]) -> int:
+        """Keep rejected items (at, url, stage, reason, detail, platform); returns
+        how many were stored."""
+        ...
+
+    def rejects(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The latest rejects, newest first, as they were added."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
