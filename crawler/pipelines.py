@@ -33,7 +33,7 @@ from crawler.detect.firstpass import judge
 from crawler.images import ImageFacts, ImageRejected, inspect
 from crawler.items import AdRecord, utc_now
 from crawler.rejects import Reject, reason_of, send_reject
-from evidence.index import Catalogue, open_catalogue
+from evidence.index import Catalogue, UpsertResult, open_catalogue
 
 logger = logging.getLogger(__name__)
 
@@ -245,12 +245,38 @@ class CataloguePipeline:
         if self.catalogue is None:
             return
         if self._buffer:
-            result = self.catalogue.upsert(self._buffer)
+            batch, self._buffer = self._buffer, []
+            try:
+                result = self.catalogue.upsert(batch)
+            except ValueError:  # one bad record must not cost the batch
+                result = self._upsert_one_by_one(batch)
             logger.info("catalogue: %d new, %d updated", result.inserted, result.updated)
-            self._buffer = []
         if self._rejects:
             self.catalogue.add_rejects(self._rejects)
             self._rejects = []
+
+    def _upsert_one_by_one(self, batch: list[dict[str, Any]]) -> UpsertResult:
+        assert self.catalogue is not None
+        inserted = updated = 0
+        for record in batch:
+            try:
+                result = self.catalogue.upsert([record])
+            except ValueError as exc:
+                send_reject(
+                    self.crawler,
+                    Reject(
+                        url=str(record.get("url", "")),
+                        stage="store",
+                        reason="not_stored",
+                        detail=str(exc)[:500],
+                        platform=str(record.get("platform", "")),
+                        data=record,
+                    ),
+                )
+                continue
+            inserted += result.inserted
+            updated += result.updated
+        return UpsertResult(inserted, updated)
 
     def close_spider(self) -> None:
         self.flush()

@@ -70,16 +70,16 @@ def crawl(
     profiles = load_profiles(config.sites_dir)
     wanted = [c for c in channels if select_profiles(profiles, c, list(sites) or None)]
     process = CrawlerProcess(settings)
-    crawlers: list[Crawler] = []
     for channel in wanted:
-        crawler = process.create_crawler(SPIDERS[channel])
-        crawlers.append(crawler)
+        # a spider class, not a Crawler: Scrapy re-applies the process settings over a
+        # ready Crawler's, which would undo the spider's own (per-channel JOBDIR)
         process.crawl(
-            crawler,
+            SPIDERS[channel],
             sites=",".join(sites),
             queries="\n".join(queries),
             max_pages=max_pages or "",
         )
+    crawlers: list[Crawler] = sorted(process.crawlers, key=lambda c: c.spidercls.name)
     ticker = Progress(crawlers) if progress else None
     started = time.monotonic()
     if ticker:

@@ -41,11 +41,18 @@ def seed(tmp_path: Path, *records: AdRecord) -> str:
 
 
 def test_search_prints_hits_and_makes_hostile_text_harmless(tmp_path):
-    hostile = AdRecord(channel="video", platform="demo-douyin", url="http://h/video/1",
-                       title="当天停催\x1b[2J\u202e加V", text="<script>alert(1)</script>",
-                       label="ad", score=0.9)
-    other = AdRecord(channel="search", platform="demo-baidu", url="http://h/l/2",
-                     title="红烧肉做法")
+    hostile = AdRecord(
+        channel="video",
+        platform="demo-douyin",
+        url="http://h/video/1",
+        title="当天停催\x1b[2J\u202e加V",
+        text="<script>alert(1)</script>",
+        label="ad",
+        score=0.9,
+    )
+    other = AdRecord(
+        channel="search", platform="demo-baidu", url="http://h/l/2", title="红烧肉做法"
+    )
     uri = seed(tmp_path, hostile, other)
     result = CliRunner().invoke(cli, ["search", "停催", "--catalogue", uri])
     assert result.exit_code == 0, result.output
@@ -57,13 +64,24 @@ def test_search_prints_hits_and_makes_hostile_text_harmless(tmp_path):
 def test_search_filters_and_json(tmp_path):
     uri = seed(
         tmp_path,
-        AdRecord(channel="video", platform="demo-douyin", url="http://h/video/1", title="当天停催",
-                 label="ad"),
-        AdRecord(channel="market", platform="demo-xianyu", url="http://h/item?id=1",
-                 title="停催话术", label="suspect"),
+        AdRecord(
+            channel="video",
+            platform="demo-douyin",
+            url="http://h/video/1",
+            title="当天停催",
+            label="ad",
+        ),
+        AdRecord(
+            channel="market",
+            platform="demo-xianyu",
+            url="http://h/item?id=1",
+            title="停催话术",
+            label="suspect",
+        ),
     )
-    result = CliRunner().invoke(cli, ["search", "停催", "--label", "ad", "--json",
-                                      "--catalogue", uri])
+    result = CliRunner().invoke(
+        cli, ["search", "停催", "--label", "ad", "--json", "--catalogue", uri]
+    )
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and '"platform": "demo-douyin"' in lines[0]
@@ -81,8 +99,12 @@ def test_bad_catalogue_uri_is_a_clear_error(tmp_path):
 
 
 def test_stats_counts(tmp_path):
-    uri = seed(tmp_path, AdRecord(channel="video", platform="demo-douyin", url="http://h/v/1",
-                                  title="停催", label="ad"))
+    uri = seed(
+        tmp_path,
+        AdRecord(
+            channel="video", platform="demo-douyin", url="http://h/v/1", title="停催", label="ad"
+        ),
+    )
     result = CliRunner().invoke(cli, ["stats", "--catalogue", uri])
     assert result.exit_code == 0
     assert re.search(r"records: 1\b", result.output) and "demo-douyin 1" in result.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
@@ -19,8 +20,12 @@ DEPTH = 5  # the demo profiles' max_pages
 
 
 def stored(crawl: Crawl) -> dict[str, dict[str, Any]]:
+    return stored_urls(crawl.data_dir)
+
+
+def stored_urls(data_dir: Path) -> dict[str, dict[str, Any]]:
     """Records in the catalogue by URL path+query (as the ground truth writes them)."""
-    db = sqlite3.connect(crawl.data_dir / "catalogue.db")
+    db = sqlite3.connect(data_dir / "catalogue.db")
     try:
         docs = [json.loads(d) for (d,) in db.execute("SELECT doc FROM records")]
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import scrapy
@@ -63,6 +64,12 @@ class ChannelSpider(scrapy.Spider):
                 },
             )
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        # Channels crawl side by side in one process: each keeps its own job state.
+        if settings.get("JOBDIR"):
+            jobdir = Path(settings["JOBDIR"]) / cls.name
+            settings.set(
+                "JOBDIR", str(jobdir), priority=settings.getpriority("JOBDIR") or "cmdline"
+            )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ChannelSpider:
@@ -122,9 +129,11 @@ class ChannelSpider(scrapy.Spider):
         """True the first time a record is met in this run (a second query
         finding the same ad is the same observation)."""
         key = f"{platform}\n{canonical_url(url, drop)}"
-        if key in self._seen_records:
+        # with JOBDIR, Scrapy's SpiderState keeps `self.state` across a resume
+        seen: set[str] = getattr(self, "state", {}).setdefault("seen_records", self._seen_records)
+        if key in seen:
             return False
-        self._seen_records.add(key)
+        seen.add(key)
         return True
 
     def new_record(self, profile: SiteProfile, url: str, **fields: Any) -> AdRecord:

@@ -53,7 +53,6 @@ class RenderedListSpider(ChannelSpider):
             callback=self.parse_list,
             errback=self.fetch_failed,
             meta=meta,
-            dont_filter=page == 1 and scroll,
             cb_kwargs={"profile_name": profile.name, "query": query, "page": page},
         )
 
