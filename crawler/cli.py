@@ -134,7 +134,11 @@ def crawl(
             "LOG_FILE", str(logs / f"crawl-{datetime.now():%Y%m%d-%H%M%S}.log"), priority="cmdline"
         )
         click.echo(f"log: {settings.get('LOG_FILE')}", err=True)
-    with demo_web(size=demo_size) if demo else nullcontext(base_url) as url:
+    if demo and "DOWNLOAD_TIMEOUT" not in extra:
+        # loopback answers in milliseconds; the demo's deliberately slow page
+        # (8 s) should become a timeout reject without holding the run for long
+        settings.set("DOWNLOAD_TIMEOUT", 4, priority="cmdline")
+    with demo_web(size=demo_size, slow_seconds=8.0) if demo else nullcontext(base_url) as url:
         if url:
             settings.set("ADWATCH_BASE_URL", url, priority="cmdline")
             click.echo(f"crawling {url}", err=True)

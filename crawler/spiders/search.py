@@ -114,7 +114,7 @@ class SearchSpider(ChannelSpider):
             sponsored=bool(s.get("sponsored") and result.css(s["sponsored"])),
             title=title,
             text=snippet,
-            author=Author(name=text_of(result, s.get("site"))),
+            author=Author(name=_site_name(result, s)),
             extra={"page": page, "position": position},
         )
 
@@ -142,3 +142,10 @@ class SearchSpider(ChannelSpider):
         self.reject(request.url, "fetch", reason, detail, platform=record.platform)
         record.problems.append(f"landing page: {reason}")
         yield record
+
+
+def _site_name(result: Any, s: dict[str, Any]) -> str:
+    """The displayed site of a result, without the 广告/推广 badge some engines put in it."""
+    site = text_of(result, s.get("site"))
+    badge = text_of(result, s.get("sponsored"))
+    return site.replace(badge, "").strip() if badge else site
