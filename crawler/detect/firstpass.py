@@ -31,6 +31,7 @@ CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
     "退保退息": ("退保", "葆费", "退息", "高息退还", "退费"),
     "征信修复": ("征信修复", "征信洗白", "逾期记录消除", "征信异议", "修复征信", "zx修复"),
 }
+_LOWER_TERMS = {c: tuple(t.lower() for t in terms) for c, terms in CATEGORY_TERMS.items()}
 AD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("call to action", re.compile(r"加\s*[vV微薇威❤]|vx|wx|私信|扫码|咨询|联系|点击头像|绿泡泡")),
     ("promise", re.compile(r"当天|百分百|100%|包过|不成功|无效退款|成功再收费|立省|保证")),
@@ -53,10 +54,11 @@ def judge(record: AdRecord) -> Verdict:
     fields = {"title": record.title, "text": record.text}
     matches: list[Match] = []
     categories: list[str] = []
-    for category, terms in CATEGORY_TERMS.items():
+    lowered = {name: value.lower() for name, value in fields.items()}
+    for category, terms in _LOWER_TERMS.items():
         for term in terms:
-            for name, value in fields.items():
-                start = value.lower().find(term.lower())
+            for name, value in lowered.items():
+                start = value.find(term)
                 if start >= 0:
                     matches.append(
                         Match("firstpass." + category, term, name, (start, start + len(term)))
