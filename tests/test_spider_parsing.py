@@ -88,7 +88,7 @@ def test_landing_failure_keeps_the_record(tmp_path):
     request = Request(f"{BASE}/l/slow", cb_kwargs={"record": record})
     failure = Failure(TimeoutError("took too long"))
     failure.request = request
-    [out] = spider.landing_failed(failure)
+    [out] = spider.detail_failed(failure)
     assert out is record and out.problems == ["landing page: timeout"]
     assert rejects[0].reason == "timeout" and rejects[0].url == f"{BASE}/l/slow"
 
@@ -161,3 +161,18 @@ def test_browser_contexts_rotate(tmp_path):
         for _ in range(spider.config.context_recycle_pages + 1)
     }
     assert names == {"demo-douyin#0", "demo-douyin#1"}
+
+
+def test_unreadable_detail_page_keeps_the_record(tmp_path):
+    spider, rejects = make_spider(VideoSpider, tmp_path)
+    record = spider.new_record(spider.profiles["demo-douyin"], f"{BASE}/video/9", title="停催")
+    body = b'<script id="RENDER_DATA" type="application/json">%7Bnot json</script>'
+    response = HtmlResponse(
+        url=f"{BASE}/video/9",
+        body=body,
+        request=Request(f"{BASE}/video/9"),
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
+    [out] = spider.parse_detail(response, record)
+    assert out.title == "停催" and out.problems == ["detail page: unreadable"]
+    assert rejects[0].reason == "unreadable_page"

@@ -11,7 +11,7 @@ optional, all strings so that ``scrapy crawl -a`` works too):
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 class ChannelSpider(scrapy.Spider):
     channel: ClassVar[str]
+    detail_name: ClassVar[str] = "detail page"  # how problems name the page behind a record
 
     def __init__(
         self,
@@ -175,7 +176,29 @@ class ChannelSpider(scrapy.Spider):
             request.url, "fetch", reason, detail, platform=request.meta.get("adwatch_platform", "")
         )
 
-    def block_check(self, response: Response) -> bool:
-        """False when a list page came back without data (already handled as a
-        block by the middleware, or simply empty)."""
-        return response.status == 200
+    def enrich(
+        self,
+        response: Response,
+        record: AdRecord,
+        read: Callable[[Response, AdRecord], None],
+    ) -> Iterator[AdRecord]:
+        """Add what a detail page says to its record.  A page that cannot be
+        read is a reject; the record is kept with what it already had."""
+        record.http_status = response.status
+        try:
+            read(response, record)
+        except Exception as exc:  # hostile pages: any parse error, never a lost record
+            self.reject(
+                response.url, "parse", "unreadable_page", repr(exc)[:300], platform=record.platform
+            )
+            record.problems.append(f"{self.detail_name}: unreadable")
+        yield record
+
+    def detail_failed(self, failure: Failure) -> Iterator[AdRecord]:
+        """Errback of detail pages: the fetch is a reject; the record is kept."""
+        request = failure.request  # type: ignore[attr-defined]
+        record: AdRecord = request.cb_kwargs["record"]
+        reason, detail = reason_of(failure)
+        self.reject(request.url, "fetch", reason, detail, platform=record.platform)
+        record.problems.append(f"{self.detail_name}: {reason}")
+        yield record

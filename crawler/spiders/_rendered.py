@@ -18,7 +18,6 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
 from crawler.browser import XHR_BODIES_META
 from crawler.extract import (
@@ -32,7 +31,6 @@ from crawler.extract import (
 )
 from crawler.items import AdRecord, Author, ImageRef
 from crawler.profiles import SiteProfile
-from crawler.rejects import reason_of
 from crawler.spiders._base import ChannelSpider
 
 
@@ -172,25 +170,15 @@ class RenderedListSpider(ChannelSpider):
         )
 
     def parse_detail(self, response: Response, record: AdRecord) -> Iterator[AdRecord]:
-        profile = self.profiles[record.platform]
-        d = profile.detail
+        yield from self.enrich(response, record, self._read_detail)
+
+    def _read_detail(self, response: Response, record: AdRecord) -> None:
+        d = self.profiles[record.platform].detail
         sel = page_selector(response)
-        record.http_status = response.status
         if d.get("data"):
-            try:
-                data = embedded_json(sel, d["data"], d.get("data_encoding", ""))
-                found = _fields(data, d.get("fields") or {})
-            except ValueError as exc:
-                self.reject(
-                    response.url,
-                    "parse",
-                    "bad_embedded_data",
-                    str(exc)[:300],
-                    platform=profile.name,
-                )
-                record.problems.append("detail page: bad embedded data")
-                yield record
-                return
+            found = _fields(
+                embedded_json(sel, d["data"], d.get("data_encoding", "")), d.get("fields") or {}
+            )
             images = _list(found.get("images"))
         else:
             found = {
@@ -201,15 +189,6 @@ class RenderedListSpider(ChannelSpider):
         for url in absolute(response.url, images):
             if all(i.url != url for i in record.images):
                 record.images.append(ImageRef(url=url))
-        yield record
-
-    def detail_failed(self, failure: Failure) -> Iterator[AdRecord]:
-        request = failure.request  # type: ignore[attr-defined]
-        record: AdRecord = request.cb_kwargs["record"]
-        reason, detail = reason_of(failure)
-        self.reject(request.url, "fetch", reason, detail, platform=record.platform)
-        record.problems.append(f"detail page: {reason}")
-        yield record
 
 
 def _fields(data: Any, paths: dict[str, str]) -> dict[str, Any]:

@@ -15,18 +15,17 @@ from urllib.parse import urljoin
 
 import scrapy
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
 from crawler.extract import absolute, all_of, page_selector, text_of
 from crawler.items import AdRecord, Author, ImageRef
 from crawler.profiles import SiteProfile
-from crawler.rejects import reason_of
 from crawler.spiders._base import ChannelSpider
 
 
 class SearchSpider(ChannelSpider):
     name = "search"
     channel = "search"
+    detail_name = "landing page"
 
     def search_requests(self, profile: SiteProfile, query: str) -> Iterator[scrapy.Request]:
         yield self._page_request(profile, query, 1)
@@ -70,7 +69,7 @@ class SearchSpider(ChannelSpider):
                 yield scrapy.Request(
                     record.url,
                     callback=self.parse_landing,
-                    errback=self.landing_failed,
+                    errback=self.detail_failed,
                     meta=self.meta(profile, "detail"),
                     dont_filter=True,  # records are deduplicated; a redirect must not be dropped
                     cb_kwargs={"record": record},
@@ -119,8 +118,10 @@ class SearchSpider(ChannelSpider):
         )
 
     def parse_landing(self, response: Response, record: AdRecord) -> Iterator[AdRecord]:
-        profile = self.profiles[record.platform]
-        d = profile.detail
+        yield from self.enrich(response, record, self._read_landing)
+
+    def _read_landing(self, response: Response, record: AdRecord) -> None:
+        d = self.profiles[record.platform].detail
         sel = page_selector(response)
         parts = [record.text]
         for key in ("title", "heading", "text"):
@@ -128,20 +129,9 @@ class SearchSpider(ChannelSpider):
             if found and all(found not in p for p in parts):
                 parts.append(found)
         record.text = "\n".join(p for p in parts if p)
-        record.http_status = response.status
         record.images = [
             ImageRef(url=u) for u in absolute(response.url, all_of(sel, d.get("images")))
         ]
-        yield record
-
-    def landing_failed(self, failure: Failure) -> Iterator[AdRecord]:
-        """The landing page is a reject; the result itself is kept."""
-        request = failure.request  # type: ignore[attr-defined]
-        record: AdRecord = request.cb_kwargs["record"]
-        reason, detail = reason_of(failure)
-        self.reject(request.url, "fetch", reason, detail, platform=record.platform)
-        record.problems.append(f"landing page: {reason}")
-        yield record
 
 
 def _site_name(result: Any, s: dict[str, Any]) -> str:
