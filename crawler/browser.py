@@ -10,23 +10,31 @@ for more.  Everything named in request meta is a string or plain data, so
 requests stay picklable for JOBDIR and a shared frontier.
 
 Context recycling: a long-lived browser context grows without bound
-(scrapy-playwright#240, playwright#6319), so spiders name contexts
-``<platform>#<generation>`` and start a new generation every
-``ADWATCH_CONTEXT_RECYCLE_PAGES`` pages; ``prepare_page`` closes older contexts
-once they have no open page (pages are always closed before their context).
+(scrapy-playwright#240, playwright#6319).  ``ContextRecycler`` (a downloader
+middleware) names each browser request's context ``<platform>#<generation>``
+*when it is sent*, a new generation every ``ADWATCH_CONTEXT_RECYCLE_PAGES``
+pages, so generations follow each other in time however the scheduler orders
+requests (naming them when requests are created let stale generations pile up
+until ``PLAYWRIGHT_MAX_CONTEXTS`` was reached and the crawl froze).  An older
+generation's context is closed as soon as its last page is: pages are always
+closed before their context.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
 
+from playwright.async_api import BrowserContext, Page, Route
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, Route
 from playwright.async_api import Request as PlaywrightRequest
 from scrapy import Request
+from scrapy.crawler import Crawler
+
+from crawler.config import AdwatchConfig
 
 logger = logging.getLogger(__name__)
 
@@ -68,14 +76,37 @@ class _Capture:
         return True
 
 
-def context_name(platform: str, pages_sent: int, recycle_every: int) -> str:
-    """The context a platform's n-th browser page goes to."""
-    return f"{platform}#{pages_sent // recycle_every}"
+class ContextRecycler:
+    """Downloader middleware: the browser context of each rendered request."""
+
+    def __init__(self, recycle_every: int) -> None:
+        self.recycle_every = recycle_every
+        self._sent: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ContextRecycler:
+        return cls(AdwatchConfig.from_settings(crawler.settings).context_recycle_pages)
+
+    def process_request(self, request: Request) -> None:
+        platform = request.meta.get("adwatch_platform")
+        if not request.meta.get("playwright") or not platform:
+            return
+        sent = self._sent.get(platform, 0)
+        self._sent[platform] = sent + 1
+        request.meta["playwright_context"] = f"{platform}#{sent // self.recycle_every}"
+
+
+def _generation(name: str) -> tuple[str, int] | None:
+    platform, _, generation = name.rpartition("#")
+    return (platform, int(generation)) if platform and generation.isdigit() else None
+
+
+_newest: dict[str, int] = {}  # platform -> newest context generation seen, per process
 
 
 async def prepare_page(page: Page, request: Request) -> None:
-    """Page init callback: recycle idle old contexts, set up XHR capture."""
-    await _close_idle_contexts(page, request.meta.get("playwright_context", ""))
+    """Page init callback: close spent contexts, set up XHR capture."""
+    await _recycle(page, request.meta.get("playwright_context", ""))
     bodies: list[str] = []
     request.meta[XHR_BODIES_META] = bodies
     pattern = request.meta.get(XHR_META)
@@ -103,23 +134,36 @@ def _forget(page: Page) -> None:
     _captures.pop(id(page), None)
 
 
-async def _close_idle_contexts(page: Page, current: str) -> None:
-    platform, _, generation = current.rpartition("#")
+async def _recycle(page: Page, name: str) -> None:
+    """Tag the page's context with its name; close this platform's older,
+    empty contexts now, and this one when its last page closes if it is old."""
+    found = _generation(name)
     browser = page.context.browser
-    if not platform or browser is None or not generation.isdigit():
+    if found is None or browser is None:
         return
-    for ctx in list(browser.contexts):
-        if ctx is page.context or ctx.pages:
-            continue
-        name = getattr(ctx, "_adwatch_name", None)
-        if name is None:
-            continue
-        other, _, gen = name.rpartition("#")
-        if other == platform and gen.isdigit() and int(gen) < int(generation):
-            logger.debug("closing recycled browser context %s", name)
-            await ctx.close()
-    if getattr(page.context, "_adwatch_name", None) is None:
-        page.context._adwatch_name = current  # type: ignore[attr-defined]
+    platform, generation = found
+    context = page.context
+    context._adwatch_name = name  # type: ignore[attr-defined]
+    _newest[platform] = max(_newest.get(platform, 0), generation)
+    for other in list(browser.contexts):
+        await _close_if_spent(other)
+
+    async def on_close(_page: Page) -> None:
+        await _close_if_spent(context)
+
+    page.once("close", on_close)
+
+
+async def _close_if_spent(context: BrowserContext) -> None:
+    found = _generation(getattr(context, "_adwatch_name", ""))
+    if found is None or context.pages:
+        return
+    platform, generation = found
+    if generation < _newest.get(platform, 0):
+        context._adwatch_name = ""  # type: ignore[attr-defined]  # close once
+        logger.debug("closing spent browser context %s#%d", platform, generation)
+        with contextlib.suppress(PlaywrightError):
+            await context.close()
 
 
 async def settle(page: Page, batches: int = 1, timeout: float = 8.0, has_next: str = "") -> int:
@@ -167,16 +211,15 @@ def browser_meta(
     xhr: str,
     batches: int,
     timeout: float,
-    context: str,
     context_kwargs: dict[str, Any],
     has_next: str = "",
 ) -> dict[str, Any]:
-    """Request meta for a page rendered in Chromium with data capture."""
+    """Request meta for a page rendered in Chromium with data capture (the
+    context name is set when the request is sent, by ContextRecycler)."""
     from scrapy_playwright.page import PageMethod
 
     return {
         "playwright": True,
-        "playwright_context": context,
         "playwright_context_kwargs": context_kwargs,
         "playwright_page_init_callback": "crawler.browser.prepare_page",
         "playwright_page_methods": [

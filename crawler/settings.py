@@ -53,6 +53,7 @@ ROBOTSTXT_OBEY = False  # monitoring for regulators; a profile may set its own r
 # --- Scrapy: components ------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "crawler.blocking.BlockDetectionMiddleware": 560,
+    "crawler.browser.ContextRecycler": 960,
 }
 EXTENSIONS = {
     "scrapy.extensions.memusage.MemoryUsage": None,

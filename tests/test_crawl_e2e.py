@@ -4,6 +4,7 @@ generator's ground truth."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -203,3 +204,29 @@ def test_a_second_crawl_updates_history(crawl: Crawl, demo_server, tmp_path):
         db.close()
     seen_twice = [r for r in rows if r[2] == 2]
     assert seen_twice and all(first <= last for first, last, _ in seen_twice)
+
+
+def test_browser_contexts_are_recycled_and_closed(demo_server, tmp_path):
+    """One browser page per context: with PLAYWRIGHT_MAX_CONTEXTS=4, a crawl of
+    more pages than that finishes only if spent contexts are closed."""
+    done = adwatch(
+        "crawl",
+        "--channel",
+        "market",
+        "--base-url",
+        demo_server.base_url,
+        "-s",
+        "ADWATCH_CONTEXT_RECYCLE_PAGES=1",
+        "-s",
+        "ADWATCH_LANDING_PAGES=False",
+        "-s",
+        "ITEM_PIPELINES={}",
+        data_dir=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    [log] = (tmp_path / "logs").glob("crawl-*.log")
+    text = log.read_text(encoding="utf-8")
+    created = int(re.search(r"'playwright/context_count': (\d+)", text).group(1))
+    peak = int(re.search(r"'playwright/context_count/max_concurrent': (\d+)", text).group(1))
+    assert created >= 6 and peak <= 4

@@ -7,7 +7,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from crawler import signals
-from crawler.browser import XHR_BODIES_META
+from crawler.browser import XHR_BODIES_META, ContextRecycler
 from crawler.spiders.market import MarketSpider
 from crawler.spiders.search import SearchSpider
 from crawler.spiders.video import VideoSpider
@@ -154,13 +154,17 @@ def test_rendered_page_without_data_is_a_reject(tmp_path):
     assert out == [] and rejects[0].reason == "no_data"
 
 
-def test_browser_contexts_rotate(tmp_path):
-    spider, _ = make_spider(VideoSpider, tmp_path)
-    names = {
-        spider.render_meta(spider.profiles["demo-douyin"], "x", 1)["playwright_context"]
-        for _ in range(spider.config.context_recycle_pages + 1)
-    }
-    assert names == {"demo-douyin#0", "demo-douyin#1"}
+def test_browser_contexts_rotate_when_requests_are_sent():
+    recycler = ContextRecycler(recycle_every=2)
+    names = []
+    for _ in range(5):
+        request = Request("http://h/", meta={"playwright": True, "adwatch_platform": "p"})
+        recycler.process_request(request)
+        names.append(request.meta["playwright_context"])
+    assert names == ["p#0", "p#0", "p#1", "p#1", "p#2"]
+    plain = Request("http://h/img.png", meta={"adwatch_platform": "p"})
+    recycler.process_request(plain)
+    assert "playwright_context" not in plain.meta
 
 
 def test_unreadable_detail_page_keeps_the_record(tmp_path):

@@ -21,7 +21,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from crawler.browser import browser_meta, context_name
+from crawler.browser import browser_meta
 from crawler.config import AdwatchConfig
 from crawler.items import AdRecord, canonical_url
 from crawler.profiles import SiteProfile, load_profiles, select_profiles
@@ -46,7 +46,6 @@ class ChannelSpider(scrapy.Spider):
         self._queries_arg = [q.strip() for q in queries.replace("\n", ",").split(",") if q.strip()]
         self._max_pages_arg = int(max_pages) if str(max_pages).strip() else None
         self.profiles: dict[str, SiteProfile] = {}
-        self._browser_pages: dict[str, int] = {}
         self._seen_records: set[str] = set()
 
     @classmethod
@@ -115,13 +114,10 @@ class ChannelSpider(scrapy.Spider):
         self, profile: SiteProfile, xhr: str, batches: int, has_next: str = ""
     ) -> dict[str, Any]:
         """Meta for a page that must be rendered in the browser."""
-        sent = self._browser_pages.get(profile.name, 0)
-        self._browser_pages[profile.name] = sent + 1
         return browser_meta(
             xhr=xhr,
             batches=batches,
             timeout=self.config.xhr_wait,
-            context=context_name(profile.name, sent, self.config.context_recycle_pages),
             context_kwargs=profile.context_kwargs(),
             has_next=has_next,
         )
