@@ -11,9 +11,9 @@ optional, all strings so that ``scrapy crawl -a`` works too):
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -28,6 +28,7 @@ from crawler.profiles import SiteProfile, load_profiles, select_profiles
 from crawler.rejects import Reject, reason_of, send_reject
 
 logger = logging.getLogger(__name__)
+_Entry = TypeVar("_Entry")
 
 
 class ChannelSpider(scrapy.Spider):
@@ -132,6 +133,56 @@ class ChannelSpider(scrapy.Spider):
             return False
         seen.add(key)
         return True
+
+    def new_records(
+        self,
+        response: Response,
+        profile: SiteProfile,
+        entries: Iterable[_Entry],
+        build: Callable[[_Entry, int], AdRecord | None],
+        reason: str,
+        keep: Callable[[_Entry], dict[str, Any]],
+    ) -> Iterator[AdRecord]:
+        """The records of a list page's entries (results, items), each once per
+        crawl.  An entry that cannot be read is a reject (with ``keep(entry)`` as
+        its data); the others go on."""
+        for position, entry in enumerate(entries, start=1):
+            try:
+                record = build(entry, position)
+            except Exception as exc:  # a malformed entry must not cost the page
+                self.reject(
+                    response.url,
+                    "parse",
+                    reason,
+                    f"#{position}: {exc!r}"[:300],
+                    platform=profile.name,
+                    data=keep(entry),
+                )
+                continue
+            if record is not None and self.first_sighting(
+                profile.name, record.url, profile.drop_params
+            ):
+                yield record
+
+    def follow(
+        self, profile: SiteProfile, record: AdRecord, callback: Callable[..., Any]
+    ) -> scrapy.Request | AdRecord:
+        """The request for a record's detail page, or the record itself when
+        the profile names no detail page."""
+        d = profile.detail
+        if not d:
+            return record
+        meta = self.meta(profile, "detail")
+        if d.get("render"):
+            meta.update(self.render_meta(profile, d.get("xhr", ""), 1))
+        return scrapy.Request(
+            record.url,
+            callback=callback,
+            errback=self.detail_failed,
+            meta=meta,
+            dont_filter=True,  # records are deduplicated; a redirect must not be dropped
+            cb_kwargs={"record": record},
+        )
 
     def new_record(self, profile: SiteProfile, url: str, **fields: Any) -> AdRecord:
         return AdRecord(

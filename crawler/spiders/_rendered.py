@@ -87,27 +87,16 @@ class RenderedListSpider(ChannelSpider):
                 )
                 continue
             has_next = bool(json_path(data, s.get("has_next")))
-            for position, item in enumerate(items, start=1):
-                result_page = page + batch
-                try:
-                    record = self._item_record(
-                        profile, response, item, query, result_page, position
-                    )
-                except Exception as exc:  # one malformed item must not cost the batch
-                    self.reject(
-                        response.url,
-                        "parse",
-                        "bad_item",
-                        repr(exc)[:300],
-                        platform=profile.name,
-                        data={"item": item},
-                    )
-                    continue
-                if record is None or not self.first_sighting(
-                    profile.name, record.url, profile.drop_params
-                ):
-                    continue
-                yield from self._detail_or_record(profile, record)
+            result_page = page + batch
+
+            def build(item: Any, position: int, result_page: int = result_page) -> AdRecord | None:
+                return self._item_record(profile, response, item, query, result_page, position)
+
+            records = self.new_records(
+                response, profile, items, build, "bad_item", lambda item: {"item": item}
+            )
+            for record in records:
+                yield self.follow(profile, record, self.parse_detail)
         if not s.get("scroll") and has_next and page < self.max_pages(profile):
             yield self._list_request(profile, query, page + 1)
 
@@ -150,23 +139,6 @@ class RenderedListSpider(ChannelSpider):
             region=as_text(f.get("region")),
             images=[ImageRef(url=u) for u in absolute(response.url, _list(f.get("images")))],
             extra={"page": page, "position": position, "item_id": str(f["id"])},
-        )
-
-    def _detail_or_record(self, profile: SiteProfile, record: AdRecord) -> Iterator[Any]:
-        d = profile.detail
-        if not d:
-            yield record
-            return
-        meta = self.meta(profile, "detail")
-        if d.get("render"):
-            meta.update(self.render_meta(profile, d.get("xhr", ""), 1))
-        yield scrapy.Request(
-            record.url,
-            callback=self.parse_detail,
-            errback=self.detail_failed,
-            meta=meta,
-            dont_filter=True,  # records are deduplicated; a redirect must not be dropped
-            cb_kwargs={"record": record},
         )
 
     def parse_detail(self, response: Response, record: AdRecord) -> Iterator[AdRecord]:

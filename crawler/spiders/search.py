@@ -48,32 +48,19 @@ class SearchSpider(ChannelSpider):
         s = profile.search
         sel = page_selector(response)
         results = sel.css(s["results"])
-        for position, result in enumerate(results, start=1):
-            try:
-                record = self._result_record(profile, response, result, query, page, position)
-            except Exception as exc:  # a malformed result must not cost the page
-                self.reject(
-                    response.url,
-                    "parse",
-                    "bad_result",
-                    f"#{position}: {exc!r}",
-                    platform=profile.name,
-                    data={"html": result.get()[:2000]},
-                )
-                continue
-            if record is None or not self.first_sighting(
-                profile.name, record.url, profile.drop_params
-            ):
-                continue
-            if self.config.landing_pages and profile.detail:
-                yield scrapy.Request(
-                    record.url,
-                    callback=self.parse_landing,
-                    errback=self.detail_failed,
-                    meta=self.meta(profile, "detail"),
-                    dont_filter=True,  # records are deduplicated; a redirect must not be dropped
-                    cb_kwargs={"record": record},
-                )
+        records = self.new_records(
+            response,
+            profile,
+            results,
+            lambda result, position: self._result_record(
+                profile, response, result, query, page, position
+            ),
+            "bad_result",
+            lambda result: {"html": result.get()[:2000]},
+        )
+        for record in records:
+            if self.config.landing_pages:
+                yield self.follow(profile, record, self.parse_landing)
             else:
                 yield record
         next_link = s.get("next_page") and sel.css(s["next_page"]).get()
