@@ -270,20 +270,10 @@ def demo_serve(
       adwatch demo serve --port 8765
       adwatch crawl --base-url http://127.0.0.1:8765      # in another terminal
     """
+    from crawler.run import demo_args
     from demo.server import main as serve
 
-    argv = [
-        "--port",
-        str(port),
-        "--seed",
-        str(seed),
-        "--size",
-        str(size),
-        "--slow-seconds",
-        str(slow_seconds),
-    ]
-    if ground_truth:
-        argv += ["--ground-truth", ground_truth]
+    argv = demo_args(port, seed, size, slow_seconds, ground_truth)
     sys.exit(serve(argv))
 
 

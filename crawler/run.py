@@ -103,6 +103,25 @@ def crawl(
 _DEMO_LINE = re.compile(r"(http://127\.0\.0\.1:\d+)")
 
 
+def demo_args(
+    port: int, seed: int, size: int, slow_seconds: float, ground_truth: Path | str | None
+) -> list[str]:
+    """Command-line arguments of the demo web server (``python -m demo``)."""
+    args = [
+        "--port",
+        str(port),
+        "--seed",
+        str(seed),
+        "--size",
+        str(size),
+        "--slow-seconds",
+        str(slow_seconds),
+    ]
+    if ground_truth:
+        args += ["--ground-truth", str(ground_truth)]
+    return args
+
+
 @contextmanager
 def demo_web(
     seed: int = 7, size: int = 1, slow_seconds: float = 20.0, ground_truth: Path | None = None
@@ -111,21 +130,7 @@ def demo_web(
 
     A separate process, like the real web: the crawler's measurements do not
     include the server's work, and the two do not share a GIL."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "demo",
-        "--port",
-        "0",
-        "--seed",
-        str(seed),
-        "--size",
-        str(size),
-        "--slow-seconds",
-        str(slow_seconds),
-    ]
-    if ground_truth is not None:
-        cmd += ["--ground-truth", str(ground_truth)]
+    cmd = [sys.executable, "-m", "demo", *demo_args(0, seed, size, slow_seconds, ground_truth)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
