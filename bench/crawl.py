@@ -287,6 +287,49 @@ def sites_with_rendered_videos(tmp: Path) -> Path:
     return sites
 
 
+def compare(
+    me: list[str],
+    work: Path,
+    channel: str,
+    size: int,
+    max_pages: int,
+    baseline: str,
+    baseline_name: str,
+    sites: Path | None = None,
+) -> tuple[Run, Run]:
+    """adwatch crawling one channel of a demo web of ``size``, then the
+    baseline child fetching the very URLs adwatch fetched."""
+    from crawler.run import demo_web
+
+    work.mkdir(parents=True)
+    truth = work / "truth.jsonl"
+    with demo_web(size=size, slow_seconds=1.0, ground_truth=truth) as url:
+        data = work / "data"
+        argv = [
+            *me,
+            "--child",
+            "adwatch",
+            "--channel",
+            channel,
+            "--base-url",
+            url,
+            "--data-dir",
+            str(data),
+            "--max-pages",
+            str(max_pages),
+            "--no-images",
+            "--ground-truth",
+            str(truth),
+        ]
+        if sites is not None:
+            argv += ["--sites-dir", str(sites)]
+        run = measure(f"adwatch {channel}", argv)
+        urls = work / "urls.txt"
+        urls.write_text("\n".join(catalogue_urls(data, channel)), encoding="utf-8")
+        base = measure(baseline_name, [*me, "--child", baseline, "--urls", str(urls)])
+    return run, base
+
+
 def met(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
@@ -328,8 +371,6 @@ def main(argv: list[str] | None = None) -> int:
         children[args.child](args)
         return 0
 
-    from crawler.run import demo_web
-
     me = [sys.executable, str(Path(__file__).resolve())]
     print(
         f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB",
@@ -338,33 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="adwatch-bench-") as tmpname:
         tmp = Path(tmpname)
         if args.only in (None, "plain"):
-            truth = tmp / "plain-truth.jsonl"
-            with demo_web(size=args.size, slow_seconds=1.0, ground_truth=truth) as url:
-                data = tmp / "plain"
-                run = measure(
-                    "adwatch search",
-                    [
-                        *me,
-                        "--child",
-                        "adwatch",
-                        "--channel",
-                        "search",
-                        "--base-url",
-                        url,
-                        "--data-dir",
-                        str(data),
-                        "--max-pages",
-                        "5",
-                        "--no-images",
-                        "--ground-truth",
-                        str(truth),
-                    ],
-                )
-                urls = tmp / "plain-urls.txt"
-                urls.write_text("\n".join(catalogue_urls(data, "search")), encoding="utf-8")
-                base = measure(
-                    "bare Scrapy spider", [*me, "--child", "scrapy", "--urls", str(urls)]
-                )
+            run, base = compare(
+                me, tmp / "plain", "search", args.size, 5, "scrapy", "bare Scrapy spider"
+            )
             print(
                 report(
                     f"(a) plain pages, demo size {args.size}",
@@ -377,37 +394,16 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.only in (None, "browser"):
             size = max(1, round(args.pages / 100))
-            truth = tmp / "browser-truth.jsonl"
-            with demo_web(size=size, slow_seconds=1.0, ground_truth=truth) as url:
-                data = tmp / "browser"
-                sites = sites_with_rendered_videos(tmp)
-                run = measure(
-                    "adwatch video",
-                    [
-                        *me,
-                        "--child",
-                        "adwatch",
-                        "--channel",
-                        "video",
-                        "--base-url",
-                        url,
-                        "--data-dir",
-                        str(data),
-                        "--sites-dir",
-                        str(sites),
-                        "--max-pages",
-                        "10",
-                        "--no-images",
-                        "--ground-truth",
-                        str(truth),
-                    ],
-                )
-                urls = tmp / "browser-urls.txt"
-                urls.write_text("\n".join(catalogue_urls(data, "video")), encoding="utf-8")
-                base = measure(
-                    "bare Playwright, 4 pages reused",
-                    [*me, "--child", "playwright", "--urls", str(urls)],
-                )
+            run, base = compare(
+                me,
+                tmp / "browser",
+                "video",
+                size,
+                10,
+                "playwright",
+                "bare Playwright, 4 pages reused",
+                sites=sites_with_rendered_videos(tmp),
+            )
             ratio = run.rate / base.rate if base.rate else 0.0
             print(
                 report(
