@@ -155,7 +155,7 @@ def child_adwatch(args: argparse.Namespace) -> None:
         json.dumps(
             {
                 # browser runs count rendered pages only, not plain fetches beside them
-                "pages": stats.get("playwright/page_count", 0)
+                "pages": stats.get("adwatch/browser/pages", 0)
                 if args.channel == "video"
                 else stats.get("response_received_count", 0),
                 "seconds": stats.get("elapsed_time_seconds", result.elapsed),

@@ -96,7 +96,7 @@ class ContextRecycler:
         request.meta["playwright_context"] = f"{platform}#{sent // self.recycle_every}"
 
 
-def _generation(name: str) -> tuple[str, int] | None:
+def generation_of(name: str) -> tuple[str, int] | None:
     platform, _, generation = name.rpartition("#")
     return (platform, int(generation)) if platform and generation.isdigit() else None
 
@@ -105,8 +105,14 @@ _newest: dict[str, int] = {}  # platform -> newest context generation seen, per 
 
 
 async def prepare_page(page: Page, request: Request) -> None:
-    """Page init callback: close spent contexts, set up XHR capture."""
-    await _recycle(page, request.meta.get("playwright_context", ""))
+    """Page init callback: close spent contexts, set up XHR capture.  Pages
+    are reused (crawler.pagepool), so hooks are set once per page and the
+    previous request's capture is dropped."""
+    if not getattr(page, "_adwatch_hooked", False):
+        page._adwatch_hooked = True  # type: ignore[attr-defined]
+        await _recycle(page, request.meta.get("playwright_context", ""))
+        page.once("close", lambda _page: _forget(page))
+    _forget(page)
     bodies: list[str] = []
     request.meta[XHR_BODIES_META] = bodies
     pattern = request.meta.get(XHR_META)
@@ -114,7 +120,6 @@ async def prepare_page(page: Page, request: Request) -> None:
         return
     capture = _Capture(bodies)
     _captures[id(page)] = capture
-    page.once("close", lambda _page: _forget(page))
 
     async def keep(route: Route) -> None:
         try:
@@ -137,7 +142,7 @@ def _forget(page: Page) -> None:
 async def _recycle(page: Page, name: str) -> None:
     """Tag the page's context with its name; close this platform's older,
     empty contexts now, and this one when its last page closes if it is old."""
-    found = _generation(name)
+    found = generation_of(name)
     browser = page.context.browser
     if found is None or browser is None:
         return
@@ -155,7 +160,7 @@ async def _recycle(page: Page, name: str) -> None:
 
 
 async def _close_if_spent(context: BrowserContext) -> None:
-    found = _generation(getattr(context, "_adwatch_name", ""))
+    found = generation_of(getattr(context, "_adwatch_name", ""))
     if found is None or context.pages:
         return
     platform, generation = found

@@ -85,8 +85,8 @@ USER_AGENT = (
 
 # --- scrapy-playwright -------------------------------------------------------
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "crawler.pagepool.PooledPageHandler",
+    "https": "crawler.pagepool.PooledPageHandler",
 }
 PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.should_abort"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"

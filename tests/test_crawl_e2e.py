@@ -230,3 +230,35 @@ def test_browser_contexts_are_recycled_and_closed(demo_server, tmp_path):
     created = int(re.search(r"'playwright/context_count': (\d+)", text).group(1))
     peak = int(re.search(r"'playwright/context_count/max_concurrent': (\d+)", text).group(1))
     assert created >= 6 and peak <= 4
+
+
+def test_browser_pages_are_reused(demo_server, tmp_path):
+    """Rendered requests borrow pooled pages (crawler.pagepool): far fewer
+    pages are opened than requests rendered, and never more than the pool
+    allows per context."""
+    done = adwatch(
+        "crawl",
+        "--channel",
+        "market",
+        "--base-url",
+        demo_server.base_url,
+        "-s",
+        "ADWATCH_LANDING_PAGES=False",
+        "-s",
+        "ITEM_PIPELINES={}",
+        data_dir=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    [log] = (tmp_path / "logs").glob("crawl-*.log")
+    text = log.read_text(encoding="utf-8")
+
+    def stat(name: str) -> int:
+        found = re.search(rf"'{re.escape(name)}': (\d+)", text)
+        return int(found.group(1)) if found else 0
+
+    rendered, reused = stat("adwatch/browser/pages"), stat("adwatch/browser/pages_reused")
+    opened, contexts = stat("playwright/page_count"), stat("playwright/context_count")
+    assert rendered >= 6, text[-3000:]
+    assert reused >= 1 and opened + reused >= rendered
+    assert opened <= 4 * contexts
