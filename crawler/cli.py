@@ -238,6 +238,92 @@ def sites(check: bool) -> None:
         click.echo(f"{p.name:<16}{p.channel:<8}{p.base_url:<32}{p.source.name}")
 
 
+rules_option = click.option(
+    "--rules",
+    "rules_dir",
+    envvar="ADWATCH_RULES_DIR",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Folder of detection rule files (default: crawler/detect/rules).",
+)
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.File("rb"),
+    default=None,
+    help='JSON Lines with a "text" field ("-" for stdin); one result line per input line.',
+)
+@rules_option
+def score(text: str | None, jsonl: Any, rules_dir: str | None) -> None:
+    """Score text for anti-collection advertising: label, score, categories,
+    matched words, contacts and the reasons, as JSON.
+
+    \b
+    Example:
+      adwatch score "逾期先别还，当天停❤催，加薇信 tc8888"
+      adwatch score --jsonl texts.jsonl > scored.jsonl
+    """
+    from crawler.detect import RulesError, load_rules
+    from crawler.detect.batch import score_lines
+
+    if (text is None) == (jsonl is None):
+        raise click.UsageError('give either a TEXT or --jsonl FILE (or "-" for stdin)')
+    try:
+        rules = load_rules(rules_dir)
+    except RulesError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if text is not None:
+        from crawler.detect import score_text, verdict_json
+
+        click.echo(json.dumps(verdict_json(score_text(text, rules)), ensure_ascii=False))
+        return
+    bad = score_lines(jsonl, sys.stdout, rules, err=sys.stderr)
+    if bad:
+        click.echo(f"{bad} input line(s) could not be scored (see the error lines)", err=True)
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--min-ads",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Only operators with at least this many ads (1 lists lone ads too).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON operator per line.")
+@data_dir_option
+@catalogue_option
+def clusters(
+    limit: int, min_ads: int, as_json: bool, data_dir: str | None, catalogue: str | None
+) -> None:
+    """Operators: ads and suspects linked by a shared phone, WeChat, QQ or
+    link, or by a near-identical text, largest first (re-linked now).
+
+    \b
+    Example:
+      adwatch clusters
+      adwatch clusters --min-ads 5 --json
+    """
+    from crawler.detect.cluster import relink
+    from crawler.show import format_operators
+    from evidence.index import open_catalogue
+
+    with open_catalogue(_catalogue_uri(data_dir, catalogue)) as cat:
+        relink(cat)
+        found = cat.operators(limit=limit, min_ads=min_ads)
+    if as_json:
+        for op in found:
+            click.echo(json.dumps(op, ensure_ascii=False))
+        return
+    click.echo(format_operators(found))
+
+
 @cli.group()
 def demo() -> None:
     """The bundled demo web: a simulated search engine, video site and marketplace."""

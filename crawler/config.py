@@ -35,6 +35,7 @@ class AdwatchConfig:
     xhr_wait: float
     landing_pages: bool
     catalogue_batch: int
+    rules_dir: Path
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AdwatchConfig:
@@ -64,6 +65,7 @@ class AdwatchConfig:
             xhr_wait=_positive_float(settings, "ADWATCH_XHR_WAIT"),
             landing_pages=settings.getbool("ADWATCH_LANDING_PAGES"),
             catalogue_batch=_positive_int(settings, "ADWATCH_CATALOGUE_BATCH"),
+            rules_dir=path("ADWATCH_RULES_DIR", Path(__file__).parent / "detect" / "rules"),
         )
         if cfg.block_backoff_max < cfg.block_backoff:
             raise ConfigError(

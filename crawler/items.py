@@ -111,15 +111,18 @@ class Match:
     rule: str
     term: str
     field: str
-    span: tuple[int, int]
+    span: tuple[int, int]  # in the raw text of `field`
+    form: str = "text"  # text | pinyin | initials | pattern: how it was found
+    text: str = ""  # the raw text matched, as the page wrote it
 
 
 @dataclass
 class Contact:
-    kind: str
-    value: str
-    normalized: str
+    kind: str  # phone | wechat | qq | url
+    value: str  # as written
+    normalized: str  # digits, lower case: what links ads of one operator
     field: str
+    span: tuple[int, int] = (0, 0)
 
 
 @dataclass
@@ -181,6 +184,7 @@ class AdRecord:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["matches"] = [dict(m, span=list(m["span"])) for m in d["matches"]]
+        d["contacts"] = [dict(c, span=list(c["span"])) for c in d["contacts"]]
         return d
 
     @classmethod
@@ -191,10 +195,12 @@ class AdRecord:
         data["author"] = Author(**(data.get("author") or {}))
         data["images"] = [ImageRef(**i) for i in data.get("images") or []]
         data["matches"] = [
-            Match(m["rule"], m["term"], m["field"], (m["span"][0], m["span"][1]))
-            for m in data.get("matches") or []
+            Match(**dict(m, span=(m["span"][0], m["span"][1]))) for m in data.get("matches") or []
         ]
-        data["contacts"] = [Contact(**c) for c in data.get("contacts") or []]
+        data["contacts"] = [
+            Contact(**dict(c, span=tuple(c.get("span") or (0, 0))))
+            for c in data.get("contacts") or []
+        ]
         return cls(**data)
 
     def searchable_text(self) -> str:

@@ -4,7 +4,7 @@ record on.  A stage never reaches back into an earlier one.
 ValidatePipeline (100)   drop what is not a usable record, as a reject
 ImagePipeline (200)      download each image (plain downloader), check and hash
                          it, keep it once under its content hash (crawler.images)
-FirstPassPipeline (300)  score with the first rules pass (crawler.detect)
+DetectPipeline (300)     score, label, contacts, template hash (crawler.detect)
 CataloguePipeline (900)  upsert into the catalogue in batches; also stores
                          rejects and block events sent as signals
 """
@@ -23,13 +23,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
-from scrapy.pipelines.files import FileException, FilesPipeline
-from scrapy.pipelines.media import MediaPipeline
+from scrapy.pipelines.files import FilesPipeline
+from scrapy.pipelines.media import FileException, MediaPipeline
 from twisted.python.failure import Failure
 
 from crawler import signals
 from crawler.config import AdwatchConfig
-from crawler.detect.firstpass import judge
+from crawler.detect import detect, load_rules
 from crawler.images import ImageFacts, ImageRejected, inspect
 from crawler.items import AdRecord, utc_now
 from crawler.rejects import Reject, reason_of, send_reject
@@ -185,23 +185,33 @@ class ImagePipeline(FilesPipeline):
         return item
 
 
-class FirstPassPipeline:
-    def __init__(self, crawler: Crawler) -> None:
+class DetectPipeline:
+    """Scores each record (crawler.detect).  The rules are loaded once, when
+    the crawl starts, so a broken rules file stops it before any page is
+    fetched; a record that fails detection is kept, unscored, with a reject."""
+
+    def __init__(self, crawler: Crawler, config: AdwatchConfig) -> None:
         self.crawler = crawler
+        self.rules = load_rules(config.rules_dir)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FirstPassPipeline:
-        return cls(crawler)
+    def from_crawler(cls, crawler: Crawler) -> DetectPipeline:
+        return cls(crawler, AdwatchConfig.from_settings(crawler.settings))
 
     def process_item(self, item: AdRecord) -> AdRecord:
-        verdict = judge(item)
-        item.score = verdict.score
-        item.label = verdict.label
-        item.categories = verdict.categories
-        item.matches = verdict.matches
-        item.reasons = verdict.reasons
         stats = self.crawler.stats
         assert stats is not None
+        try:
+            detect(item, self.rules)
+        except Exception as exc:  # a detector bug must not lose the record
+            logger.exception("detection failed for %s", item.url)
+            item.problems.append(f"detection failed: {exc!r}"[:300])
+            send_reject(
+                self.crawler,
+                Reject(
+                    item.url, "detect", "detect_failed", repr(exc)[:300], platform=item.platform
+                ),
+            )
         stats.inc_value(f"adwatch/records/{item.channel}")
         stats.inc_value(f"adwatch/label/{item.label}")
         return item

@@ -25,6 +25,7 @@ class Figures:
     suspects: int = 0
     rejects: int = 0
     blocked: int = 0
+    operators: int = 0  # operators with two or more linked ads, after the crawl
     by_channel: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, int] = field(default_factory=dict)
     blocked_platforms: dict[str, int] = field(default_factory=dict)
@@ -102,6 +103,7 @@ def summary(figures: Figures, elapsed: float, catalogue_uri: str, rejects_path: 
         lines.append(f"  {channel:<8}{figures.by_channel.get(channel, 0):>6}")
     lines.append(f"  {'total':<8}{figures.records:>6}")
     lines.append(f"likely ads:   {figures.ads}   (suspect: {figures.suspects})")
+    lines.append(f"operators:    {figures.operators}   (2+ linked ads; adwatch clusters)")
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(figures.reject_reasons.items()))
     lines.append(f"rejects:      {figures.rejects}" + (f"   ({reasons})" if reasons else ""))
     platforms = ", ".join(f"{k} {v}" for k, v in sorted(figures.blocked_platforms.items()))

@@ -7,6 +7,7 @@ reactor, so the three channels are fetched at the same time.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -55,6 +56,21 @@ def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
     return settings
 
 
+def link_operators(catalogue_uri: str) -> int:
+    """Recompute operator clusters over the whole catalogue; how many operators
+    have two or more ads (0, with a logged error, if linking failed: the
+    crawled records are stored already and `adwatch clusters` retries)."""
+    from crawler.detect.cluster import relink
+    from evidence.index import open_catalogue
+
+    try:
+        with open_catalogue(catalogue_uri) as catalogue:
+            return sum(1 for op in relink(catalogue) if len(op.ads) >= 2)
+    except Exception:
+        logging.getLogger(__name__).exception("linking operators failed")
+        return 0
+
+
 def crawl(
     settings: Settings,
     channels: Sequence[str] = CHANNELS,
@@ -89,8 +105,10 @@ def crawl(
     finally:
         if ticker:
             ticker.stop()
+    figures = Figures.of(crawlers)
+    figures.operators = link_operators(config.catalogue_uri)
     return CrawlResult(
-        figures=Figures.of(crawlers),
+        figures=figures,
         elapsed=time.monotonic() - started,
         config=config,
         stats={

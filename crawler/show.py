@@ -55,3 +55,28 @@ def format_stats(stats: dict[str, Any], rejects: list[dict[str, Any]]) -> str:
             f"{shorten(r.get('url', ''), 80)}"
         )
     return "\n".join(lines)
+
+
+def format_operators(operators: list[dict[str, Any]]) -> str:
+    """Operators, largest first: size, platforms, period and main contacts."""
+    if not operators:
+        return "no operators with that many linked ads (adwatch clusters --min-ads 1 lists all)"
+    lines = [f"{len(operators)} operator(s), largest first"]
+    for op in operators:
+        contacts = ", ".join(
+            f"{c.get('kind')} {printable(str(c.get('value', '')), one_line=True)}"
+            for c in (op.get("contacts") or [])[:4]
+        )
+        more = len(op.get("contacts") or []) - 4
+        links = ", ".join(f"{k} {v}" for k, v in sorted((op.get("links") or {}).items()))
+        lines.append("")
+        lines.append(
+            f"{op.get('id')}  {op.get('ad_count', len(op.get('ads') or []))} ads"
+            f"  on {', '.join(op.get('platforms') or []) or '?'}"
+        )
+        lines.append(f"  seen {op.get('first_seen', '')} .. {op.get('last_seen', '')}")
+        if contacts:
+            lines.append(f"  contacts: {contacts}" + (f" (+{more} more)" if more > 0 else ""))
+        if links:
+            lines.append(f"  linked by: {links}")
+    return "\n".join(lines)

@@ -67,6 +67,13 @@ def test_crawl_prints_the_summary(crawl: Crawl):
         assert line in crawl.out
 
 
+def test_the_crawl_log_has_no_python_warnings(crawl: Crawl):
+    """Deprecations in Scrapy or Playwright show up here before they break."""
+    [log] = (crawl.data_dir / "logs").glob("crawl-*.log")
+    warnings = [line for line in log.read_text(encoding="utf-8").splitlines() if "Warning:" in line]
+    assert not warnings, warnings[:5]
+
+
 def test_at_least_95_percent_of_ground_truth_is_stored(crawl: Crawl, ground_truth):
     records = stored(crawl)
     want = expected(ground_truth)

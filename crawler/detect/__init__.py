@@ -1,0 +1,82 @@
+"""Detection: is this page an anti-collection ad, why, and who is behind it.
+
+``detect(record)`` scores a crawled record in place: the text fields it reads
+are its title, text (captions, comments, landing-page text), author name and
+the text read from each image (``image:<sha256 prefix>``), so a match says
+where it was found.  ``score_text`` is the same for a bare text (the
+``adwatch score`` command).  See normalize.py, rules.py, contacts.py,
+score.py and cluster.py for the parts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.detect.cluster import simhash
+from crawler.detect.rules import RulesError, RuleSet, load_rules
+from crawler.detect.score import Verdict, assess
+from crawler.items import AdRecord, Contact, Match
+
+__all__ = ["RulesError", "Verdict", "detect", "load_rules", "score_text", "verdict_json"]
+
+
+def record_fields(record: AdRecord) -> dict[str, str]:
+    fields = {"title": record.title, "text": record.text, "author": record.author.name}
+    for image in record.images:
+        text = (image.ocr or {}).get("text") if image.ocr else ""
+        if text:
+            fields[f"image:{(image.sha256 or image.url)[:12]}"] = str(text)
+    return fields
+
+
+def detect(record: AdRecord, rules: RuleSet | None = None) -> Verdict:
+    """Score ``record`` and write the result into it."""
+    verdict = assess(record_fields(record), rules, sponsored=record.sponsored)
+    record.score = verdict.score
+    record.label = verdict.label
+    record.categories = verdict.categories
+    record.reasons = verdict.reasons
+    record.matches = [
+        Match(h.hit.rule.id, h.hit.rule.term, h.hit.field, h.hit.span, h.hit.form, h.hit.raw)
+        for h in verdict.hits
+    ]
+    record.contacts = [
+        Contact(c.kind, c.value, c.normalized, name, c.span) for name, c in verdict.contacts
+    ]
+    body = "\n".join(verdict.normalized.get(k, "") for k in ("title", "text"))
+    record.template_hash = simhash(body)
+    for problem in verdict.problems:
+        if problem not in record.problems:
+            record.problems.append(problem)
+    return verdict
+
+
+def score_text(text: str, rules: RuleSet | None = None) -> Verdict:
+    return assess({"text": text}, rules)
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    """The ``adwatch score`` output line for one verdict."""
+    out: dict[str, Any] = {
+        "label": verdict.label,
+        "score": verdict.score,
+        "categories": verdict.categories,
+        "matches": [
+            {
+                "rule": h.hit.rule.id,
+                "category": h.hit.rule.category,
+                "term": h.hit.rule.term,
+                "text": h.hit.raw,
+                "form": h.hit.form,
+                "field": h.hit.field,
+                "span": list(h.hit.span),
+                "disguised": h.disguised,
+            }
+            for h in verdict.hits
+        ],
+        "contacts": [{"kind": c.kind, "value": c.normalized} for _, c in verdict.contacts],
+        "reasons": verdict.reasons,
+    }
+    if verdict.problems:
+        out["problems"] = verdict.problems
+    return out

@@ -61,7 +61,7 @@ class ChannelSpider(scrapy.Spider):
                 {
                     "concurrency": profile.concurrency,
                     "delay": profile.delay,
-                    "randomize_delay": True,
+                    "jitter": 0.5,  # ±50 % around the delay
                 },
             )
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")

@@ -88,6 +88,21 @@ class Catalogue(Protocol):
         """The latest rejects, newest first, as they were added."""
         ...
 
+    def linking_rows(self, labels: tuple[str, ...] = ("ad", "suspect")) -> list[dict[str, Any]]:
+        """What operator linking needs of each record with one of ``labels``:
+        id, platform, first_seen, last_seen, contacts, template_hash."""
+        ...
+
+    def save_operators(self, operators: Iterable[Mapping[str, Any]]) -> int:
+        """Replace all operators (dicts with id, ad_count, ads, first_seen,
+        last_seen, ...) and set each record's cluster_id (empty for records in
+        none), in one transaction; returns how many records were assigned."""
+        ...
+
+    def operators(self, limit: int = 50, min_ads: int = 1) -> list[dict[str, Any]]:
+        """Operators with at least ``min_ads`` ads, largest first."""
+        ...
+
     def close(self) -> None: ...
 
     def __enter__(self) -> Self: ...

@@ -225,4 +225,26 @@ def _events(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("0004_operators")
+def _operators(conn: sqlite3.Connection) -> None:
+    """Operators: clusters of ads linked by shared contacts or templates
+    (crawler.detect.cluster), recomputed whole after each crawl, and each
+    record's `cluster_id` as a column for filtering."""
+    _execute_all(
+        conn,
+        [
+            "ALTER TABLE records ADD COLUMN cluster_id TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX records_cluster_id ON records (cluster_id)",
+            """CREATE TABLE operators (
+                id TEXT PRIMARY KEY,
+                ad_count INTEGER NOT NULL,
+                first_seen TEXT NOT NULL DEFAULT '',
+                last_seen TEXT NOT NULL DEFAULT '',
+                doc TEXT NOT NULL
+            )""",
+            "CREATE INDEX operators_size ON operators (ad_count DESC, first_seen)",
+        ],
+    )
+
+
 __all__ = ["MIGRATIONS", "Migration", "applied", "apply", "fill_text", "migration", "pending"]

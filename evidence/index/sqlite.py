@@ -234,6 +234,66 @@ class SqliteCatalogue:
             ).fetchall()
         return [json.loads(doc) for (doc,) in rows]
 
+    def linking_rows(self, labels: tuple[str, ...] = ("ad", "suspect")) -> list[dict[str, Any]]:
+        with self._lock, snapshot(self._conn) as conn:
+            rows = conn.execute(
+                "SELECT id, platform, first_seen, last_seen,"
+                " coalesce(json_extract(doc, '$.contacts'), '[]'),"
+                " coalesce(json_extract(doc, '$.template_hash'), '')"
+                " FROM records WHERE label IN (SELECT value FROM json_each(?)) ORDER BY rid",
+                (json.dumps(list(labels)),),
+            ).fetchall()
+        return [
+            {
+                "id": rid,
+                "platform": platform,
+                "first_seen": first,
+                "last_seen": last,
+                "contacts": json.loads(contacts),
+                "template_hash": template,
+            }
+            for rid, platform, first, last, contacts, template in rows
+        ]
+
+    def save_operators(self, operators: Iterable[Mapping[str, Any]]) -> int:
+        ops = list(operators)
+        assignments = [(str(op["id"]), str(ad)) for op in ops for ad in op.get("ads") or []]
+        with self._lock, transaction(self._conn) as conn:
+            conn.execute("DELETE FROM operators")
+            conn.executemany(
+                "INSERT INTO operators (id, ad_count, first_seen, last_seen, doc)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        text(op.get("id")),
+                        len(op.get("ads") or []),
+                        text(op.get("first_seen")),
+                        text(op.get("last_seen")),
+                        json.dumps(dict(op), ensure_ascii=False),
+                    )
+                    for op in ops
+                ],
+            )
+            conn.execute(
+                "UPDATE records SET cluster_id = '', doc = json_set(doc, '$.cluster_id', '')"
+                " WHERE cluster_id != ''"
+            )
+            conn.executemany(
+                "UPDATE records SET cluster_id = ?1, doc = json_set(doc, '$.cluster_id', ?1)"
+                " WHERE id = ?2",
+                assignments,
+            )
+        return len(assignments)
+
+    def operators(self, limit: int = 50, min_ads: int = 1) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT doc FROM operators WHERE ad_count >= ?"
+                " ORDER BY ad_count DESC, first_seen, id LIMIT ?",
+                (min_ads, limit),
+            ).fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
     def rebuild_index(self) -> None:
         """Re-derive every record's text and re-index it all: the repair for
         rows written by anything but this class (the index has no triggers)."""

@@ -1,0 +1,211 @@
+"""Link ads to the operators behind them.
+
+Gangs reuse a few phone numbers and WeChat IDs across many accounts, and post
+the same wording with small changes.  Two ads belong to one operator when
+they share a normalised contact (a WeChat ID that is a phone number links
+with that phone) or when their texts are near-identical: the SimHash of the
+template (the normalised text with digits and Latin runs masked, so that
+different contacts do not hide a shared template) differs in at most
+``MAX_TEMPLATE_DISTANCE`` of 64 bits.  Union-find over those links gives the
+clusters; a cluster's id is derived from its earliest ad, so it stays put as
+the cluster grows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evidence.index import Catalogue
+
+MIN_TEMPLATE_CHARS = 24  # shorter texts (slogans) are shared by chance, not by template
+MAX_TEMPLATE_DISTANCE = 3
+_BANDS = 4  # 64 bits in 4 bands of 16: two hashes within 3 bits agree on a band
+_MASK = re.compile(r"[0-9]+|[a-z][a-z0-9_\-]*")
+_DROP = re.compile(r"[\s\W_]+")
+_LINKING_KINDS = frozenset({"phone", "wechat", "qq", "url"})
+
+
+def template_text(normalized: str) -> str:
+    """The wording of a text without its contacts, numbers and punctuation."""
+    return _DROP.sub("", _MASK.sub("#", normalized))
+
+
+def _lanes() -> list[int]:
+    """For each byte value, its 8 bits spread into 8 lanes of 16 bits."""
+    table = []
+    for byte in range(256):
+        spread = 0
+        for bit in range(8):
+            if byte >> bit & 1:
+                spread |= 1 << (16 * bit)
+        table.append(spread)
+    return table
+
+
+_LANES = _lanes()
+
+
+def simhash(normalized: str, shingle: int = 3) -> str:
+    """64-bit SimHash (16 hex digits) over character shingles of the template
+    text; empty for texts too short to be a template."""
+    text = template_text(normalized)
+    if len(text) < MIN_TEMPLATE_CHARS:
+        return ""
+    shingles = {text[i : i + shingle] for i in range(len(text) - shingle + 1)}
+    # Bit-sliced counting: every shingle hash adds 1 to the 16-bit lane of
+    # each of its set bits, 8 lanes per byte position.
+    counts = [0] * 8
+    for s in shingles:
+        data = s.encode()
+        h = zlib.crc32(data) | (zlib.crc32(data, 0x9E3779B9) << 32)
+        for k in range(8):
+            counts[k] += _LANES[(h >> (8 * k)) & 0xFF]
+    half = len(shingles) / 2
+    value = 0
+    for k in range(8):
+        lanes = counts[k]
+        for bit in range(8):
+            if (lanes >> (16 * bit)) & 0xFFFF > half:
+                value |= 1 << (8 * k + bit)
+    return f"{value:016x}"
+
+
+def distance(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+@dataclass
+class Operator:
+    """One cluster: the ads linked by shared contacts or templates."""
+
+    id: str
+    ads: list[str] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)
+    contacts: list[dict[str, str]] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)
+    first_seen: str = ""
+    last_seen: str = ""
+    links: dict[str, int] = field(default_factory=dict)  # why: contact / template counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "ad_count": len(self.ads),
+            "ads": self.ads,
+            "platforms": self.platforms,
+            "contacts": self.contacts,
+            "templates": self.templates,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "links": self.links,
+        }
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        self.parent[max(ra, rb)] = min(ra, rb)
+        return True
+
+
+def link(records: Iterable[Mapping[str, Any]]) -> list[Operator]:
+    """Cluster records (dicts with id, platform, first_seen, last_seen,
+    contacts [{kind, normalized}] and template_hash); largest first.  Every
+    record gets a cluster, a lone ad being an operator of one."""
+    rows = sorted(records, key=lambda r: (str(r.get("first_seen") or ""), str(r["id"])))
+    uf = _UnionFind(len(rows))
+    by_contact: dict[str, int] = {}
+    by_band: dict[tuple[int, str], list[int]] = {}
+    reasons: dict[tuple[int, int], str] = {}
+    for i, row in enumerate(rows):
+        for contact in row.get("contacts") or []:
+            value = _contact_key(contact)
+            if not value:
+                continue
+            j = by_contact.setdefault(value, i)
+            if j != i and uf.union(i, j):
+                reasons[(i, j)] = "contact"
+        template = str(row.get("template_hash") or "")
+        if not template:
+            continue
+        for band in range(_BANDS):
+            key = (band, template[band * 4 : band * 4 + 4])
+            for j in by_band.get(key, []):
+                t = str(rows[j].get("template_hash"))
+                if uf.find(i) != uf.find(j) and distance(template, t) <= MAX_TEMPLATE_DISTANCE:
+                    uf.union(i, j)
+                    reasons[(i, j)] = "template"
+            by_band.setdefault(key, []).append(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(uf.find(i), []).append(i)
+    link_counts: dict[int, dict[str, int]] = {}
+    for (i, _j), why in reasons.items():
+        counts = link_counts.setdefault(uf.find(i), {})
+        counts[why] = counts.get(why, 0) + 1
+    operators = [
+        _operator([rows[i] for i in members], link_counts.get(root, {}))
+        for root, members in groups.items()
+    ]
+    operators.sort(key=lambda o: (-len(o.ads), o.first_seen, o.id))
+    return operators
+
+
+def _contact_key(contact: Mapping[str, Any]) -> str:
+    kind = str(contact.get("kind") or "")
+    value = str(contact.get("normalized") or contact.get("value") or "").strip().lower()
+    if kind not in _LINKING_KINDS or not value:
+        return ""
+    if kind in ("phone", "wechat") and value.isdigit():
+        return f"number:{value}"  # a WeChat ID that is a phone number is that phone
+    return f"{kind}:{value}"
+
+
+def _operator(members: list[Mapping[str, Any]], links: dict[str, int]) -> Operator:
+    first = members[0]  # sorted by first_seen, then id
+    digest = hashlib.sha256(str(first["id"]).encode()).hexdigest()[:12]
+    op = Operator(id=f"op-{digest}", links=dict(links))
+    seen_contacts: set[tuple[str, str]] = set()
+    for row in members:
+        op.ads.append(str(row["id"]))
+        platform = str(row.get("platform") or "")
+        if platform and platform not in op.platforms:
+            op.platforms.append(platform)
+        for contact in row.get("contacts") or []:
+            key = (str(contact.get("kind") or ""), str(contact.get("normalized") or ""))
+            if key[1] and key not in seen_contacts:
+                seen_contacts.add(key)
+                op.contacts.append({"kind": key[0], "value": key[1]})
+        template = str(row.get("template_hash") or "")
+        if template and template not in op.templates:
+            op.templates.append(template)
+    seen = [str(r.get("first_seen") or "") for r in members if r.get("first_seen")]
+    last = [str(r.get("last_seen") or "") for r in members if r.get("last_seen")]
+    op.first_seen = min(seen, default="")
+    op.last_seen = max(last, default="")
+    return op
+
+
+def relink(catalogue: Catalogue) -> list[Operator]:
+    """Recompute every operator from the catalogue's ads and suspects and
+    store them (with each record's cluster_id); largest first."""
+    operators = link(catalogue.linking_rows())
+    catalogue.save_operators(op.to_dict() for op in operators)
+    return operators

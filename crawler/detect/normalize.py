@@ -1,0 +1,344 @@
+"""See through the spellings ads use to dodge keyword filters.
+
+``normalize(raw)`` returns the text the rules are matched against, and for
+every normalised character the span of raw text it came from, so a match can
+be highlighted in what the page really said.  The steps, in order (the order
+matters: NFKC must run before the converter-pinyin pattern sees ASCII
+brackets, Traditional-to-Simplified before the variant table):
+
+1. HTML entities unescaped.
+2. Per character: zero-width, bidi, BOM, soft hyphen and variation selectors
+   dropped; NFKC (full-width forms, circled and parenthesised digits, ⓿ and
+   ❶ by their numeric value); Latin lower-cased.
+3. Converter pinyin removed: 業(yè)務(wù) -> 業務.
+4. Traditional to Simplified (OpenCC ``t2s``).
+5. Chinese numerals inside digit runs turned into digits: 一三八 / 幺.
+6. Separators, emoji and symbols between Han characters removed: 停❤催, 停 催.
+7. Known variant and homophone spellings replaced from ``rules/variants.yaml``
+   (亭催 -> 停催, 薇信 -> 微信, 绿泡泡 -> 微信), longest first.
+
+``phonetic(normalized)`` then gives the full-pinyin and the initials forms, to
+match tingcui, tc and zx修复, with a way back to normalised offsets.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+MAX_CHARS = 100_000  # per field: longer texts are cut (and the cut is reported)
+
+_INVISIBLE = frozenset(
+    [
+        0x00AD,  # soft hyphen
+        0x034F,  # combining grapheme joiner
+        0x061C,  # Arabic letter mark
+        0x180E,  # Mongolian vowel separator
+        0xFEFF,  # BOM / zero-width no-break space
+        0x2028,
+        0x2029,
+        *range(0x200B, 0x2010),  # zero-width space/joiners, LRM, RLM
+        *range(0x202A, 0x202F),  # bidi embeddings and overrides
+        *range(0x2060, 0x2070),  # word joiner, invisible operators, bidi isolates
+        *range(0xFE00, 0xFE10),  # variation selectors (❤️)
+        *range(0xE0000, 0xE0080),  # tag characters
+    ]
+)
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RE = re.compile(f"[{_HAN}]")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
+_CONVERTER_PINYIN = re.compile(
+    f"(?<=[{_HAN}])\\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]{{1,7}}\\)"
+)
+_NUMERALS = "零〇一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖"
+_NUMERAL_DIGIT = dict(zip(_NUMERALS, "0012345678912123456789", strict=True))
+_DIGITISH = f"[0-9{_NUMERALS}]"
+_DIGIT_RUN = re.compile(f"{_DIGITISH}(?:[ \\-.·]{{0,2}}{_DIGITISH}){{4,}}")
+_KEEP_BETWEEN_HAN = "，。！？；：、,!?;:“”‘’「」『』《》〈〉【】()（）\"'"
+_CLAUSE_BREAKS = frozenset(_KEEP_BETWEEN_HAN + "\n")
+_BETWEEN_HAN = re.compile(f"(?<=[{_HAN}])(?:[^\\w{_KEEP_BETWEEN_HAN}]|_)+(?=[{_HAN}])")
+
+
+class _CharTable(dict[int, str]):
+    """Per-character mapping for step 2, computed on first sight."""
+
+    def __missing__(self, code: int) -> str:
+        value = _char_form(chr(code))
+        if len(self) < 200_000:  # hostile input cannot grow it without bound
+            self[code] = value
+        return value
+
+
+def _char_form(ch: str) -> str:
+    code = ord(ch)
+    if code in _INVISIBLE:
+        return ""
+    if code < 0x80:
+        return ch.lower()
+    if unicodedata.category(ch) == "No":  # ⓿ ❶ ⑸ ⒋ ㈤ ㊄ ⁹ ₈ ...
+        value = unicodedata.numeric(ch, -1.0)
+        if value >= 0 and value == int(value) and value <= 50:
+            return str(int(value))
+    return unicodedata.normalize("NFKC", ch).lower()
+
+
+_TABLE = _CharTable()
+
+
+@dataclass
+class Normalized:
+    """A normalised text and, per character, the raw span it came from."""
+
+    raw: str
+    text: str
+    starts: list[int]
+    ends: list[int]
+    truncated: bool = False
+    steps: list[str] = field(default_factory=list)  # which disguises were undone
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """The raw span behind normalised ``text[start:end]``."""
+        if start >= end or not self.text:
+            return (0, 0)
+        return (self.starts[start], self.ends[end - 1])
+
+
+class _Builder:
+    """A text being normalised, with its offset maps kept in step."""
+
+    def __init__(self, raw: str) -> None:
+        self.text = raw
+        self.starts = list(range(len(raw)))
+        self.ends = list(range(1, len(raw) + 1))
+        self.steps: list[str] = []
+
+    def sub(
+        self, name: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]
+    ) -> None:
+        """Replace every match; a same-length replacement keeps per-character
+        offsets, any other maps all its characters to the whole matched span."""
+        text, starts, ends = self.text, self.starts, self.ends
+        pieces: list[str] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        last = 0
+        for m in pattern.finditer(text):
+            a, b = m.span()
+            new = repl(m)
+            if new == m.group() or a == b:
+                continue
+            pieces.append(text[last:a])
+            new_starts += starts[last:a]
+            new_ends += ends[last:a]
+            if len(new) == b - a:
+                new_starts += starts[a:b]
+                new_ends += ends[a:b]
+            elif new:
+                new_starts += [starts[a]] * len(new)
+                new_ends += [ends[b - 1]] * len(new)
+            pieces.append(new)
+            last = b
+        if not pieces:
+            return
+        pieces.append(text[last:])
+        self.text = "".join(pieces)
+        self.starts = new_starts + starts[last:]
+        self.ends = new_ends + ends[last:]
+        self.steps.append(name)
+
+    def per_char(self, name: str, table: dict[int, str]) -> None:
+        """Map each character through ``table`` (a str.translate table)."""
+        text = self.text
+        mapped = text.translate(table)
+        if mapped == text:
+            return
+        self.steps.append(name)
+        if len(mapped) == len(text) and all(len(table[ord(c)]) == 1 for c in set(text)):
+            self.text = mapped
+            return
+        starts: list[int] = []
+        ends: list[int] = []
+        for i, ch in enumerate(text):
+            n = len(table[ord(ch)])
+            if n:
+                starts += [self.starts[i]] * n
+                ends += [self.ends[i]] * n
+        self.text, self.starts, self.ends = mapped, starts, ends
+
+    def replace_same_length(self, name: str, new: str) -> None:
+        if new != self.text:
+            self.text = new
+            self.steps.append(name)
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Callable[[str], str]:
+    import opencc
+
+    convert: Callable[[str], str] = opencc.OpenCC("t2s").convert
+    return convert
+
+
+class _T2SChar(dict[int, str]):
+    def __missing__(self, code: int) -> str:
+        value = _t2s()(chr(code))
+        if len(self) < 200_000:
+            self[code] = value
+        return value
+
+
+_T2S_CHARS = _T2SChar()
+
+
+def _simplified(b: _Builder) -> None:
+    if not _HAN_RE.search(b.text):
+        return
+    converted = _t2s()(b.text)
+    if len(converted) == len(b.text):  # OpenCC's phrase table keeps lengths in practice
+        b.replace_same_length("traditional", converted)
+    else:
+        b.per_char("traditional", _T2S_CHARS)
+
+
+def normalize(raw: str, variants: Variants | None = None, max_chars: int = MAX_CHARS) -> Normalized:
+    """The text rules match against, with offsets back into ``raw``."""
+    truncated = len(raw) > max_chars
+    b = _Builder(raw[:max_chars] if truncated else raw)
+    if "&" in b.text:
+        b.sub("html entities", _ENTITY, lambda m: html.unescape(m.group()))
+    b.per_char("width, invisible and styled characters", _TABLE)
+    if "(" in b.text:
+        b.sub("converter pinyin", _CONVERTER_PINYIN, lambda m: "")
+    _simplified(b)
+    b.sub(
+        "chinese numerals in numbers",
+        _DIGIT_RUN,
+        lambda m: "".join(_NUMERAL_DIGIT.get(c, c) for c in m.group()),
+    )
+    b.sub("separators between han", _BETWEEN_HAN, lambda m: "")
+    if variants is not None:
+        variants.apply(b)
+    return Normalized(raw, b.text, b.starts, b.ends, truncated, b.steps)
+
+
+def plain_form(raw: str) -> str:
+    """Only the undisguised steps (width, case, Traditional, converter pinyin):
+    what ``raw`` looks like when nobody tried to hide a word in it."""
+    text = unicodedata.normalize("NFKC", raw).lower()
+    text = _CONVERTER_PINYIN.sub("", text)
+    return _t2s()(text) if _HAN_RE.search(text) else text
+
+
+class Variants:
+    """Known variant and homophone spellings (亭催 -> 停催), matched longest first."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        import ahocorasick
+
+        self.table = {normalize(k).text: normalize(v).text for k, v in table.items() if k}
+        self._automaton = ahocorasick.Automaton()
+        for variant, canonical in self.table.items():
+            self._automaton.add_word(variant, (variant, canonical))
+        if self.table:
+            self._automaton.make_automaton()
+
+    def apply(self, b: _Builder) -> None:
+        if not self.table:
+            return
+        found = [
+            (end - len(variant) + 1, end + 1, canonical)
+            for end, (variant, canonical) in self._automaton.iter_long(b.text)
+        ]
+        if not found:
+            return
+        pattern = re.compile("|".join(re.escape(b.text[a:e]) for a, e, _ in found))
+        spans = {(a, e): canonical for a, e, canonical in found}
+        b.sub("variant spellings", pattern, lambda m: spans.get(m.span(), m.group()))
+
+
+# --- phonetic forms -------------------------------------------------------------
+
+
+@dataclass
+class Phonetic:
+    """A pinyin rendering of a normalised text: ``text`` and, per character,
+    the normalised index it came from and whether that character was Latin
+    (written by the author) rather than a Han character's reading."""
+
+    text: str
+    index: list[int]
+    latin: list[bool]
+
+
+@lru_cache(maxsize=65_536)
+def _reading(ch: str) -> tuple[str, str] | None:
+    """(toneless syllable, initial) of a Han character, or None."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    readings = pinyin_dict.get(ord(ch))
+    if not readings:
+        return None
+    first = readings.split(",")[0]
+    plain = "".join(
+        c for c in unicodedata.normalize("NFD", first) if not unicodedata.combining(c)
+    ).replace("ü", "v")
+    plain = plain.replace("u\u0308", "v")
+    return (plain, plain[:1]) if plain else None
+
+
+def phonetic(normalized: str) -> tuple[Phonetic, Phonetic]:
+    """Full-pinyin and initials forms of a normalised text.  ASCII letters and
+    digits stay as written; punctuation becomes ``|`` (which no rule key
+    contains, so no match bridges two clauses); other characters are dropped."""
+    full_text: list[str] = []
+    full_index: list[int] = []
+    full_latin: list[bool] = []
+    init_text: list[str] = []
+    init_index: list[int] = []
+    init_latin: list[bool] = []
+    for i, ch in enumerate(normalized):
+        if ch in _CLAUSE_BREAKS:  # matches never bridge punctuation or quotes
+            for text, index, latin in (
+                (full_text, full_index, full_latin),
+                (init_text, init_index, init_latin),
+            ):
+                if text and text[-1] != "|":
+                    text.append("|")
+                    index.append(i)
+                    latin.append(False)
+            continue
+        if ch.isascii():
+            if ch.isalnum():
+                full_text.append(ch)
+                full_index.append(i)
+                full_latin.append(True)
+                init_text.append(ch)
+                init_index.append(i)
+                init_latin.append(True)
+            continue
+        reading = _reading(ch)
+        if reading is None:
+            continue
+        syllable, initial = reading
+        full_text.append(syllable)
+        full_index += [i] * len(syllable)
+        full_latin += [False] * len(syllable)
+        init_text.append(initial)
+        init_index.append(i)
+        init_latin.append(False)
+    return (
+        Phonetic("".join(full_text), full_index, full_latin),
+        Phonetic("".join(init_text), init_index, init_latin),
+    )
+
+
+def han_only(text: str) -> bool:
+    return bool(text) and all(_HAN_RE.match(c) for c in text)
+
+
+def has_han(chars: Iterable[str]) -> bool:
+    return any(_HAN_RE.match(c) for c in chars)

@@ -1,0 +1,355 @@
+"""Rule files: what analysts edit to teach adwatch a new term.
+
+``rules/`` holds one YAML file per category of DOMAIN.md (``category``,
+``terms`` with weights, ``patterns``), ``cues.yaml`` (ad cues that raise a
+score, look-alike cues that lower it) and ``variants.yaml`` (spellings and
+what they stand for).  Terms are normalised like page text and matched with
+Aho-Corasick over the normalised text and over its full-pinyin and initials
+forms; patterns use the ``regex`` module with a time limit, so a careless
+pattern cannot hang a crawl.
+
+A malformed file raises :class:`RulesError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import regex
+import yaml
+
+from crawler.detect.normalize import Normalized, Variants, normalize, phonetic
+
+logger = logging.getLogger(__name__)
+
+RULES_DIR = Path(__file__).with_name("rules")
+PATTERN_TIMEOUT = 0.05  # seconds per pattern and text
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used, with where the problem is."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # "<category>:<term>" or "<category>:pattern:<n>"
+    category: str
+    term: str
+    weight: float
+    source: str  # file:line, for an analyst looking for it
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: Rule
+    field: str
+    form: str  # text | pinyin | initials | pattern
+    span: tuple[int, int]  # in the raw field text
+    norm_span: tuple[int, int]
+    raw: str  # the raw text matched
+
+
+@dataclass(frozen=True)
+class Cue:
+    side: str  # ad | lookalike
+    kind: str
+    weight: float
+    term: str
+
+
+@dataclass
+class CueKind:
+    weight: float
+    terms: list[str] = field(default_factory=list)
+    patterns: list[regex.Pattern[str]] = field(default_factory=list)
+
+
+@dataclass
+class RuleSet:
+    directory: Path
+    descriptions: dict[str, str]
+    rules: list[Rule]
+    patterns: list[tuple[Rule, regex.Pattern[str]]]
+    ad_cues: dict[str, CueKind]
+    lookalike_cues: dict[str, CueKind]
+    variants: Variants
+    _text: Any = None
+    _pinyin: Any = None
+    _initials: Any = None
+    _cues: Any = None
+
+    def __post_init__(self) -> None:
+        self._text = _automaton()
+        self._pinyin = _automaton()
+        self._initials = _automaton()
+        for rule in self.rules:
+            norm = normalize(rule.term, self.variants).text
+            _add(self._text, norm, rule)
+            full, initials = phonetic(norm)
+            if sum(1 for c in norm if not c.isascii()) >= 2 or len(full.text) >= 4:
+                _add(self._pinyin, full.text, rule)
+            if len(initials.text) >= 2 and any(not c.isascii() for c in norm):
+                _add(self._initials, initials.text, rule)
+        self._cues = _automaton()
+        for side, kinds in (("ad", self.ad_cues), ("lookalike", self.lookalike_cues)):
+            for kind, spec in kinds.items():
+                for term in spec.terms:
+                    cue = Cue(side, kind, spec.weight, term)
+                    _add(self._cues, normalize(term, self.variants).text, cue)
+        for a in (self._text, self._pinyin, self._initials, self._cues):
+            if len(a):
+                a.make_automaton()
+
+    @property
+    def categories(self) -> list[str]:
+        return list(self.descriptions)
+
+    def normalize(self, raw: str) -> Normalized:
+        return normalize(raw, self.variants)
+
+    def match(self, norm: Normalized, field_name: str) -> list[Hit]:
+        """Every rule hit in one normalised field."""
+        hits: list[Hit] = []
+        text = norm.text
+        seen: set[tuple[str, int, int]] = set()
+
+        def add(rule: Rule, form: str, start: int, end: int) -> None:
+            key = (rule.id, start, end)
+            if key in seen:
+                return
+            seen.add(key)
+            raw_span = norm.raw_span(start, end)
+            hits.append(
+                Hit(rule, field_name, form, raw_span, (start, end), norm.raw[slice(*raw_span)])
+            )
+
+        if len(self._text):
+            for end, (key, rules) in self._text.iter(text):
+                for rule in rules:
+                    add(rule, "text", end - len(key) + 1, end + 1)
+        full, initials = phonetic(text)
+        for automaton, form, needs_latin in (
+            (self._pinyin, "pinyin", False),
+            (self._initials, "initials", True),
+        ):
+            if not len(automaton):
+                continue
+            p = full if form == "pinyin" else initials
+            for end, (key, rules) in automaton.iter(p.text):
+                start = end - len(key) + 1
+                span = _aligned(p, text, start, end + 1, needs_latin)
+                if span is None:
+                    continue
+                for rule in rules:
+                    add(rule, form, *span)
+        for rule, pattern in self.patterns:
+            try:
+                for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT):
+                    if m.end() > m.start():
+                        add(rule, "pattern", m.start(), m.end())
+            except TimeoutError:
+                logger.warning("rule %s timed out on a %d-character text", rule.source, len(text))
+        return hits
+
+    def cues(self, norm: Normalized) -> list[Cue]:
+        """Ad and look-alike cues present in a normalised text."""
+        found: list[Cue] = []
+        if len(self._cues):
+            for _end, (_key, cues) in self._cues.iter(norm.text):
+                found += cues
+        for side, kinds in (("ad", self.ad_cues), ("lookalike", self.lookalike_cues)):
+            for kind, spec in kinds.items():
+                for pattern in spec.patterns:
+                    try:
+                        m = pattern.search(norm.text, timeout=PATTERN_TIMEOUT)
+                    except TimeoutError:
+                        continue
+                    if m:
+                        found.append(Cue(side, kind, spec.weight, m.group()))
+        return found
+
+
+def _automaton() -> Any:
+    return ahocorasick.Automaton()
+
+
+def _add(automaton: Any, key: str, value: Any) -> None:
+    if not key:
+        return
+    if key in automaton:
+        _key, values = automaton.get(key)
+        values.append(value)
+    else:
+        automaton.add_word(key, (key, [value]))
+
+
+def _aligned(p: Any, text: str, start: int, end: int, needs_latin: bool) -> tuple[int, int] | None:
+    """The normalised span of a phonetic match, if it starts and ends on
+    syllable boundaries, does not cut a Latin word, and was at least partly
+    written in Latin letters by the author (for initials; for pinyin, an
+    all-Han homophone needs three syllables or more, since the variants table
+    covers the known two-character ones)."""
+    index = p.index
+    if start > 0 and index[start - 1] == index[start]:
+        return None
+    if end < len(index) and index[end] == index[end - 1]:
+        return None
+    a, b = index[start], index[end - 1] + 1
+    written_in_latin = any(p.latin[start:end])
+    if needs_latin and not written_in_latin:
+        return None
+    if not written_in_latin and b - a < 3:
+        return None  # two-syllable homophones are too often chance (挺脆 ~ 停催)
+    if p.latin[start] and a > 0 and text[a - 1].isascii() and text[a - 1].isalnum():
+        return None
+    if p.latin[end - 1] and b < len(text) and text[b].isascii() and text[b].isalnum():
+        return None
+    return (a, b)
+
+
+# --- loading ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def load_rules(directory: Path | str | None = None) -> RuleSet:
+    """The rule set in ``directory`` (the bundled rules by default)."""
+    root = Path(directory) if directory else RULES_DIR
+    if not root.is_dir():
+        raise RulesError(f"{root}: not a directory of rule files")
+    variants: dict[str, str] = {}
+    ad_cues: dict[str, CueKind] = {}
+    lookalike_cues: dict[str, CueKind] = {}
+    descriptions: dict[str, str] = {}
+    rules: list[Rule] = []
+    patterns: list[tuple[Rule, regex.Pattern[str]]] = []
+    for path in sorted(root.glob("*.yaml")):
+        doc = _compose(path)
+        _pairs(path, doc)  # the top level must be a mapping
+        if path.name == "variants.yaml":
+            for key, value in _pairs(path, _child(path, doc, "variants")):
+                variants[_scalar(path, key)] = _scalar(path, value)
+        elif path.name == "cues.yaml":
+            ad_cues.update(_cue_kinds(path, _child(path, doc, "ad_cues")))
+            lookalike_cues.update(_cue_kinds(path, _child(path, doc, "lookalike_cues")))
+        else:
+            category = _scalar(path, _child(path, doc, "category"), "category")
+            if category in descriptions:
+                raise RulesError(f"{path}:{_line(doc)}: category {category} is defined twice")
+            descriptions[category] = _scalar(
+                path, _child(path, doc, "description", required=False) or doc, "description"
+            )
+            for key, value in _pairs(path, _child(path, doc, "terms")):
+                term = _scalar(path, key, "term")
+                rules.append(
+                    Rule(f"{category}:{term}", category, term, _weight(path, value), _at(path, key))
+                )
+            for n, node in enumerate(_sequence(path, _child(path, doc, "patterns", False)), 1):
+                pattern = _child(path, node, "pattern")
+                text = _scalar(path, pattern, "pattern")
+                rule = Rule(
+                    f"{category}:pattern:{n}",
+                    category,
+                    text,
+                    _weight(path, _child(path, node, "weight")),
+                    _at(path, node),
+                )
+                patterns.append((rule, _compile(path, pattern, text)))
+    if not descriptions:
+        raise RulesError(f"{root}: no category rule files (*.yaml with a `category`)")
+    return RuleSet(root, descriptions, rules, patterns, ad_cues, lookalike_cues, Variants(variants))
+
+
+def _compose(path: Path) -> yaml.Node:
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise RulesError(f"{path}:{line}: {exc.problem or exc}") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RulesError(f"{path}: {exc}") from exc
+    if node is None:
+        raise RulesError(f"{path}:1: the file is empty")
+    return node
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _at(path: Path, node: yaml.Node) -> str:
+    return f"{path.name}:{_line(node)}"
+
+
+def _pairs(path: Path, node: yaml.Node | None) -> list[tuple[yaml.Node, yaml.Node]]:
+    """The (key, value) nodes of a mapping node (none for a missing one)."""
+    if node is None:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        raise RulesError(f"{path}:{_line(node)}: expected a mapping (key: value)")
+    return list(node.value)
+
+
+def _child(path: Path, node: yaml.Node, name: str, required: bool = True) -> yaml.Node | None:
+    """The value of ``name`` in a mapping node."""
+    for key, value in _pairs(path, node):
+        if isinstance(key, yaml.ScalarNode) and key.value == name:
+            return value
+    if required:
+        raise RulesError(f"{path}:{_line(node)}: missing `{name}`")
+    return None
+
+
+def _sequence(path: Path, node: yaml.Node | None) -> list[yaml.Node]:
+    if node is None:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise RulesError(f"{path}:{_line(node)}: expected a list (- item)")
+    return list(node.value)
+
+
+def _scalar(path: Path, node: yaml.Node | None, what: str = "value") -> str:
+    if node is None:
+        raise RulesError(f"{path}: missing {what}")
+    if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
+        raise RulesError(f"{path}:{_line(node)}: {what} must be a non-empty text")
+    return str(node.value).strip()
+
+
+def _weight(path: Path, node: yaml.Node | None) -> float:
+    text = _scalar(path, node, "weight")
+    try:
+        weight = float(text)
+    except ValueError:
+        weight = -1.0
+    if not 0 < weight <= 1:
+        where = _line(node) if node is not None else 0
+        raise RulesError(f"{path}:{where}: weight {text!r} must be a number in (0, 1]")
+    return weight
+
+
+def _compile(path: Path, node: yaml.Node | None, text: str) -> regex.Pattern[str]:
+    try:
+        return regex.compile(text)
+    except regex.error as exc:
+        line = _line(node) if node is not None else 0
+        raise RulesError(f"{path}:{line}: bad pattern {text!r}: {exc}") from exc
+
+
+def _cue_kinds(path: Path, node: yaml.Node | None) -> dict[str, CueKind]:
+    kinds: dict[str, CueKind] = {}
+    for key, value in _pairs(path, node):
+        kind = CueKind(_weight(path, _child(path, value, "weight")))
+        terms = _child(path, value, "terms", required=False)
+        kind.terms = [_scalar(path, t, "term") for t in _sequence(path, terms)]
+        patterns = _child(path, value, "patterns", required=False)
+        kind.patterns = [
+            _compile(path, p, _scalar(path, p, "pattern")) for p in _sequence(path, patterns)
+        ]
+        kinds[_scalar(path, key)] = kind
+    return kinds
