@@ -269,3 +269,58 @@ def test_browser_pages_are_reused(demo_server, tmp_path):
     assert rendered >= 6, text[-3000:]
     assert reused >= 1 and opened + reused >= rendered
     assert opened <= 4 * contexts
+
+
+def test_ground_truth_is_labelled_at_the_detection_targets(crawl: Crawl, ground_truth):
+    """End to end through the crawl: ads whose pitch is in text are labelled
+    ad (recall >= 0.95), look-alikes and benign pages are not (precision >=
+    0.95), and contacts written in text are found (recall >= 0.95).  Ads whose
+    pitch is only in images wait for the OCR stage and are not counted."""
+    from crawler.detect.contacts import normalize_url
+
+    records = stored(crawl)
+    pairs = [(g, records[g["url"]]) for g in expected(ground_truth) if g["url"] in records]
+    text_ads = [(g, d) for g, d in pairs if g["label"] == "ad" and not g.get("image_only")]
+    flagged = [(g, d) for g, d in pairs if d["label"] == "ad"]
+    true_flags = [(g, d) for g, d in flagged if g["label"] == "ad"]
+    missed = [(g["category"], d["score"], d["reasons"]) for g, d in text_ads if d["label"] != "ad"]
+    assert len(text_ads) >= 50
+    assert 1 - len(missed) / len(text_ads) >= 0.95, missed[:5]
+    wrong = [(d["title"], d["reasons"]) for g, d in flagged if g["label"] != "ad"]
+    assert len(true_flags) / len(flagged) >= 0.95, wrong[:5]
+
+    wanted = found = 0
+    for g, d in text_ads:
+        have = {(c["kind"], c["normalized"]) for c in d["contacts"]}
+        for c in g.get("contacts") or []:
+            if c["where"] not in ("text", "comment"):
+                continue
+            value = str(c["value"])
+            value = normalize_url(value) if c["kind"] == "url" else value.lower()
+            wanted += 1
+            found += (c["kind"], value) in have
+    assert wanted >= 30 and found / wanted >= 0.95, (found, wanted)
+
+
+def test_ads_of_one_gang_are_linked_to_one_operator(crawl: Crawl, ground_truth):
+    """Ads of the demo's gangs that show a contact in text are linked: most of
+    each gang's such ads share one cluster, and no cluster mixes two gangs.
+    (Ads whose contacts are only in images are linked once OCR reads them.)"""
+    records = stored(crawl)
+    by_gang: dict[str, list[str]] = {}
+    gangs_of: dict[str, set[str]] = {}
+    for g in expected(ground_truth):
+        doc = records.get(g["url"])
+        if not doc or g["label"] != "ad" or not doc["cluster_id"]:
+            continue
+        gangs_of.setdefault(doc["cluster_id"], set()).add(str(g.get("operator")))
+        if any(c["where"] in ("text", "comment") for c in g.get("contacts") or []):
+            by_gang.setdefault(str(g.get("operator")), []).append(doc["cluster_id"])
+    mixed = {cluster: gangs for cluster, gangs in gangs_of.items() if len(gangs) > 1}
+    assert not mixed
+    big = {gang: ids for gang, ids in by_gang.items() if len(ids) >= 5}
+    assert big
+    for gang, ids in big.items():
+        _top, count = Counter(ids).most_common(1)[0]
+        assert count / len(ids) >= 0.7, (gang, Counter(ids))
+    assert "operators:" in crawl.out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.detect.cluster import simhash
+from crawler.detect.cluster import template_hash
 from crawler.detect.rules import RulesError, RuleSet, load_rules
 from crawler.detect.score import Verdict, assess
 from crawler.items import AdRecord, Contact, Match
@@ -44,7 +44,7 @@ def detect(record: AdRecord, rules: RuleSet | None = None) -> Verdict:
         Contact(c.kind, c.value, c.normalized, name, c.span) for name, c in verdict.contacts
     ]
     body = "\n".join(verdict.normalized.get(k, "") for k in ("title", "text"))
-    record.template_hash = simhash(body)
+    record.template_hash = template_hash(body)
     for problem in verdict.problems:
         if problem not in record.problems:
             record.problems.append(problem)

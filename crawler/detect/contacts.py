@@ -13,6 +13,7 @@ backtrack.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from crawler.detect.normalize import Normalized
@@ -24,7 +25,7 @@ _MOBILE = re.compile(
 _LANDLINE = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})[ \-]{0,2}([2-9][0-9]{6,7})(?![0-9])")
 _SERVICE = re.compile(r"(?<![0-9])([48]00)[ \-]?([0-9]{3})[ \-]?([0-9]{4})(?![0-9])")
 _WECHAT = re.compile(
-    r"(?:微信号?|wechat|weixin|(?<![a-z0-9])(?:wx|vx)|(?<![a-z0-9])v(?=[:：])|加v|加薇|加威|加❤|❤)"
+    r"(?:微信号?|wechat|weixin|(?<![a-z0-9])(?:wx|vx)|(?<![a-z0-9])v(?=[:：\s])|[加+]\s?v|薇|加威|加❤|❤)"
     r"[\s:：=]{0,3}(?:号|是|为|同号)?[\s:：]{0,3}"
     r"([a-z][-_a-z0-9]{5,19}|1[3-9][0-9]{9})(?![-_a-z0-9])"
 )
@@ -73,7 +74,13 @@ def extract(norm: Normalized) -> list[Found]:
         add("qq", m.start(1), m.end(1), m.group(1))
     for m in _URL.finditer(text):
         url = m.group().rstrip(_TRAILING)
-        add("url", m.start(), m.start() + len(url), normalize_url(url))
+        # Paths are case-sensitive (t.cn/A8xk2p): normalise from the raw writing,
+        # which the normalised text has lower-cased.
+        a, b = norm.raw_span(m.start(), m.start() + len(url))
+        written = "".join(
+            c for c in unicodedata.normalize("NFKC", norm.raw[a:b]) if c.isprintable()
+        )
+        add("url", m.start(), m.start() + len(url), normalize_url(written.rstrip(_TRAILING)))
     found.sort(key=lambda pair: pair[0])
     out: list[Found] = []
     seen: set[tuple[str, str]] = set()

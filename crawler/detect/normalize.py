@@ -79,6 +79,8 @@ def _char_form(ch: str) -> str:
         return ""
     if code < 0x80:
         return ch.lower()
+    if 0xD800 <= code <= 0xDFFF:  # a lone surrogate (badly decoded page): not text
+        return "\ufffd"
     if unicodedata.category(ch) == "No":  # ⓿ ❶ ⑸ ⒋ ㈤ ㊄ ⁹ ₈ ...
         value = unicodedata.numeric(ch, -1.0)
         if value >= 0 and value == int(value) and value <= 50:

@@ -6,7 +6,8 @@ score, look-alike cues that lower it) and ``variants.yaml`` (spellings and
 what they stand for).  Terms are normalised like page text and matched with
 Aho-Corasick over the normalised text and over its full-pinyin and initials
 forms; patterns use the ``regex`` module with a time limit, so a careless
-pattern cannot hang a crawl.
+pattern cannot hang a crawl, and match within one clause: punctuation,
+quotes, hashtags and spaces end a clause, and ``.`` does not cross them.
 
 A malformed file raises :class:`RulesError` naming the file and line.
 """
@@ -14,6 +15,7 @@ A malformed file raises :class:`RulesError` naming the file and line.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +30,9 @@ from crawler.detect.normalize import Normalized, Variants, normalize, phonetic
 logger = logging.getLogger(__name__)
 
 RULES_DIR = Path(__file__).with_name("rules")
+# Patterns see punctuation, quotes, hashtags and spaces as line breaks, so
+# their `.` stays inside one clause (修复”骗了 #征信 is not 修复...征信).
+_CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:“”‘’「」『』《》〈〉【】()（）\"'#\s]")
 PATTERN_TIMEOUT = 0.05  # seconds per pattern and text
 
 
@@ -147,9 +152,10 @@ class RuleSet:
                     continue
                 for rule in rules:
                     add(rule, form, *span)
+        clauses = _CLAUSE_BREAK.sub("\n", text) if self.patterns else text
         for rule, pattern in self.patterns:
             try:
-                for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT):
+                for m in pattern.finditer(clauses, timeout=PATTERN_TIMEOUT):
                     if m.end() > m.start():
                         add(rule, "pattern", m.start(), m.end())
             except TimeoutError:
@@ -240,8 +246,9 @@ def load_rules(directory: Path | str | None = None) -> RuleSet:
             category = _scalar(path, _child(path, doc, "category"), "category")
             if category in descriptions:
                 raise RulesError(f"{path}:{_line(doc)}: category {category} is defined twice")
-            descriptions[category] = _scalar(
-                path, _child(path, doc, "description", required=False) or doc, "description"
+            described = _child(path, doc, "description", required=False)
+            descriptions[category] = (
+                _scalar(path, described, "description") if described else category
             )
             for key, value in _pairs(path, _child(path, doc, "terms")):
                 term = _scalar(path, key, "term")
