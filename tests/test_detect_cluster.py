@@ -33,7 +33,9 @@ def test_template_ignores_contacts_and_numbers() -> None:
 def test_near_identical_texts_have_similar_template_hashes() -> None:
     a = template_hash(normalize(CAPTION).text)
     b = template_hash(normalize(CAPTION.replace("上千人", "上万人")).text)
-    c = template_hash(normalize("今天教大家做红烧肉，五花肉切块焯水，冰糖炒糖色，小火慢炖一个小时").text)
+    c = template_hash(
+        normalize("今天教大家做红烧肉，五花肉切块焯水，冰糖炒糖色，小火慢炖一个小时").text
+    )
     assert len(a) == 256
     assert similarity(a, b) >= 0.6 > similarity(a, c)
     assert template_hash(normalize("停催免息").text) == ""  # slogans are too short

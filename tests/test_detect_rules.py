@@ -105,6 +105,23 @@ def test_a_backtracking_pattern_is_cut_off(rules_copy: Path, caplog) -> None:
         encoding="utf-8",
     )
     rules = load_rules(rules_copy)
-    hits = rules.match(rules.normalize("a" * 5000), "text")
+    hits = rules.match(rules.normalize("a" * 5000 + "cb"), "text")
     assert not any(h.rule.category == "慢" for h in hits)
     assert "timed out" in caplog.text
+
+
+def test_required_literals_prefilter_is_sound() -> None:
+    from crawler.detect.rules import required_literals
+
+    assert required_literals("停止.{0,8}催收") == [("停止",), ("催收",)]
+    assert required_literals("(?:帮|替)(?:你|您).{0,6}协商") == [
+        ("帮", "替"),
+        ("你", "您"),
+        ("协商",),
+    ]
+    assert required_literals("(?i)tc") == []  # flags: no prefilter, the pattern always runs
+    assert required_literals("a?b*") == []
+    # whatever the prefilter says must not hide a real match
+    for rule, pattern in load_rules().patterns:
+        for group in required_literals(rule.term):
+            assert all(alt for alt in group), rule.term

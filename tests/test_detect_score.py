@@ -97,13 +97,17 @@ def test_a_record_is_scored_in_place_with_fields_and_image_text() -> None:
         url="http://127.0.0.1/item?id=1",
         title="资料一份 28钱",
         text="拍下自动发货",
-        images=[ImageRef(url="http://x/a.jpg", sha256="ab" * 32, ocr={"text": "全额退保 加V tb8888"})],
+        images=[
+            ImageRef(url="http://x/a.jpg", sha256="ab" * 32, ocr={"text": "全额退保 加V tb8888"})
+        ],
     )
     verdict = detect(record)
     assert record.label == verdict.label == "ad"
     assert record.categories == ["退保退息"]
     assert {m.field for m in record.matches} == {"image:" + "ab" * 6}
-    assert record.contacts[0].normalized == "tb8888" and record.contacts[0].field.startswith("image")
+    assert record.contacts[0].normalized == "tb8888" and record.contacts[0].field.startswith(
+        "image"
+    )
     assert "the pitch is only in the images" in record.reasons
 
 

@@ -62,12 +62,8 @@ def template_hash(normalized: str, shingle: int = 3) -> str:
     text = template_text(normalized)
     if len(text) < MIN_TEMPLATE_CHARS:
         return ""
-    hashes = [
-        zlib.crc32(text[i : i + shingle].encode()) for i in range(len(text) - shingle + 1)
-    ]
-    return "".join(
-        f"{min((a * h + b) % _PRIME for h in hashes) & 0xFFFFFFFF:08x}" for a, b in _AB
-    )
+    hashes = [zlib.crc32(text[i : i + shingle].encode()) for i in range(len(text) - shingle + 1)]
+    return "".join(f"{min((a * h + b) % _PRIME for h in hashes) & 0xFFFFFFFF:08x}" for a, b in _AB)
 
 
 def similarity(a: str, b: str) -> float:

@@ -87,6 +87,7 @@ class RuleSet:
     _pinyin: Any = None
     _initials: Any = None
     _cues: Any = None
+    _needs: Any = None
 
     def __post_init__(self) -> None:
         self._text = _automaton()
@@ -100,6 +101,7 @@ class RuleSet:
                 _add(self._pinyin, full.text, rule)
             if len(initials.text) >= 2 and any(not c.isascii() for c in norm):
                 _add(self._initials, initials.text, rule)
+        self._needs = {rule.id: required_literals(rule.term) for rule, _ in self.patterns}
         self._cues = _automaton()
         for side, kinds in (("ad", self.ad_cues), ("lookalike", self.lookalike_cues)):
             for kind, spec in kinds.items():
@@ -154,6 +156,8 @@ class RuleSet:
                     add(rule, form, *span)
         clauses = _CLAUSE_BREAK.sub("\n", text) if self.patterns else text
         for rule, pattern in self.patterns:
+            if not _may_match(self._needs[rule.id], clauses):
+                continue
             try:
                 for m in pattern.finditer(clauses, timeout=PATTERN_TIMEOUT):
                     if m.end() > m.start():
@@ -178,6 +182,59 @@ class RuleSet:
                     if m:
                         found.append(Cue(side, kind, spec.weight, m.group()))
         return found
+
+
+def required_literals(pattern: str) -> list[tuple[str, ...]]:
+    """Literal texts a pattern cannot match without: each tuple is a set of
+    alternatives one of which must occur.  A cheap ``in`` test on these skips
+    most patterns for most texts (the regex engine's per-call cost dominated
+    scoring).  Empty (always run) when the pattern is not plain enough to tell."""
+    try:
+        parsed = re._parser.parse(pattern)  # type: ignore[attr-defined]
+    except (re.error, RecursionError, ValueError):
+        return []
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return []
+    return _needs(list(parsed))
+
+
+def _needs(items: list[tuple[Any, Any]]) -> list[tuple[str, ...]]:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    groups: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            groups.append(("".join(run),))
+            run = []
+        if op is c.BRANCH:
+            alternatives = [_plain(list(seq)) for seq in av[1]]
+            if all(alternatives):
+                groups.append(tuple(a for a in alternatives if a))
+        elif op is c.IN and av and all(o is c.LITERAL for o, _ in av):
+            groups.append(tuple(chr(v) for _, v in av))  # (?:帮|替) compiles to [帮替]
+        elif op is c.SUBPATTERN:
+            groups += _needs(list(av[3]))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            groups += _needs(list(av[2]))
+    if run:
+        groups.append(("".join(run),))
+    return groups
+
+
+def _plain(items: list[tuple[Any, Any]]) -> str:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    if not items or any(op is not c.LITERAL for op, _ in items):
+        return ""
+    return "".join(chr(av) for _, av in items)
+
+
+def _may_match(needs: list[tuple[str, ...]], text: str) -> bool:
+    return all(any(alt in text for alt in group) for group in needs)
 
 
 def _automaton() -> Any:

@@ -1,0 +1,261 @@
+"""Detection benchmark: quality per category, contact recall and speed,
+adwatch next to a naive baseline measured in the same run.
+
+Data: the real labelled texts (../shared/data/labeled_texts.jsonl: slogans
+quoted in news, and hard negatives) and the adversarial set
+(tests/data/adversarial.jsonl: every disguise, full captions and listings
+with contacts, every look-alike kind).  The baseline is what a keyword
+filter does: a plain substring search for the rule files' terms as written,
+and the textbook contact regexes, no normalisation.
+
+A text counts as detected when it is labelled ``ad`` (``suspect`` is not a
+hit) and, per category, when its strongest category is that one.
+
+    .venv/bin/python bench/detect.py [--seconds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = [
+    ROOT.parent / "shared" / "data" / "labeled_texts.jsonl",
+    Path("/work/shared/data/labeled_texts.jsonl"),
+]
+ADVERSARIAL = ROOT / "tests" / "data" / "adversarial.jsonl"
+# The real set's finer categories, in the rule files' terms.
+CATEGORY = {
+    "协商还款": "债务协商",
+    "债务优化": "债务协商",
+    "停息挂账": "债务协商",
+    "退保": "退保退息",
+    "退息": "退保退息",
+}
+TARGET_RECALL = TARGET_PRECISION = TARGET_CONTACTS = 0.95
+TARGET_RATE = 5000.0
+
+
+@dataclass
+class Case:
+    text: str
+    ad: bool
+    category: str
+    disguised: bool
+    contacts: set[tuple[str, str]]
+    source: str
+
+
+@dataclass
+class Guess:
+    ad: bool
+    category: str
+    contacts: set[tuple[str, str]] = field(default_factory=set)
+
+
+def load_cases() -> list[Case]:
+    cases: list[Case] = []
+    real = next((p for p in REAL if p.exists()), None)
+    if real:
+        for line in real.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            ad = row["label"] == "ad"
+            category = CATEGORY.get(row.get("category") or "", row.get("category") or "")
+            cases.append(Case(row["text"], ad, category if ad else "", False, set(), "real"))
+    if ADVERSARIAL.exists():
+        for line in ADVERSARIAL.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            ad = row["label"] == "ad"
+            contacts = {(c["kind"], str(c["value"])) for c in row.get("contacts") or []}
+            cases.append(
+                Case(
+                    row["text"],
+                    ad,
+                    row.get("category") or "" if ad else "",
+                    bool(row.get("tricks")),
+                    contacts,
+                    "adversarial",
+                )
+            )
+    return cases
+
+
+# --- the two detectors --------------------------------------------------------
+
+
+def adwatch_detector() -> Callable[[str], Guess]:
+    from crawler.detect import load_rules, score_text
+
+    rules = load_rules()
+
+    def guess(text: str) -> Guess:
+        v = score_text(text, rules)
+        contacts = {(c.kind, c.normalized) for _, c in v.contacts}
+        return Guess(v.label == "ad", v.categories[0] if v.categories else "", contacts)
+
+    return guess
+
+
+_NAIVE_CONTACTS = (
+    ("phone", re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")),
+    ("wechat", re.compile(r"微信[:：]?\s*([A-Za-z][-_A-Za-z0-9]{5,19})")),
+    ("qq", re.compile(r"[Qq][Qq][:：]?\s*([1-9]\d{4,11})")),
+    ("url", re.compile(r"https?://([^\s，。]+)")),
+)
+
+
+def naive_detector() -> Callable[[str], Guess]:
+    from crawler.detect import load_rules
+
+    rules = load_rules()
+    terms = [(r.term, r.category) for r in rules.rules]
+
+    def guess(text: str) -> Guess:
+        counts: dict[str, int] = {}
+        for term, category in terms:
+            if term in text:
+                counts[category] = counts.get(category, 0) + 1
+        contacts = set()
+        for kind, pattern in _NAIVE_CONTACTS:
+            for m in pattern.finditer(text):
+                value = m.group(m.lastindex or 0)
+                contacts.add((kind, value.lower() if kind == "wechat" else value))
+        best = max(counts, key=lambda c: counts[c]) if counts else ""
+        return Guess(bool(counts), best, contacts)
+
+    return guess
+
+
+# --- measuring ------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    name: str
+    per_category: dict[str, tuple[float, float, float, int]]
+    recall_disguised: float
+    precision: float
+    hard_negative_fp: int
+    contact_recall: float
+    rate: float
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def measure(
+    name: str, detect: Callable[[str], Guess], cases: list[Case], seconds: float
+) -> Figures:
+    guesses = [detect(c.text) for c in cases]
+    categories = sorted({c.category for c in cases if c.category})
+    per: dict[str, tuple[float, float, float, int]] = {}
+    for cat in categories:
+        tp = sum(
+            1
+            for c, g in zip(cases, guesses, strict=True)
+            if c.category == cat and g.ad and g.category == cat
+        )
+        fp = sum(
+            1
+            for c, g in zip(cases, guesses, strict=True)
+            if c.category != cat and g.ad and g.category == cat
+        )
+        fn = sum(
+            1
+            for c, g in zip(cases, guesses, strict=True)
+            if c.category == cat and not (g.ad and g.category == cat)
+        )
+        per[cat] = (*prf(tp, fp, fn), sum(1 for c in cases if c.category == cat))
+    disguised = [g for c, g in zip(cases, guesses, strict=True) if c.ad and c.disguised]
+    flagged = [c for c, g in zip(cases, guesses, strict=True) if g.ad]
+    wanted = found = 0
+    for c, g in zip(cases, guesses, strict=True):
+        wanted += len(c.contacts)
+        found += len(c.contacts & g.contacts)
+    texts = [c.text for c in cases]
+    done = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for text in texts:
+            detect(text)
+        done += len(texts)
+    rate = done / (time.perf_counter() - started)
+    return Figures(
+        name,
+        per,
+        sum(g.ad for g in disguised) / len(disguised) if disguised else 0.0,
+        sum(c.ad for c in flagged) / len(flagged) if flagged else 0.0,
+        sum(1 for c in flagged if not c.ad),
+        found / wanted if wanted else 0.0,
+        rate,
+    )
+
+
+def table(me: Figures, base: Figures, cases: list[Case]) -> str:
+    lines = [
+        f"{'category':<10}{'n':>5}   {'adwatch P / R / F1':>22}   {'baseline P / R / F1':>22}",
+    ]
+    for cat, (p, r, f, n) in me.per_category.items():
+        bp, br, bf, _ = base.per_category[cat]
+        lines.append(
+            f"{cat:<10}{n:>5}   {p:6.2f} {r:6.2f} {f:6.2f}     {bp:6.2f} {br:6.2f} {bf:6.2f}"
+        )
+    negatives = sum(1 for c in cases if not c.ad)
+    disguised = sum(1 for c in cases if c.ad and c.disguised)
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    lines += [
+        "",
+        f"recall on disguised ads ({disguised}): adwatch {me.recall_disguised:.3f}, "
+        f"baseline {base.recall_disguised:.3f}   target >= {TARGET_RECALL}: "
+        f"{met(me.recall_disguised >= TARGET_RECALL)}",
+        f"precision ({negatives} hard negatives): adwatch {me.precision:.3f} "
+        f"({me.hard_negative_fp} false), baseline {base.precision:.3f} "
+        f"({base.hard_negative_fp} false)   target >= {TARGET_PRECISION}: "
+        f"{met(me.precision >= TARGET_PRECISION)}",
+        f"contact recall: adwatch {me.contact_recall:.3f}, baseline {base.contact_recall:.3f}"
+        f"   target >= {TARGET_CONTACTS}: {met(me.contact_recall >= TARGET_CONTACTS)}",
+        f"speed, one core: adwatch {me.rate:,.0f} texts/s, baseline {base.rate:,.0f} texts/s"
+        f"   target >= {TARGET_RATE:,.0f}: {met(me.rate >= TARGET_RATE)}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=3.0, help="timing per detector")
+    args = parser.parse_args(argv)
+    cases = load_cases()
+    if not cases:
+        print("no evaluation data found")
+        return 1
+    sources: dict[str, int] = {}
+    for c in cases:
+        sources[c.source] = sources.get(c.source, 0) + 1
+    print(
+        f"{len(cases)} texts ({', '.join(f'{k} {v}' for k, v in sources.items())}); "
+        f"{sum(c.ad for c in cases)} ads, {sum(not c.ad for c in cases)} negatives; "
+        f"mean length {sum(len(c.text) for c in cases) / len(cases):.0f} characters",
+        flush=True,
+    )
+    base = measure("baseline", naive_detector(), cases, args.seconds)
+    me = measure("adwatch", adwatch_detector(), cases, args.seconds)
+    print(table(me, base, cases))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
