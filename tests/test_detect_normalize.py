@@ -70,8 +70,10 @@ def test_phonetic_forms_keep_latin_and_read_han() -> None:
     full, initials = phonetic(normalize("zx修复，停催").text)
     assert full.text == "zxxiufu|tingcui"
     assert initials.text == "zxxf|tc"
-    assert initials.latin[:2] == [True, True] and not initials.latin[2]
-    assert [full.index[i] for i in range(len(full.text)) if full.text[i] == "|"] == [4]
+    assert full.span(0, 2) == (0, 2)  # zx
+    assert full.span(2, 7) == (2, 4)  # xiufu -> 修复
+    assert full.span(3, 7) is None  # iufu starts inside a syllable
+    assert initials.span(5, 7) == (5, 7)  # tc -> 停催
 
 
 def test_plain_form_undoes_only_innocent_differences() -> None:

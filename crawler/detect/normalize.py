@@ -26,9 +26,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 MAX_CHARS = 100_000  # per field: longer texts are cut (and the cut is reported)
 
@@ -227,6 +229,7 @@ def normalize(raw: str, variants: Variants | None = None, max_chars: int = MAX_C
     return Normalized(raw, b.text, b.starts, b.ends, truncated, b.steps)
 
 
+@lru_cache(maxsize=4096)
 def plain_form(raw: str) -> str:
     """Only the undisguised steps (width, case, Traditional, converter pinyin):
     what ``raw`` looks like when nobody tried to hide a word in it."""
@@ -265,15 +268,34 @@ class Variants:
 # --- phonetic forms -------------------------------------------------------------
 
 
-@dataclass
 class Phonetic:
-    """A pinyin rendering of a normalised text: ``text`` and, per character,
-    the normalised index it came from and whether that character was Latin
-    (written by the author) rather than a Han character's reading."""
+    """A pinyin rendering of a normalised text: ``text``, and a way back from
+    its positions to normalised characters (``ends``: for each normalised
+    character, where its form ends in ``text``; built on first use, in C)."""
 
-    text: str
-    index: list[int]
-    latin: list[bool]
+    def __init__(self, source: str, table: _FormTable) -> None:
+        self.source = source
+        self.table = table
+        self.text = source.translate(table)
+        self._ends: list[int] | None = None
+
+    @property
+    def ends(self) -> list[int]:
+        if self._ends is None:
+            self._ends = list(
+                accumulate(map(len, map(self.table.__getitem__, map(ord, self.source))))
+            )
+        return self._ends
+
+    def span(self, start: int, end: int) -> tuple[int, int] | None:
+        """The normalised span behind ``text[start:end]``, or None when the
+        match starts or ends inside one character's syllable."""
+        ends = self.ends
+        first = bisect_right(ends, start)
+        last = bisect_right(ends, end - 1)
+        if (ends[first - 1] if first else 0) != start or ends[last] != end:
+            return None
+        return (first, last + 1)
 
 
 @lru_cache(maxsize=65_536)
@@ -292,50 +314,37 @@ def _reading(ch: str) -> tuple[str, str] | None:
     return (plain, plain[:1]) if plain else None
 
 
+class _FormTable(dict[int, str]):
+    """str.translate table to a phonetic form: a Han character to its
+    syllable (or initial), ASCII letters and digits as written, punctuation
+    to ``|`` (which no rule key contains, so no match bridges two clauses),
+    anything else to nothing."""
+
+    def __init__(self, initials: bool) -> None:
+        super().__init__()
+        self.initials = initials
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if ch in _CLAUSE_BREAKS:
+            value = "|"
+        elif ch.isascii():
+            value = ch if ch.isalnum() else ""
+        else:
+            reading = _reading(ch)
+            value = "" if reading is None else reading[1] if self.initials else reading[0]
+        if len(self) < 200_000:
+            self[code] = value
+        return value
+
+
+FULL_FORM = _FormTable(initials=False)
+INITIALS_FORM = _FormTable(initials=True)
+
+
 def phonetic(normalized: str) -> tuple[Phonetic, Phonetic]:
-    """Full-pinyin and initials forms of a normalised text.  ASCII letters and
-    digits stay as written; punctuation becomes ``|`` (which no rule key
-    contains, so no match bridges two clauses); other characters are dropped."""
-    full_text: list[str] = []
-    full_index: list[int] = []
-    full_latin: list[bool] = []
-    init_text: list[str] = []
-    init_index: list[int] = []
-    init_latin: list[bool] = []
-    for i, ch in enumerate(normalized):
-        if ch in _CLAUSE_BREAKS:  # matches never bridge punctuation or quotes
-            for text, index, latin in (
-                (full_text, full_index, full_latin),
-                (init_text, init_index, init_latin),
-            ):
-                if text and text[-1] != "|":
-                    text.append("|")
-                    index.append(i)
-                    latin.append(False)
-            continue
-        if ch.isascii():
-            if ch.isalnum():
-                full_text.append(ch)
-                full_index.append(i)
-                full_latin.append(True)
-                init_text.append(ch)
-                init_index.append(i)
-                init_latin.append(True)
-            continue
-        reading = _reading(ch)
-        if reading is None:
-            continue
-        syllable, initial = reading
-        full_text.append(syllable)
-        full_index += [i] * len(syllable)
-        full_latin += [False] * len(syllable)
-        init_text.append(initial)
-        init_index.append(i)
-        init_latin.append(False)
-    return (
-        Phonetic("".join(full_text), full_index, full_latin),
-        Phonetic("".join(init_text), init_index, init_latin),
-    )
+    """Full-pinyin and initials forms of a normalised text."""
+    return Phonetic(normalized, FULL_FORM), Phonetic(normalized, INITIALS_FORM)
 
 
 def han_only(text: str) -> bool:

@@ -19,19 +19,28 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 import regex
 import yaml
 
-from crawler.detect.normalize import Normalized, Variants, normalize, phonetic
+from crawler.detect.normalize import (
+    FULL_FORM,
+    INITIALS_FORM,
+    Normalized,
+    Phonetic,
+    Variants,
+    normalize,
+    phonetic,
+)
 
 logger = logging.getLogger(__name__)
 
 RULES_DIR = Path(__file__).with_name("rules")
 # Patterns see punctuation, quotes, hashtags and spaces as line breaks, so
 # their `.` stays inside one clause (修复”骗了 #征信 is not 修复...征信).
+_LATIN = re.compile(r"[a-z]")
 _CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:“”‘’「」『』《》〈〉【】()（）\"'#\s]")
 PATTERN_TIMEOUT = 0.05  # seconds per pattern and text
 
@@ -49,8 +58,7 @@ class Rule:
     source: str  # file:line, for an analyst looking for it
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):  # a tuple: built for every match, so it must be cheap
     rule: Rule
     field: str
     form: str  # text | pinyin | initials | pattern
@@ -59,8 +67,7 @@ class Hit:
     raw: str  # the raw text matched
 
 
-@dataclass(frozen=True)
-class Cue:
+class Cue(NamedTuple):
     side: str  # ad | lookalike
     kind: str
     weight: float
@@ -139,14 +146,14 @@ class RuleSet:
             for end, (key, rules) in self._text.iter(text):
                 for rule in rules:
                     add(rule, "text", end - len(key) + 1, end + 1)
-        full, initials = phonetic(text)
+        has_latin = bool(_LATIN.search(text))
         for automaton, form, needs_latin in (
             (self._pinyin, "pinyin", False),
             (self._initials, "initials", True),
         ):
-            if not len(automaton):
-                continue
-            p = full if form == "pinyin" else initials
+            if not len(automaton) or (needs_latin and not has_latin):
+                continue  # initials count only where the author wrote letters
+            p = Phonetic(text, INITIALS_FORM if needs_latin else FULL_FORM)
             for end, (key, rules) in automaton.iter(p.text):
                 start = end - len(key) + 1
                 span = _aligned(p, text, start, end + 1, needs_latin)
@@ -234,7 +241,13 @@ def _plain(items: list[tuple[Any, Any]]) -> str:
 
 
 def _may_match(needs: list[tuple[str, ...]], text: str) -> bool:
-    return all(any(alt in text for alt in group) for group in needs)
+    for group in needs:
+        for alternative in group:
+            if alternative in text:
+                break
+        else:
+            return False
+    return True
 
 
 def _automaton() -> Any:
@@ -257,22 +270,25 @@ def _aligned(p: Any, text: str, start: int, end: int, needs_latin: bool) -> tupl
     written in Latin letters by the author (for initials; for pinyin, an
     all-Han homophone needs three syllables or more, since the variants table
     covers the known two-character ones)."""
-    index = p.index
-    if start > 0 and index[start - 1] == index[start]:
+    span = p.span(start, end)
+    if span is None:
         return None
-    if end < len(index) and index[end] == index[end - 1]:
-        return None
-    a, b = index[start], index[end - 1] + 1
-    written_in_latin = any(p.latin[start:end])
+    a, b = span
+    written = text[a:b]
+    written_in_latin = bool(_LATIN.search(written)) or any(c.isdigit() for c in written)
     if needs_latin and not written_in_latin:
         return None
     if not written_in_latin and b - a < 3:
         return None  # two-syllable homophones are too often chance (挺脆 ~ 停催)
-    if p.latin[start] and a > 0 and text[a - 1].isascii() and text[a - 1].isalnum():
+    if a > 0 and _is_latin(text[a - 1]) and _is_latin(text[a]):
         return None
-    if p.latin[end - 1] and b < len(text) and text[b].isascii() and text[b].isalnum():
+    if b < len(text) and _is_latin(text[b]) and _is_latin(text[b - 1]):
         return None
     return (a, b)
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 # --- loading ----------------------------------------------------------------

@@ -24,6 +24,7 @@ Label: ``ad`` from 0.6, ``suspect`` from 0.35 (with a category match), else
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -41,9 +42,8 @@ MAX_AD_BONUS = 0.6
 FULL_BONUS_FROM = 0.5  # category strength from which ad cues count fully
 IMAGE_FIELD = "image"  # fields named image or image:<id> hold text read from images
 
-_OPEN_QUOTES = "“「『\"'‘《〈【"
-_CLOSE_QUOTES = "”」』\"'’》〉】"
-_CLAUSE_END = "，。！？；\n,!?;"
+_OPENED = re.compile("[“「『\"'‘《〈【][^，。！？；\n,!?;”」』’》〉】]*$")
+_CLOSED = re.compile("[^，。！？；\n,!?;“「『‘《〈【]*[”」』\"'’》〉】]")
 
 
 @dataclass
@@ -189,14 +189,9 @@ def _disguised(hit: Hit, normalized: str) -> bool:
 
 
 def _quoted(raw: str, span: tuple[int, int]) -> bool:
+    """Is raw[span] inside quotation marks (within 8 characters, one clause)?"""
     a, b = span
-    before = raw[max(0, a - 8) : a]
-    after = raw[b : b + 8]
-    opened = max((before.rfind(q) for q in _OPEN_QUOTES), default=-1)
-    if opened < 0 or any(c in _CLAUSE_END for c in before[opened:]):
-        return False
-    closes = [i for i in (after.find(q) for q in _CLOSE_QUOTES) if i >= 0]
-    return bool(closes) and not any(c in _CLAUSE_END for c in after[: min(closes)])
+    return bool(_OPENED.search(raw, max(0, a - 8), a)) and bool(_CLOSED.match(raw, b, b + 8))
 
 
 def _ad_bonus(
