@@ -14,7 +14,8 @@ VARIANTS = Variants(
     [
         ("当天停&#20652;", "当天停催", "html entities"),
         ("停\u200b催\u2060免\ufeff息\u00ad", "停催免息", "width, invisible and styled characters"),
-        ("停\u202e催", "停催", "width, invisible and styled characters"),
+        ("停\u202e催", "停催", "right-to-left override"),
+        ("\u202e催停\u202c找我", "停催找我", "right-to-left override"),
         ("ＶＸ：ＡＢＣ１２３", "vx:abc123", "width, invisible and styled characters"),
         ("業(yè)務(wù)", "业务", "converter pinyin"),
         ("網貸逾期協商", "网贷逾期协商", "traditional"),

@@ -95,8 +95,11 @@ def test_two_syllable_homophones_by_chance_are_not_hits() -> None:
 
 
 def test_patterns_stay_inside_one_clause() -> None:
-    assert "征信修复:pattern:1" in hit_ids(None, "修复你的征信")
-    assert "征信修复:pattern:1" not in hit_ids(None, "修复”骗了 #征信")
+    def patterns(text: str) -> set[str]:
+        return {i for i in hit_ids(None, text) if i.startswith("征信修复:pattern")}
+
+    assert patterns("修复你的征信")
+    assert not patterns("修复”骗了 #征信")
 
 
 def test_a_backtracking_pattern_is_cut_off(rules_copy: Path, caplog) -> None:

@@ -25,19 +25,23 @@ _MOBILE = re.compile(
 _LANDLINE = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})[ \-]{0,2}([2-9][0-9]{6,7})(?![0-9])")
 _SERVICE = re.compile(r"(?<![0-9])([48]00)[ \-]?([0-9]{3})[ \-]?([0-9]{4})(?![0-9])")
 _WECHAT = re.compile(
-    r"(?:微信号?|wechat|weixin|(?<![a-z0-9])(?:wx|vx)|(?<![a-z0-9])v(?=[:：\s])|[加+]\s?v|薇|加威|加❤|❤)"
-    r"[\s:：=]{0,3}(?:号|是|为|同号)?[\s:：]{0,3}"
+    r"(?:微信号?|wechat|weixin|(?<![a-z0-9])(?:wx|vx)|(?<![a-z0-9])v(?=[:：\s我])|[加+]\s?v"
+    r"|薇|加威|加❤|❤|加我?|[找加]?[我她他](?=[\s:：]))"
+    r"[\s:：=]{0,3}(?:号|是|为|同号|找我|我|信)?[\s:：]{0,3}"
     r"([a-z][-_a-z0-9]{5,19}|1[3-9][0-9]{9})(?![-_a-z0-9])"
 )
+# "(微信同号)" beside a phone number: the number is the WeChat ID too.
+_SAME_NUMBER = re.compile(r"微信同号|同微信|微信同步")
 _QQ = re.compile(
     r"(?:qq|扣扣|企鹅号?|(?<![a-z0-9])q)(?:号码?)?[\s:：=]{0,3}(?:号|是|为)?[\s:：]{0,3}"
     r"([1-9][0-9]{4,11})(?![0-9])"
 )
-_URL_END = r"[^\s<>\"'，。；！？、）)\]】}]"
+_URL_END = r"[a-zA-Z0-9\-._~:/?#@!$&*+;=%]"  # URL characters but brackets, quotes, comma
 _URL = re.compile(
     rf"https?://{_URL_END}+"
     r"|(?<![a-z0-9@.\-])(?:www\.)?[a-z0-9][-a-z0-9]{0,62}(?:\.[a-z0-9][-a-z0-9]{0,62}){0,4}"
-    r"\.(?:com|cn|net|org|cc|top|xyz|vip|me|io|im|ly|info|link|club|site|online|ltd|shop|wang)"
+    r"\.(?:com|cn|net|org|cc|top|xyz|vip|me|io|im|ly|info|link|club|site|online|ltd|shop|wang"
+    r"|app|tv|pro|fun|ink|work|live|store|tech|biz|co|hk)"
     rf"(?![a-z0-9])(?:/{_URL_END}*)?"
 )
 _TRAILING = ".,;:!?-_~"
@@ -64,6 +68,8 @@ def extract(norm: Normalized) -> list[Found]:
 
     for m in _MOBILE.finditer(text):
         add("phone", m.start(1), m.end(1), _digits(m.group(1)))
+        if _SAME_NUMBER.search(text, max(0, m.start() - 10), m.end() + 10):
+            add("wechat", m.start(1), m.end(1), _digits(m.group(1)))
     for m in _LANDLINE.finditer(text):
         add("phone", m.start(), m.end(), m.group(1) + m.group(2))
     for m in _SERVICE.finditer(text):

@@ -6,7 +6,8 @@ be highlighted in what the page really said.  The steps, in order (the order
 matters: NFKC must run before the converter-pinyin pattern sees ASCII
 brackets, Traditional-to-Simplified before the variant table):
 
-1. HTML entities unescaped.
+1. HTML entities unescaped; a right-to-left override (U+202E) applied, so the
+   characters read in the order a reader sees them.
 2. Per character: zero-width, bidi, BOM, soft hyphen and variation selectors
    dropped; NFKC (full-width forms, circled and parenthesised digits, ⓿ and
    ❶ by their numeric value); Latin lower-cased.
@@ -52,6 +53,7 @@ _INVISIBLE = frozenset(
 )
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{_HAN}]")
+_RLO = re.compile("\u202e([^\u202a-\u202e\u2066-\u2069\n]*)(?:\u202c|(?=\n)|$)")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 _CONVERTER_PINYIN = re.compile(
     f"(?<=[{_HAN}])\\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]{{1,7}}\\)"
@@ -66,10 +68,17 @@ _BETWEEN_HAN = re.compile(f"(?<=[{_HAN}])(?:[^\\w{_KEEP_BETWEEN_HAN}]|_)+(?=[{_H
 
 
 class _CharTable(dict[int, str]):
-    """Per-character mapping for step 2, computed on first sight."""
+    """Per-character mapping for step 2, computed on first sight; ``uneven``
+    holds the characters that map to zero or several characters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uneven: set[int] = set()
 
     def __missing__(self, code: int) -> str:
         value = _char_form(chr(code))
+        if len(value) != 1:
+            self.uneven.add(code)
         if len(self) < 200_000:  # hostile input cannot grow it without bound
             self[code] = value
         return value
@@ -161,8 +170,9 @@ class _Builder:
         if mapped == text:
             return
         self.steps.append(name)
-        if len(mapped) == len(text) and all(len(table[ord(c)]) == 1 for c in set(text)):
-            self.text = mapped
+        uneven: set[int] = getattr(table, "uneven", set())
+        if len(mapped) == len(text) and uneven.isdisjoint(map(ord, text)):
+            self.text = mapped  # every character mapped to one: offsets unchanged
             return
         starts: list[int] = []
         ends: list[int] = []
@@ -188,8 +198,14 @@ def _t2s() -> Callable[[str], str]:
 
 
 class _T2SChar(dict[int, str]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.uneven: set[int] = set()
+
     def __missing__(self, code: int) -> str:
         value = _t2s()(chr(code))
+        if len(value) != 1:
+            self.uneven.add(code)
         if len(self) < 200_000:
             self[code] = value
         return value
@@ -214,6 +230,8 @@ def normalize(raw: str, variants: Variants | None = None, max_chars: int = MAX_C
     b = _Builder(raw[:max_chars] if truncated else raw)
     if "&" in b.text:
         b.sub("html entities", _ENTITY, lambda m: html.unescape(m.group()))
+    if "\u202e" in b.text:  # shown right to left: 催停 inside an override reads 停催
+        b.sub("right-to-left override", _RLO, lambda m: m.group(1)[::-1])
     b.per_char("width, invisible and styled characters", _TABLE)
     if "(" in b.text:
         b.sub("converter pinyin", _CONVERTER_PINYIN, lambda m: "")

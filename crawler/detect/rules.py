@@ -95,6 +95,7 @@ class RuleSet:
     _initials: Any = None
     _cues: Any = None
     _needs: Any = None
+    _literals: Any = None
 
     def __post_init__(self) -> None:
         self._text = _automaton()
@@ -108,14 +109,23 @@ class RuleSet:
                 _add(self._pinyin, full.text, rule)
             if len(initials.text) >= 2 and any(not c.isascii() for c in norm):
                 _add(self._initials, initials.text, rule)
-        self._needs = {rule.id: required_literals(rule.term) for rule, _ in self.patterns}
+        self._needs = {
+            rule.id: [frozenset(group) for group in required_literals(rule.term)]
+            for rule, _ in self.patterns
+        }
+        self._literals = _automaton()
+        for groups in self._needs.values():
+            for group in groups:
+                for literal in group:
+                    if literal not in self._literals:
+                        self._literals.add_word(literal, literal)
         self._cues = _automaton()
         for side, kinds in (("ad", self.ad_cues), ("lookalike", self.lookalike_cues)):
             for kind, spec in kinds.items():
                 for term in spec.terms:
                     cue = Cue(side, kind, spec.weight, term)
                     _add(self._cues, normalize(term, self.variants).text, cue)
-        for a in (self._text, self._pinyin, self._initials, self._cues):
+        for a in (self._text, self._pinyin, self._initials, self._cues, self._literals):
             if len(a):
                 a.make_automaton()
 
@@ -147,6 +157,7 @@ class RuleSet:
                 for rule in rules:
                     add(rule, "text", end - len(key) + 1, end + 1)
         has_latin = bool(_LATIN.search(text))
+        found_as_text = {h.rule.id for h in hits}
         for automaton, form, needs_latin in (
             (self._pinyin, "pinyin", False),
             (self._initials, "initials", True),
@@ -155,6 +166,8 @@ class RuleSet:
                 continue  # initials count only where the author wrote letters
             p = Phonetic(text, INITIALS_FORM if needs_latin else FULL_FORM)
             for end, (key, rules) in automaton.iter(p.text):
+                if not has_latin and all(rule.id in found_as_text for rule in rules):
+                    continue  # the same words, already matched as written
                 start = end - len(key) + 1
                 span = _aligned(p, text, start, end + 1, needs_latin)
                 if span is None:
@@ -162,9 +175,12 @@ class RuleSet:
                 for rule in rules:
                     add(rule, form, *span)
         clauses = _CLAUSE_BREAK.sub("\n", text) if self.patterns else text
+        present = (
+            {key for _end, key in self._literals.iter(clauses)} if len(self._literals) else set()
+        )
         for rule, pattern in self.patterns:
-            if not _may_match(self._needs[rule.id], clauses):
-                continue
+            if not all(not present.isdisjoint(group) for group in self._needs[rule.id]):
+                continue  # a literal the pattern cannot match without is absent
             try:
                 for m in pattern.finditer(clauses, timeout=PATTERN_TIMEOUT):
                     if m.end() > m.start():
@@ -182,6 +198,8 @@ class RuleSet:
         for side, kinds in (("ad", self.ad_cues), ("lookalike", self.lookalike_cues)):
             for kind, spec in kinds.items():
                 for pattern in spec.patterns:
+                    if not _may_match(required_literals(pattern.pattern), norm.text):
+                        continue
                     try:
                         m = pattern.search(norm.text, timeout=PATTERN_TIMEOUT)
                     except TimeoutError:
@@ -191,6 +209,7 @@ class RuleSet:
         return found
 
 
+@lru_cache(maxsize=1024)
 def required_literals(pattern: str) -> list[tuple[str, ...]]:
     """Literal texts a pattern cannot match without: each tuple is a set of
     alternatives one of which must occur.  A cheap ``in`` test on these skips

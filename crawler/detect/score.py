@@ -143,7 +143,14 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
             return True
         return (other.rule.weight, other.rule.id) > (hit.rule.weight, hit.rule.id)
 
-    return [hit for hit in hits if not any(covers(other, hit) for other in hits)]
+    by_category: dict[str, list[Hit]] = {}
+    for hit in hits:
+        by_category.setdefault(hit.rule.category, []).append(hit)
+    return [
+        hit
+        for hit in hits
+        if not any(covers(other, hit) for other in by_category[hit.rule.category])
+    ]
 
 
 def _strengths(hits: list[FieldHit]) -> dict[str, float]:
