@@ -166,8 +166,8 @@ class RuleSet:
                 continue  # initials count only where the author wrote letters
             p = Phonetic(text, INITIALS_FORM if needs_latin else FULL_FORM)
             for end, (key, rules) in automaton.iter(p.text):
-                if not has_latin and all(rule.id in found_as_text for rule in rules):
-                    continue  # the same words, already matched as written
+                if all(rule.id in found_as_text for rule in rules):
+                    continue  # these rules matched as written already
                 start = end - len(key) + 1
                 span = _aligned(p, text, start, end + 1, needs_latin)
                 if span is None:
