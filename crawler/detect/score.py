@@ -5,7 +5,7 @@ The score is deterministic and every part of it is written into ``reasons``:
 * **category strength**: per category, the noisy-OR of its distinct matched
   rules' weights (1 - Π(1 - w)), a term inside a longer matched term of the
   same category not counted twice; the strongest category is the base, and a
-  second strong category adds 0.1;
+  second or third strong category adds 0.1;
 * **ad cues** raise it: each kind once (call to action, promise, price,
   offer), a contact (phone, WeChat, QQ: 0.3; link: 0.15), a disguised
   spelling of a trigger word (0.2: news does not write 停❤催), a sponsored
@@ -15,8 +15,10 @@ The score is deterministic and every part of it is written into ``reasons``:
 * **look-alike cues** lower it: each kind once (police, warning, news,
   regulator, reported speech, explainer, legal aid), and trigger words in
   quotation marks (0.3: two or more quoted, or one beside another look-alike
-  cue), which is how news and warnings quote the ads; they also discount the
-  ad cues by the same fraction (a warning quoting fees is still a warning).
+  cue), which is how news and warnings quote the ads, and slogans of four or
+  more categories with no contact (0.3: a list about the ads, not an ad);
+  they also discount the ad cues by the same fraction (a warning quoting
+  fees is still a warning).
 
 Label: ``ad`` from 0.6, ``suspect`` from 0.35 (with a category match), else
 ``clean``.  No category term, no score.
@@ -38,6 +40,8 @@ CONTACT_WEIGHTS = {"phone": 0.3, "wechat": 0.3, "qq": 0.3, "url": 0.15}
 DISGUISE_WEIGHT = 0.2
 SPONSORED_WEIGHT = 0.1
 QUOTED_WEIGHT = 0.3
+CATALOGUE_CATEGORIES = 4  # an ad sells one or two services; a warning lists them all
+CATALOGUE_WEIGHT = 0.3
 MAX_AD_BONUS = 0.6
 FULL_BONUS_FROM = 0.5  # category strength from which ad cues count fully
 IMAGE_FIELD = "image"  # fields named image or image:<id> hold text read from images
@@ -107,12 +111,14 @@ def assess(
     for category in categories:
         terms = _terms(hits, category)
         reasons.append(f"{category} ({strengths[category]:.2f}): {', '.join(terms)}")
-    if len([c for c in categories if strengths[c] >= FULL_BONUS_FROM]) >= 2:
+    strong = [c for c in categories if strengths[c] >= FULL_BONUS_FROM]
+    catalogue = len(strong) >= CATALOGUE_CATEGORIES and not contacts
+    if 2 <= len(strong) < CATALOGUE_CATEGORIES:
         base = min(1.0, base + 0.1)
         reasons.append("several categories: +0.10")
 
     bonus, bonus_reasons = _ad_bonus(hits, contacts, cues, sponsored)
-    penalty, penalty_reasons = _lookalike_penalty(hits, cues)
+    penalty, penalty_reasons = _lookalike_penalty(hits, cues, catalogue)
     # Weak category evidence and look-alike context both discount ad cues: a
     # warning that lists what the gangs charge is still a warning.
     scale = min(1.0, base / FULL_BONUS_FROM) * (1.0 - penalty)
@@ -229,16 +235,22 @@ def _ad_bonus(
     return min(MAX_AD_BONUS, total), reasons
 
 
-def _lookalike_penalty(hits: list[FieldHit], cues: list[Cue]) -> tuple[float, list[str]]:
+def _lookalike_penalty(
+    hits: list[FieldHit], cues: list[Cue], catalogue: bool
+) -> tuple[float, list[str]]:
     total = 0.0
     reasons: list[str] = []
     for kind, weight, terms in _kinds(cues, "lookalike"):
         total += weight
         reasons.append(f"{kind} ({', '.join(terms)})")
-    quotable = [h for h in hits if h.hit.form != "pattern"]
-    quoted = [h for h in quotable if h.quoted]
+    if catalogue:
+        total += CATALOGUE_WEIGHT
+        reasons.append(
+            f"slogans of {CATALOGUE_CATEGORIES}+ categories and no contact: a list about the ads"
+        )
+    quoted = [h for h in hits if h.hit.form != "pattern" and h.quoted]
     # One quoted term alone is how ads stress a word too (帮你‘征信洗白’).
-    if quoted and len(quoted) * 2 >= len(quotable) and (len(quoted) >= 2 or reasons):
+    if len(quoted) >= 2 or (quoted and reasons):
         total += QUOTED_WEIGHT
         reasons.append("trigger words in quotation marks, as news and warnings quote ads")
     return min(1.0, total), reasons
