@@ -22,6 +22,7 @@ _SEP = r"[ \-.\u2013\u2014_]{0,2}"
 _MOBILE = re.compile(
     rf"(?<![0-9])(?:(?:\+|00)?86{_SEP})?(1{_SEP}[3-9](?:{_SEP}[0-9]){{9}})(?![0-9])"
 )
+_FIVE_DIGITS = re.compile(r"[0-9](?:[^0-9]{0,3}[0-9]){4}")
 _LANDLINE = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})[ \-]{0,2}([2-9][0-9]{6,7})(?![0-9])")
 _SERVICE = re.compile(r"(?<![0-9])([48]00)[ \-]?([0-9]{3})[ \-]?([0-9]{4})(?![0-9])")
 _WECHAT = re.compile(
@@ -66,19 +67,20 @@ def extract(norm: Normalized) -> list[Found]:
             span = norm.raw_span(start, end)
             found.append((start, Found(kind, norm.raw[span[0] : span[1]], value, span)))
 
-    for m in _MOBILE.finditer(text):
+    numbers = bool(_FIVE_DIGITS.search(text))  # phones and QQ numbers need five or more
+    for m in _MOBILE.finditer(text) if numbers else ():
         add("phone", m.start(1), m.end(1), _digits(m.group(1)))
         if _SAME_NUMBER.search(text, max(0, m.start() - 10), m.end() + 10):
             add("wechat", m.start(1), m.end(1), _digits(m.group(1)))
-    for m in _LANDLINE.finditer(text):
+    for m in _LANDLINE.finditer(text) if numbers else ():
         add("phone", m.start(), m.end(), m.group(1) + m.group(2))
-    for m in _SERVICE.finditer(text):
+    for m in _SERVICE.finditer(text) if numbers else ():
         add("phone", m.start(), m.end(), "".join(m.groups()))
     for m in _WECHAT.finditer(text):
         add("wechat", m.start(1), m.end(1), m.group(1).lower())
-    for m in _QQ.finditer(text):
+    for m in _QQ.finditer(text) if numbers else ():
         add("qq", m.start(1), m.end(1), m.group(1))
-    for m in _URL.finditer(text):
+    for m in _URL.finditer(text) if "." in text else ():
         url = m.group().rstrip(_TRAILING)
         # Paths are case-sensitive (t.cn/A8xk2p): normalise from the raw writing,
         # which the normalised text has lower-cased.

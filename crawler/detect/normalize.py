@@ -102,6 +102,31 @@ def _char_form(ch: str) -> str:
 _TABLE = _CharTable()
 
 
+# Characters step 2 handles differently from whole-text NFKC (or that make a
+# same-length NFKC result unsafe to map position by position): invisible and
+# bidi controls, lone surrogates, combining marks, circled/parenthesised/
+# dingbat numbers.  Texts without them take the C-speed path.
+_NOT_PLAIN_NFKC = re.compile(
+    "[\u00ad\u034f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufe00-\ufe0f"
+    "\ufeff\U000e0000-\U000e007f\ud800-\udfff\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff"
+    "\ufe20-\ufe2f\u2460-\u24ff\u2776-\u2793\u3220-\u3251\u3280-\u32bf"
+    "\U0001f100-\U0001f10c]"
+)
+
+
+def _width_and_case(b: _Builder) -> None:
+    """Step 2: NFKC and lower case for the whole text when that keeps every
+    character in place, else the per-character table (which tracks offsets)."""
+    name = "width, invisible and styled characters"
+    text = b.text
+    if not _NOT_PLAIN_NFKC.search(text):
+        fast = unicodedata.normalize("NFKC", text).lower()
+        if len(fast) == len(text):
+            b.replace_same_length(name, fast)
+            return
+    b.per_char(name, _TABLE)
+
+
 @dataclass
 class Normalized:
     """A normalised text and, per character, the raw span it came from."""
@@ -232,7 +257,7 @@ def normalize(raw: str, variants: Variants | None = None, max_chars: int = MAX_C
         b.sub("html entities", _ENTITY, lambda m: html.unescape(m.group()))
     if "\u202e" in b.text:  # shown right to left: 催停 inside an override reads 停催
         b.sub("right-to-left override", _RLO, lambda m: m.group(1)[::-1])
-    b.per_char("width, invisible and styled characters", _TABLE)
+    _width_and_case(b)
     if "(" in b.text:
         b.sub("converter pinyin", _CONVERTER_PINYIN, lambda m: "")
     _simplified(b)

@@ -113,8 +113,20 @@ class RuleSet:
             rule.id: [frozenset(group) for group in required_literals(rule.term)]
             for rule, _ in self.patterns
         }
+        # Patterns indexed by the literals of their most telling required group
+        # (longest shortest literal, then fewest): a text only tries the
+        # patterns whose indexing literal it contains.
         self._literals = _automaton()
-        for groups in self._needs.values():
+        self._by_literal: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        for n, (rule, _) in enumerate(self.patterns):
+            groups = self._needs[rule.id]
+            if not groups:
+                self._always.append(n)
+                continue
+            key = max(groups, key=lambda g: (min(len(a) for a in g), -len(g)))
+            for literal in key:
+                self._by_literal.setdefault(literal, []).append(n)
             for group in groups:
                 for literal in group:
                     if literal not in self._literals:
@@ -178,8 +190,12 @@ class RuleSet:
         present = (
             {key for _end, key in self._literals.iter(clauses)} if len(self._literals) else set()
         )
-        for rule, pattern in self.patterns:
-            if not all(not present.isdisjoint(group) for group in self._needs[rule.id]):
+        candidates = set(self._always)
+        for literal in present:
+            candidates.update(self._by_literal.get(literal, ()))
+        for n in sorted(candidates):
+            rule, pattern = self.patterns[n]
+            if not _all_present(self._needs[rule.id], present):
                 continue  # a literal the pattern cannot match without is absent
             try:
                 for m in pattern.finditer(clauses, timeout=PATTERN_TIMEOUT):
@@ -257,6 +273,13 @@ def _plain(items: list[tuple[Any, Any]]) -> str:
     if not items or any(op is not c.LITERAL for op, _ in items):
         return ""
     return "".join(chr(av) for _, av in items)
+
+
+def _all_present(needs: list[frozenset[str]], present: set[str]) -> bool:
+    for group in needs:
+        if present.isdisjoint(group):
+            return False
+    return True
 
 
 def _may_match(needs: list[tuple[str, ...]], text: str) -> bool:
