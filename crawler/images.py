@@ -48,17 +48,24 @@ class ImageFacts:
 
 def inspect(data: bytes) -> ImageFacts:
     """Hash and fully decode an image, or raise ImageRejected."""
+    img = decode(data)
+    return ImageFacts(
+        hashlib.sha256(data).hexdigest(), img.format or "", img.width, img.height, len(data)
+    )
+
+
+def decode(data: bytes) -> Image.Image:
+    """Fully decode image bytes under the pixel limit, or raise ImageRejected
+    (empty, not an image, truncated or corrupt, decompression bomb)."""
     if not data:
         raise ImageRejected("empty_image")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data)) as img:
-                if img.width * img.height > MAX_PIXELS:
-                    raise ImageRejected("decompression_bomb", f"{img.width}x{img.height} pixels")
-                fmt = img.format or ""
-                img.load()
-                width, height = img.size
+            img = Image.open(io.BytesIO(data))
+            if img.width * img.height > MAX_PIXELS:
+                raise ImageRejected("decompression_bomb", f"{img.width}x{img.height} pixels")
+            img.load()
         except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -69,4 +76,4 @@ def inspect(data: bytes) -> ImageFacts:
             raise ImageRejected("not_image", f"{kind}, {len(data)} bytes") from None
         except (OSError, SyntaxError, ValueError) as exc:
             raise ImageRejected("corrupt_image", str(exc)[:200]) from None
-    return ImageFacts(hashlib.sha256(data).hexdigest(), fmt, width, height, len(data))
+    return img

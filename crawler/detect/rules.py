@@ -276,10 +276,7 @@ def _plain(items: list[tuple[Any, Any]]) -> str:
 
 
 def _all_present(needs: list[frozenset[str]], present: set[str]) -> bool:
-    for group in needs:
-        if present.isdisjoint(group):
-            return False
-    return True
+    return all(not present.isdisjoint(group) for group in needs)
 
 
 def _may_match(needs: list[tuple[str, ...]], text: str) -> bool:

