@@ -9,7 +9,9 @@ BIN := $(VENV)/bin
 # chromium: the browser Playwright drives (never `playwright install`)
 # fonts-noto-cjk, fonts-noto-color-emoji: Chinese text and emoji in screenshots and PDFs
 # openssl: RFC 3161 timestamps; redis-server: the shared frontier; poppler-utils: PDF checks
-APT_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji openssl redis-server poppler-utils
+# libgl1, libglib2.0-0: OpenCV (opencv-contrib-python, which PaddleOCR's pipeline requires)
+APT_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji openssl redis-server poppler-utils \
+	libgl1 libglib2.0-0
 
 .PHONY: run test lint setup apt venv bench clean
 
@@ -39,11 +41,17 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	# rapidocr wants opencv-python-headless, PaddleOCR opencv-contrib-python; both write
+	# cv2/. Contrib (a superset) is put back last so cv2 is one whole package.
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --force-reinstall \
+	  $$(grep -i '^opencv-contrib-python==' requirements.txt)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 bench: setup
 	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/detect.py
+	$(BIN)/python bench/ocr.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -87,6 +87,12 @@ def cli() -> None:
     metavar="NAME=VALUE",
     help="Any Scrapy or adwatch setting, e.g. -s DOWNLOAD_TIMEOUT=5.",
 )
+@click.option(
+    "--ocr-engine",
+    type=click.Choice(["rapidocr", "paddleocr", "none"]),
+    default=None,
+    help="Engine that reads text and QR codes in images (default: rapidocr).",
+)
 @click.option("--verbose", is_flag=True, help="Log to the terminal instead of the log file.")
 @data_dir_option
 @catalogue_option
@@ -100,6 +106,7 @@ def crawl(
     base_url: str | None,
     job_dir: str | None,
     sets: tuple[str, ...],
+    ocr_engine: str | None,
     verbose: bool,
     data_dir: str | None,
     catalogue: str | None,
@@ -126,6 +133,8 @@ def crawl(
         extra[name.strip()] = value
     if job_dir:
         extra["JOBDIR"] = job_dir
+    if ocr_engine:
+        extra["ADWATCH_OCR_ENGINE"] = ocr_engine
     settings = _settings(data_dir, catalogue, **extra)
     if not verbose:
         logs = Path(settings.get("ADWATCH_DATA_DIR")) / "logs"
@@ -236,6 +245,43 @@ def sites(check: bool) -> None:
         return
     for p in profiles.values():
         click.echo(f"{p.name:<16}{p.channel:<8}{p.base_url:<32}{p.source.name}")
+
+
+@cli.command()
+@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--engine",
+    "ocr_engine",
+    type=click.Choice(["rapidocr", "paddleocr"]),
+    default="rapidocr",
+    show_default=True,
+)
+def ocr(images: tuple[str, ...], ocr_engine: str) -> None:
+    """Read the text and QR codes in images, one JSON line per image:
+    file, text, lines (text, box, confidence), qr, engine, ms.
+
+    \b
+    Example:
+      adwatch ocr banner.png listing.jpg
+      adwatch ocr --engine paddleocr var/objects/images/ab/cd/*.png
+    """
+    from crawler.ocr import Reading, engine, read_image, reading_json
+
+    reader = engine(ocr_engine)
+    failed = 0
+    for name in images:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            reading = Reading(engine=ocr_engine, error=f"unreadable: {exc.strerror or exc}")
+        else:
+            reading = read_image(data, reader)
+        if reading.error:
+            failed += 1
+            click.echo(f"adwatch ocr: {name}: {reading.error}", err=True)
+        click.echo(reading_json(name, reading))
+    if failed:
+        sys.exit(1)
 
 
 rules_option = click.option(

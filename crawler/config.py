@@ -36,6 +36,8 @@ class AdwatchConfig:
     landing_pages: bool
     catalogue_batch: int
     rules_dir: Path
+    ocr_engine: str
+    ocr_workers: int
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AdwatchConfig:
@@ -66,7 +68,13 @@ class AdwatchConfig:
             landing_pages=settings.getbool("ADWATCH_LANDING_PAGES"),
             catalogue_batch=_positive_int(settings, "ADWATCH_CATALOGUE_BATCH"),
             rules_dir=path("ADWATCH_RULES_DIR", Path(__file__).parent / "detect" / "rules"),
+            ocr_engine=str(settings.get("ADWATCH_OCR_ENGINE") or "none"),
+            ocr_workers=_positive_int(settings, "ADWATCH_OCR_WORKERS"),
         )
+        if cfg.ocr_engine not in ("none", "rapidocr", "paddleocr"):
+            raise ConfigError(
+                f"ADWATCH_OCR_ENGINE must be rapidocr, paddleocr or none, got {cfg.ocr_engine!r}"
+            )
         if cfg.block_backoff_max < cfg.block_backoff:
             raise ConfigError(
                 "ADWATCH_BLOCK_BACKOFF_MAX must be >= ADWATCH_BLOCK_BACKOFF "

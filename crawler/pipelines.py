@@ -4,6 +4,7 @@ record on.  A stage never reaches back into an earlier one.
 ValidatePipeline (100)   drop what is not a usable record, as a reject
 ImagePipeline (200)      download each image (plain downloader), check and hash
                          it, keep it once under its content hash (crawler.images)
+OcrPipeline (250)        text and QR codes read from images (crawler.ocr)
 DetectPipeline (300)     score, label, contacts, template hash (crawler.detect)
 CataloguePipeline (900)  upsert into the catalogue in batches; also stores
                          rejects and block events sent as signals
@@ -11,6 +12,7 @@ CataloguePipeline (900)  upsert into the catalogue in batches; also stores
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import asdict
 from io import BytesIO
@@ -20,7 +22,7 @@ from typing import Any, NoReturn
 from scrapy import Request
 from scrapy import signals as scrapy_signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
@@ -183,6 +185,106 @@ class ImagePipeline(FilesPipeline):
                 ),
             )
         return item
+
+
+class OcrPipeline:
+    """Reads each stored image's text and QR codes (crawler.ocr) in worker
+    processes, so the crawl goes on while they work; a reading is cached by
+    image sha256, so a picture is read once across the whole catalogue.  An
+    image that cannot be read is a reject; the record goes on without it."""
+
+    def __init__(self, crawler: Crawler, config: AdwatchConfig) -> None:
+        from crawler.ocr import OcrCache
+
+        self.crawler = crawler
+        self.config = config
+        self.engine = config.ocr_engine
+        self.root = config.data_dir
+        self.cache = OcrCache(config.data_dir / "objects" / "ocr")
+        self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._pool: Any = None  # taken on the first image, so text-only crawls start no workers
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OcrPipeline:
+        cfg = AdwatchConfig.from_settings(crawler.settings)
+        if cfg.ocr_engine == "none":
+            raise NotConfigured("ADWATCH_OCR_ENGINE is none")
+        pipe = cls(crawler, cfg)
+        crawler.signals.connect(pipe.close, signal=scrapy_signals.spider_closed)
+        return pipe
+
+    async def process_item(self, item: AdRecord) -> AdRecord:
+        for image in item.images:
+            if not image.sha256 or image.error or image.ocr:
+                continue
+            reading = self.cache.get(image.sha256, self.engine)
+            if reading is None:
+                reading = await self._read(image.sha256, str(self.root / image.path))
+            if reading.get("error"):
+                self._reject(item, image.url, reading["error"])
+                continue
+            image.ocr = {k: reading[k] for k in ("text", "lines", "qr", "engine", "ms")}
+        return item
+
+    async def _read(self, sha256: str, path: str) -> dict[str, Any]:
+        future = self._inflight.get(sha256)
+        if future is None:  # the same picture on two records is read once
+            if self._pool is None:
+                self._pool = shared_pool(self.engine, self.config.ocr_workers)
+            future = asyncio.wrap_future(self._pool.submit(path))
+            self._inflight[sha256] = future
+        try:
+            reading = await future
+        except Exception as exc:  # a dead worker: this image's failure, not the crawl's
+            return {"error": f"ocr_failed: {exc!r}"[:300]}
+        finally:
+            self._inflight.pop(sha256, None)
+        if not reading.get("error"):
+            self.cache.put(sha256, self.engine, reading)
+            stats = self.crawler.stats
+            if stats is not None:
+                stats.inc_value("adwatch/ocr/images")
+                stats.inc_value("adwatch/ocr/ms", int(reading.get("ms", 0)))
+        return reading
+
+    def _reject(self, item: AdRecord, url: str, error: str) -> None:
+        reason, _, detail = error.partition(": ")
+        item.problems.append(f"image {url}: {reason}")
+        send_reject(
+            self.crawler,
+            Reject(
+                url, "ocr", reason or "ocr_failed", detail, item.platform, data={"record": item.id}
+            ),
+        )
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool = None
+            release_pool()
+
+
+_pool: Any = None
+_pool_users = 0
+
+
+def shared_pool(engine: str, workers: int) -> Any:
+    """One OCR process pool per crawl process, shared by its channels."""
+    global _pool, _pool_users
+    from crawler.ocr import OcrPool
+
+    if _pool is None:
+        _pool = OcrPool(engine, workers)
+    _pool_users += 1
+    return _pool
+
+
+def release_pool() -> None:
+    """Shut the pool down when the last channel using it closes."""
+    global _pool, _pool_users
+    _pool_users = max(0, _pool_users - 1)
+    if _pool is not None and _pool_users == 0:
+        _pool.close()
+        _pool = None
 
 
 class DetectPipeline:

@@ -27,6 +27,8 @@ ADWATCH_DATA_DIR = os.environ.get("ADWATCH_DATA_DIR", "var")  # catalogue, rejec
 ADWATCH_LANDING_PAGES = True  # search channel: also fetch each result's landing page
 ADWATCH_MAX_PAGES = 3  # result pages (or scroll batches) per query
 ADWATCH_REJECTS = ""  # rejects file (JSON Lines); empty = <ADWATCH_DATA_DIR>/rejects.jsonl
+ADWATCH_OCR_ENGINE = "rapidocr"  # rapidocr | paddleocr | none: read text and QR codes in images
+ADWATCH_OCR_WORKERS = 1  # OCR worker processes (each holds one engine, ~250-350 MB)
 ADWATCH_RULES_DIR = ""  # detection rule files; empty = crawler/detect/rules
 ADWATCH_SITES_DIR = ""  # site profiles folder; empty = crawler/sites
 ADWATCH_XHR_WAIT = 8.0  # seconds a rendered page may take to fire its data request
@@ -65,6 +67,7 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     "crawler.pipelines.ImagePipeline": 200,
+    "crawler.pipelines.OcrPipeline": 250,
     "crawler.pipelines.DetectPipeline": 300,
     "crawler.pipelines.CataloguePipeline": 900,
 }

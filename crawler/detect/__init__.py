@@ -2,8 +2,8 @@
 
 ``detect(record)`` scores a crawled record in place: the text fields it reads
 are its title, text (captions, comments, landing-page text), author name and
-the text read from each image (``image:<sha256 prefix>``), so a match says
-where it was found.  ``score_text`` is the same for a bare text (the
+the text read from each image (``image:<sha256 prefix>``) and its QR codes
+(``image-qr:<sha256 prefix>``), so a match or contact says where it was found.  ``score_text`` is the same for a bare text (the
 ``adwatch score`` command).  See normalize.py, rules.py, contacts.py,
 score.py and cluster.py for the parts.
 """
@@ -16,6 +16,7 @@ from crawler.detect.cluster import template_hash
 from crawler.detect.rules import RulesError, RuleSet, load_rules
 from crawler.detect.score import Verdict, assess
 from crawler.items import AdRecord, Contact, Match
+from crawler.ocr import qr_text
 
 __all__ = ["RulesError", "Verdict", "detect", "load_rules", "score_text", "verdict_json"]
 
@@ -23,9 +24,14 @@ __all__ = ["RulesError", "Verdict", "detect", "load_rules", "score_text", "verdi
 def record_fields(record: AdRecord) -> dict[str, str]:
     fields = {"title": record.title, "text": record.text, "author": record.author.name}
     for image in record.images:
-        text = (image.ocr or {}).get("text") if image.ocr else ""
-        if text:
-            fields[f"image:{(image.sha256 or image.url)[:12]}"] = str(text)
+        if not image.ocr:
+            continue
+        tag = (image.sha256 or image.url)[:12]
+        if image.ocr.get("text"):
+            fields[f"image:{tag}"] = str(image.ocr["text"])
+        codes = [qr_text(str(p)) for p in image.ocr.get("qr") or []]
+        if codes:  # a QR code's WeChat, phone or link is a contact with the image as source
+            fields[f"image-qr:{tag}"] = "\n".join(codes)
     return fields
 
 

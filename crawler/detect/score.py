@@ -44,7 +44,7 @@ CATALOGUE_CATEGORIES = 4  # an ad sells one or two services; a warning lists the
 CATALOGUE_WEIGHT = 0.3
 MAX_AD_BONUS = 0.6
 FULL_BONUS_FROM = 0.5  # category strength from which ad cues count fully
-IMAGE_FIELD = "image"  # fields named image or image:<id> hold text read from images
+IMAGE_FIELD = "image"  # fields image:<id> and image-qr:<id> hold what images say
 
 _OPENED = re.compile("[“「『\"'‘《〈【][^，。！？；\n,!?;”」』’》〉】]*$")
 _CLOSED = re.compile("[^，。！？；\n,!?;“「『‘《〈【]*[”」』\"'’》〉】]")
@@ -128,7 +128,7 @@ def assess(
         reasons.append(f"ad cues +{bonus:.2f}{scaled}: " + "; ".join(bonus_reasons))
     if penalty_reasons:
         reasons.append(f"look-alike cues -{penalty:.2f}: " + "; ".join(penalty_reasons))
-    image_only = all(h.hit.field.split(":")[0] == IMAGE_FIELD for h in hits)
+    image_only = all(h.hit.field.startswith(IMAGE_FIELD) for h in hits)
     if image_only:
         reasons.append("the pitch is only in the images")
     score = round(max(0.0, min(1.0, base + bonus - penalty)), 3)
@@ -183,7 +183,7 @@ def _terms(hits: list[FieldHit], category: str) -> list[str]:
             shown = plain_form(h.hit.raw)
         if h.disguised or h.hit.form in ("pinyin", "initials"):
             shown = f"{h.hit.raw} (for {h.hit.rule.term})"
-        if h.hit.field.split(":")[0] == IMAGE_FIELD:
+        if h.hit.field.startswith(IMAGE_FIELD):
             shown += " [image]"
         if shown not in terms:
             terms.append(shown)
