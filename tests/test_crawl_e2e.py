@@ -324,3 +324,27 @@ def test_ads_of_one_gang_are_linked_to_one_operator(crawl: Crawl, ground_truth):
         _top, count = Counter(ids).most_common(1)[0]
         assert count / len(ids) >= 0.7, (gang, Counter(ids))
     assert "operators:" in crawl.out
+
+
+def test_ads_whose_pitch_is_only_in_images_are_labelled_ads(crawl: Crawl, ground_truth):
+    """The OCR stage reads the demo's image-only ads (banners, covers, listing
+    photos, QR codes) and detection labels them ads, with the image as reason."""
+    records = stored(crawl)
+    pairs = [(g, records[g["url"]]) for g in expected(ground_truth) if g["url"] in records]
+    image_ads = [(g, d) for g, d in pairs if g["label"] == "ad" and g.get("image_only")]
+    assert len(image_ads) >= 10
+    missed = [(g["url"], d["reasons"]) for g, d in image_ads if d["label"] != "ad"]
+    assert 1 - len(missed) / len(image_ads) >= 0.95, missed[:3]
+    for _g, d in image_ads:
+        if d["label"] == "ad":
+            assert any(m["field"].startswith("image") for m in d["matches"])
+            assert "the pitch is only in the images" in d["reasons"]
+    # contacts drawn in images or carried by QR codes are found too
+    wanted = found = 0
+    for g, d in pairs:
+        have = {(c["kind"], c["normalized"]) for c in d["contacts"]}
+        for c in g.get("contacts") or []:
+            if c["where"] in ("image", "qr") and c["kind"] != "url":
+                wanted += 1
+                found += (c["kind"], str(c["value"]).lower()) in have
+    assert wanted >= 10 and found / wanted >= 0.9, (found, wanted)

@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SEED = 20240617
 OUT = Path(__file__).with_name("heldout.jsonl")
@@ -48,22 +49,54 @@ OUT = Path(__file__).with_name("heldout.jsonl")
 CATEGORIES = ("停催", "债务协商", "代理投诉", "退保退息", "征信修复", "AI接听")
 AD_KINDS = ("slogan", "caption", "listing", "serp", "comment", "landing")
 NEG_KINDS = (
-    "news", "police", "warning", "regulator", "bank_notice", "legal_aid", "explainer",
-    "user_comment", "court", "quoted_list", "unrelated_loan_ad", "benign",
+    "news",
+    "police",
+    "warning",
+    "regulator",
+    "bank_notice",
+    "legal_aid",
+    "explainer",
+    "user_comment",
+    "court",
+    "quoted_list",
+    "unrelated_loan_ad",
+    "benign",
 )
 TRICKS = (
-    "homophone", "variant_wechat", "pinyin", "initials", "separator", "zero_width", "bidi",
-    "fullwidth", "traditional", "converter_pinyin", "chinese_numeral_phone", "split_phone",
-    "styled_digits", "html_entities", "split_character", "mixed",
+    "homophone",
+    "variant_wechat",
+    "pinyin",
+    "initials",
+    "separator",
+    "zero_width",
+    "bidi",
+    "fullwidth",
+    "traditional",
+    "converter_pinyin",
+    "chinese_numeral_phone",
+    "split_phone",
+    "styled_digits",
+    "html_entities",
+    "split_character",
+    "mixed",
 )
 HAND_TRICKS = {"homophone", "variant_wechat", "pinyin", "initials", "split_character"}
 MARKER_TRICKS = {
-    "sep": "separator", "zw": "zero_width", "bidi": "bidi", "conv": "converter_pinyin",
-    "html": "html_entities", "cn": "chinese_numeral_phone", "split": "split_phone",
-    "sty": "styled_digits", "fw": "fullwidth", "trad": "traditional",
+    "sep": "separator",
+    "zw": "zero_width",
+    "bidi": "bidi",
+    "conv": "converter_pinyin",
+    "html": "html_entities",
+    "cn": "chinese_numeral_phone",
+    "split": "split_phone",
+    "sty": "styled_digits",
+    "fw": "fullwidth",
+    "trad": "traditional",
 }
 WHOLE_TEXT_TRICKS = {"traditional", "fullwidth"}
 PHONE_TRICKS = {"chinese_numeral_phone": "cn", "split_phone": "split", "styled_digits": "sty"}
+
+Row = dict[str, Any]
 
 # --------------------------------------------------------------------------- contacts
 
@@ -133,9 +166,31 @@ OFFICIAL: dict[str, tuple[str, str]] = {
     "court1": ("phone", "0851-85862417"),
 }
 AREA_CODES = ("010", "021", "020", "0755", "0571", "0371", "0311", "028", "027", "023")
-MOBILE_PREFIXES = ("133", "135", "136", "137", "138", "139", "150", "152", "155", "157",
-                   "158", "159", "166", "173", "177", "180", "183", "186", "187", "189",
-                   "191", "198", "199")
+MOBILE_PREFIXES = (
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "152",
+    "155",
+    "157",
+    "158",
+    "159",
+    "166",
+    "173",
+    "177",
+    "180",
+    "183",
+    "186",
+    "187",
+    "189",
+    "191",
+    "198",
+    "199",
+)
 
 
 def norm_phone(display: str) -> str:
@@ -175,8 +230,8 @@ def make_contacts(rng: random.Random, wechat: str, url: str) -> dict[str, str]:
         "p": make_mobile(rng),
         "w": wechat,
         "u": url,
-        "q": str(rng.randint(1, 9)) + "".join(rng.choice("0123456789")
-                                              for _ in range(rng.randint(7, 9))),
+        "q": str(rng.randint(1, 9))
+        + "".join(rng.choice("0123456789") for _ in range(rng.randint(7, 9))),
         "h": f"400-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
         "l": f"{area}-{rng.randint(2, 8)}{rng.randint(1000000, 9999999)}",
     }
@@ -205,18 +260,39 @@ TRAD_PAIRS = (
     "灵靈灾災热熱状狀独獨环環画畫畅暢疗療盖蓋盘盤监監确確离離积積称稱稳穩穷窮竞競笔筆"
     "签簽简簡紧緊纠糾纳納纷紛练練织織缓緩聪聰胜勝脱脫获獲范範虑慮虚虛触觸训訓讯訊诈詐"
     "诊診赶趕输輸辞辭迹跡释釋铺鋪锦錦闪閃阅閱陈陳韩韓顿頓饮飲驾駕骗騙鲜鮮齐齊于於网網"
-    "港港湾灣门門台臺"
+    "湾灣台臺绑綁册冊"
 )
+assert len(TRAD_PAIRS) % 2 == 0
 TRAD = {TRAD_PAIRS[i]: TRAD_PAIRS[i + 1] for i in range(0, len(TRAD_PAIRS), 2)}
-TRAD_WORDS = {"联系": "聯繫", "台湾": "臺灣"}
+TRAD_WORDS = {"联系": "聯繫", "台湾": "臺灣", "注册": "註冊"}
 
 TONE_PINYIN: dict[str, str] = {}
 for _chars, _py in (
-    ("停", "tíng"), ("催", "cuī"), ("收", "shōu"), ("协協", "xié"), ("商", "shāng"),
-    ("息", "xī"), ("挂掛", "guà"), ("账賬", "zhàng"), ("投", "tóu"), ("诉訴", "sù"),
-    ("退", "tuì"), ("保", "bǎo"), ("征徵", "zhēng"), ("信", "xìn"), ("修", "xiū"),
-    ("复復", "fù"), ("接", "jiē"), ("听聽", "tīng"), ("债債", "zhài"), ("务務", "wù"),
-    ("还還", "huán"), ("款", "kuǎn"), ("减減", "jiǎn"), ("免", "miǎn"), ("上", "shàng"),
+    ("停", "tíng"),
+    ("催", "cuī"),
+    ("收", "shōu"),
+    ("协協", "xié"),
+    ("商", "shāng"),
+    ("息", "xī"),
+    ("挂掛", "guà"),
+    ("账賬", "zhàng"),
+    ("投", "tóu"),
+    ("诉訴", "sù"),
+    ("退", "tuì"),
+    ("保", "bǎo"),
+    ("征徵", "zhēng"),
+    ("信", "xìn"),
+    ("修", "xiū"),
+    ("复復", "fù"),
+    ("接", "jiē"),
+    ("听聽", "tīng"),
+    ("债債", "zhài"),
+    ("务務", "wù"),
+    ("还還", "huán"),
+    ("款", "kuǎn"),
+    ("减減", "jiǎn"),
+    ("免", "miǎn"),
+    ("上", "shàng"),
     ("岸", "àn"),
 ):
     for _c in _chars:
@@ -262,8 +338,7 @@ def apply_code(code: str, span: str, rng: random.Random) -> str:
     if code == "html":
         hexa = rng.random() < 0.5
         return "".join(
-            (f"&#x{ord(c):x};" if hexa else f"&#{ord(c)};") if ord(c) > 127 else c
-            for c in span
+            (f"&#x{ord(c):x};" if hexa else f"&#{ord(c)};") if ord(c) > 127 else c for c in span
         )
     if code == "cn":
         digits = rng.choice(CN_DIGITS)
@@ -293,8 +368,9 @@ def apply_code(code: str, span: str, rng: random.Random) -> str:
 STYLED_MAP = {ch: str(i % 10) for table in STYLED_SETS for i, ch in enumerate(table)}
 CN_MAP = {ch: str(i) for table in CN_DIGITS for i, ch in enumerate(table)}
 CN_RUN = re.compile("[" + "".join(CN_MAP) + r"][" + "".join(CN_MAP) + r"\s\-—.]*")
-INVISIBLE = dict.fromkeys(map(ord, "".join(ZERO_WIDTH) + "\u200e\u200f\u202a\u202b\u202c"
-                               "\u202d\u2066\u2067\u2068\u2069"))
+INVISIBLE = dict.fromkeys(
+    map(ord, "".join(ZERO_WIDTH) + "\u200e\u200f\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069")
+)
 
 
 def _cn_run(match: re.Match[str]) -> str:
@@ -304,7 +380,7 @@ def _cn_run(match: re.Match[str]) -> str:
     return "".join(CN_MAP.get(c, c) for c in run)
 
 
-def reveal(text: str) -> str:
+def reveal(text: str, join_digits: bool = True) -> str:
     """Undo this file's disguises (not homophones or pinyin) so contacts can be checked."""
     t = html.unescape(text)
     t = re.sub(RLO + "(.*?)(?:" + PDF + "|$)", lambda m: m.group(1)[::-1], t, flags=re.M)
@@ -312,6 +388,8 @@ def reveal(text: str) -> str:
     t = "".join(STYLED_MAP.get(c, c) for c in t)
     t = unicodedata.normalize("NFKC", t)
     t = CN_RUN.sub(_cn_run, t)
+    if not join_digits:
+        return t
     return re.sub(r"(?<=\d)[ \t\-—.]+(?=\d)", "", t)
 
 
@@ -523,7 +601,7 @@ tc服务 一对一 当天见效 价格面议
 我也是找人协商的，浦发直接给我分了60期，违约金全免，需要的私我
 
 == 债务协商 comment t=split_character,variant_wechat
-刚谈下来，十办商真的有用，加她V{w}，说是我介绍的有优惠
+刚谈下来，十办商真的有用，加她V：{w}，说是我介绍的有优惠
 
 == 债务协商 comment
 @我的负债日记 楼主我也是这情况，后来找到王律师团队，三个平台全部分期了，微信{w}
@@ -563,8 +641,8 @@ tc服务 一对一 当天见效 价格面议
 == 代理投诉 slogan t=variant_wechat
 代理投诉，专治平台不给协商！投诉成功再收费，V：{w}
 
-== 代理投诉 slogan
-银保监投诉代办，退息减免一步到位，电话{p}
+== 代理投诉 slogan g=4
+银保监投诉代办，退息减免一步到位，电话{p}，官网{u}
 
 == 代理投诉 slogan t=initials
 平台态度差？ts找我，专业代ts，包出结果
@@ -627,7 +705,7 @@ daili tousu一条龙，替你写材料替你打电话，你只需要等结果�
 [[conv|投诉]]网贷平台_退息退费_咨询热线{h}
 | {u} 推广
 
-== 代理投诉 serp
+== 代理投诉 serp g=4
 信用卡乱收费怎么投诉？金牌投诉顾问在线解答_成功案例5000+
 | {u} 2024-04 广告
 
@@ -835,7 +913,7 @@ zhengxin花了？逾期记录太多？不要灰心，[[zw|修复]]有办法 #征
 
 == 征信修复 listing
 征信修复服务 一对一 先处理后付款 每条记录800元
-| 联系手机{p}
+| 联系手机{p86}
 
 == 征信修复 listing t=chinese_numeral_phone,homophone
 蒸信处理 快速消除不良记录 电话{p}
@@ -1485,7 +1563,7 @@ AI接听那个软件我买了，68块，根本没用，催收照样打到我老�
 | {u} 广告
 
 == - unrelated_loan_ad
-企业税票贷 纳税满2年即可申请 额度最高300万 纯信用无抵押 经理电话{p}
+企业税票贷 纳税满2年即可申请 额度最高300万 纯信用无抵押 经理电话{p86}
 
 == - unrelated_loan_ad
 装修分期找我们！0首付，最长36期，与多家银行合作，审批快。咨询热线{h}
@@ -1644,26 +1722,56 @@ FORMATS = {
     "url": re.compile(r"(?!www\.)[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*[^/\s.,;:!?])?"),
 }
 HAND_CHECKS: dict[str, Callable[[str], bool]] = {
-    "homophone": lambda t: any(w in t for w in (
-        "亭催", "亭摧", "停摧", "葆费", "崔收", "征心", "蒸信", "鱼期", "挺息", "卦账", "协尚",
-        "腿保", "头诉")),
-    "variant_wechat": lambda t: bool(re.search(
-        r"(?i)(?<![a-z])(v|vx|wx|v信)(?![a-z])|薇|威信|❤", t)),
-    "pinyin": lambda t: bool(re.search(
-        r"(?i)ting|cui|xie|shang|zhengxin|tuibao|tousu|jieting|daili|tuixi", t)),
-    "initials": lambda t: bool(re.search(
-        r"(?i)(?<![a-z])(tc|zx|tx|xyk|wd|ts|cs|qetb)(?![a-z])", t)),
+    "homophone": lambda t: any(
+        w in t
+        for w in (
+            "亭催",
+            "亭摧",
+            "停摧",
+            "葆费",
+            "崔收",
+            "征心",
+            "蒸信",
+            "鱼期",
+            "挺息",
+            "卦账",
+            "协尚",
+            "腿保",
+            "头诉",
+        )
+    ),
+    "variant_wechat": lambda t: bool(
+        re.search(r"(?i)(?<![a-z])(v|vx|wx|v信)(?![a-z])|薇|威信|❤", t)
+    ),
+    "pinyin": lambda t: bool(
+        re.search(r"(?i)ting|cui|xie|shang|zhengxin|tuibao|tousu|jieting|daili|tuixi", t)
+    ),
+    "initials": lambda t: bool(
+        re.search(r"(?i)(?<![a-z])(tc|zx|tx|xyk|wd|ts|cs|qetb)(?![a-z])", t)
+    ),
     "split_character": lambda t: any(c in t for c in "亻彳扌讠") or "十办" in t,
 }
+DISGUISED = re.compile(
+    "["
+    + "".join(ZERO_WIDTH)
+    + RLO
+    + r"\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]|&#?\w+;|["
+    + "".join(STYLED_MAP)
+    + "]{5}|["
+    + "".join(CN_MAP)
+    + "]{7}"
+)
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-DOMAIN = re.compile(r"(?i)(?<![\w.-])(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*"
-                    r"\.(?:com|cn|net|top|cc|vip|app|org)(?![a-z])")
+DOMAIN = re.compile(
+    r"(?i)(?<![\w.-])(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+    r"\.(?:com|cn|net|top|cc|vip|app|org)(?![a-z])"
+)
 
 
-def validate(rows: list[dict[str, object]]) -> list[str]:
+def validate(rows: list[Row]) -> list[str]:
     errors: list[str] = []
-    ids: set[object] = set()
-    texts: set[object] = set()
+    ids: set[str] = set()
+    texts: set[str] = set()
     for row in rows:
         rid, text = row["id"], str(row["text"])
         if rid in ids or text in texts:
@@ -1677,28 +1785,27 @@ def validate(rows: list[dict[str, object]]) -> list[str]:
             ok = label == "not_ad" and category is None and kind in NEG_KINDS
         if not ok:
             errors.append(f"{rid}: bad label/category/kind {label}/{category}/{kind}")
-        tricks = row["tricks"]
-        assert isinstance(tricks, list)
+        tricks: list[str] = row["tricks"]
         if any(t not in TRICKS for t in tricks):
             errors.append(f"{rid}: unknown trick in {tricks}")
-        if ("mixed" in tricks) != (len(tricks) >= 4):
+        if ("mixed" in tricks) != (len([t for t in tricks if t != "mixed"]) >= 3):
             errors.append(f"{rid}: mixed tag does not match {tricks}")
         plain = reveal(text)
+        loose = reveal(text, join_digits=False)
         for trick, check in HAND_CHECKS.items():
             if trick in tricks and not check(plain):
                 errors.append(f"{rid}: tagged {trick} but none found")
         if label == "ad" and not tricks and HAND_CHECKS["variant_wechat"](plain):
             errors.append(f"{rid}: untagged WeChat variant")
-        if not tricks and plain != text:
+        if not tricks and DISGUISED.search(text):
             errors.append(f"{rid}: no tricks but the text is disguised")
-        contacts = row["contacts"]
-        assert isinstance(contacts, list)
+        contacts: list[dict[str, str]] = row["contacts"]
         listed = {c["value"] for c in contacts}
         for contact in contacts:
             kind_c, value = contact["kind"], contact["value"]
             if not FORMATS[kind_c].fullmatch(value):
                 errors.append(f"{rid}: badly normalised {kind_c} {value!r}")
-            if value.lower() not in plain.lower():
+            if value.lower() not in plain.lower() + "\n" + loose.lower():
                 errors.append(f"{rid}: {kind_c} {value!r} not in the text")
         for mobile in MOBILE.findall(plain):
             if mobile not in listed:
@@ -1709,7 +1816,7 @@ def validate(rows: list[dict[str, object]]) -> list[str]:
     return errors
 
 
-def build() -> list[dict[str, object]]:
+def build() -> list[Row]:
     rng = random.Random(SEED)
     gang_ctx = [make_contacts(rng, g["w"], g["u"]) for g in GANGS]
     entries = [(e, "ad") for e in parse(ADS)] + [(e, "not_ad") for e in parse(NEGATIVES)]
@@ -1720,24 +1827,24 @@ def build() -> list[dict[str, object]]:
             assert entry.category is not None
             ctx = gang_ctx[rng.choice(CATEGORY_GANGS[entry.category])]
         else:
-            ctx = make_contacts(
-                rng,
-                rng.choice(FRESH_WECHAT.get(entry.kind, ["kefu_xiaozhang"])) + str(rng.randint(1, 99)),
-                rng.choice(FRESH_URL.get(entry.kind, ["www.example-service.cn/info"])),
-            )
+            stem = rng.choice(FRESH_WECHAT.get(entry.kind, ["kefu_xiaozhang"]))
+            site = rng.choice(FRESH_URL.get(entry.kind, ["www.example-service.cn/info"]))
+            ctx = make_contacts(rng, stem + str(rng.randint(1, 99)), site)
         render(entry, ctx, rng)
     rng.shuffle(entries)
-    rows: list[dict[str, object]] = []
+    rows: list[Row] = []
     for number, (entry, label) in enumerate(entries, 1):
-        rows.append({
-            "id": f"ho-{number:04d}",
-            "text": entry.text,
-            "label": label,
-            "category": entry.category,
-            "tricks": entry.tricks,
-            "contacts": entry.contacts,
-            "kind": entry.kind,
-        })
+        rows.append(
+            {
+                "id": f"ho-{number:04d}",
+                "text": entry.text,
+                "label": label,
+                "category": entry.category,
+                "tricks": entry.tricks,
+                "contacts": entry.contacts,
+                "kind": entry.kind,
+            }
+        )
     return rows
 
 
@@ -1758,16 +1865,16 @@ def main() -> int:
     print("not_ad kind:", dict(Counter(str(r["kind"]) for r in negatives)))
     trick_counts: Counter[str] = Counter()
     for r in ads:
-        trick_counts.update(r["tricks"])  # type: ignore[arg-type]
+        trick_counts.update(r["tricks"])
     print("ad tricks:", {t: trick_counts[t] for t in TRICKS})
     print("ads without tricks:", sum(1 for r in ads if not r["tricks"]))
     neg_tricks: Counter[str] = Counter()
     for r in negatives:
-        neg_tricks.update(r["tricks"])  # type: ignore[arg-type]
+        neg_tricks.update(r["tricks"])
     print("not_ad tricks:", dict(neg_tricks))
     contacts: Counter[str] = Counter()
     for r in rows:
-        contacts.update(c["kind"] for c in r["contacts"])  # type: ignore[union-attr]
+        contacts.update(c["kind"] for c in r["contacts"])
     print("contacts:", dict(contacts))
     return 0
 

@@ -1,0 +1,143 @@
+"""OCR with the real engines on images drawn here: text, tall pages, tiny
+banners, QR codes, hostile files, the CLI and the worker pool."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+
+from crawler.detect.normalize import normalize
+from crawler.ocr import OcrCache, OcrPool, engine, qr_text, read_image
+
+ROOT = Path(__file__).resolve().parents[1]
+FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+pytestmark = pytest.mark.slow
+
+
+def png(img: Image.Image) -> bytes:
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def banner(lines: list[str], size: int = 28, width: int = 640) -> Image.Image:
+    font = ImageFont.truetype(FONT, size, index=2)
+    img = Image.new("RGB", (width, 20 + len(lines) * (size + 20)), "#fff4d6")
+    draw = ImageDraw.Draw(img)
+    for n, line in enumerate(lines):
+        draw.text((16, 10 + n * (size + 20)), line, font=font, fill="#b00000")
+    return img
+
+
+def squash(text: str) -> str:
+    """As detection sees it (OCR may return a variant form, 別 for 别)."""
+    return re.sub(r"\s+", "", normalize(text).text)
+
+
+@pytest.mark.parametrize("name", ["rapidocr", "paddleocr"])
+def test_both_engines_read_a_banner(name: str) -> None:
+    reading = read_image(
+        png(banner(["当天停催 不成功退款", "加V: tc_8888 电话13800138000"])), engine(name)
+    )
+    assert not reading.error
+    assert "当天停催" in squash(reading.text)
+    assert "13800138000" in squash(reading.text)
+    assert reading.engine == name and reading.ms > 0
+    line = reading.lines[0]
+    assert len(line.box) == 4 and 0 < line.confidence <= 1
+
+
+def test_a_tall_page_is_read_top_to_bottom() -> None:
+    page = Image.new("RGB", (600, 3600), "white")
+    top, bottom = banner(["征信修复 包过"], width=600), banner(["微信 zhengxin_ok"], width=600)
+    page.paste(top, (0, 40))
+    page.paste(bottom, (0, 3400))
+    reading = read_image(png(page), engine())
+    text = squash(reading.text)
+    assert "征信修复" in text and "zhengxin_ok" in text
+    assert reading.lines[-1].box[0][1] > 3300  # boxes are in page coordinates
+
+
+def test_a_tiny_banner_is_upscaled_and_read() -> None:
+    small = banner(["全额退保 加V tb_6666"], size=13, width=200)
+    reading = read_image(png(small), engine())
+    assert "全额退保" in squash(reading.text)
+    assert all(x <= 200 for x, _ in reading.lines[0].box)  # mapped back to the small image
+
+
+def test_qr_codes_are_decoded_and_become_contact_text() -> None:
+    img = banner(["扫码咨询"], width=500).resize((500, 400))
+    code = qrcode.make("weixin://contacts/profile/zhengdao865").get_image().convert("RGB")
+    img.paste(code.resize((220, 220)), (250, 120))
+    reading = read_image(png(img), engine())
+    assert reading.qr == ["weixin://contacts/profile/zhengdao865"]
+    assert qr_text(reading.qr[0]) == "微信:zhengdao865"
+    assert qr_text("tel:13800138000") == "电话:13800138000"
+    assert qr_text("mqqwpa://im/chat?chat_type=wpa&uin=42936349") == "QQ:42936349"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty_image"),
+        (b"<html><body>not a picture</body></html>", "not_image"),
+        (png(banner(["停催"]))[:200], "corrupt_image"),
+    ],
+)
+def test_hostile_files_are_errors_not_crashes(data: bytes, reason: str) -> None:
+    reading = read_image(data, engine())
+    assert reading.error.startswith(reason)
+    assert reading.text == "" and reading.lines == []
+
+
+def test_a_decompression_bomb_is_refused() -> None:
+    out = io.BytesIO()
+    Image.new("1", (12_000, 12_000)).save(out, "PNG")
+    assert read_image(out.getvalue(), engine()).error.startswith("decompression_bomb")
+
+
+def test_cli_prints_one_json_line_per_image(tmp_path: Path) -> None:
+    good = tmp_path / "ad.png"
+    good.write_bytes(png(banner(["逾期先别还"])))
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"<html>")
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "ocr", str(good), str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1  # one image failed
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert set(first) == {"file", "text", "lines", "qr", "engine", "ms"}
+    assert "逾期先别还" in squash(first["text"])
+    assert second["error"].startswith("not_image")
+    assert "bad.jpg" in done.stderr
+
+
+def test_worker_pool_and_cache(tmp_path: Path) -> None:
+    image = tmp_path / "ad.png"
+    image.write_bytes(png(banner(["代理投诉 成功再收费"])))
+    pool = OcrPool("rapidocr", workers=1)
+    try:
+        reading = pool.submit(str(image)).result(timeout=120)
+        missing = pool.submit(str(tmp_path / "gone.png")).result(timeout=60)
+    finally:
+        pool.close()
+    assert "代理投诉" in squash(reading["text"])
+    assert missing["error"].startswith("ocr_failed")
+    cache = OcrCache(tmp_path / "ocr")
+    assert cache.get("ab" * 32, "rapidocr") is None
+    cache.put("ab" * 32, "rapidocr", reading)
+    assert cache.get("ab" * 32, "rapidocr") == reading
+    assert cache.get("ab" * 32, "paddleocr") is None
