@@ -6,8 +6,8 @@ quoted in news, and hard negatives), the adversarial set
 (tests/data/adversarial.jsonl: every disguise, full captions and listings
 with contacts, every look-alike kind; the rules were grown from its misses)
 and the held-out set (tests/data/heldout.jsonl: written separately, never
-used to tune the rules, so its line is the honest estimate on new text).  The baseline is what a keyword
-filter does: a plain substring search for the rule files' terms as written,
+used to tune the rules, so its line is the honest estimate on new text).
+The baseline is what a keyword filter does: a plain substring search for the rule files' terms as written,
 and the textbook contact regexes, no normalisation.
 
 A text counts as detected when it is labelled ``ad`` (``suspect`` is not a
@@ -266,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("per set, adwatch / baseline:")
     print(
-        f"  {'set':<12}{'recall, all ads':>17}{'disguised ads':>17}{'precision':>17}{'contacts':>17}"
+        f"  {'set':<12}{'recall, all ads':>17}{'disguised ads':>17}"
+        f"{'precision':>17}{'contacts':>17}"
     )
     for source in sources:
         subset = [c for c in cases if c.source == source]
