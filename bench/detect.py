@@ -7,8 +7,9 @@ quoted in news, and hard negatives), the adversarial set
 with contacts, every look-alike kind; the rules were grown from its misses)
 and the held-out set (tests/data/heldout.jsonl: written separately, never
 used to tune the rules, so its line is the honest estimate on new text).
-The baseline is what a keyword filter does: a plain substring search for the rule files' terms as written,
-and the textbook contact regexes, no normalisation.
+The baseline is what a keyword filter does: a plain substring search for the
+rule files' terms as written, and the textbook contact regexes, no
+normalisation.
 
 A text counts as detected when it is labelled ``ad`` (``suspect`` is not a
 hit) and, per category, when its strongest category is that one.
