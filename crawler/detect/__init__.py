@@ -3,8 +3,8 @@
 ``detect(record)`` scores a crawled record in place: the text fields it reads
 are its title, text (captions, comments, landing-page text), author name and
 the text read from each image (``image:<sha256 prefix>``) and its QR codes
-(``image-qr:<sha256 prefix>``), so a match or contact says where it was found.  ``score_text`` is the same for a bare text (the
-``adwatch score`` command).  See normalize.py, rules.py, contacts.py,
+(``image-qr:<sha256 prefix>``), so a match or contact says where it was
+found.  ``score_text`` is the same for a bare text (``adwatch score``).  See normalize.py, rules.py, contacts.py,
 score.py and cluster.py for the parts.
 """
 
