@@ -4,8 +4,8 @@
 are its title, text (captions, comments, landing-page text), author name and
 the text read from each image (``image:<sha256 prefix>``) and its QR codes
 (``image-qr:<sha256 prefix>``), so a match or contact says where it was
-found.  ``score_text`` is the same for a bare text (``adwatch score``).  See normalize.py, rules.py, contacts.py,
-score.py and cluster.py for the parts.
+found.  ``score_text`` is the same for a bare text (``adwatch score``).
+See normalize.py, rules.py, contacts.py, score.py and cluster.py for the parts.
 """
 
 from __future__ import annotations
