@@ -46,6 +46,19 @@ MAX_AD_BONUS = 0.6
 FULL_BONUS_FROM = 0.5  # category strength from which ad cues count fully
 IMAGE_FIELD = "image"  # fields image:<id> and image-qr:<id> hold what images say
 
+_ANY_QUOTE = re.compile("[“「『\"'‘《〈【]")
+_HIDING_STEPS = frozenset(
+    {
+        "html entities",
+        "right-to-left override",
+        "chinese numerals in numbers",
+        "separators between han",
+        "variant spellings",
+    }
+)
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]"
+)
 _OPENED = re.compile("[“「『\"'‘《〈【][^，。！？；\n,!?;”」』’》〉】]*$")
 _CLOSED = re.compile("[^，。！？；\n,!?;“「『‘《〈【]*[”」』\"'’》〉】]")
 
@@ -92,8 +105,14 @@ def assess(
         normalized[name] = norm.text
         if norm.truncated:
             problems.append(f"{name}: only the first {len(norm.text)} characters were read")
+        # Most texts have no quotation marks and no disguising step: skip the per-hit checks.
+        may_quote = bool(_ANY_QUOTE.search(raw))
+        may_hide = bool(_HIDING_STEPS.intersection(norm.steps)) or bool(_INVISIBLE.search(raw))
         for hit in _outermost(rules.match(norm, name)):
-            hits.append(FieldHit(hit, _disguised(hit, norm.text), _quoted(raw, hit.span)))
+            disguised = hit.form in ("pinyin", "initials") or (
+                may_hide and _disguised(hit, norm.text)
+            )
+            hits.append(FieldHit(hit, disguised, may_quote and _quoted(raw, hit.span)))
         for contact in extract(norm):
             key = (contact.kind, contact.normalized)
             if key not in seen_contacts:
