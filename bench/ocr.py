@@ -47,6 +47,7 @@ SLOGANS = [
     "网贷逾期不要慌，专业团队帮你上岸",
 ]
 LOOKALIKE = "Il1O0"
+LOOKALIKE_SHARE = 0.3  # of WeChat IDs carry one of them (no engine reads them all right)
 TARGET_CER, TARGET_CONTACTS, TARGET_MEDIAN, TARGET_RSS = 0.01, 0.98, 0.15, 600.0
 
 
@@ -65,10 +66,10 @@ def _contact(rng: random.Random) -> tuple[str, str]:
     if kind == "qq":
         number = str(rng.randint(10_000_000, 3_999_999_999))
         return f"QQ {number}", number
-    body = "".join(
-        rng.choice("abcdefghjkmnpqrstuvwxyz" + LOOKALIKE) for _ in range(rng.randint(4, 7))
-    )
-    wid = rng.choice("abcdefghkmnpqrstwxyz") + body + "_" + str(rng.randint(10, 99))
+    body = [rng.choice("abcdefghjkmnpqrstuvwxyz") for _ in range(rng.randint(4, 7))]
+    if rng.random() < LOOKALIKE_SHARE:  # one character a reader can confuse
+        body[rng.randrange(len(body))] = rng.choice(LOOKALIKE)
+    wid = rng.choice("abcdefghkmnpqrstwxyz") + "".join(body) + "_" + str(rng.randint(10, 99))
     return f"微信 {wid}", wid
 
 
