@@ -251,23 +251,22 @@ def _same_line(a: Line, b: Line) -> bool:
 
 
 def qr_payloads(img: Image.Image) -> list[str]:
-    """Decoded QR codes (OpenCV's ArUco-based detector, then the classic one)."""
+    """Decoded QR codes (OpenCV's ArUco-based detector: it found codes the
+    classic QRCodeDetector missed on the demo web, at half its cost)."""
     import cv2
 
     arr = _bgr(img)
     if max(img.size) > 2000:
         factor = 2000 / max(img.size)
         arr = cv2.resize(arr, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    try:
+        ok, infos, _points, _ = cv2.QRCodeDetectorAruco().detectAndDecodeMulti(arr)
+    except cv2.error:
+        return []
     found: list[str] = []
-    for detector in (cv2.QRCodeDetectorAruco(), cv2.QRCodeDetector()):
-        try:
-            ok, infos, _points, _ = detector.detectAndDecodeMulti(arr)
-        except cv2.error:
-            continue
-        if ok:
-            found += [i for i in infos if i and i not in found]
-        if found:
-            break
+    for info in infos if ok else ():
+        if info and info not in found:
+            found.append(info)
     return found
 
 
