@@ -174,7 +174,8 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
     return [
         hit
         for hit in hits
-        if not any(covers(other, hit) for other in by_category[hit.rule.category])
+        if len(by_category[hit.rule.category]) == 1
+        or not any(covers(other, hit) for other in by_category[hit.rule.category])
     ]
 
 
