@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -184,7 +185,10 @@ def test_search_command_finds_chinese_substrings(crawl: Crawl):
 
 
 def test_a_second_crawl_updates_history(crawl: Crawl, demo_server, tmp_path):
-    db_path = crawl.data_dir / "catalogue.db"
+    # on a copy: the shared crawl's catalogue stays as that crawl left it
+    data_dir = tmp_path / "data"
+    shutil.copytree(crawl.data_dir, data_dir)
+    db_path = data_dir / "catalogue.db"
     again = adwatch(
         "crawl",
         "--channel",
@@ -197,7 +201,7 @@ def test_a_second_crawl_updates_history(crawl: Crawl, demo_server, tmp_path):
         "DOWNLOAD_TIMEOUT=3",
         "-s",
         "ADWATCH_LANDING_PAGES=False",
-        data_dir=crawl.data_dir,
+        data_dir=data_dir,
     )
     assert again.returncode == 0, again.stderr[-2000:]
     db = sqlite3.connect(db_path)

@@ -37,7 +37,7 @@ def test_near_identical_texts_have_similar_template_hashes() -> None:
         normalize("今天教大家做红烧肉，五花肉切块焯水，冰糖炒糖色，小火慢炖一个小时").text
     )
     assert len(a) == 256
-    assert similarity(a, b) >= 0.6 > similarity(a, c)
+    assert similarity(a, b) >= 0.8 > 0.3 > similarity(a, c)
     assert template_hash(normalize("停催免息").text) == ""  # slogans are too short
 
 

@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from evidence.index import Catalogue
 
 MIN_TEMPLATE_CHARS = 24  # shorter texts (slogans) are shared by chance, not by template
-MIN_TEMPLATE_SIMILARITY = 0.6  # estimated Jaccard similarity of character trigrams
+MIN_TEMPLATE_SIMILARITY = 0.8  # estimated Jaccard of character trigrams: near-identical only
 _PERMUTATIONS = 32
-_ROWS = 4  # 8 bands of 4 rows: pairs at similarity 0.6 meet in a band 65% of the time, 0.8: 99%
+_ROWS = 4  # 8 bands of 4 rows: pairs at similarity 0.8 meet in a band 99% of the time
 _PRIME = (1 << 61) - 1
 _MASK = re.compile(r"[0-9]+|[a-z][a-z0-9_\-]*")
 _DROP = re.compile(r"[\s\W_]+")
