@@ -342,7 +342,8 @@ def test_ads_whose_pitch_is_only_in_images_are_labelled_ads(crawl: Crawl, ground
     for _g, d in image_ads:
         if d["label"] == "ad":
             assert any(m["field"].startswith("image") for m in d["matches"])
-            assert "the pitch is only in the images" in d["reasons"]
+            if all(m["field"].startswith("image") for m in d["matches"]):
+                assert "the pitch is only in the images" in d["reasons"]
     # contacts drawn in images or carried by QR codes are found too
     wanted = found = 0
     for g, d in pairs:
