@@ -30,25 +30,30 @@ MIN_TEMPLATE_CHARS = 24  # shorter texts (slogans) are shared by chance, not by 
 MIN_TEMPLATE_SIMILARITY = 0.8  # estimated Jaccard of character trigrams: near-identical only
 _PERMUTATIONS = 32
 _ROWS = 4  # 8 bands of 4 rows: pairs at similarity 0.8 meet in a band 99% of the time
-_PRIME = (1 << 61) - 1
+_PRIME = (1 << 31) - 1  # Mersenne: (a*h + b) fits 64 bits for 32-bit h
 _MASK = re.compile(r"[0-9]+|[a-z][a-z0-9_\-]*")
 _DROP = re.compile(r"[\s\W_]+")
 _LINKING_KINDS = frozenset({"phone", "wechat", "qq", "url"})
 
 
-def _permutations() -> list[tuple[int, int]]:
-    """Fixed (a, b) pairs for the MinHash functions (a*x + b) mod p: derived
-    from SHA-256 so signatures are the same on every machine and run."""
-    out = []
+def _permutations() -> tuple[Any, Any]:
+    """Fixed (a, b) for the MinHash functions (a*x + b) mod p, derived from
+    SHA-256 so signatures are the same on every machine and run."""
+    import numpy as np
+
+    pairs = []
     for i in range(_PERMUTATIONS):
         digest = hashlib.sha256(f"adwatch-minhash-{i}".encode()).digest()
         a = int.from_bytes(digest[:8], "big") % (_PRIME - 1) + 1
         b = int.from_bytes(digest[8:16], "big") % _PRIME
-        out.append((a, b))
-    return out
+        pairs.append((a, b))
+    return (
+        np.array([a for a, _ in pairs], dtype=np.uint64)[:, None],
+        np.array([b for _, b in pairs], dtype=np.uint64)[:, None],
+    )
 
 
-_AB = _permutations()
+_AB: tuple[Any, Any] | None = None
 
 
 def template_text(normalized: str) -> str:
@@ -59,11 +64,22 @@ def template_text(normalized: str) -> str:
 def template_hash(normalized: str, shingle: int = 3) -> str:
     """MinHash signature (32 values, 8 hex digits each) of the template
     text's character trigrams; empty for texts too short to be a template."""
+    global _AB
+    import numpy as np
+
     text = template_text(normalized)
     if len(text) < MIN_TEMPLATE_CHARS:
         return ""
-    hashes = [zlib.crc32(text[i : i + shingle].encode()) for i in range(len(text) - shingle + 1)]
-    return "".join(f"{min((a * h + b) % _PRIME for h in hashes) & 0xFFFFFFFF:08x}" for a, b in _AB)
+    if _AB is None:
+        _AB = _permutations()
+    a, b = _AB
+    hashes = np.fromiter(
+        (zlib.crc32(text[i : i + shingle].encode()) for i in range(len(text) - shingle + 1)),
+        dtype=np.uint64,
+    )
+    # a < 2^31 and hashes < 2^32: a*h + b stays below 2^64
+    signature = ((a * hashes[None, :] + b) % np.uint64(_PRIME)).min(axis=1)
+    return "".join(f"{int(v):08x}" for v in signature)
 
 
 def similarity(a: str, b: str) -> float:
