@@ -199,13 +199,17 @@ def read_image(data: bytes, ocr: Engine) -> Reading:
     except ImageRejected as exc:
         return Reading(engine=ocr.name, error=str(exc))
     lines: list[Line] = []
+    whole = None  # the image as a BGR array, when a tile is the whole image
     for tile, x0, y0, scale in _tiles(img):
-        for line in ocr.lines(_bgr(tile)):
+        array = _bgr(tile)
+        if tile is img:
+            whole = array
+        for line in ocr.lines(array):
             line.box = [[round(x / scale) + x0, round(y / scale) + y0] for x, y in line.box]
             if not any(_same_line(line, kept) for kept in lines):
                 lines.append(line)
     lines.sort(key=lambda ln: (ln.box[0][1], ln.box[0][0]))
-    qr = qr_payloads(img)
+    qr = qr_payloads(img, whole)
     ms = round((time.perf_counter() - started) * 1000)
     return Reading("\n".join(ln.text for ln in lines), lines, qr, ocr.name, ms)
 
@@ -250,12 +254,13 @@ def _same_line(a: Line, b: Line) -> bool:
     return a.text == b.text and abs(a.box[0][1] - b.box[0][1]) <= 8
 
 
-def qr_payloads(img: Image.Image) -> list[str]:
+def qr_payloads(img: Image.Image, array: Any = None) -> list[str]:
     """Decoded QR codes (OpenCV's ArUco-based detector: it found codes the
-    classic QRCodeDetector missed on the demo web, at half its cost)."""
+    classic QRCodeDetector missed on the demo web, at half its cost).
+    ``array``: the image already as BGR, if the caller has it."""
     import cv2
 
-    arr = _bgr(img)
+    arr = _bgr(img) if array is None else array
     if max(img.size) > 2000:
         factor = 2000 / max(img.size)
         arr = cv2.resize(arr, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
