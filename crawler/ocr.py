@@ -29,6 +29,7 @@ import tempfile
 import time
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -328,22 +329,36 @@ def _worker_read(path: str, name: str, library_defaults: bool) -> dict[str, Any]
 
 class OcrPool:
     """OCR in worker processes (spawned, one engine each); ``submit`` returns a
-    future of ``Reading.to_dict()``."""
+    future of ``Reading.to_dict()``.  A worker that dies (out of memory, a
+    crash in native code) breaks a process pool for good: the images in
+    flight fail, and the next ``submit`` starts a fresh pool."""
 
     def __init__(self, name: str = DEFAULT_ENGINE, workers: int = 1) -> None:
-        import multiprocessing
-
         engine_check(name)
         self.name = name
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
+        self.workers = workers
+        self.restarts = 0
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        import multiprocessing
+
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(name, False),
+            initargs=(self.name, False),
         )
 
     def submit(self, path: str) -> Future[dict[str, Any]]:
-        return self._pool.submit(_worker_read, path, self.name, False)
+        try:
+            return self._pool.submit(_worker_read, path, self.name, False)
+        except BrokenProcessPool:
+            logger.warning("an OCR worker died; starting a fresh pool")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self.restarts += 1
+            self._pool = self._start()
+            return self._pool.submit(_worker_read, path, self.name, False)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

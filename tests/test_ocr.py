@@ -141,3 +141,23 @@ def test_worker_pool_and_cache(tmp_path: Path) -> None:
     cache.put("ab" * 32, "rapidocr", reading)
     assert cache.get("ab" * 32, "rapidocr") == reading
     assert cache.get("ab" * 32, "paddleocr") is None
+
+
+def test_a_dead_worker_fails_its_image_and_the_pool_recovers(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    image = tmp_path / "ad.png"
+    image.write_bytes(png(banner(["征信修复 包过"])))
+    pool = OcrPool("rapidocr", workers=1)
+    try:
+        assert "征信修复" in squash(pool.submit(str(image)).result(timeout=120)["text"])
+        for pid in list(pool._pool._processes):  # kill the worker, as the OOM killer would
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(Exception):  # noqa: B017 - BrokenProcessPool, or a cancelled future
+            pool.submit(str(image)).result(timeout=60)
+        reading = pool.submit(str(image)).result(timeout=120)
+    finally:
+        pool.close()
+    assert "征信修复" in squash(reading["text"])
+    assert pool.restarts >= 1
