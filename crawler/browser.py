@@ -109,9 +109,9 @@ async def prepare_page(page: Page, request: Request) -> None:
     are reused (crawler.pagepool), so hooks are set once per page and the
     previous request's capture is dropped."""
     if not getattr(page, "_adwatch_hooked", False):
-        page._adwatch_hooked = True  # type: ignore[attr-defined]
-        await _recycle(page, request.meta.get("playwright_context", ""))
         page.once("close", lambda _page: _forget(page))
+        await _recycle(page, request.meta.get("playwright_context", ""))
+        page._adwatch_hooked = True  # type: ignore[attr-defined]
     _forget(page)
     bodies: list[str] = []
     request.meta[XHR_BODIES_META] = bodies

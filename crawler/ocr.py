@@ -46,6 +46,7 @@ DEFAULT_ENGINE = "rapidocr"
 DET_LIMIT = 960  # detector input: longest side scaled down to this, never up
 TILE_RATIO = 2.0  # a page taller than this many widths is read in tiles
 TILE_OVERLAP = 96  # pixels shared by neighbouring tiles, so no line is cut
+MAX_RESTARTS = 3  # fresh worker pools in a row that read nothing before giving up
 SMALL_SIDE = 200  # images whose longest side is below this are upscaled
 
 
@@ -338,6 +339,7 @@ class OcrPool:
         self.name = name
         self.workers = workers
         self.restarts = 0
+        self._done_since_restart = 0
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -352,13 +354,22 @@ class OcrPool:
 
     def submit(self, path: str) -> Future[dict[str, Any]]:
         try:
-            return self._pool.submit(_worker_read, path, self.name, False)
+            future = self._pool.submit(_worker_read, path, self.name, False)
         except BrokenProcessPool:
+            if self.restarts >= MAX_RESTARTS and not self._done_since_restart:
+                raise  # workers die before reading anything: starting more will not help
             logger.warning("an OCR worker died; starting a fresh pool")
             self._pool.shutdown(wait=False, cancel_futures=True)
             self.restarts += 1
+            self._done_since_restart = 0
             self._pool = self._start()
-            return self._pool.submit(_worker_read, path, self.name, False)
+            future = self._pool.submit(_worker_read, path, self.name, False)
+        future.add_done_callback(self._count)
+        return future
+
+    def _count(self, future: Future[dict[str, Any]]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            self._done_since_restart += 1
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -390,5 +401,9 @@ class OcrCache:
         path = self._path(sha256, name)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(reading, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps(reading, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from contextvars import ContextVar
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -61,6 +62,18 @@ class _Held:
         self.crashed = False
 
 
+class _Lease:
+    """The page one download borrowed (set by ``_create_page``)."""
+
+    page: Page | None = None
+
+
+# The current download's lease: the parent handler calls _create_page in the
+# same task as _download_request_with_retry, so a context variable carries it
+# (keying by id(request) broke when one Request object was downloaded twice).
+_LEASE: ContextVar[_Lease | None] = ContextVar("adwatch_page_lease", default=None)
+
+
 class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright's download handler, lending pooled pages."""
 
@@ -70,15 +83,15 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
         self.config.max_pages_per_context = _UNLIMITED  # the pool limits pages now
         self._pools: dict[str, _Pool] = {}
         self._held: dict[Page, _Held] = {}
-        self._pooled: set[int] = set()  # id() of the requests downloading with a pooled page
-        self._lent: dict[int, Page] = {}  # id(request) -> its page, while downloading
+        self._newest: dict[str, int] = {}  # platform -> newest context generation seen
         self._closing: set[asyncio.Task[None]] = set()
 
     async def _download_request_with_retry(self, request: Request, spider: Spider) -> Response:
         if request.meta.get("playwright_include_page"):  # the callback owns its page
             return await super()._download_request_with_retry(request, spider)
         request.meta["playwright_include_page"] = True  # keeps scrapy-playwright from closing it
-        self._pooled.add(id(request))
+        lease = _Lease()
+        token = _LEASE.set(lease)
         broken = True
         try:
             response = await super()._download_request_with_retry(request, spider)
@@ -86,37 +99,51 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
             self.stats.inc_value("adwatch/browser/pages")
             return response
         finally:
-            self._pooled.discard(id(request))
+            _LEASE.reset(token)
             request.meta.pop("playwright_include_page", None)
             request.meta.pop("playwright_page", None)  # pages never leave the handler
-            page = self._lent.pop(id(request), None)
-            if page is not None:
-                await self._give_back(page, broken)
+            if lease.page is not None:
+                await self._give_back(lease.page, broken)
 
     async def _create_page(self, request: Request, spider: Spider) -> Page:
-        if id(request) not in self._pooled:
+        lease = _LEASE.get()
+        if lease is None:
             return await super()._create_page(request, spider)
+        if lease.page is not None:  # a retry after TargetClosedError: give the old one back
+            await self._give_back(lease.page, broken=True)
+            lease.page = None
         name = request.meta.setdefault("playwright_context", DEFAULT_CONTEXT_NAME)
         self._retire_older(name)
         pool = self._pools.get(name)
         if pool is None:
             pool = self._pools[name] = _Pool(self.pool_size)
+            found = generation_of(name)
+            # a late request for a generation already superseded: its pages close on return
+            pool.retired = found is not None and found[1] < self._newest.get(found[0], -1)
         page = await self._take(request, spider, pool)
         self._held[page].state = _BUSY
-        self._lent[id(request)] = page
+        lease.page = page
         return page
 
     async def _take(self, request: Request, spider: Spider, pool: _Pool) -> Page:
         """An idle page of the pool, or a new one; waits while all are busy."""
         idle = await pool.tokens.get()
-        if idle is not None and not idle.is_closed():
-            with contextlib.suppress(PlaywrightError):
-                await idle.unroute_all(behavior="ignoreErrors")
-            if not idle.is_closed():
-                self.stats.inc_value("adwatch/browser/pages_reused")
-                return idle
-        if idle is not None:  # an idle page that died: its token lets us open another
+        if idle is not None:
+            try:
+                held = self._held.get(idle)
+                if not idle.is_closed() and not (held and held.crashed):
+                    with contextlib.suppress(PlaywrightError):
+                        await idle.unroute_all(behavior="ignoreErrors")
+                    if not idle.is_closed():
+                        self.stats.inc_value("adwatch/browser/pages_reused")
+                        return idle
+            except BaseException:  # cancelled meanwhile: the page goes back, unharmed
+                pool.tokens.put_nowait(idle)
+                raise
+            # an idle page that died or crashed: its token lets us open another
             self._held.pop(idle, None)
+            if not idle.is_closed():
+                self._spawn_close(idle)
         try:
             page = await super()._create_page(request, spider)
         except BaseException:
@@ -124,6 +151,11 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
             raise
         self._adopt(page, pool)
         return page
+
+    def _spawn_close(self, page: Page) -> None:
+        task = asyncio.ensure_future(_close(page))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def _adopt(self, page: Page, pool: _Pool) -> None:
         held = self._held[page] = _Held(pool)
@@ -149,9 +181,9 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
             return  # closed while lent: its token is back already
         if broken or held.pool.retired or held.crashed or page.is_closed():
             held.state = _GONE
-            held.pool.tokens.put_nowait(None)
-            await _close(page)
             self._held.pop(page, None)
+            await _close(page)  # closed before its token returns: no one opens a page
+            held.pool.tokens.put_nowait(None)  # in a context that is being closed
         else:
             held.state = _IDLE
             held.pool.tokens.put_nowait(page)
@@ -163,6 +195,8 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
         if found is None:
             return
         platform, generation = found
+        self._newest[platform] = max(self._newest.get(platform, -1), generation)
+        generation = self._newest[platform]
         for other, pool in list(self._pools.items()):
             older = generation_of(other)
             if older is None or older[0] != platform or older[1] >= generation:
@@ -173,9 +207,7 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
                 page = pool.tokens.get_nowait()
                 if page is not None:
                     self._held.pop(page, None)
-                    task = asyncio.ensure_future(_close(page))
-                    self._closing.add(task)
-                    task.add_done_callback(self._closing.discard)
+                    self._spawn_close(page)
 
 
 async def _close(page: Page) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from io import BytesIO
 from pathlib import Path
@@ -229,23 +230,36 @@ class OcrPipeline:
     async def _read(self, sha256: str, path: str) -> dict[str, Any]:
         future = self._inflight.get(sha256)
         if future is None:  # the same picture on two records is read once
-            if self._pool is None:
-                self._pool = shared_pool(self.engine, self.config.ocr_workers)
-            future = asyncio.wrap_future(self._pool.submit(path))
+            future = asyncio.ensure_future(self._read_once(path))
             self._inflight[sha256] = future
-        try:
-            reading = await future
-        except Exception as exc:  # a dead worker: this image's failure, not the crawl's
-            return {"error": f"ocr_failed: {exc!r}"[:300]}
-        finally:
-            self._inflight.pop(sha256, None)
+            future.add_done_callback(lambda _f: self._inflight.pop(sha256, None))
+        # shielded: one waiting item being cancelled must not cancel the others' read
+        reading = await asyncio.shield(future)
         if not reading.get("error"):
-            self.cache.put(sha256, self.engine, reading)
+            try:
+                self.cache.put(sha256, self.engine, reading)
+            except OSError as exc:  # a full disk costs the cache, not the record
+                logger.warning("OCR cache not written for %s: %s", sha256, exc)
             stats = self.crawler.stats
             if stats is not None:
                 stats.inc_value("adwatch/ocr/images")
                 stats.inc_value("adwatch/ocr/ms", int(reading.get("ms", 0)))
         return reading
+
+    async def _read_once(self, path: str) -> dict[str, Any]:
+        """One image through the worker pool; a worker that died takes every
+        image in flight with it, so each gets one more try on a fresh pool."""
+        if self._pool is None:
+            self._pool = shared_pool(self.engine, self.config.ocr_workers)
+        for attempt in (1, 2):
+            try:
+                return await asyncio.wrap_future(self._pool.submit(path))
+            except BrokenProcessPool as exc:
+                if attempt == 2:
+                    return {"error": f"ocr_failed: {exc!r}"[:300]}
+            except Exception as exc:  # this image's failure, not the crawl's
+                return {"error": f"ocr_failed: {exc!r}"[:300]}
+        return {"error": "ocr_failed"}
 
     def _reject(self, item: AdRecord, url: str, error: str) -> None:
         reason, _, detail = error.partition(": ")
