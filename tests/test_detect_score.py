@@ -114,3 +114,15 @@ def test_a_record_is_scored_in_place_with_fields_and_image_text() -> None:
 def test_long_text_is_cut_with_a_problem_noted() -> None:
     verdict = score_text("停催" + "好" * 200_000)
     assert verdict.problems and "first 100000 characters" in verdict.problems[0]
+
+
+def test_a_search_results_own_site_is_not_a_contact() -> None:
+    record = AdRecord(
+        channel="search",
+        platform="demo-baidu",
+        url="http://127.0.0.1/l/1",
+        text="当天停催，加V tc_8888",
+    )
+    record.author.name = "www.bcaatb.cn/8d54d6bc.html"
+    detect(record)
+    assert [(c.kind, c.normalized) for c in record.contacts] == [("wechat", "tc_8888")]

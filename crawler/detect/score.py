@@ -114,6 +114,8 @@ def assess(
             )
             hits.append(FieldHit(hit, disguised, may_quote and _quoted(raw, hit.span)))
         for contact in extract(norm):
+            if name == "author" and contact.kind == "url":
+                continue  # a search result's "author" is its own site: not a contact it gives
             key = (contact.kind, contact.normalized)
             if key not in seen_contacts:
                 seen_contacts.add(key)
