@@ -14,6 +14,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from crawler import settings as defaults
+from crawler.ocr import ENGINES
 
 
 class ConfigError(ValueError):
@@ -71,9 +72,9 @@ class AdwatchConfig:
             ocr_engine=str(settings.get("ADWATCH_OCR_ENGINE") or "none"),
             ocr_workers=_positive_int(settings, "ADWATCH_OCR_WORKERS"),
         )
-        if cfg.ocr_engine not in ("none", "rapidocr", "paddleocr"):
+        if cfg.ocr_engine not in ("none", *ENGINES):
             raise ConfigError(
-                f"ADWATCH_OCR_ENGINE must be rapidocr, paddleocr or none, got {cfg.ocr_engine!r}"
+                f"ADWATCH_OCR_ENGINE must be {', '.join(ENGINES)} or none, got {cfg.ocr_engine!r}"
             )
         if cfg.block_backoff_max < cfg.block_backoff:
             raise ConfigError(

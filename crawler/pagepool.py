@@ -109,9 +109,6 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
         lease = _LEASE.get()
         if lease is None:
             return await super()._create_page(request, spider)
-        if lease.page is not None:  # a retry after TargetClosedError: give the old one back
-            await self._give_back(lease.page, broken=True)
-            lease.page = None
         name = request.meta.setdefault("playwright_context", DEFAULT_CONTEXT_NAME)
         self._retire_older(name)
         pool = self._pools.get(name)

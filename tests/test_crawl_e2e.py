@@ -8,6 +8,7 @@ import re
 import shutil
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit
@@ -52,6 +53,18 @@ def expected(ground_truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for g in ground_truth
         if g["kind"] == "record" and g.get("reachable", True) and g["page"] <= DEPTH
     ]
+
+
+def crawl_stats(data_dir: Path) -> Callable[[str], int]:
+    """A reader of the Scrapy stats in the one crawl log under ``data_dir``."""
+    [log] = (data_dir / "logs").glob("crawl-*.log")
+    text = log.read_text(encoding="utf-8")
+
+    def stat(name: str) -> int:
+        found = re.search(rf"'{re.escape(name)}': (\d+)", text)
+        return int(found.group(1)) if found else 0
+
+    return stat
 
 
 def test_crawl_prints_the_summary(crawl: Crawl):
@@ -236,10 +249,9 @@ def test_browser_contexts_are_recycled_and_closed(demo_server, tmp_path):
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    [log] = (tmp_path / "logs").glob("crawl-*.log")
-    text = log.read_text(encoding="utf-8")
-    created = int(re.search(r"'playwright/context_count': (\d+)", text).group(1))
-    peak = int(re.search(r"'playwright/context_count/max_concurrent': (\d+)", text).group(1))
+    stat = crawl_stats(tmp_path)
+    created = stat("playwright/context_count")
+    peak = stat("playwright/context_count/max_concurrent")
     assert created >= 6 and peak <= 4
 
 
@@ -261,16 +273,11 @@ def test_browser_pages_are_reused(demo_server, tmp_path):
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    [log] = (tmp_path / "logs").glob("crawl-*.log")
-    text = log.read_text(encoding="utf-8")
-
-    def stat(name: str) -> int:
-        found = re.search(rf"'{re.escape(name)}': (\d+)", text)
-        return int(found.group(1)) if found else 0
+    stat = crawl_stats(tmp_path)
 
     rendered, reused = stat("adwatch/browser/pages"), stat("adwatch/browser/pages_reused")
     opened, contexts = stat("playwright/page_count"), stat("playwright/context_count")
-    assert rendered >= 6, text[-3000:]
+    assert rendered >= 6, (rendered, reused, opened, contexts)
     assert reused >= 1 and opened + reused >= rendered
     assert opened <= 4 * contexts
 

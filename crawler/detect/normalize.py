@@ -28,7 +28,7 @@ import html
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -285,6 +285,11 @@ def normalize(raw: str, variants: Variants | None = None, max_chars: int = MAX_C
     return Normalized(raw, b.text, b.starts, b.ends, truncated, b.steps)
 
 
+def has_invisible(text: str) -> bool:
+    """Whether ``text`` holds characters step 2 removes as invisible."""
+    return not _INVISIBLE.isdisjoint(map(ord, text))
+
+
 @lru_cache(maxsize=4096)
 def plain_form(raw: str) -> str:
     """Only the undisguised steps (width, case, Traditional, converter pinyin):
@@ -401,11 +406,3 @@ INITIALS_FORM = _FormTable(initials=True)
 def phonetic(normalized: str) -> tuple[Phonetic, Phonetic]:
     """Full-pinyin and initials forms of a normalised text."""
     return Phonetic(normalized, FULL_FORM), Phonetic(normalized, INITIALS_FORM)
-
-
-def han_only(text: str) -> bool:
-    return bool(text) and all(_HAN_RE.match(c) for c in text)
-
-
-def has_han(chars: Iterable[str]) -> bool:
-    return any(_HAN_RE.match(c) for c in chars)

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from crawler.detect.contacts import Found, extract
-from crawler.detect.normalize import plain_form
+from crawler.detect.normalize import has_invisible, plain_form
 from crawler.detect.rules import Cue, Hit, RuleSet, load_rules
 
 AD_THRESHOLD = 0.6
@@ -55,9 +55,6 @@ _HIDING_STEPS = frozenset(
         "separators between han",
         "variant spellings",
     }
-)
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff]"
 )
 _OPENED = re.compile("[“「『\"'‘《〈【][^，。！？；\n,!?;”」』’》〉】]*$")
 _CLOSED = re.compile("[^，。！？；\n,!?;“「『‘《〈【]*[”」』\"'’》〉】]")
@@ -107,7 +104,7 @@ def assess(
             problems.append(f"{name}: only the first {len(norm.text)} characters were read")
         # Most texts have no quotation marks and no disguising step: skip the per-hit checks.
         may_quote = bool(_ANY_QUOTE.search(raw))
-        may_hide = bool(_HIDING_STEPS.intersection(norm.steps)) or bool(_INVISIBLE.search(raw))
+        may_hide = bool(_HIDING_STEPS.intersection(norm.steps)) or has_invisible(raw)
         for hit in _outermost(rules.match(norm, name)):
             disguised = hit.form in ("pinyin", "initials") or (
                 may_hide and _disguised(hit, norm.text)
