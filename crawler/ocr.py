@@ -48,6 +48,7 @@ TILE_RATIO = 2.0  # a page taller than this many widths is read in tiles
 TILE_OVERLAP = 96  # pixels shared by neighbouring tiles, so no line is cut
 MAX_RESTARTS = 3  # fresh worker pools in a row that read nothing before giving up
 SMALL_SIDE = 200  # images whose longest side is below this are upscaled
+EDGE = 2  # pixels: a line box this close to a tile's cut edge was cut by it
 
 
 @dataclass
@@ -202,14 +203,25 @@ def read_image(data: bytes, ocr: Engine) -> Reading:
         return Reading(engine=ocr.name, error=str(exc))
     lines: list[Line] = []
     whole = None  # the image as a BGR array, when a tile is the whole image
-    for tile, x0, y0, scale in _tiles(img):
+    tiles = _tiles(img)
+    for n, (tile, x0, y0, scale) in enumerate(tiles):
         array = _bgr(tile)
         if tile is img:
             whole = array
+        # a line touching a cut edge is seen whole in the neighbouring tile
+        # (tiles overlap by more than a line is tall); its cut reading is noise
+        top = y0 + EDGE if n > 0 else -1
+        bottom = y0 + round(tile.height / scale) - EDGE if n < len(tiles) - 1 else 1 << 30
         for line in ocr.lines(array):
             line.box = [[round(x / scale) + x0, round(y / scale) + y0] for x, y in line.box]
-            if not any(_same_line(line, kept) for kept in lines):
+            ys = [y for _x, y in line.box]
+            if min(ys) <= top or max(ys) >= bottom:
+                continue
+            twin = next((kept for kept in lines if _same_place(line, kept)), None)
+            if twin is None:
                 lines.append(line)
+            elif line.confidence > twin.confidence:
+                lines[lines.index(twin)] = line
     lines.sort(key=lambda ln: (ln.box[0][1], ln.box[0][0]))
     qr = qr_payloads(img, whole)
     ms = round((time.perf_counter() - started) * 1000)
@@ -251,9 +263,23 @@ def _bgr(img: Image.Image) -> Any:
     return np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
 
 
-def _same_line(a: Line, b: Line) -> bool:
-    """The same text line seen twice in the overlap of two tiles."""
-    return a.text == b.text and abs(a.box[0][1] - b.box[0][1]) <= 8
+def _same_place(a: Line, b: Line) -> bool:
+    """Two readings of one text line (seen whole in the overlap of two tiles):
+    their boxes cover mostly the same pixels."""
+    ax0, ay0, ax1, ay1 = _bounds(a)
+    bx0, by0, bx1, by1 = _bounds(b)
+    w = min(ax1, bx1) - max(ax0, bx0)
+    h = min(ay1, by1) - max(ay0, by0)
+    if w <= 0 or h <= 0:
+        return False
+    smaller = min((ax1 - ax0) * (ay1 - ay0), (bx1 - bx0) * (by1 - by0))
+    return w * h >= 0.5 * max(1, smaller)
+
+
+def _bounds(line: Line) -> tuple[int, int, int, int]:
+    xs = [x for x, _y in line.box]
+    ys = [y for _x, y in line.box]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def qr_payloads(img: Image.Image, array: Any = None) -> list[str]:

@@ -66,6 +66,14 @@ def test_a_tall_page_is_read_top_to_bottom() -> None:
     assert reading.lines[-1].box[0][1] > 3300  # boxes are in page coordinates
 
 
+def test_a_line_on_a_tile_boundary_is_read_once() -> None:
+    # 300 px wide: tiles of 600 px overlapping by 96, so the second starts at 504
+    page = Image.new("RGB", (300, 1200), "white")
+    page.paste(banner(["立省8000元 协商还款"], size=24, width=300), (0, 476))
+    reading = read_image(png(page), engine())
+    assert squash(reading.text).count("8000") == 1, reading.text
+
+
 def test_a_tiny_banner_is_upscaled_and_read() -> None:
     small = banner(["全额退保 加V tb_6666"], size=13, width=200)
     reading = read_image(png(small), engine())
