@@ -5,9 +5,18 @@ Layout under the store's root (``<data dir>/evidence`` by default)::
     blobs/ab/cd/<sha256>            every artifact once, named by its SHA-256
     bundles/<id>/manifest.json      one capture: canonical JSON listing each
                                     artifact's sha256, size and media type
+    bundles/<id>/timestamp.tsr      the RFC 3161 time-stamp response over the
+                                    bundle id (the manifest's SHA-256)
     ledger.jsonl                    append-only; line N carries the hash of
                                     line N-1, so no line can be edited, removed
                                     or reordered without breaking the chain
+
+The ledger has two kinds of line: ``{"bundle": id}`` when a bundle is sealed
+and ``{"timestamp": id, "tsr_sha256": ..., "tsa": ..., "gen_time": ...}`` when
+its time-stamp token arrives.  A bundle sealed while the time-stamp authority
+was down has the first line and not yet the second: the queue of bundles to
+stamp is read off the ledger itself (``unstamped``), so it cannot be lost or
+fall out of step with the bundles, and ``check`` reports every one it finds.
 
 A bundle's id is the SHA-256 of its canonical manifest (sorted keys, no
 spaces, UTF-8), so the id itself proves the manifest.  Every file is written
@@ -113,6 +122,24 @@ class EvidenceStore:
         seq = self._append({"bundle": bundle_id, "at": utc_now()})
         return Bundle(bundle_id, manifest, seq)
 
+    def add_timestamp(self, bundle_id: str, tsr: bytes, tsa: str, gen_time: str) -> int:
+        """Keep a bundle's time-stamp response and note it in the ledger (a token
+        written but not yet in the ledger is simply replaced by the next one)."""
+        if not _SHA256.match(bundle_id) or not self.bundle_path(bundle_id).exists():
+            raise StoreError(f"no bundle {bundle_id!r} to time-stamp")
+        if bundle_id in self.stamps():
+            raise StoreError(f"bundle {bundle_id} is already time-stamped")
+        _write_durably(self.timestamp_path(bundle_id), tsr)
+        return self._append(
+            {
+                "timestamp": bundle_id,
+                "tsr_sha256": sha256(tsr),
+                "tsa": tsa,
+                "gen_time": gen_time,
+                "at": utc_now(),
+            }
+        )
+
     def _append(self, entry: dict[str, Any]) -> int:
         with self._locked():
             last = self._last_line()
@@ -132,6 +159,22 @@ class EvidenceStore:
 
     def bundle_path(self, bundle_id: str) -> Path:
         return self.root / "bundles" / bundle_id / "manifest.json"
+
+    def timestamp_path(self, bundle_id: str) -> Path:
+        return self.root / "bundles" / bundle_id / "timestamp.tsr"
+
+    def bundle_ids(self) -> list[str]:
+        """Every sealed bundle, in ledger order."""
+        return [str(line["bundle"]) for line in self.ledger() if "bundle" in line]
+
+    def stamps(self) -> dict[str, dict[str, Any]]:
+        """The latest timestamp ledger line of each stamped bundle."""
+        return {str(line["timestamp"]): line for line in self.ledger() if "timestamp" in line}
+
+    def unstamped(self) -> list[str]:
+        """Bundles in the ledger with no time-stamp token yet, oldest first."""
+        stamped = self.stamps()
+        return [b for b in dict.fromkeys(self.bundle_ids()) if b not in stamped]
 
     def manifest(self, bundle_id: str) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.bundle_path(bundle_id).read_bytes())
@@ -171,6 +214,9 @@ class EvidenceStore:
             if line.get("seq") != n:
                 problems.append(f"ledger line {n}: sequence number {line.get('seq')} out of order")
             prev = claimed
+            if "timestamp" in line:
+                problems += self._check_stamp(line, f"ledger line {n}")
+                continue
             bundle_id = str(line.get("bundle", ""))
             listed.add(bundle_id)
             problems += self._check_bundle(bundle_id, f"ledger line {n}")
@@ -196,6 +242,17 @@ class EvidenceStore:
             if sha256(data) != art.get("sha256") or len(data) != art.get("size"):
                 problems.append(f"bundle {bundle_id}: artifact {name!r} changed")
         return problems
+
+    def _check_stamp(self, line: Mapping[str, Any], where: str) -> list[str]:
+        """The token file a timestamp line names is there, unchanged.  Whether
+        the token itself is genuine is evidence.verify's business."""
+        bundle_id = str(line.get("timestamp", ""))
+        path = self.timestamp_path(bundle_id) if _SHA256.match(bundle_id) else None
+        if path is None or not path.exists():
+            return [f"{where}: time-stamp token of bundle {bundle_id} is missing"]
+        if sha256(path.read_bytes()) != line.get("tsr_sha256"):
+            return [f"bundle {bundle_id}: time-stamp token changed"]
+        return []
 
     # --- internals ----------------------------------------------------------
 

@@ -117,3 +117,20 @@ def test_a_bundle_written_but_not_listed_is_reported_not_trusted(store: Evidence
     path.parent.mkdir(parents=True)
     path.write_bytes(body)
     assert store.check() == [f"bundle {sha256(body)}: on disk but not in the ledger"]
+
+
+def test_unstamped_bundles_are_read_off_the_ledger_and_tokens_are_checked(
+    store: EvidenceStore,
+) -> None:
+    ids = store.bundle_ids()
+    assert store.unstamped() == ids  # nothing stamped yet: all are queued
+    store.add_timestamp(ids[1], b"token bytes", "http://127.0.0.1:1/tsa", "2026-11-25T00:00:01Z")
+    assert store.unstamped() == [ids[0], ids[2]]
+    assert store.stamps()[ids[1]]["tsr_sha256"] == sha256(b"token bytes")
+    assert store.check() == []
+    with pytest.raises(StoreError, match="already time-stamped"):
+        store.add_timestamp(ids[1], b"another", "x", "y")
+    store.timestamp_path(ids[1]).write_bytes(b"forged token")
+    assert store.check() == [f"bundle {ids[1]}: time-stamp token changed"]
+    store.timestamp_path(ids[1]).unlink()
+    assert store.check() == [f"ledger line 4: time-stamp token of bundle {ids[1]} is missing"]
