@@ -422,6 +422,9 @@ def test_snippet_marks_the_hit_and_escapes_nothing(cat: SqliteCatalogue) -> None
 # --- stats, blocks, rejects ------------------------------------------------
 
 
+NO_EVIDENCE = {"bundles": 0, "records": 0, "by_outcome": {}, "by_status": {}}
+
+
 def test_stats(corpus: SqliteCatalogue) -> None:
     corpus.record_block("douyin", "https://www.douyin.com/search", "captcha", T2)
     corpus.add_rejects([{"at": T1, "url": "u", "stage": "ocr", "reason": "r", "detail": ""}])
@@ -432,6 +435,7 @@ def test_stats(corpus: SqliteCatalogue) -> None:
         "by_label": {"ad": 3, "suspect": 2, "clean": 2},
         "blocks": 1,
         "rejects": 1,
+        "evidence": NO_EVIDENCE,
     }
 
 
@@ -443,6 +447,7 @@ def test_empty_stats(cat: SqliteCatalogue) -> None:
         "by_label": {},
         "blocks": 0,
         "rejects": 0,
+        "evidence": NO_EVIDENCE,
     }
 
 
@@ -565,3 +570,47 @@ def test_close_is_idempotent(tmp_path: Path) -> None:
     cat.close()
     with pytest.raises(sqlite3.ProgrammingError):
         cat.get("a")
+
+
+# --- evidence captures ---------------------------------------------------------
+
+
+def capture_row(rid: str, at: str, **fields: Any) -> dict[str, Any]:
+    return {"record_id": rid, "url": f"http://x/{rid}", "kind": "capture", "at": at} | fields
+
+
+def test_capture_queue_retries_failed_attempts_then_leaves_them_to_a_person(
+    cat: SqliteCatalogue,
+) -> None:
+    cat.upsert(
+        [
+            record("a", label="ad", score=0.9),
+            record("b", label="suspect", score=0.5),
+            record("c", label="clean"),
+        ]
+    )
+    assert [r["id"] for r in cat.capture_queue()] == ["a", "b"]
+    cat.add_capture(capture_row("a", T1, outcome="blocked", reason="captcha"))
+    (first, _b) = cat.capture_queue(max_attempts=2)
+    assert first["id"] == "a" and first["attempts"] == 1
+    cat.add_capture(capture_row("a", T2, outcome="blocked", reason="captcha"))
+    assert [r["id"] for r in cat.capture_queue(max_attempts=2)] == ["b"]  # for a person now
+    cat.add_capture(capture_row("b", T1, outcome="page", status="live", bundle_id="f" * 64))
+    assert cat.capture_queue(max_attempts=2) == []
+    assert cat.get("b")["status"] == "live"  # type: ignore[index]
+    assert [c["outcome"] for c in cat.captures("a")] == ["blocked", "blocked"]
+    evidence = cat.stats()["evidence"]
+    assert evidence["bundles"] == 1 and evidence["by_outcome"] == {"blocked": 2, "page": 1}
+
+
+def test_recheck_queue_takes_the_newest_bundle_and_skips_gone_records(
+    cat: SqliteCatalogue,
+) -> None:
+    cat.upsert([record(r, label="ad") for r in ("a", "b", "c")])
+    cat.add_capture(capture_row("a", T1, outcome="page", status="live", bundle_id="1" * 64))
+    cat.add_capture(capture_row("b", T1, outcome="page", status="live", bundle_id="2" * 64))
+    cat.add_capture(capture_row("b", T2, outcome="gone", status="gone", bundle_id="3" * 64))
+    cat.add_capture(capture_row("c", T2, outcome="page", status="live", bundle_id="4" * 64))
+    due = cat.recheck_queue(before=T2)
+    assert [(r["id"], r["bundle_id"]) for r in due] == [("a", "1" * 64)]
+    assert cat.get("b")["status"] == "gone"  # type: ignore[index]

@@ -103,6 +103,29 @@ class Catalogue(Protocol):
         """Operators with at least ``min_ads`` ads, largest first."""
         ...
 
+    def add_capture(self, capture: Mapping[str, Any]) -> None:
+        """Keep one capture attempt (record_id, url, kind, outcome, status,
+        bundle_id, at, content_digest, and anything else, kept whole); a row
+        with a status (live, changed, gone) also becomes the record's status."""
+        ...
+
+    def captures(self, record_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        """Capture attempts, newest first, of one record or of all."""
+        ...
+
+    def capture_queue(
+        self, labels: tuple[str, ...] = ("ad", "suspect"), max_attempts: int = 3
+    ) -> list[dict[str, Any]]:
+        """Records with one of ``labels`` and no evidence bundle yet, tried fewer
+        than ``max_attempts`` times: id, url, platform, channel, label, attempts."""
+        ...
+
+    def recheck_queue(self, before: str) -> list[dict[str, Any]]:
+        """Records with evidence whose newest bundle is older than ``before`` (an
+        ISO time) and that are not gone: id, url, platform, channel, bundle_id,
+        content_digest, at, status."""
+        ...
+
     def close(self) -> None: ...
 
     def __enter__(self) -> Self: ...

@@ -247,4 +247,34 @@ def _operators(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("0005_captures")
+def _captures(conn: sqlite3.Connection) -> None:
+    """Evidence captures: one row per attempt to capture or re-check a record.
+
+    A row with a `bundle_id` is sealed evidence (outcome page or gone, status
+    live, changed or gone); one without is an attempt that met a captcha, an
+    empty render or an error, counted so the record is retried and, after
+    enough tries, left for a person.  Kept apart from `records` because a
+    crawl's upsert replaces a record's document whole."""
+    _execute_all(
+        conn,
+        [
+            """CREATE TABLE captures (
+                id INTEGER PRIMARY KEY,
+                record_id TEXT NOT NULL,
+                url TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT '',
+                bundle_id TEXT NOT NULL DEFAULT '',
+                at_utc TEXT NOT NULL,
+                content_digest TEXT NOT NULL DEFAULT '',
+                doc TEXT NOT NULL
+            )""",
+            "CREATE INDEX captures_record ON captures (record_id, at_utc)",
+            "CREATE INDEX captures_bundle ON captures (bundle_id)",
+        ],
+    )
+
+
 __all__ = ["MIGRATIONS", "Migration", "applied", "apply", "fill_text", "migration", "pending"]

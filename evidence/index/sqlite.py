@@ -187,6 +187,25 @@ class SqliteCatalogue:
                 )
             result["blocks"] = count("SELECT count(*) FROM blocks")
             result["rejects"] = count("SELECT count(*) FROM rejects")
+            result["evidence"] = {
+                "bundles": count("SELECT count(*) FROM captures WHERE bundle_id != ''"),
+                "records": count(
+                    "SELECT count(DISTINCT record_id) FROM captures WHERE bundle_id != ''"
+                ),
+                "by_outcome": dict(
+                    self._conn.execute(
+                        "SELECT outcome, count(*) AS n FROM captures GROUP BY outcome"
+                        " ORDER BY n DESC, outcome"
+                    ).fetchall()
+                ),
+                "by_status": dict(
+                    self._conn.execute(
+                        "SELECT status, count(*) AS n FROM records WHERE id IN"
+                        " (SELECT record_id FROM captures WHERE bundle_id != '')"
+                        " GROUP BY status ORDER BY n DESC, status"
+                    ).fetchall()
+                ),
+            }
         return result
 
     def _count(self, sql: str) -> int:
@@ -293,6 +312,70 @@ class SqliteCatalogue:
                 (min_ads, limit),
             ).fetchall()
         return [json.loads(doc) for (doc,) in rows]
+
+    def add_capture(self, capture: Mapping[str, Any]) -> None:
+        row = dict(capture)
+        status = text(row.get("status"))
+        with self._lock, transaction(self._conn) as conn:
+            conn.execute(
+                "INSERT INTO captures (record_id, url, kind, outcome, status, bundle_id, at_utc,"
+                " content_digest, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    text(row.get("record_id")),
+                    text(row.get("url")),
+                    text(row.get("kind")) or "capture",
+                    text(row.get("outcome")),
+                    status,
+                    text(row.get("bundle_id")),
+                    utc_key(row.get("at")),
+                    text(row.get("content_digest")),
+                    json.dumps(row, ensure_ascii=False, default=repr),
+                ),
+            )
+            if status:
+                conn.execute(
+                    "UPDATE records SET status = ?1, doc = json_set(doc, '$.status', ?1)"
+                    " WHERE id = ?2",
+                    (status, text(row.get("record_id"))),
+                )
+
+    def captures(self, record_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        where, params = ("WHERE record_id = ?", [record_id]) if record_id else ("", [])
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT doc FROM captures {where} ORDER BY at_utc DESC, id DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
+    def capture_queue(
+        self, labels: tuple[str, ...] = ("ad", "suspect"), max_attempts: int = 3
+    ) -> list[dict[str, Any]]:
+        with self._lock, snapshot(self._conn) as conn:
+            rows = conn.execute(
+                "SELECT r.id, r.url, r.platform, r.channel, r.label,"
+                " (SELECT count(*) FROM captures c WHERE c.record_id = r.id) AS tries"
+                " FROM records r WHERE r.label IN (SELECT value FROM json_each(?1))"
+                " AND NOT EXISTS (SELECT 1 FROM captures c"
+                "   WHERE c.record_id = r.id AND c.bundle_id != '')"
+                " AND tries < ?2 ORDER BY r.score DESC, r.rid",
+                (json.dumps(list(labels)), max_attempts),
+            ).fetchall()
+        keys = ("id", "url", "platform", "channel", "label", "attempts")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def recheck_queue(self, before: str) -> list[dict[str, Any]]:
+        with self._lock, snapshot(self._conn) as conn:
+            rows = conn.execute(
+                "SELECT r.id, r.url, r.platform, r.channel, c.bundle_id, c.content_digest,"
+                " c.at_utc, c.status FROM records r JOIN captures c ON c.id = ("
+                "   SELECT id FROM captures WHERE record_id = r.id AND bundle_id != ''"
+                "   ORDER BY at_utc DESC, id DESC LIMIT 1)"
+                " WHERE c.at_utc < ? AND c.status != 'gone' ORDER BY c.at_utc, r.rid",
+                (parse_utc(before),),
+            ).fetchall()
+        keys = ("id", "url", "platform", "channel", "bundle_id", "content_digest", "at", "status")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def rebuild_index(self) -> None:
         """Re-derive every record's text and re-index it all: the repair for

@@ -1,0 +1,630 @@
+"""Capture one URL as evidence, in Chromium driven by Playwright.
+
+A capture keeps what a regulator needs to trust that the page said what we
+say it said, on the day we say (../shared/DOMAIN.md, "What a referral needs"):
+
+* ``screenshot.png`` (or ``screenshot-1.png``... for pages taller than one
+  tile), full page, images and fonts loaded;
+* ``dom.html`` the DOM after scripts ran, ``response.html`` the document's
+  body as the server sent it, ``page.mhtml`` a self-contained snapshot;
+* ``visible-text.txt`` the text a reader saw; ``images/...`` every picture;
+* ``network.wacz`` the whole network exchange as WARC inside a WACZ;
+* ``tls-chain.pem`` the certificate chain of an https server;
+* facts in the manifest: redirect chain, request and response headers, server
+  address, DNS answers, TLS details, the environment (adwatch, Chromium and
+  Playwright versions, user agent, viewport, time zone, the clock's offset from
+  the time-stamp authority, proxy), times in UTC and Beijing time, and every
+  limit the capture ran into.
+
+Not everything a browser shows is evidence of an ad.  A captcha, a login
+wall, a block page or an empty render is recognised (``outcome`` blocked or
+empty) and the caller never seals it; a removed page (404/410, or a platform's
+"content deleted" page) is ``gone``, which is evidence of a takedown.  The
+capture never raises for a bad page: limits (a document that never arrives,
+a load event that never fires, a 20 MB page, a page that navigates away or
+starts a download, an invalid certificate) end it with what it got and why.
+
+This module builds captures; ``evidence.seal`` keeps them in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import platform
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Response as PlaywrightResponse
+
+from evidence.content import ContentDigest, digest_of
+from evidence.netfacts import dns_answers, tls_chain
+from evidence.warc import Exchange, NetworkRecorder, wacz_bytes, warc_bytes
+
+logger = logging.getLogger(__name__)
+
+Outcome = Literal["page", "gone", "blocked", "empty", "failed"]
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+# Short pages carrying one of these are interstitials, not the ad (a profile
+# adds its platform's own markers).  Only pages with little text are judged by
+# them: an ad may well say 验证码 in a long pitch.
+BLOCK_MARKERS = (
+    "请完成下列验证",
+    "请完成安全验证",
+    "安全验证",
+    "滑动验证",
+    "拖动滑块",
+    "人机验证",
+    "访问受限",
+    "访问过于频繁",
+    "请登录后查看",
+    "登录后查看",
+    "请先登录",
+    "扫码登录",
+    "captcha",
+    "access denied",
+    "verify you are human",
+)
+GONE_MARKERS = (
+    "该页面不存在",
+    "页面不存在",
+    "已被删除",
+    "内容已删除",
+    "视频不见了",
+    "视频已删除",
+    "宝贝不存在",
+    "商品已下架",
+    "该商品已下架",
+    "内容已失效",
+    "page not found",
+)
+SHORT_PAGE = 400  # characters of visible text: a page this short may be an interstitial
+EMPTY_PAGE = 20  # characters: with no picture either, nothing rendered
+
+_HEIGHT_JS = (
+    "() => Math.max(document.documentElement ? document.documentElement.scrollHeight : 0,"
+    " document.body ? document.body.scrollHeight : 0)"
+)
+_IMAGES_DONE_JS = "() => Array.from(document.images).every(i => i.complete)"
+_TEXT_JS = "() => document.body ? document.body.innerText : ''"
+
+
+@dataclass(frozen=True)
+class CaptureSettings:
+    executable_path: str = "/usr/bin/chromium"
+    launch_args: tuple[str, ...] = (
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    )
+    viewport: tuple[int, int] = (1280, 900)
+    timezone_id: str = "Asia/Shanghai"
+    locale: str = "zh-CN"
+    user_agent: str = ""  # empty: the browser's own
+    navigation_timeout: float = 20.0  # seconds for the document to arrive
+    load_wait: float = 8.0  # seconds more for the load event (sub-resources)
+    settle: float = 3.0  # seconds more for pictures still loading
+    max_height: int = 30_000  # CSS pixels of page kept in screenshots
+    tile_height: int = 8_000  # one screenshot per this many pixels of a tall page
+    max_body: int = 25 * 1024 * 1024  # bytes of one response kept in the WARC
+    max_total: int = 120 * 1024 * 1024  # bytes of all responses kept
+    max_images: int = 60  # pictures kept as their own artifacts
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to capture, and how its platform looks when it refuses us."""
+
+    url: str
+    block_markers: tuple[str, ...] = ()
+    gone_markers: tuple[str, ...] = ()
+    proxy: str = ""
+    storage_state: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Capture:
+    url: str
+    outcome: Outcome
+    reason: str
+    started: datetime
+    finished: datetime
+    final_url: str = ""
+    status: int = 0
+    text: str = ""
+    artifacts: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    content: ContentDigest | None = None
+
+    @property
+    def evidence(self) -> bool:
+        """Whether this capture may be sealed: a page, or proof that it is gone."""
+        return self.outcome in ("page", "gone")
+
+
+def times(at: datetime) -> dict[str, str]:
+    """An instant in UTC and in Beijing time, as a dossier prints them."""
+    return {
+        "utc": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "beijing": at.astimezone(BEIJING).isoformat(timespec="milliseconds"),
+    }
+
+
+def package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class Capturer:
+    """One Chromium for many captures; each capture in a fresh context (no
+    cookies or cache carried from one ad to the next).  Use as an async
+    context manager."""
+
+    def __init__(self, settings: CaptureSettings, clock: Mapping[str, Any] | None = None) -> None:
+        self.settings = settings
+        self.clock = dict(clock or {})
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
+        self.environment: dict[str, Any] = {}
+
+    async def __aenter__(self) -> Capturer:
+        self._pw = await async_playwright().start()
+        try:
+            self._browser = await self._pw.chromium.launch(
+                executable_path=self.settings.executable_path,
+                headless=True,
+                args=list(self.settings.launch_args),
+                timeout=30_000,
+            )
+        except BaseException:
+            await self._pw.stop()
+            raise
+        s = self.settings
+        self.environment = {
+            "adwatch": package_version("adwatch"),
+            "chromium": self._browser.version,
+            "playwright": package_version("playwright"),
+            "python": platform.python_version(),
+            "os": platform.platform(),
+            "host": socket.gethostname(),
+            "viewport": {"width": s.viewport[0], "height": s.viewport[1]},
+            "timezone": s.timezone_id,
+            "locale": s.locale,
+            "clock": self.clock or {"checked": False, "why": "no time-stamp authority configured"},
+        }
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._browser is not None:
+                await self._browser.close()
+        finally:
+            if self._pw is not None:
+                await self._pw.stop()
+
+    async def capture(self, target: Target) -> Capture:
+        """Capture ``target.url``; never raises for what the page does."""
+        started = datetime.now(UTC)
+        problems: list[str] = []
+        try:
+            return await self._capture(target, started, problems, ignore_tls=False)
+        except _CertificateInvalid as exc:
+            problems.append(f"certificate invalid: {exc}; captured without checking it")
+            return await self._capture(target, started, problems, ignore_tls=True)
+
+    async def _capture(
+        self, target: Target, started: datetime, problems: list[str], ignore_tls: bool
+    ) -> Capture:
+        assert self._browser is not None, "use Capturer as an async context manager"
+        s = self.settings
+        context = await self._browser.new_context(
+            viewport={"width": s.viewport[0], "height": s.viewport[1]},
+            timezone_id=s.timezone_id,
+            locale=s.locale,
+            user_agent=s.user_agent or None,
+            proxy={"server": target.proxy} if target.proxy else None,
+            storage_state=target.storage_state or None,
+            extra_http_headers=dict(target.headers) or None,
+            ignore_https_errors=ignore_tls,
+            accept_downloads=True,
+            service_workers="block",  # a service worker would hide requests from the WARC
+        )
+        try:
+            return await self._in_context(context, target, started, problems, ignore_tls)
+        finally:
+            await _quietly(context.close())
+
+    async def _in_context(
+        self,
+        context: BrowserContext,
+        target: Target,
+        started: datetime,
+        problems: list[str],
+        ignore_tls: bool,
+    ) -> Capture:
+        s = self.settings
+        page = await context.new_page()
+        recorder = NetworkRecorder(page, s.max_body, s.max_total)
+        downloads: list[dict[str, Any]] = []
+        navigations: list[dict[str, str]] = []
+        page.on(
+            "download", lambda d: downloads.append({"url": d.url, "file": d.suggested_filename})
+        )
+        page.on(
+            "framenavigated",
+            lambda frame: navigations.append({"url": frame.url, **times(datetime.now(UTC))})
+            if frame == page.main_frame
+            else None,
+        )
+        t0 = time.monotonic()
+        response: PlaywrightResponse | None = None
+        try:
+            response = await page.goto(
+                target.url, wait_until="domcontentloaded", timeout=s.navigation_timeout * 1000
+            )
+        except PlaywrightError as exc:
+            message = _first_line(exc.message)
+            if "ERR_CERT" in message and not ignore_tls:
+                await _quietly(page.close())
+                raise _CertificateInvalid(message) from None
+            if "Download is starting" in message:
+                await asyncio.sleep(0.2)  # the download event follows the error
+                files = ", ".join(d["file"] for d in downloads) or "a file"
+                return self._failed(
+                    target, started, f"the URL starts a download ({files}), not a page", downloads
+                )
+            if not await _has_document(page):
+                return self._failed(target, started, f"no page: {message}", downloads)
+            problems.append(f"the document did not finish within the limit: {message}")
+        document_ms = round((time.monotonic() - t0) * 1000)
+        load_fired = await _wait(page.wait_for_load_state("load", timeout=s.load_wait * 1000))
+        if not load_fired:
+            problems.append(
+                f"the load event did not fire within {s.load_wait:g} s "
+                "(a sub-resource never finished); captured what had loaded"
+            )
+        if not await _wait(page.wait_for_function(_IMAGES_DONE_JS, timeout=s.settle * 1000)):
+            problems.append(f"some pictures were still loading after {s.settle:g} s more")
+        shots, snap = await self._snapshot(page, problems)
+        await _quietly(page.close())
+        await recorder.settle()
+        finished = datetime.now(UTC)
+        return await self._assemble(
+            target,
+            started,
+            finished,
+            response,
+            recorder,
+            shots,
+            snap,
+            problems,
+            {
+                "document_ms": document_ms,
+                "load_event": load_fired,
+                "navigations": navigations[1:],  # the first is the page itself
+                "downloads": downloads,
+                "tls_checked": not ignore_tls,
+            },
+        )
+
+    async def _snapshot(
+        self, page: Page, problems: list[str]
+    ) -> tuple[list[bytes], dict[str, Any]]:
+        """Screenshot(s), DOM, MHTML and visible text; each part that fails (the
+        page navigated away meanwhile, a renderer crash) is noted, not fatal."""
+        s = self.settings
+        snap: dict[str, Any] = {"url": page.url}
+        snap["text"] = await _step(page.evaluate(_TEXT_JS), "visible text", problems) or ""
+        snap["title"] = await _step(page.title(), "title", problems) or ""
+        height = int(await _step(page.evaluate(_HEIGHT_JS), "page height", problems) or 0)
+        snap["height"] = height
+        kept = min(height, s.max_height) if height else s.viewport[1]
+        if height > s.max_height:
+            problems.append(
+                f"page is {height} px tall; screenshots keep the top {s.max_height} px"
+            )
+        shots: list[bytes] = []
+        if kept <= s.tile_height:
+            shot = await _step(
+                page.screenshot(full_page=True, timeout=30_000, animations="disabled"),
+                "screenshot",
+                problems,
+            )
+            shots = [shot] if shot else []
+        else:
+            for top in range(0, kept, s.tile_height):
+                clip = {
+                    "x": 0,
+                    "y": top,
+                    "width": s.viewport[0],
+                    "height": min(s.tile_height, kept - top),
+                }
+                shot = await _step(
+                    page.screenshot(full_page=True, clip=clip, timeout=30_000),  # type: ignore[arg-type]
+                    f"screenshot from {top} px",
+                    problems,
+                )
+                if shot:
+                    shots.append(shot)
+        snap["dom"] = await _step(page.content(), "rendered DOM", problems) or ""
+        snap["mhtml"] = await _step(_mhtml(page), "MHTML snapshot", problems) or ""
+        if page.url != snap["url"]:
+            problems.append(f"the page navigated to {page.url} while it was being captured")
+        return shots, snap
+
+    async def _assemble(
+        self,
+        target: Target,
+        started: datetime,
+        finished: datetime,
+        response: PlaywrightResponse | None,
+        recorder: NetworkRecorder,
+        shots: list[bytes],
+        snap: dict[str, Any],
+        problems: list[str],
+        page_facts: dict[str, Any],
+    ) -> Capture:
+        s = self.settings
+        final_url = response.url if response is not None else snap.get("url", target.url)
+        status = response.status if response is not None else 0
+        exchanges = recorder.exchanges
+        document = _document(exchanges, final_url)
+        artifacts: dict[str, tuple[bytes, str]] = {}
+        if len(shots) == 1:
+            artifacts["screenshot.png"] = (shots[0], "image/png")
+        for n, shot in enumerate(shots if len(shots) > 1 else [], 1):
+            artifacts[f"screenshot-{n}.png"] = (shot, "image/png")
+        if snap.get("dom"):
+            artifacts["dom.html"] = (snap["dom"].encode(), "text/html; charset=utf-8")
+        if document is not None and document.body is not None:
+            artifacts["response.html"] = (document.body, document.media_type or "text/html")
+        if snap.get("mhtml"):
+            artifacts["page.mhtml"] = (snap["mhtml"].encode(), "multipart/related")
+        artifacts["visible-text.txt"] = (snap["text"].encode(), "text/plain; charset=utf-8")
+        images = _images(exchanges, s.max_images, problems)
+        for name, (data, media) in images.items():
+            artifacts[name] = (data, media)
+        info = {
+            "software": f"adwatch {self.environment.get('adwatch')}; "
+            f"Chromium {self.environment.get('chromium')}",
+            "format": "WARC File Format 1.1",
+            "url": target.url,
+        }
+        warc = warc_bytes(sorted(exchanges, key=lambda e: e.started), info)
+        try:
+            artifacts["network.wacz"] = (
+                wacz_bytes(warc, document, snap.get("title", "")),
+                "application/wacz",
+            )
+        except Exception as exc:  # the WARC still proves the exchange: keep it bare
+            problems.append(f"WACZ packaging failed ({exc!r}); the WARC is kept as it is")
+            artifacts["network.warc.gz"] = (warc, "application/warc")
+        host, port = _host_port(final_url)
+        facts: dict[str, Any] = {
+            "request": {
+                "url": target.url,
+                "final_url": final_url,
+                "status": status,
+                "redirects": _redirects(response, exchanges),
+                "request_headers": document.request_headers if document else [],
+                "response_headers": document.response_headers if document else [],
+                "server": {"ip": document.server_ip, "port": document.server_port}
+                if document and document.server_ip
+                else {},
+            },
+            "dns": await asyncio.to_thread(dns_answers, host, port) if host else {},
+            "page": page_facts
+            | {"title": snap.get("title", ""), "height": snap.get("height", 0)}
+            | {"screenshots": len(shots), "exchanges": len(exchanges)},
+            "failed_requests": recorder.failed[:50],
+            "time": {"started": times(started), "finished": times(finished)},
+            "environment": self.environment | {"proxy": target.proxy or None},
+            "limits": {
+                "navigation_timeout_s": s.navigation_timeout,
+                "load_wait_s": s.load_wait,
+                "max_height_px": s.max_height,
+                "max_body_bytes": s.max_body,
+            },
+        }
+        if urlsplit(final_url).scheme == "https" and host:
+            chain = await asyncio.to_thread(tls_chain, host, port)
+            facts["tls"] = chain.facts() | {"checked_by_browser": page_facts["tls_checked"]}
+            if chain.pem:
+                artifacts["tls-chain.pem"] = (chain.pem.encode(), "application/x-pem-file")
+        text = str(snap.get("text", ""))
+        outcome, reason = classify(status, text, bool(images), target)
+        if outcome == "empty" and not shots:
+            outcome, reason = "failed", "nothing could be captured: " + "; ".join(problems)
+        facts["problems"] = problems
+        facts["outcome"] = {"outcome": outcome, "reason": reason}
+        capture = Capture(
+            url=target.url,
+            outcome=outcome,
+            reason=reason,
+            started=started,
+            finished=finished,
+            final_url=final_url,
+            status=status,
+            text=text,
+            artifacts=artifacts,
+            facts=facts,
+        )
+        capture.content = digest_of(
+            text, [data for data, _m in images.values()], shots[0] if shots else b""
+        )
+        return capture
+
+    def _failed(
+        self, target: Target, started: datetime, reason: str, downloads: list[dict[str, Any]]
+    ) -> Capture:
+        finished = datetime.now(UTC)
+        return Capture(
+            url=target.url,
+            outcome="failed",
+            reason=reason,
+            started=started,
+            finished=finished,
+            facts={
+                "time": {"started": times(started), "finished": times(finished)},
+                "page": {"downloads": downloads},
+            },
+        )
+
+
+def classify(status: int, text: str, has_pictures: bool, target: Target) -> tuple[Outcome, str]:
+    """What the captured page is: the page, gone, a block page or nothing."""
+    low = text.casefold()
+    short = len(text.strip()) <= SHORT_PAGE
+    if status in (404, 410):
+        return "gone", f"HTTP {status}"
+    for marker in target.block_markers:
+        if marker and marker.casefold() in low:
+            return "blocked", f"the platform's block page ({marker!r})"
+    if status in (401, 403, 429):
+        return "blocked", f"HTTP {status}"
+    if short:
+        for marker in BLOCK_MARKERS:
+            if marker.casefold() in low:
+                return "blocked", f"a captcha or login wall ({marker!r})"
+        for marker in (*target.gone_markers, *GONE_MARKERS):
+            if marker and marker.casefold() in low:
+                return "gone", f"the platform says the content is gone ({marker!r})"
+    if len(text.strip()) < EMPTY_PAGE and not has_pictures:
+        return "empty", "the page rendered no text and no pictures"
+    if status >= 500:
+        return "failed", f"HTTP {status}"
+    return "page", ""
+
+
+class _CertificateInvalid(Exception):
+    pass
+
+
+def _first_line(message: str) -> str:
+    return (message or "").strip().splitlines()[0][:300] if message else "error"
+
+
+async def _quietly(awaitable: Any) -> None:
+    with contextlib.suppress(PlaywrightError):
+        await awaitable
+
+
+async def _wait(awaitable: Any) -> bool:
+    try:
+        await awaitable
+        return True
+    except PlaywrightError:
+        return False
+
+
+async def _step(awaitable: Any, what: str, problems: list[str]) -> Any:
+    try:
+        return await awaitable
+    except PlaywrightError as exc:
+        problems.append(f"{what} not taken: {_first_line(exc.message)}")
+        return None
+
+
+async def _has_document(page: Page) -> bool:
+    """Whether a navigation that did not finish still left a page of the site
+    (not about:blank, not Chromium's own error page)."""
+    if page.url.startswith(("about:", "chrome-error:")):
+        return False
+    try:
+        return bool(await page.evaluate("() => !!document.body"))
+    except PlaywrightError:
+        return False
+
+
+async def _mhtml(page: Page) -> str:
+    cdp = await page.context.new_cdp_session(page)
+    try:
+        snapshot = await cdp.send("Page.captureSnapshot", {"format": "mhtml"})
+    finally:
+        await _quietly(cdp.detach())
+    return str(snapshot.get("data", ""))
+
+
+def _document(exchanges: list[Exchange], url: str) -> Exchange | None:
+    docs = [e for e in exchanges if e.resource_type == "document" and not e.redirected_to]
+    for ex in docs:
+        if ex.url == url:
+            return ex
+    return docs[0] if docs else None
+
+
+def _redirects(
+    response: PlaywrightResponse | None, exchanges: list[Exchange]
+) -> list[dict[str, Any]]:
+    """The chain of redirects that led to the document, first hop first."""
+    if response is None:
+        return []
+    hops = []
+    request = response.request.redirected_from
+    while request is not None:
+        seen = next((e for e in exchanges if e.url == request.url and e.redirected_to), None)
+        hops.append(
+            {
+                "url": request.url,
+                "status": seen.status if seen else 0,
+                "location": request.redirected_to.url if request.redirected_to else "",
+            }
+        )
+        request = request.redirected_from
+    return list(reversed(hops))
+
+
+_IMAGE_EXT = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/svg+xml": "svg",
+    "image/avif": "avif",
+    "image/x-icon": "ico",
+    "image/vnd.microsoft.icon": "ico",
+}
+
+
+def _images(
+    exchanges: list[Exchange], limit: int, problems: list[str]
+) -> dict[str, tuple[bytes, str]]:
+    found: dict[str, tuple[bytes, str]] = {}
+    seen: set[str] = set()
+    for ex in exchanges:
+        if not ex.media_type.startswith("image/") or not ex.body:
+            continue
+        digest = hashlib.sha256(ex.body).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        if len(found) >= limit:
+            problems.append(f"more than {limit} pictures; the rest are only in the WARC")
+            break
+        ext = _IMAGE_EXT.get(ex.media_type, "bin")
+        found[f"images/{len(found) + 1:02d}-{digest[:12]}.{ext}"] = (ex.body, ex.media_type)
+    return found
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return "", 0
+    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)

@@ -1,0 +1,106 @@
+"""Facts about the network path of a capture that the browser does not give.
+
+The browser tells the server address of each response, but neither what the
+resolver answered for the host nor the server's whole certificate chain.  A
+regulator ruling out a staged page wants both: the DNS answers at capture
+time (with the resolvers asked) and the TLS chain the server presented, which
+this module fetches with its own short handshake (pyOpenSSL, SNI set,
+verification off so that an invalid chain is recorded rather than refused,
+then checked against the system's roots and reported).
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from OpenSSL import SSL, crypto
+
+
+def dns_answers(host: str, port: int) -> dict[str, Any]:
+    """What the system resolver answers for ``host`` now, and which resolvers it asks."""
+    out: dict[str, Any] = {"host": host, "resolvers": _resolvers()}
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        out["error"] = str(exc)
+        out["addresses"] = []
+        return out
+    out["addresses"] = sorted({str(info[4][0]) for info in infos})
+    return out
+
+
+def _resolvers() -> list[str]:
+    try:
+        lines = Path("/etc/resolv.conf").read_text().splitlines()
+    except OSError:
+        return []
+    return [ln.split()[1] for ln in lines if ln.startswith("nameserver") and len(ln.split()) > 1]
+
+
+@dataclass
+class TlsChain:
+    pem: str = ""  # the chain as the server sent it, leaf first
+    subjects: list[str] = field(default_factory=list)
+    issuers: list[str] = field(default_factory=list)
+    not_after: list[str] = field(default_factory=list)
+    protocol: str = ""
+    cipher: str = ""
+    verified: bool = False  # against the system's roots, for the host name
+    verify_error: str = ""
+    error: str = ""  # the handshake itself failed
+
+    def facts(self) -> dict[str, Any]:
+        """What goes into the manifest (the PEM is its own artifact)."""
+        d = asdict(self)
+        d.pop("pem")
+        return d
+
+
+def tls_chain(host: str, port: int, timeout: float = 10.0) -> TlsChain:
+    """The certificate chain ``host:port`` presents, and whether it verifies."""
+    chain = TlsChain()
+    ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    ctx.set_verify(SSL.VERIFY_NONE, lambda *_: True)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            conn = SSL.Connection(ctx, sock)
+            conn.set_tlsext_host_name(host.encode("idna"))
+            conn.set_connect_state()
+            sock.settimeout(timeout)
+            conn.do_handshake()
+            certs = conn.get_peer_cert_chain(as_cryptography=False) or []
+            chain.protocol = conn.get_protocol_version_name()
+            chain.cipher = conn.get_cipher_name() or ""
+            conn.shutdown()
+    except (OSError, SSL.Error) as exc:
+        chain.error = f"TLS handshake with {host}:{port} failed: {exc!r}"[:500]
+        return chain
+    chain.pem = "".join(crypto.dump_certificate(crypto.FILETYPE_PEM, c).decode() for c in certs)
+    for cert in certs:
+        chain.subjects.append(_name(cert.get_subject()))
+        chain.issuers.append(_name(cert.get_issuer()))
+        chain.not_after.append((cert.get_notAfter() or b"").decode())
+    chain.verified, chain.verify_error = _verifies(host, port, timeout)
+    return chain
+
+
+def _name(name: crypto.X509Name) -> str:
+    return ", ".join(f"{k.decode()}={v.decode(errors='replace')}" for k, v in name.get_components())
+
+
+def _verifies(host: str, port: int, timeout: float) -> tuple[bool, str]:
+    ctx = ssl.create_default_context()
+    try:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as sock,
+            ctx.wrap_socket(sock, server_hostname=host),
+        ):
+            return True, ""
+    except ssl.SSLCertVerificationError as exc:
+        return False, exc.verify_message or str(exc)
+    except (OSError, ssl.SSLError) as exc:
+        return False, str(exc)[:300]
