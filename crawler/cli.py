@@ -5,7 +5,11 @@ that each is documented in README.md too)."""
 from __future__ import annotations
 
 import json
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +151,10 @@ def crawl(
         # loopback answers in milliseconds; the demo's deliberately slow page
         # (8 s) should become a timeout reject without holding the run for long
         settings.set("DOWNLOAD_TIMEOUT", 4, priority="cmdline")
-    with demo_web(size=demo_size, slow_seconds=8.0) if demo else nullcontext(base_url) as url:
+    with (
+        demo_web(size=demo_size, slow_seconds=8.0) if demo else nullcontext(base_url) as url,
+        _demo_tsa(settings) if demo else nullcontext(),
+    ):
         if url:
             settings.set("ADWATCH_BASE_URL", url, priority="cmdline")
             click.echo(f"crawling {url}", err=True)
@@ -158,9 +165,33 @@ def crawl(
             queries=queries,
             max_pages=max_pages,
         )
-    click.echo(result.summary())
+        click.echo(result.summary())
+        evidence = None
+        if settings.getbool("ADWATCH_CAPTURE"):
+            from crawler.evidence_run import capture_pending
+
+            click.echo("capturing evidence of the ads and suspects found…", err=True)
+            evidence = capture_pending(settings)
+            click.echo(evidence.summary())
     if any(v not in ("finished", "shutdown") for v in result.figures.finish_reasons.values()):
         sys.exit(1)
+
+
+@contextmanager
+def _demo_tsa(settings: Any) -> Iterator[None]:
+    """The demo's own time-stamp authority (``adwatch tsa serve``), unless one is set."""
+    from evidence.tsa import tsa_process
+
+    if settings.get("ADWATCH_TSA_URL") or not settings.getbool("ADWATCH_CAPTURE"):
+        yield
+        return
+    folder = Path(settings.get("ADWATCH_DATA_DIR")) / "tsa"
+    with tsa_process(folder) as url:
+        settings.set("ADWATCH_TSA_URL", url, priority="cmdline")
+        if not settings.get("ADWATCH_TSA_CA"):
+            settings.set("ADWATCH_TSA_CA", str(folder / "ca.pem"), priority="cmdline")
+        click.echo(f"time-stamp authority {url}", err=True)
+        yield
 
 
 @cli.command()
@@ -368,6 +399,215 @@ def clusters(
             click.echo(json.dumps(op, ensure_ascii=False))
         return
     click.echo(format_operators(found))
+
+
+def _duration(text: str) -> timedelta:
+    """"24h", "30m", "2d", "90s", "0" as a timedelta."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
+    if not m:
+        raise click.BadParameter(f"expected a duration like 24h, 30m, 2d or 0, got {text!r}")
+    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "": "hours"}[m.group(2)]
+    return timedelta(**{unit: float(m.group(1))})
+
+
+def _evidence_settings(data_dir: str | None, catalogue: str | None, tsa_url: str | None) -> Any:
+    settings = _settings(data_dir, catalogue)
+    if tsa_url:
+        settings.set("ADWATCH_TSA_URL", tsa_url, priority="cmdline")
+    return settings
+
+
+tsa_option = click.option(
+    "--tsa",
+    "tsa_url",
+    envvar="ADWATCH_TSA_URL",
+    default=None,
+    help="RFC 3161 time-stamp authority URL (default: ADWATCH_TSA_URL).",
+)
+
+
+@cli.command()
+@click.option("--record", "record_ids", multiple=True, help="Capture this record (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N pages.")
+@tsa_option
+@data_dir_option
+@catalogue_option
+def capture(
+    record_ids: tuple[str, ...],
+    limit: int | None,
+    tsa_url: str | None,
+    data_dir: str | None,
+    catalogue: str | None,
+) -> None:
+    """Capture evidence of the ads and suspects that have none yet: screenshot,
+    DOM, HTML, MHTML, images, WACZ of the network exchange, TLS chain, sealed in
+    the evidence store and time-stamped (`adwatch crawl` ends with this).
+
+    \b
+    Example:
+      adwatch capture
+      adwatch capture --record 3f1c9a0b2d4e6f8a1b2c3d4e --tsa http://127.0.0.1:8318/
+    """
+    from crawler.evidence_run import capture_pending
+
+    settings = _evidence_settings(data_dir, catalogue, tsa_url)
+    try:
+        figures = capture_pending(settings, record_ids=list(record_ids) or None, limit=limit)
+    except KeyError as exc:
+        raise click.UsageError(str(exc.args[0])) from None
+    click.echo(figures.summary())
+
+
+@cli.command()
+@click.option(
+    "--older-than",
+    default="24h",
+    show_default=True,
+    help="Re-check ads whose newest capture is older than this (30m, 24h, 7d; 0: all).",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N pages.")
+@tsa_option
+@data_dir_option
+@catalogue_option
+def recheck(
+    older_than: str,
+    limit: int | None,
+    tsa_url: str | None,
+    data_dir: str | None,
+    catalogue: str | None,
+) -> None:
+    """Revisit captured ads and record each as live (unchanged), changed or gone,
+    with a new sealed bundle, so a dossier can say it was still online, or taken
+    down, on a later date.
+
+    \b
+    Example:
+      adwatch recheck                  # ads last captured more than a day ago
+      adwatch recheck --older-than 0   # every ad with evidence, now
+    """
+    from crawler.evidence_run import recheck as run_recheck
+
+    settings = _evidence_settings(data_dir, catalogue, tsa_url)
+    figures = run_recheck(settings, _duration(older_than), limit=limit)
+    click.echo(figures.summary())
+
+
+@cli.command()
+@click.argument("bundles", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every bundle in the ledger.")
+@click.option("--openssl", is_flag=True, help="Also check each token with `openssl ts -verify`.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per bundle.")
+@click.option(
+    "--ca",
+    "ca_file",
+    envvar="ADWATCH_TSA_CA",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="PEM root(s) the TSA must chain to (default: ADWATCH_TSA_CA, or the demo TSA's).",
+)
+@data_dir_option
+def verify(
+    bundles: tuple[str, ...],
+    everything: bool,
+    openssl: bool,
+    as_json: bool,
+    ca_file: str | None,
+    data_dir: str | None,
+) -> None:
+    """Re-check the evidence store: every artifact's hash, every manifest, every
+    ledger link and every time-stamp token. Prints passed / failed / not checked
+    with every problem named; exits 1 if anything failed.
+
+    \b
+    Example:
+      adwatch verify --all
+      adwatch verify --all --openssl
+      adwatch verify 9c2e… --json
+    """
+    from crawler.config import AdwatchConfig
+    from evidence.store import EvidenceStore
+    from evidence.verify import format_report
+    from evidence.verify import verify as run_verify
+
+    if bool(bundles) == everything:
+        raise click.UsageError("give BUNDLE ids or --all")
+    settings = _settings(data_dir, None)
+    if ca_file:
+        settings.set("ADWATCH_TSA_CA", ca_file, priority="cmdline")
+    config = AdwatchConfig.from_settings(settings)
+    if not (config.evidence_dir / "ledger.jsonl").exists():
+        click.echo(f"error: no evidence store at {config.evidence_dir}", err=True)
+        sys.exit(2)
+    store = EvidenceStore(config.evidence_dir)
+    report = run_verify(store, list(bundles) or None, config.tsa_ca, openssl)
+    if as_json:
+        for bundle in report.bundles:
+            click.echo(json.dumps(bundle.to_dict(), ensure_ascii=False))
+        if report.ledger.problems:
+            click.echo(json.dumps({"ledger": report.ledger.problems}, ensure_ascii=False))
+    else:
+        click.echo(format_report(report, config.tsa_ca))
+    if report.state == "failed":
+        sys.exit(1)
+
+
+@cli.command()
+@tsa_option
+@data_dir_option
+def timestamp(tsa_url: str | None, data_dir: str | None) -> None:
+    """Time-stamp the bundles still waiting for a token (sealed while the
+    time-stamp authority was down or not configured).
+
+    \b
+    Example:
+      adwatch timestamp --tsa http://127.0.0.1:8318/
+    """
+    from crawler.config import AdwatchConfig
+    from evidence.store import EvidenceStore
+    from evidence.timestamp import stamp_pending
+
+    config = AdwatchConfig.from_settings(_evidence_settings(data_dir, None, tsa_url))
+    store = EvidenceStore(config.evidence_dir)
+    waiting = len(store.unstamped())
+    if not waiting:
+        click.echo("no bundle is waiting for a time-stamp")
+        return
+    if not config.tsa_url:
+        click.echo(f"error: {waiting} bundles wait, but no TSA is set (--tsa or ADWATCH_TSA_URL)")
+        sys.exit(2)
+    run = stamp_pending(store, config.tsa_url)
+    click.echo(f"time-stamped {run.stamped} of {waiting} bundles; {run.remaining} still waiting")
+    for bundle_id, why in run.failed.items():
+        click.echo(f"  {bundle_id}: {why}", err=True)
+    if run.tsa_down:
+        click.echo(f"the TSA at {config.tsa_url} is not reachable; try again later", err=True)
+    if run.remaining:
+        sys.exit(1)
+
+
+@cli.group()
+def tsa() -> None:
+    """adwatch's own RFC 3161 time-stamp authority (openssl ts), for the demo and tests."""
+
+
+@tsa.command("serve")
+@click.option("--dir", "folder", default=None, help="CA, TSA key and config (default: var/tsa).")
+@click.option("--port", type=int, default=8318, show_default=True, help="0 picks a free port.")
+@data_dir_option
+def tsa_serve(folder: str | None, port: int, data_dir: str | None) -> None:
+    """Serve a time-stamp authority on 127.0.0.1 until Ctrl-C; its CA and TSA
+    certificates are made on first use. Point ADWATCH_TSA_URL at it and
+    ADWATCH_TSA_CA at its ca.pem.
+
+    \b
+    Example:
+      adwatch tsa serve --port 8318
+      ADWATCH_TSA_URL=http://127.0.0.1:8318/ adwatch capture
+    """
+    from evidence.tsa import main as serve
+
+    where = folder or str(Path(_settings(data_dir, None).get("ADWATCH_DATA_DIR")) / "tsa")
+    sys.exit(serve(["--dir", where, "--port", str(port)]))
 
 
 @cli.group()

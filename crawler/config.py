@@ -14,6 +14,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from crawler import settings as defaults
+from crawler.items import LABELS
 from crawler.ocr import ENGINES
 
 
@@ -39,6 +40,15 @@ class AdwatchConfig:
     rules_dir: Path
     ocr_engine: str
     ocr_workers: int
+    capture: bool
+    capture_labels: tuple[str, ...]
+    capture_concurrency: int
+    capture_attempts: int
+    capture_timeout: float
+    capture_load_wait: float
+    evidence_dir: Path
+    tsa_url: str
+    tsa_ca: Path | None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AdwatchConfig:
@@ -71,7 +81,24 @@ class AdwatchConfig:
             rules_dir=path("ADWATCH_RULES_DIR", Path(__file__).parent / "detect" / "rules"),
             ocr_engine=str(settings.get("ADWATCH_OCR_ENGINE") or "none"),
             ocr_workers=_positive_int(settings, "ADWATCH_OCR_WORKERS"),
+            capture=settings.getbool("ADWATCH_CAPTURE"),
+            capture_labels=tuple(settings.getlist("ADWATCH_CAPTURE_LABELS")),
+            capture_concurrency=_positive_int(settings, "ADWATCH_CAPTURE_CONCURRENCY"),
+            capture_attempts=_positive_int(settings, "ADWATCH_CAPTURE_ATTEMPTS"),
+            capture_timeout=_positive_float(settings, "ADWATCH_CAPTURE_TIMEOUT"),
+            capture_load_wait=_positive_float(settings, "ADWATCH_CAPTURE_LOAD_WAIT"),
+            evidence_dir=path("ADWATCH_EVIDENCE_DIR", data_dir / "evidence"),
+            tsa_url=str(settings.get("ADWATCH_TSA_URL") or ""),
+            tsa_ca=_tsa_ca(settings.get("ADWATCH_TSA_CA"), data_dir),
         )
+        unknown = set(cfg.capture_labels) - set(LABELS)
+        if unknown or not cfg.capture_labels:
+            raise ConfigError(
+                f"ADWATCH_CAPTURE_LABELS must name labels among {', '.join(LABELS)}, "
+                f"got {','.join(cfg.capture_labels)!r}"
+            )
+        if cfg.tsa_url and not cfg.tsa_url.startswith(("http://", "https://")):
+            raise ConfigError(f"ADWATCH_TSA_URL must be an http(s) URL, got {cfg.tsa_url!r}")
         if cfg.ocr_engine not in ("none", *ENGINES):
             raise ConfigError(
                 f"ADWATCH_OCR_ENGINE must be {', '.join(ENGINES)} or none, got {cfg.ocr_engine!r}"
@@ -82,6 +109,14 @@ class AdwatchConfig:
                 f"({cfg.block_backoff_max} < {cfg.block_backoff})"
             )
         return cfg
+
+
+def _tsa_ca(value: Any, data_dir: Path) -> Path | None:
+    """The TSA trust anchors: as set, or the demo TSA's root if one was made."""
+    if value:
+        return Path(value)
+    made = data_dir / "tsa" / "ca.pem"
+    return made if made.exists() else None
 
 
 def _with_defaults(settings: BaseSettings) -> BaseSettings:

@@ -20,10 +20,17 @@ ADWATCH_BASE_URL = ""  # replaces a profile's base_url (used to point demo profi
 ADWATCH_BLOCK_BACKOFF = 2.0  # seconds a platform pauses after its first block page
 ADWATCH_BLOCK_BACKOFF_MAX = 120.0  # the pause doubles per block up to this
 ADWATCH_BLOCK_RETRIES = 3  # retries of one blocked page before it becomes a reject
+ADWATCH_CAPTURE = True  # `adwatch crawl` ends by capturing evidence of new ads and suspects
+ADWATCH_CAPTURE_ATTEMPTS = 3  # captures met by a captcha/empty page before a person must look
+ADWATCH_CAPTURE_CONCURRENCY = 3  # pages captured at once (each in its own browser context)
+ADWATCH_CAPTURE_LABELS = "ad,suspect"  # labels whose records are captured as evidence
+ADWATCH_CAPTURE_LOAD_WAIT = 8.0  # seconds for the load event after the document arrived
+ADWATCH_CAPTURE_TIMEOUT = 20.0  # seconds for a captured page's document to arrive
 ADWATCH_CATALOGUE = ""  # catalogue URI; empty = sqlite:///<ADWATCH_DATA_DIR>/catalogue.db
 ADWATCH_CATALOGUE_BATCH = 200  # records buffered before one upsert transaction
 ADWATCH_CONTEXT_RECYCLE_PAGES = 100  # browser pages per context before a fresh context
 ADWATCH_DATA_DIR = os.environ.get("ADWATCH_DATA_DIR", "var")  # catalogue, rejects, logs
+ADWATCH_EVIDENCE_DIR = ""  # evidence store (blobs, bundles, ledger); empty = <data dir>/evidence
 ADWATCH_LANDING_PAGES = True  # search channel: also fetch each result's landing page
 ADWATCH_MAX_PAGES = 3  # result pages (or scroll batches) per query
 ADWATCH_REJECTS = ""  # rejects file (JSON Lines); empty = <ADWATCH_DATA_DIR>/rejects.jsonl
@@ -31,6 +38,8 @@ ADWATCH_OCR_ENGINE = "rapidocr"  # rapidocr | paddleocr | none: read text and QR
 ADWATCH_OCR_WORKERS = 1  # OCR worker processes (each holds one engine, ~250-350 MB)
 ADWATCH_RULES_DIR = ""  # detection rule files; empty = crawler/detect/rules
 ADWATCH_SITES_DIR = ""  # site profiles folder; empty = crawler/sites
+ADWATCH_TSA_CA = ""  # PEM file of the TSA's trusted root(s); empty = <data dir>/tsa/ca.pem if there
+ADWATCH_TSA_URL = os.environ.get("ADWATCH_TSA_URL", "")  # RFC 3161 time-stamp authority
 ADWATCH_XHR_WAIT = 8.0  # seconds a rendered page may take to fire its data request
 
 # --- Scrapy: throttling and politeness ---------------------------------------

@@ -47,6 +47,15 @@ def test_relative_data_dir_gives_a_catalogue_under_it(tmp_path, monkeypatch):
         ),
         ("ADWATCH_SITES_DIR", "/tmp/sites", "sites_dir", __import__("pathlib").Path("/tmp/sites")),
         ("ADWATCH_XHR_WAIT", "1.5", "xhr_wait", 1.5),
+        ("ADWATCH_CAPTURE", "False", "capture", False),
+        ("ADWATCH_CAPTURE_ATTEMPTS", "5", "capture_attempts", 5),
+        ("ADWATCH_CAPTURE_CONCURRENCY", "2", "capture_concurrency", 2),
+        ("ADWATCH_CAPTURE_LABELS", "ad", "capture_labels", ("ad",)),
+        ("ADWATCH_CAPTURE_LOAD_WAIT", "2.5", "capture_load_wait", 2.5),
+        ("ADWATCH_CAPTURE_TIMEOUT", "9", "capture_timeout", 9.0),
+        ("ADWATCH_EVIDENCE_DIR", "/tmp/ev", "evidence_dir", __import__("pathlib").Path("/tmp/ev")),
+        ("ADWATCH_TSA_CA", "/tmp/ca.pem", "tsa_ca", __import__("pathlib").Path("/tmp/ca.pem")),
+        ("ADWATCH_TSA_URL", "http://127.0.0.1:9/", "tsa_url", "http://127.0.0.1:9/"),
     ],
 )
 def test_each_setting_is_read(name, value, attr, expected):
@@ -61,8 +70,21 @@ def test_each_setting_is_read(name, value, attr, expected):
         ("ADWATCH_BLOCK_RETRIES", "-1", "ADWATCH_BLOCK_RETRIES must be >= 0"),
         ("ADWATCH_XHR_WAIT", "0", "ADWATCH_XHR_WAIT must be > 0"),
         ("ADWATCH_BLOCK_BACKOFF_MAX", "0.1", "ADWATCH_BLOCK_BACKOFF_MAX must be >="),
+        ("ADWATCH_CAPTURE_LABELS", "ad,spam", "ADWATCH_CAPTURE_LABELS must name labels"),
+        ("ADWATCH_CAPTURE_CONCURRENCY", "0", "ADWATCH_CAPTURE_CONCURRENCY must be > 0"),
+        ("ADWATCH_TSA_URL", "tsa.example", "ADWATCH_TSA_URL must be an http"),
     ],
 )
 def test_bad_values_name_the_setting(name, value, message):
     with pytest.raises(ConfigError, match=message):
         make(**{name: value})
+
+
+def test_evidence_defaults_live_under_the_data_dir(tmp_path):
+    cfg = make(ADWATCH_DATA_DIR=str(tmp_path))
+    assert cfg.evidence_dir == tmp_path / "evidence"
+    assert cfg.capture and cfg.capture_labels == ("ad", "suspect")
+    assert cfg.tsa_ca is None  # no demo TSA made here yet
+    (tmp_path / "tsa").mkdir()
+    (tmp_path / "tsa" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    assert make(ADWATCH_DATA_DIR=str(tmp_path)).tsa_ca == tmp_path / "tsa" / "ca.pem"

@@ -1,0 +1,304 @@
+"""Capture and re-check evidence of catalogued ads: the crawler's side of evidence/.
+
+What to capture comes from the catalogue: records labelled ad or suspect with
+no bundle yet (a crawl ends with this), or, for a re-check, records whose
+newest bundle is older than a cutoff and that are not gone.  Each target gets
+its site profile's block markers, proxy, headers and browser session; the
+captures run a few at a time in one Chromium.  A capture that is evidence is
+sealed into the store and time-stamped at once (or queued when the TSA is
+down); one that met a captcha, a login wall or an empty render is never
+sealed: it is noted as an attempt, its screenshot kept under ``review/`` for
+a person, and the record is tried again next run until
+``ADWATCH_CAPTURE_ATTEMPTS`` attempts are spent.
+
+A re-check compares the new capture with the newest bundle's content digest
+(normalised text, perceptual image hashes): the ad is ``live`` (unchanged),
+``changed`` or ``gone``, each with its own sealed bundle, so a dossier can
+say the ad was still online, or taken down, on a given date.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from scrapy.settings import BaseSettings
+
+from crawler.config import AdwatchConfig
+from crawler.profiles import SiteProfile, load_profiles
+from evidence.bundle import seal_capture, stamp_bundle
+from evidence.capture import Capture, Capturer, CaptureSettings, Target, times
+from evidence.content import ContentDigest, same_content
+from evidence.index import Catalogue, open_catalogue
+from evidence.store import EvidenceStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EvidenceFigures:
+    kind: str  # capture | recheck
+    targets: int = 0
+    sealed: int = 0
+    stamped: int = 0
+    by_outcome: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    unstamped: int = 0  # bundles in the store still waiting for a token
+    tsa_problem: str = ""
+    elapsed: float = 0.0
+
+    def summary(self) -> str:
+        verb = "re-checked" if self.kind == "recheck" else "captured"
+        lines = [f"evidence: {self.targets} pages {verb} in {self.elapsed:.1f}s"]
+        if self.by_outcome:
+            lines.append("  outcomes: " + _counts(self.by_outcome))
+        if self.by_status:
+            lines.append("  status:   " + _counts(self.by_status))
+        lines.append(f"  sealed:   {self.sealed} bundles, {self.stamped} time-stamped now")
+        if self.unstamped:
+            why = f" ({self.tsa_problem})" if self.tsa_problem else ""
+            lines.append(
+                f"  waiting:  {self.unstamped} bundles queued for a time-stamp{why}; "
+                "`adwatch timestamp` retries"
+            )
+        return "\n".join(lines)
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counter.most_common())
+
+
+def capture_settings(settings: BaseSettings, config: AdwatchConfig) -> CaptureSettings:
+    """The evidence browser: Debian's chromium as for the crawl, its own limits."""
+    launch = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
+    return CaptureSettings(
+        executable_path=str(launch.get("executable_path") or "/usr/bin/chromium"),
+        launch_args=tuple(launch.get("args") or CaptureSettings.launch_args),
+        user_agent="",
+        navigation_timeout=config.capture_timeout,
+        load_wait=config.capture_load_wait,
+    )
+
+
+def capture_pending(
+    settings: BaseSettings,
+    *,
+    record_ids: list[str] | None = None,
+    limit: int | None = None,
+    out: TextIO | None = sys.stderr,
+) -> EvidenceFigures:
+    """Capture the records that have no evidence yet (or exactly ``record_ids``)."""
+    config = AdwatchConfig.from_settings(settings)
+    with open_catalogue(config.catalogue_uri) as catalogue:
+        if record_ids:
+            targets = [_one(catalogue, rid) for rid in record_ids]
+        else:
+            targets = catalogue.capture_queue(config.capture_labels, config.capture_attempts)
+        targets = targets[:limit] if limit else targets
+        return asyncio.run(_run(settings, config, catalogue, targets, "capture", out))
+
+
+def recheck(
+    settings: BaseSettings,
+    older_than: timedelta,
+    *,
+    limit: int | None = None,
+    out: TextIO | None = sys.stderr,
+) -> EvidenceFigures:
+    """Re-capture every record whose newest bundle is older than ``older_than``."""
+    config = AdwatchConfig.from_settings(settings)
+    before = (datetime.now(UTC) - older_than).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with open_catalogue(config.catalogue_uri) as catalogue:
+        targets = catalogue.recheck_queue(before)
+        targets = targets[:limit] if limit else targets
+        return asyncio.run(_run(settings, config, catalogue, targets, "recheck", out))
+
+
+def _one(catalogue: Catalogue, record_id: str) -> dict[str, Any]:
+    record = catalogue.get(record_id)
+    if record is None:
+        raise KeyError(f"no record {record_id!r} in the catalogue")
+    return {k: record.get(k, "") for k in ("id", "url", "platform", "channel", "label")}
+
+
+async def _run(
+    settings: BaseSettings,
+    config: AdwatchConfig,
+    catalogue: Catalogue,
+    targets: list[dict[str, Any]],
+    kind: str,
+    out: TextIO | None,
+) -> EvidenceFigures:
+    figures = EvidenceFigures(kind=kind, targets=len(targets))
+    store = EvidenceStore(config.evidence_dir)
+    started = time.monotonic()
+    if targets:
+        profiles = _profiles(config)
+        clock = await asyncio.to_thread(_clock, config.tsa_url)
+        if clock.get("checked") is False and config.tsa_url:
+            figures.tsa_problem = str(clock.get("why", ""))
+        gate = asyncio.Semaphore(config.capture_concurrency)
+        done = 0
+
+        async def one(row: dict[str, Any]) -> None:
+            nonlocal done
+            async with gate:
+                target = _target(row, profiles.get(str(row.get("platform", ""))))
+                capture = await capturer.capture(target)
+                _keep(config, catalogue, store, capture, row, kind, figures)
+            done += 1
+            if out is not None and out.isatty():
+                out.write(f"\revidence: {done}/{len(targets)} pages")
+                out.flush()
+
+        async with Capturer(capture_settings(settings, config), clock) as capturer:
+            await asyncio.gather(*(one(row) for row in targets))
+        if out is not None and out.isatty():
+            out.write("\n")
+    figures.unstamped = len(store.unstamped())
+    if figures.unstamped and not config.tsa_url:
+        figures.tsa_problem = "no time-stamp authority configured (ADWATCH_TSA_URL)"
+    figures.elapsed = time.monotonic() - started
+    return figures
+
+
+def _profiles(config: AdwatchConfig) -> dict[str, SiteProfile]:
+    try:
+        return load_profiles(config.sites_dir)
+    except ValueError as exc:  # captures go on with the generic markers only
+        logger.error("site profiles not loaded for evidence capture: %s", exc)
+        return {}
+
+
+def _clock(tsa_url: str) -> dict[str, Any]:
+    """The capture machine's clock against the TSA, for every manifest."""
+    if not tsa_url:
+        return {"checked": False, "why": "no time-stamp authority configured"}
+    from evidence.timestamp import TimestampError, clock_offset
+
+    try:
+        check = clock_offset(tsa_url)
+    except TimestampError as exc:
+        return {"checked": False, "why": f"time-stamp authority not reachable: {exc}"}
+    return {
+        "checked": True,
+        "against": tsa_url,
+        "offset_ms": round(check.offset_ms, 1),
+        "round_trip_ms": round(check.round_trip_ms, 1),
+        "tsa_time": check.tsa_time,
+        "local_time": check.local_time,
+    }
+
+
+def _target(row: dict[str, Any], profile: SiteProfile | None) -> Target:
+    if profile is None:
+        return Target(url=str(row["url"]))
+    return Target(
+        url=str(row["url"]),
+        block_markers=profile.block.markers,
+        proxy=profile.proxy,
+        storage_state=profile.storage_state
+        if profile.storage_state and Path(profile.storage_state).exists()
+        else "",
+        headers=profile.headers,
+    )
+
+
+def _keep(
+    config: AdwatchConfig,
+    catalogue: Catalogue,
+    store: EvidenceStore,
+    capture: Capture,
+    row: dict[str, Any],
+    kind: str,
+    figures: EvidenceFigures,
+) -> None:
+    """Seal and stamp what is evidence; note every attempt in the catalogue."""
+    figures.by_outcome[capture.outcome] += 1
+    entry: dict[str, Any] = {
+        "record_id": row["id"],
+        "url": capture.url,
+        "platform": row.get("platform", ""),
+        "kind": kind,
+        "outcome": capture.outcome,
+        "reason": capture.reason,
+        "at": times(capture.started)["utc"],
+        "final_url": capture.final_url,
+        "http_status": capture.status,
+        "content_digest": capture.content.digest if capture.content else "",
+    }
+    if capture.evidence:
+        status = _status(store, capture, row, kind)
+        bundle = seal_capture(
+            store,
+            capture,
+            {
+                "record": row["id"],
+                "platform": row.get("platform", ""),
+                "channel": row.get("channel", ""),
+                "kind": kind,
+                "status": status,
+                "previous_bundle": row.get("bundle_id", "") if kind == "recheck" else "",
+            },
+        )
+        figures.sealed += 1
+        figures.by_status[status] += 1
+        stamped, why = stamp_bundle(store, bundle.id, config.tsa_url)
+        figures.stamped += stamped
+        if not stamped and config.tsa_url:
+            figures.tsa_problem = why
+        entry |= {"status": status, "bundle_id": bundle.id, "stamped": stamped}
+    else:
+        entry["review"] = _for_review(config, capture, str(row["id"]))
+        logger.warning(
+            "not evidence of %s (%s): %s", capture.url, capture.outcome, capture.reason
+        )
+    catalogue.add_capture(entry)
+
+
+def _status(store: EvidenceStore, capture: Capture, row: dict[str, Any], kind: str) -> str:
+    if capture.outcome == "gone":
+        return "gone"
+    if kind != "recheck" or not row.get("bundle_id") or capture.content is None:
+        return "live"
+    before = store.manifest(str(row["bundle_id"]))
+    previous = ContentDigest.from_dict(before.get("about", {}).get("content", {}))
+    text_art = before.get("artifacts", {}).get("visible-text.txt", {})
+    previous_text = ""
+    if text_art.get("sha256"):
+        previous_text = store.blob_path(text_art["sha256"]).read_text(errors="replace")
+    same = same_content(previous, capture.content, previous_text, capture.text)
+    return "live" if same else "changed"
+
+
+def _for_review(config: AdwatchConfig, capture: Capture, record_id: str) -> str:
+    """Keep what a person needs to judge a page that was not evidence."""
+    shot = capture.artifacts.get("screenshot.png") or capture.artifacts.get("screenshot-1.png")
+    folder = config.evidence_dir / "review"
+    stem = f"{record_id}-{capture.started:%Y%m%dT%H%M%S}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{stem}.json").write_text(
+            json.dumps(
+                {"url": capture.url, "outcome": capture.outcome, "reason": capture.reason}
+                | {"facts": capture.facts},
+                ensure_ascii=False,
+                indent=1,
+                default=str,
+            ),
+            encoding="utf-8",
+        )
+        if shot:
+            (folder / f"{stem}.png").write_bytes(shot[0])
+    except OSError as exc:
+        logger.warning("review copy of %s not written: %s", capture.url, exc)
+        return ""
+    return str(folder / stem)

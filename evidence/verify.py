@@ -1,0 +1,328 @@
+"""Re-check the evidence store: every blob, manifest, ledger link and token.
+
+Each bundle gets four checks, each ``passed``, ``failed`` or ``not_checked``
+(never "not checked" reported as passed):
+
+* ``manifest``   the manifest is there and its SHA-256 is still the bundle id;
+* ``artifacts``  every artifact is there with the SHA-256 and size listed;
+* ``ledger``     the bundle is in the ledger, and the chain up to it holds:
+                 each line's own hash, its link to the line before, its place;
+* ``timestamp``  the RFC 3161 token is the one the ledger noted, it is over
+                 this bundle id, its signature verifies and its signer chains
+                 to a trusted root (``not_checked`` while a bundle waits in the
+                 queue, or when no root is configured); with ``openssl=True``
+                 each token is also checked by ``openssl ts -verify``.
+
+Verification never stops at the first problem: every one is named, with the
+ledger line or artifact it concerns.  A blob shared by many bundles is hashed
+once per run.  The result is failed if anything failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from evidence.store import GENESIS, EvidenceStore, canonical, sha256
+
+State = Literal["passed", "failed", "not_checked"]
+CHECKS = ("manifest", "artifacts", "ledger", "timestamp")
+_HEX64 = frozenset("0123456789abcdef")
+
+
+@dataclass
+class Check:
+    state: State
+    problems: list[str] = field(default_factory=list)
+
+
+def _worst(states: Iterable[State]) -> State:
+    found = set(states)
+    if "failed" in found:
+        return "failed"
+    if "not_checked" in found:
+        return "not_checked"
+    return "passed"
+
+
+@dataclass
+class BundleReport:
+    bundle_id: str
+    checks: dict[str, Check] = field(default_factory=dict)
+    gen_time: str = ""
+
+    @property
+    def state(self) -> State:
+        return _worst(c.state for c in self.checks.values())
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for c in self.checks.values() for p in c.problems]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bundle": self.bundle_id,
+            "state": self.state,
+            "gen_time": self.gen_time,
+            "checks": {
+                name: {"state": c.state, "problems": c.problems} for name, c in self.checks.items()
+            },
+        }
+
+
+@dataclass
+class StoreReport:
+    bundles: list[BundleReport]
+    ledger: Check  # problems of the ledger as a whole (edited or reordered lines)
+    unlisted: list[str]  # bundle folders on disk that no ledger line lists
+    seconds: float = 0.0
+
+    @property
+    def state(self) -> State:
+        states = [b.state for b in self.bundles] + [self.ledger.state]
+        if self.unlisted:
+            states.append("failed")
+        return _worst(states)
+
+    def count(self, state: State) -> int:
+        return sum(1 for b in self.bundles if b.state == state)
+
+
+@dataclass
+class _Ledger:
+    """What one pass over the ledger found: each bundle's line, each token's
+    line, and the numbers of lines that are themselves broken."""
+
+    bundles: dict[str, int] = field(default_factory=dict)
+    stamps: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    broken: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _read_ledger(store: EvidenceStore) -> _Ledger:
+    found = _Ledger()
+    prev = GENESIS
+    for n, raw in enumerate(store.ledger_path.read_bytes().splitlines(), 1):
+        problems: list[str] = []
+        try:
+            line = json.loads(raw)
+            claimed = str(line.pop("hash"))
+        except (ValueError, KeyError, AttributeError, TypeError):
+            found.broken[n] = [f"ledger line {n} is not a ledger entry"]
+            prev = ""
+            continue
+        if sha256(canonical(line)) != claimed:
+            problems.append(f"ledger line {n} was edited (its hash does not match its content)")
+        if line.get("prev") != prev:
+            problems.append(
+                f"ledger line {n} does not follow line {n - 1} "
+                "(a line was removed, inserted or moved before it)"
+            )
+        if line.get("seq") != n:
+            problems.append(f"ledger line {n} carries sequence number {line.get('seq')}")
+        prev = claimed
+        if problems:
+            found.broken[n] = problems
+        if "timestamp" in line:
+            found.stamps[str(line["timestamp"])] = (n, line)
+        elif "bundle" in line:
+            found.bundles.setdefault(str(line["bundle"]), n)
+    return found
+
+
+class Verifier:
+    """Verifies bundles of one store; ``trust_pem``: the TSA root(s), PEM."""
+
+    def __init__(
+        self,
+        store: EvidenceStore,
+        trust_pem: bytes | None = None,
+        openssl: bool = False,
+        ca_file: Path | None = None,
+    ) -> None:
+        self.store = store
+        self.trust_pem = trust_pem
+        self.openssl = openssl and ca_file is not None
+        self.ca_file = ca_file
+        self._blobs: dict[str, tuple[str, int] | None] = {}
+
+    def run(self, bundle_ids: list[str] | None = None) -> StoreReport:
+        import time
+
+        started = time.perf_counter()
+        ledger = _read_ledger(self.store)
+        whole = Check("failed" if ledger.broken else "passed")
+        for problems in ledger.broken.values():
+            whole.problems += problems
+        wanted = list(ledger.bundles) if bundle_ids is None else bundle_ids
+        reports = [self.bundle(b, ledger) for b in wanted]
+        unlisted: list[str] = []
+        if bundle_ids is None:
+            on_disk = {p.name for p in (self.store.root / "bundles").iterdir() if p.is_dir()}
+            unlisted = sorted(on_disk - set(ledger.bundles))
+            whole.problems += [f"bundle {b} is on disk but in no ledger line" for b in unlisted]
+        return StoreReport(reports, whole, unlisted, time.perf_counter() - started)
+
+    def bundle(self, bundle_id: str, ledger: _Ledger) -> BundleReport:
+        report = BundleReport(bundle_id)
+        manifest = self._manifest(bundle_id, report)
+        report.checks["artifacts"] = self._artifacts(bundle_id, manifest)
+        report.checks["ledger"] = self._ledger(bundle_id, ledger)
+        report.checks["timestamp"] = self._timestamp(bundle_id, ledger, report)
+        return report
+
+    def _manifest(self, bundle_id: str, report: BundleReport) -> dict[str, Any] | None:
+        path = self.store.bundle_path(bundle_id)
+        if len(bundle_id) != 64 or not set(bundle_id) <= _HEX64:
+            report.checks["manifest"] = Check("failed", [f"{bundle_id!r} is not a bundle id"])
+            return None
+        if not path.exists():
+            report.checks["manifest"] = Check(
+                "failed", [f"bundle {bundle_id} was removed (its manifest is missing)"]
+            )
+            return None
+        body = path.read_bytes()
+        if sha256(body) != bundle_id:
+            report.checks["manifest"] = Check(
+                "failed", [f"bundle {bundle_id}: manifest changed (its SHA-256 is not its id)"]
+            )
+            return None
+        try:
+            manifest: dict[str, Any] = json.loads(body)
+        except ValueError:
+            unreadable = f"bundle {bundle_id}: manifest unreadable"
+            report.checks["manifest"] = Check("failed", [unreadable])
+            return None
+        report.checks["manifest"] = Check("passed")
+        return manifest
+
+    def _artifacts(self, bundle_id: str, manifest: dict[str, Any] | None) -> Check:
+        if manifest is None:
+            return Check("not_checked", ["artifacts not checked: no trustworthy manifest"])
+        problems = []
+        for name, art in sorted((manifest.get("artifacts") or {}).items()):
+            digest = str(art.get("sha256", ""))
+            seen = self._blob(digest)
+            if seen is None:
+                problems.append(f"bundle {bundle_id}: artifact {name!r} is missing")
+            elif seen != (digest, art.get("size")):
+                problems.append(
+                    f"bundle {bundle_id}: artifact {name!r} changed "
+                    f"(SHA-256 now {seen[0][:16]}…, {seen[1]} bytes; "
+                    f"sealed {digest[:16]}…, {art.get('size')} bytes)"
+                )
+        return Check("failed" if problems else "passed", problems)
+
+    def _blob(self, digest: str) -> tuple[str, int] | None:
+        if digest not in self._blobs:
+            path = self.store.blob_path(digest) if len(digest) == 64 else None
+            if path is None or not path.exists():
+                self._blobs[digest] = None
+            else:
+                h = hashlib.sha256()
+                size = 0
+                with path.open("rb") as f:
+                    while chunk := f.read(1 << 20):
+                        h.update(chunk)
+                        size += len(chunk)
+                self._blobs[digest] = (h.hexdigest(), size)
+        return self._blobs[digest]
+
+    def _ledger(self, bundle_id: str, ledger: _Ledger) -> Check:
+        line = ledger.bundles.get(bundle_id)
+        if line is None:
+            return Check("failed", [f"bundle {bundle_id} is in no ledger line"])
+        broken = [p for n, ps in ledger.broken.items() if n <= line for p in ps]
+        if broken:
+            return Check("failed", [f"bundle {bundle_id} (ledger line {line}): " + broken[0]])
+        return Check("passed")
+
+    def _timestamp(self, bundle_id: str, ledger: _Ledger, report: BundleReport) -> Check:
+        from evidence.timestamp import check_token, openssl_verify
+
+        noted = ledger.stamps.get(bundle_id)
+        path = self.store.timestamp_path(bundle_id)
+        if noted is None:
+            if path.exists():
+                return Check(
+                    "failed",
+                    [f"bundle {bundle_id}: a time-stamp token is on disk but in no ledger line"],
+                )
+            return Check(
+                "not_checked",
+                [f"bundle {bundle_id}: no time-stamp token yet (queued; `adwatch timestamp`)"],
+            )
+        n, line = noted
+        if not path.exists():
+            return Check(
+                "failed",
+                [f"bundle {bundle_id}: its time-stamp token (ledger line {n}) was removed"],
+            )
+        tsr = path.read_bytes()
+        if sha256(tsr) != line.get("tsr_sha256"):
+            return Check(
+                "failed",
+                [f"bundle {bundle_id}: time-stamp token changed since ledger line {n} noted it"],
+            )
+        result = check_token(tsr, bundle_id, self.trust_pem)
+        report.gen_time = result.gen_time
+        checks = [result]
+        if self.openssl and self.ca_file is not None:
+            checks.append(openssl_verify(tsr, bundle_id, self.ca_file))
+        state = _worst(c.status for c in checks)
+        problems = [
+            f"bundle {bundle_id}: time-stamp ({c.checker}): {p}" for c in checks for p in c.problems
+        ]
+        return Check(state, problems)
+
+
+def verify(
+    store: EvidenceStore,
+    bundle_ids: list[str] | None = None,
+    trust: Path | None = None,
+    openssl: bool = False,
+) -> StoreReport:
+    """Verify ``bundle_ids`` (all bundles in the ledger when None)."""
+    trust_pem = trust.read_bytes() if trust is not None and trust.exists() else None
+    ca_file = trust if trust_pem is not None else None
+    return Verifier(store, trust_pem, openssl, ca_file).run(bundle_ids)
+
+
+def format_report(report: StoreReport, trust: Path | None) -> str:
+    """The report as a person reads it: totals, then every problem by kind."""
+    n = len(report.bundles)
+    lines = [
+        f"verified {n} bundle{'s' if n != 1 else ''} in {report.seconds:.2f}s: "
+        f"{report.count('passed')} passed, {report.count('failed')} failed, "
+        f"{report.count('not_checked')} not checked"
+    ]
+    if report.ledger.problems:
+        lines.append("ledger:")
+        lines += [f"  {p}" for p in report.ledger.problems]
+    failed = [b for b in report.bundles if b.state == "failed"]
+    if failed:
+        lines.append("failed:")
+        for b in failed:
+            lines += [
+                f"  {p}"
+                for name in CHECKS
+                if b.checks[name].state == "failed"
+                for p in b.checks[name].problems
+            ]
+    waiting = [b for b in report.bundles if b.state == "not_checked"]
+    if waiting:
+        lines.append("not checked:")
+        reasons: dict[str, int] = {}
+        for b in waiting:
+            for c in b.checks.values():
+                if c.state == "not_checked":
+                    for p in c.problems:
+                        reasons[p.split(": ", 1)[-1]] = reasons.get(p.split(": ", 1)[-1], 0) + 1
+        lines += [f"  {count} × {why}" for why, count in sorted(reasons.items())]
+        if trust is None:
+            lines.append("  (no TSA root set: ADWATCH_TSA_CA names who may sign tokens)")
+    lines.append(f"result: {report.state.replace('_', ' ').upper()}")
+    return "\n".join(lines)
