@@ -153,7 +153,9 @@ async def _run(
             async with gate:
                 target = _target(row, profiles.get(str(row.get("platform", ""))))
                 capture = await capturer.capture(target)
-                _keep(config, catalogue, store, capture, row, kind, figures)
+                # sealing fsyncs every blob: in a thread, while the browser works on
+                entry = await asyncio.to_thread(_keep, config, catalogue, store, capture, row, kind)
+                _count(figures, entry)
             done += 1
             if out is not None and out.isatty():
                 out.write(f"\revidence: {done}/{len(targets)} pages")
@@ -212,6 +214,16 @@ def _target(row: dict[str, Any], profile: SiteProfile | None) -> Target:
     )
 
 
+def _count(figures: EvidenceFigures, entry: dict[str, Any]) -> None:
+    figures.by_outcome[entry["outcome"]] += 1
+    if entry.get("bundle_id"):
+        figures.sealed += 1
+        figures.by_status[entry["status"]] += 1
+        figures.stamped += bool(entry.get("stamped"))
+        if entry.get("tsa_problem"):
+            figures.tsa_problem = entry["tsa_problem"]
+
+
 def _keep(
     config: AdwatchConfig,
     catalogue: Catalogue,
@@ -219,10 +231,8 @@ def _keep(
     capture: Capture,
     row: dict[str, Any],
     kind: str,
-    figures: EvidenceFigures,
-) -> None:
+) -> dict[str, Any]:
     """Seal and stamp what is evidence; note every attempt in the catalogue."""
-    figures.by_outcome[capture.outcome] += 1
     entry: dict[str, Any] = {
         "record_id": row["id"],
         "url": capture.url,
@@ -249,19 +259,17 @@ def _keep(
                 "previous_bundle": row.get("bundle_id", "") if kind == "recheck" else "",
             },
         )
-        figures.sealed += 1
-        figures.by_status[status] += 1
         stamped, why = stamp_bundle(store, bundle.id, config.tsa_url)
-        figures.stamped += stamped
-        if not stamped and config.tsa_url:
-            figures.tsa_problem = why
         entry |= {"status": status, "bundle_id": bundle.id, "stamped": stamped}
+        if not stamped and config.tsa_url:
+            entry["tsa_problem"] = why
     else:
         entry["review"] = _for_review(config, capture, str(row["id"]))
         logger.warning(
             "not evidence of %s (%s): %s", capture.url, capture.outcome, capture.reason
         )
     catalogue.add_capture(entry)
+    return entry
 
 
 def _status(store: EvidenceStore, capture: Capture, row: dict[str, Any], kind: str) -> str:

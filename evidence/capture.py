@@ -92,12 +92,14 @@ GONE_MARKERS = (
 SHORT_PAGE = 400  # characters of visible text: a page this short may be an interstitial
 EMPTY_PAGE = 20  # characters: with no picture either, nothing rendered
 
-_HEIGHT_JS = (
-    "() => Math.max(document.documentElement ? document.documentElement.scrollHeight : 0,"
-    " document.body ? document.body.scrollHeight : 0)"
-)
+# One round trip for what the snapshot reads off the page.
+_PAGE_JS = """() => ({
+  text: document.body ? document.body.innerText : '',
+  title: document.title || '',
+  height: Math.max(document.documentElement ? document.documentElement.scrollHeight : 0,
+                   document.body ? document.body.scrollHeight : 0),
+})"""
 _IMAGES_DONE_JS = "() => Array.from(document.images).every(i => i.complete)"
-_TEXT_JS = "() => document.body ? document.body.innerText : ''"
 
 
 @dataclass(frozen=True)
@@ -300,17 +302,26 @@ class Capturer:
                 f"the load event did not fire within {s.load_wait:g} s "
                 "(a sub-resource never finished); captured what had loaded"
             )
-        if not await _wait(page.wait_for_function(_IMAGES_DONE_JS, timeout=s.settle * 1000)):
+        images_done = await _step(page.evaluate(_IMAGES_DONE_JS), "pictures", problems)
+        if not images_done and not await _wait(
+            page.wait_for_function(_IMAGES_DONE_JS, timeout=s.settle * 1000)
+        ):
             problems.append(f"some pictures were still loading after {s.settle:g} s more")
         shots, snap = await self._snapshot(page, problems)
         await _quietly(page.close())
         await recorder.settle()
         finished = datetime.now(UTC)
-        return await self._assemble(
+        # what is read off Playwright objects is read here, in the loop's thread;
+        # packaging (WARC, WACZ, hashes, DNS, TLS) then runs in a worker thread
+        # while the browser goes on with the next capture
+        snap["final_url"] = response.url if response is not None else page.url
+        snap["status"] = response.status if response is not None else 0
+        snap["redirects"] = _redirects(response, recorder.exchanges)
+        return await asyncio.to_thread(
+            self._assemble,
             target,
             started,
             finished,
-            response,
             recorder,
             shots,
             snap,
@@ -330,11 +341,9 @@ class Capturer:
         """Screenshot(s), DOM, MHTML and visible text; each part that fails (the
         page navigated away meanwhile, a renderer crash) is noted, not fatal."""
         s = self.settings
-        snap: dict[str, Any] = {"url": page.url}
-        snap["text"] = await _step(page.evaluate(_TEXT_JS), "visible text", problems) or ""
-        snap["title"] = await _step(page.title(), "title", problems) or ""
-        height = int(await _step(page.evaluate(_HEIGHT_JS), "page height", problems) or 0)
-        snap["height"] = height
+        snap: dict[str, Any] = {"url": page.url, "text": "", "title": "", "height": 0}
+        snap |= await _step(page.evaluate(_PAGE_JS), "visible text", problems) or {}
+        height = int(snap["height"] or 0)
         kept = min(height, s.max_height) if height else s.viewport[1]
         if height > s.max_height:
             problems.append(
@@ -369,12 +378,11 @@ class Capturer:
             problems.append(f"the page navigated to {page.url} while it was being captured")
         return shots, snap
 
-    async def _assemble(
+    def _assemble(
         self,
         target: Target,
         started: datetime,
         finished: datetime,
-        response: PlaywrightResponse | None,
         recorder: NetworkRecorder,
         shots: list[bytes],
         snap: dict[str, Any],
@@ -382,8 +390,8 @@ class Capturer:
         page_facts: dict[str, Any],
     ) -> Capture:
         s = self.settings
-        final_url = response.url if response is not None else snap.get("url", target.url)
-        status = response.status if response is not None else 0
+        final_url = str(snap["final_url"])
+        status = int(snap["status"])
         exchanges = recorder.exchanges
         document = _document(exchanges, final_url)
         artifacts: dict[str, tuple[bytes, str]] = {}
@@ -422,14 +430,14 @@ class Capturer:
                 "url": target.url,
                 "final_url": final_url,
                 "status": status,
-                "redirects": _redirects(response, exchanges),
+                "redirects": snap["redirects"],
                 "request_headers": document.request_headers if document else [],
                 "response_headers": document.response_headers if document else [],
                 "server": {"ip": document.server_ip, "port": document.server_port}
                 if document and document.server_ip
                 else {},
             },
-            "dns": await asyncio.to_thread(dns_answers, host, port) if host else {},
+            "dns": dns_answers(host, port) if host else {},
             "page": page_facts
             | {"title": snap.get("title", ""), "height": snap.get("height", 0)}
             | {"screenshots": len(shots), "exchanges": len(exchanges)},
@@ -444,7 +452,7 @@ class Capturer:
             },
         }
         if urlsplit(final_url).scheme == "https" and host:
-            chain = await asyncio.to_thread(tls_chain, host, port)
+            chain = tls_chain(host, port)
             facts["tls"] = chain.facts() | {"checked_by_browser": page_facts["tls_checked"]}
             if chain.pem:
                 artifacts["tls-chain.pem"] = (chain.pem.encode(), "application/x-pem-file")

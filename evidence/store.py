@@ -35,6 +35,7 @@ import json
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -304,7 +305,8 @@ class _Lock:
 def _write_durably(path: Path, data: bytes) -> None:
     """Write, fsync, rename into place, fsync the folder: on disk or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # unique per process and thread: two captures may keep the same picture at once
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with tmp.open("wb") as f:
             f.write(data)

@@ -15,7 +15,6 @@ WARC with py-wacz, the format ReplayWeb.page and other replay tools open.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
 import tempfile
@@ -201,8 +200,7 @@ def wacz_bytes(warc: bytes, page: Exchange | None, title: str = "") -> bytes:
     """The WARC packaged as WACZ (indexes, pages.jsonl naming the captured
     page, datapackage with every file's hash), built by py-wacz.  ``page`` is
     the document's exchange: replay tools open the archive at it."""
-    from wacz.main import main as wacz_main
-
+    wacz_main = _quiet_wacz()
     with tempfile.TemporaryDirectory(prefix="adwatch-wacz-") as tmp:
         source = Path(tmp) / "capture.warc.gz"
         source.write_bytes(warc)
@@ -214,9 +212,24 @@ def wacz_bytes(warc: bytes, page: Exchange | None, title: str = "") -> bytes:
             args += ["--url", page.url, "--ts", ts, "--title", title or page.url]
         else:
             args += ["--detect-pages"]
-        # py-wacz reports its progress with print(); keep it off our output
-        with contextlib.redirect_stdout(io.StringIO()):
-            status = wacz_main(args)
+        status = wacz_main(args)
         if status not in (None, 0) or not target.exists():
             raise RuntimeError(f"py-wacz could not package the WARC (status {status})")
         return target.read_bytes()
+
+
+def _quiet_wacz() -> Any:
+    """py-wacz's ``main``, with the progress it print()s kept off our output.
+    Its modules get a module-level ``print`` that does nothing (not a swap of
+    sys.stdout, which would silence every thread of the process meanwhile)."""
+    import wacz.main
+    import wacz.util
+    import wacz.waczindexer
+
+    for module in (wacz.main, wacz.util, wacz.waczindexer):
+        module.print = _silent
+    return wacz.main.main
+
+
+def _silent(*_args: object, **_kwargs: object) -> None:
+    return None
