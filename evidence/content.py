@@ -39,7 +39,7 @@ def dhash(data: bytes) -> str:
             small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
     except Exception:  # any undecodable picture simply has no perceptual hash
         return ""
-    px = list(small.getdata())
+    px = small.tobytes()  # mode L: one byte per pixel, row by row
     bits = 0
     for row in range(8):
         for col in range(8):

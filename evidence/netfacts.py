@@ -11,13 +11,16 @@ then checked against the system's roots and reported).
 
 from __future__ import annotations
 
+import select
 import socket
 import ssl
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from OpenSSL import SSL, crypto
+from cryptography.hazmat.primitives import serialization
+from OpenSSL import SSL
 
 
 def dns_answers(host: str, port: int) -> dict[str, Any]:
@@ -70,26 +73,36 @@ def tls_chain(host: str, port: int, timeout: float = 10.0) -> TlsChain:
             conn = SSL.Connection(ctx, sock)
             conn.set_tlsext_host_name(host.encode("idna"))
             conn.set_connect_state()
-            sock.settimeout(timeout)
-            conn.do_handshake()
-            certs = conn.get_peer_cert_chain(as_cryptography=False) or []
+            _handshake(conn, sock, time.monotonic() + timeout)
+            certs = conn.get_peer_cert_chain(as_cryptography=True) or []
             chain.protocol = conn.get_protocol_version_name()
             chain.cipher = conn.get_cipher_name() or ""
             conn.shutdown()
     except (OSError, SSL.Error) as exc:
         chain.error = f"TLS handshake with {host}:{port} failed: {exc!r}"[:500]
         return chain
-    chain.pem = "".join(crypto.dump_certificate(crypto.FILETYPE_PEM, c).decode() for c in certs)
+    chain.pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
     for cert in certs:
-        chain.subjects.append(_name(cert.get_subject()))
-        chain.issuers.append(_name(cert.get_issuer()))
-        chain.not_after.append((cert.get_notAfter() or b"").decode())
+        chain.subjects.append(cert.subject.rfc4514_string())
+        chain.issuers.append(cert.issuer.rfc4514_string())
+        chain.not_after.append(cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"))
     chain.verified, chain.verify_error = _verifies(host, port, timeout)
     return chain
 
 
-def _name(name: crypto.X509Name) -> str:
-    return ", ".join(f"{k.decode()}={v.decode(errors='replace')}" for k, v in name.get_components())
+def _handshake(conn: SSL.Connection, sock: socket.socket, deadline: float) -> None:
+    """pyOpenSSL on a socket with a timeout behaves as non-blocking: wait for
+    the socket and retry until the handshake is done or the time is up."""
+    while True:
+        try:
+            conn.do_handshake()
+            return
+        except (SSL.WantReadError, SSL.WantWriteError) as exc:
+            left = deadline - time.monotonic()
+            waits = ([sock], []) if isinstance(exc, SSL.WantReadError) else ([], [sock])
+            ready = select.select(*waits, [], max(0.0, left))
+            if left <= 0 or not any(ready):
+                raise TimeoutError("TLS handshake timed out") from None
 
 
 def _verifies(host: str, port: int, timeout: float) -> tuple[bool, str]:
