@@ -166,14 +166,15 @@ def crawl(
             max_pages=max_pages,
         )
         click.echo(result.summary())
-        evidence = None
-        if settings.getbool("ADWATCH_CAPTURE"):
+        reasons = set(result.figures.finish_reasons.values())
+        if settings.getbool("ADWATCH_CAPTURE") and reasons <= {"finished"}:
             from crawler.evidence_run import capture_pending
 
             click.echo("capturing evidence of the ads and suspects found…", err=True)
-            evidence = capture_pending(settings)
-            click.echo(evidence.summary())
-    if any(v not in ("finished", "shutdown") for v in result.figures.finish_reasons.values()):
+            click.echo(capture_pending(settings).summary())
+        elif settings.getbool("ADWATCH_CAPTURE"):
+            click.echo("evidence not captured: the crawl stopped early (`adwatch capture` does it)")
+    if reasons - {"finished", "shutdown"}:
         sys.exit(1)
 
 
@@ -465,12 +466,14 @@ def capture(
     show_default=True,
     help="Re-check ads whose newest capture is older than this (30m, 24h, 7d; 0: all).",
 )
+@click.option("--record", "record_ids", multiple=True, help="Re-check this record (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N pages.")
 @tsa_option
 @data_dir_option
 @catalogue_option
 def recheck(
     older_than: str,
+    record_ids: tuple[str, ...],
     limit: int | None,
     tsa_url: str | None,
     data_dir: str | None,
@@ -488,7 +491,12 @@ def recheck(
     from crawler.evidence_run import recheck as run_recheck
 
     settings = _evidence_settings(data_dir, catalogue, tsa_url)
-    figures = run_recheck(settings, _duration(older_than), limit=limit)
+    try:
+        figures = run_recheck(
+            settings, _duration(older_than), record_ids=list(record_ids) or None, limit=limit
+        )
+    except KeyError as exc:
+        raise click.UsageError(str(exc.args[0])) from None
     click.echo(figures.summary())
 
 

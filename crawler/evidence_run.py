@@ -110,14 +110,21 @@ def recheck(
     settings: BaseSettings,
     older_than: timedelta,
     *,
+    record_ids: list[str] | None = None,
     limit: int | None = None,
     out: TextIO | None = sys.stderr,
 ) -> EvidenceFigures:
-    """Re-capture every record whose newest bundle is older than ``older_than``."""
+    """Re-capture every record whose newest bundle is older than ``older_than``
+    (of ``record_ids`` only, when given)."""
     config = AdwatchConfig.from_settings(settings)
-    before = (datetime.now(UTC) - older_than).strftime("%Y-%m-%dT%H:%M:%SZ")
+    before = (datetime.now(UTC) - older_than).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     with open_catalogue(config.catalogue_uri) as catalogue:
         targets = catalogue.recheck_queue(before)
+        if record_ids:
+            unknown = set(record_ids) - {t["id"] for t in catalogue.recheck_queue("9999-12-31")}
+            if unknown:
+                raise KeyError(f"no evidence to re-check for {', '.join(sorted(unknown))}")
+            targets = [t for t in targets if t["id"] in record_ids]
         targets = targets[:limit] if limit else targets
         return asyncio.run(_run(settings, config, catalogue, targets, "recheck", out))
 
@@ -126,7 +133,7 @@ def _one(catalogue: Catalogue, record_id: str) -> dict[str, Any]:
     record = catalogue.get(record_id)
     if record is None:
         raise KeyError(f"no record {record_id!r} in the catalogue")
-    return {k: record.get(k, "") for k in ("id", "url", "platform", "channel", "label")}
+    return {k: record.get(k, "") for k in ("id", "url", "platform", "channel", "label", "referrer")}
 
 
 async def _run(
@@ -151,8 +158,19 @@ async def _run(
         async def one(row: dict[str, Any]) -> None:
             nonlocal done
             async with gate:
-                target = _target(row, profiles.get(str(row.get("platform", ""))))
-                capture = await capturer.capture(target)
+                profile = profiles.get(str(row.get("platform", "")))
+                capture = await capturer.capture(_target(row["url"], profile))
+                if _use_referrer(capture, row, kind):
+                    # the landing page is out of reach: the page that showed the
+                    # ad (a search result page) is evidence of its placement
+                    instead = await capturer.capture(_target(row["referrer"], profile))
+                    if instead.evidence:
+                        instead.facts["instead_of"] = {
+                            "url": capture.url,
+                            "outcome": capture.outcome,
+                            "reason": capture.reason,
+                        }
+                        capture = instead
                 # sealing fsyncs every blob: in a thread, while the browser works on
                 entry = await asyncio.to_thread(_keep, config, catalogue, store, capture, row, kind)
                 _count(figures, entry)
@@ -200,11 +218,20 @@ def _clock(tsa_url: str) -> dict[str, Any]:
     }
 
 
-def _target(row: dict[str, Any], profile: SiteProfile | None) -> Target:
+def _use_referrer(capture: Capture, row: dict[str, Any], kind: str) -> bool:
+    return (
+        kind == "capture"
+        and capture.outcome == "failed"
+        and row.get("channel") == "search"
+        and str(row.get("referrer", "")).startswith(("http://", "https://"))
+    )
+
+
+def _target(url: str, profile: SiteProfile | None) -> Target:
     if profile is None:
-        return Target(url=str(row["url"]))
+        return Target(url=url)
     return Target(
-        url=str(row["url"]),
+        url=url,
         block_markers=profile.block.markers,
         proxy=profile.proxy,
         storage_state=profile.storage_state

@@ -17,10 +17,13 @@ import pytest
 from demo.generate import generate
 from demo.ground_truth import ground_truth_lines
 from demo.server import DemoServer
+from evidence.tsa import TsaServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOW_SECONDS = 6.0  # the demo's slow page; the crawl below times out at 3 s
+# crawls in tests capture evidence only where a test asks for it (the session crawl)
 CRAWL_SETTINGS = [
+    "ADWATCH_CAPTURE=False",
     "DOWNLOAD_TIMEOUT=3",
     "ADWATCH_BLOCK_BACKOFF=0.2",
     "ADWATCH_BLOCK_BACKOFF_MAX=1",
@@ -67,10 +70,26 @@ class Crawl:
 
 
 @pytest.fixture(scope="session")
-def crawl(demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+def tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TsaServer]:
+    """adwatch's own RFC 3161 time-stamp authority on a free loopback port."""
+    with TsaServer(tmp_path_factory.mktemp("tsa")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def crawl(
+    demo_server: DemoServer, tsa: TsaServer, tmp_path_factory: pytest.TempPathFactory
+) -> Crawl:
+    """One crawl of the whole demo web, ending with evidence capture."""
     data_dir = tmp_path_factory.mktemp("crawl")
     args = ["crawl", "--base-url", demo_server.base_url]
-    for setting in CRAWL_SETTINGS:
+    settings = [
+        *CRAWL_SETTINGS,
+        "ADWATCH_CAPTURE=True",
+        f"ADWATCH_TSA_URL={tsa.url}",
+        f"ADWATCH_TSA_CA={tsa.files.ca_pem}",
+    ]
+    for setting in settings:
         args += ["-s", setting]
-    done = adwatch(*args, data_dir=data_dir)
+    done = adwatch(*args, data_dir=data_dir, timeout=900)
     return Crawl(data_dir, done.stdout, done.stderr, done.returncode)

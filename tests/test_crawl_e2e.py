@@ -214,6 +214,8 @@ def test_a_second_crawl_updates_history(crawl: Crawl, demo_server, tmp_path):
         "DOWNLOAD_TIMEOUT=3",
         "-s",
         "ADWATCH_LANDING_PAGES=False",
+        "-s",
+        "ADWATCH_CAPTURE=False",
         data_dir=data_dir,
     )
     assert again.returncode == 0, again.stderr[-2000:]
@@ -245,6 +247,8 @@ def test_browser_contexts_are_recycled_and_closed(demo_server, tmp_path):
         "ADWATCH_LANDING_PAGES=False",
         "-s",
         "ITEM_PIPELINES={}",
+        "-s",
+        "ADWATCH_CAPTURE=False",
         data_dir=tmp_path,
         timeout=300,
     )
@@ -269,6 +273,8 @@ def test_browser_pages_are_reused(demo_server, tmp_path):
         "ADWATCH_LANDING_PAGES=False",
         "-s",
         "ITEM_PIPELINES={}",
+        "-s",
+        "ADWATCH_CAPTURE=False",
         data_dir=tmp_path,
         timeout=300,
     )

@@ -117,7 +117,8 @@ class Catalogue(Protocol):
         self, labels: tuple[str, ...] = ("ad", "suspect"), max_attempts: int = 3
     ) -> list[dict[str, Any]]:
         """Records with one of ``labels`` and no evidence bundle yet, tried fewer
-        than ``max_attempts`` times: id, url, platform, channel, label, attempts."""
+        than ``max_attempts`` times: id, url, platform, channel, label, referrer,
+        attempts."""
         ...
 
     def recheck_queue(self, before: str) -> list[dict[str, Any]]:

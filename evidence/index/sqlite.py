@@ -354,6 +354,7 @@ class SqliteCatalogue:
         with self._lock, snapshot(self._conn) as conn:
             rows = conn.execute(
                 "SELECT r.id, r.url, r.platform, r.channel, r.label,"
+                " coalesce(json_extract(r.doc, '$.referrer'), ''),"
                 " (SELECT count(*) FROM captures c WHERE c.record_id = r.id) AS tries"
                 " FROM records r WHERE r.label IN (SELECT value FROM json_each(?1))"
                 " AND NOT EXISTS (SELECT 1 FROM captures c"
@@ -361,7 +362,7 @@ class SqliteCatalogue:
                 " AND tries < ?2 ORDER BY r.score DESC, r.rid",
                 (json.dumps(list(labels)), max_attempts),
             ).fetchall()
-        keys = ("id", "url", "platform", "channel", "label", "attempts")
+        keys = ("id", "url", "platform", "channel", "label", "referrer", "attempts")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def recheck_queue(self, before: str) -> list[dict[str, Any]]:
