@@ -48,6 +48,17 @@ def format_stats(stats: dict[str, Any], rejects: list[dict[str, Any]]) -> str:
                 f"  by {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
             )
     lines.append(f"blocked events: {stats.get('blocks', 0)}")
+    evidence = stats.get("evidence") or {}
+    if evidence:
+        bundles, records = evidence.get("bundles", 0), evidence.get("records", 0)
+        lines.append(f"evidence: {bundles} bundles of {records} records")
+        for key in ("by_outcome", "by_status"):
+            counts = evidence.get(key) or {}
+            if counts:
+                what = "captures" if key == "by_outcome" else "status"
+                lines.append(
+                    f"  {what}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                )
     lines.append(f"rejects: {stats.get('rejects', len(rejects))}")
     for r in rejects:
         lines.append(
