@@ -474,9 +474,7 @@ class Capturer:
             artifacts=artifacts,
             facts=facts,
         )
-        capture.content = digest_of(
-            text, [data for data, _m in images.values()], shots[0] if shots else b""
-        )
+        capture.content = digest_of(text, [data for data, _m in images.values()])
         return capture
 
     def _failed(
