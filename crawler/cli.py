@@ -618,6 +618,106 @@ def tsa_serve(folder: str | None, port: int, data_dir: str | None) -> None:
     sys.exit(serve(["--dir", where, "--port", str(port)]))
 
 
+@cli.command()
+@click.argument("bundles", nargs=-1)
+@click.option("--record", "record_id", default=None, help="Every bundle of this catalogue record.")
+@click.option("--all", "everything", is_flag=True, help="Every bundle in the ledger.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="New (or empty) folder to write the package to.",
+)
+@click.option("--zip", "make_zip", is_flag=True, help="Also write OUT.zip of the package.")
+@click.option(
+    "--ca",
+    "ca_file",
+    envvar="ADWATCH_TSA_CA",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="PEM root(s) of the TSA, copied to tsa/ca.pem (default: ADWATCH_TSA_CA, or the demo's).",
+)
+@data_dir_option
+@catalogue_option
+def export(
+    bundles: tuple[str, ...],
+    record_id: str | None,
+    everything: bool,
+    out: str,
+    make_zip: bool,
+    ca_file: str | None,
+    data_dir: str | None,
+    catalogue: str | None,
+) -> None:
+    """Export evidence bundles as a package a regulator can check without
+    adwatch: files, manifests, time-stamp tokens, the ledger lines that chain
+    them, the TSA root, SHA256SUMS, a README (Chinese and English) and a
+    standalone verify.py (Python standard library and openssl only).
+
+    \b
+    Example:
+      adwatch export --record 3f1c9a0b2d4e6f8a1b2c3d4e --out referral-2026-11 --zip
+      adwatch export 9c2e… 41ab… --out var/export/package
+      adwatch export --all --out var/export/everything
+    """
+    import shlex
+
+    from crawler.config import AdwatchConfig
+    from evidence.export import export_bundles
+    from evidence.store import EvidenceStore, StoreError
+
+    if sum([bool(bundles), record_id is not None, everything]) != 1:
+        raise click.UsageError("give BUNDLE ids, --record RECORD_ID or --all (one of them)")
+    settings = _settings(data_dir, None)
+    if ca_file:
+        settings.set("ADWATCH_TSA_CA", ca_file, priority="cmdline")
+    config = AdwatchConfig.from_settings(settings)
+    if not (config.evidence_dir / "ledger.jsonl").exists():
+        click.echo(f"error: no evidence store at {config.evidence_dir}", err=True)
+        sys.exit(2)
+    store = EvidenceStore(config.evidence_dir)
+    wanted = list(bundles)
+    if everything:
+        wanted = store.bundle_ids()
+    elif record_id is not None:
+        wanted = _record_bundles(_catalogue_uri(data_dir, catalogue), record_id)
+    if not wanted:
+        where = f"record {record_id} in the catalogue" if record_id else "the evidence store"
+        click.echo(f"error: {where} has no evidence bundle to export", err=True)
+        sys.exit(2)
+    if config.tsa_ca is None:
+        click.echo(
+            "warning: no TSA root (--ca or ADWATCH_TSA_CA): the package has no tsa/ca.pem, "
+            "and the recipient must get the root from the TSA to check the time-stamps",
+            err=True,
+        )
+    try:
+        result = export_bundles(store, wanted, Path(out), config.tsa_ca, make_zip=make_zip)
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except StoreError as exc:
+        click.echo(f"error: {exc} (`adwatch verify --all` says more)", err=True)
+        sys.exit(1)
+    n = len(result.bundles)
+    click.echo(
+        f"exported {n} bundle{'s' if n != 1 else ''} ({result.files} files, "
+        f"{result.bytes:,} bytes) to {result.folder}"
+    )
+    if result.zip is not None:
+        click.echo(f"zip: {result.zip}")
+    click.echo(f"check it with: python3 {shlex.quote(str(result.folder / 'verify.py'))}")
+
+
+def _record_bundles(catalogue_uri: str, record_id: str) -> list[str]:
+    """The bundles of one record's captures, oldest first (failed attempts have none)."""
+    from evidence.index import open_catalogue
+
+    with open_catalogue(catalogue_uri) as cat:
+        rows = cat.captures(record_id)
+    return list(dict.fromkeys(str(r["bundle_id"]) for r in reversed(rows) if r.get("bundle_id")))
+
+
 @cli.group()
 def demo() -> None:
     """The bundled demo web: a simulated search engine, video site and marketplace."""
