@@ -54,6 +54,7 @@ class EvidenceFigures:
     unstamped: int = 0  # bundles in the store still waiting for a token
     tsa_problem: str = ""
     elapsed: float = 0.0
+    review: str = "evidence/review/"
 
     def summary(self) -> str:
         verb = "re-checked" if self.kind == "recheck" else "captured"
@@ -63,6 +64,12 @@ class EvidenceFigures:
         if self.by_status:
             lines.append("  status:   " + _counts(self.by_status))
         lines.append(f"  sealed:   {self.sealed} bundles, {self.stamped} time-stamped now")
+        refused = sum(self.by_outcome[k] for k in ("blocked", "empty", "failed"))
+        if refused:
+            lines.append(
+                f"  not evidence: {refused} pages (captcha, login wall, empty or no page), "
+                f"never sealed; retried next run, screenshots for a person in {self.review}"
+            )
         if self.unstamped:
             why = f" ({self.tsa_problem})" if self.tsa_problem else ""
             lines.append(
@@ -144,7 +151,9 @@ async def _run(
     kind: str,
     out: TextIO | None,
 ) -> EvidenceFigures:
-    figures = EvidenceFigures(kind=kind, targets=len(targets))
+    figures = EvidenceFigures(
+        kind=kind, targets=len(targets), review=str(config.evidence_dir / "review")
+    )
     store = EvidenceStore(config.evidence_dir)
     started = time.monotonic()
     if targets:

@@ -1,0 +1,79 @@
+"""capture_pending over a real catalogue and a real loopback site: evidence is
+sealed and stamped, a captcha is never sealed but kept for a person and tried
+again until the attempts are spent, and a missing TSA leaves bundles queued."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler.evidence_run import capture_pending
+from crawler.items import AdRecord
+from crawler.run import project_settings
+from evidence.index import open_catalogue
+from evidence.store import EvidenceStore
+from evidence.tsa import TsaServer
+from tests.test_capture import Site
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    s = Site()
+    yield s
+    s.close()
+
+
+def settings(data: Path, **extra: object) -> object:
+    return project_settings(
+        {
+            "ADWATCH_DATA_DIR": str(data),
+            "ADWATCH_CAPTURE_ATTEMPTS": 2,
+            "ADWATCH_CAPTURE_LOAD_WAIT": 2,
+        }
+        | extra
+    )
+
+
+def seed(data: Path, site: Site) -> tuple[str, str]:
+    ad = AdRecord(channel="video", platform="nowhere", url=site.base + "/ad", label="ad")
+    wall = AdRecord(channel="video", platform="nowhere", url=site.base + "/captcha", label="ad")
+    clean = AdRecord(channel="video", platform="nowhere", url=site.base + "/empty", label="clean")
+    with open_catalogue(f"sqlite://{data / 'catalogue.db'}") as cat:
+        cat.upsert([r.to_dict() for r in (ad, wall, clean)])
+    return ad.id, wall.id
+
+
+def test_evidence_is_sealed_and_a_captcha_is_left_for_a_person(
+    site: Site, tmp_path: Path
+) -> None:
+    ad, wall = seed(tmp_path, site)
+    with TsaServer(tmp_path / "tsa") as tsa:
+        first = capture_pending(settings(tmp_path, ADWATCH_TSA_URL=tsa.url), out=None)
+    assert first.targets == 2 and first.sealed == 1 and first.stamped == 1
+    assert dict(first.by_outcome) == {"page": 1, "blocked": 1}
+    assert "not evidence: 1 pages" in first.summary()
+    store = EvidenceStore(tmp_path / "evidence")
+    (bundle,) = store.bundle_ids()
+    assert store.manifest(bundle)["about"]["record"] == ad and store.unstamped() == []
+    review = sorted(p.suffix for p in (tmp_path / "evidence" / "review").iterdir())
+    assert review == [".json", ".png"]
+    # the captcha is tried again on the next run, then left to a person
+    second = capture_pending(settings(tmp_path), out=None)
+    assert second.targets == 1 and dict(second.by_outcome) == {"blocked": 1}
+    third = capture_pending(settings(tmp_path), out=None)
+    assert third.targets == 0
+    with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
+        assert [c["outcome"] for c in cat.captures(wall)] == ["blocked", "blocked"]
+        assert cat.get(ad)["status"] == "live"  # type: ignore[index]
+    assert len(store.bundle_ids()) == 1  # nothing but the ad was ever sealed
+
+
+def test_without_a_tsa_bundles_wait_in_the_queue(site: Site, tmp_path: Path) -> None:
+    seed(tmp_path, site)
+    figures = capture_pending(settings(tmp_path, ADWATCH_TSA_URL=""), out=None)
+    assert figures.sealed == 1 and figures.stamped == 0 and figures.unstamped == 1
+    assert "no time-stamp authority configured" in figures.summary()
