@@ -70,8 +70,9 @@ def plan_ad(
     image_only: bool | None = None,
     allowed_where: tuple[str, ...] | None = None,
     allowed_disguises: tuple[str, ...] | None = None,
+    category: str | None = None,
 ) -> AdPlan:
-    category = category_for(query, rng)
+    category = category or category_for(query, rng)
     op = pick_operator(operators, rng)
     if image_only is None:
         image_only = rng.random() < IMAGE_ONLY_RATE[channel]

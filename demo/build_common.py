@@ -9,6 +9,7 @@ import string
 from demo import content
 from demo.contacts import Operator, make_operators
 from demo.model import (
+    CaptureCase,
     ImageSpec,
     Landing,
     Listing,
@@ -47,6 +48,7 @@ class Registry:
         self.images: dict[str, ImageSpec] = {}
         self.rejects: list[Reject] = []
         self.transient: list[TransientBlock] = []
+        self.capture: list[CaptureCase] = []
         self.probes: dict[str, str] = {}  # record url -> text_contains override
 
     def digits(self, rng: random.Random, prefix: str, total: int) -> str:

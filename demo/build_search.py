@@ -1,5 +1,6 @@
 """Search channel: queries, result pages, landing pages, and the hostile
-results planted among them (GBK, 20 MB, redirect loop, slow, markup, captcha)."""
+results planted among them (GBK, 20 MB, redirect loop, slow, markup, captcha,
+and the capture-hostile pages of demo.capture_cases)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,18 @@ from urllib.parse import urlencode
 
 from demo import ads, hostile, texts_search
 from demo.build_common import REPEAT_RATE, Registry
+from demo.capture_cases import CAPTURE_EXPECT, capture_target
 from demo.contacts import contact_text
-from demo.model import Landing, Reject, SearchPage, SearchQuery, SearchResult, Truth
+from demo.model import (
+    SEARCH_PAGE_SIZE,
+    CaptureCase,
+    Landing,
+    Reject,
+    SearchPage,
+    SearchQuery,
+    SearchResult,
+    Truth,
+)
 
 SPONSORED_AD_RATE = 0.85  # the rest are banks promoting their own hardship policy
 # Query 1 answers the slider captcha from its 3rd result page on, every time.
@@ -22,6 +33,11 @@ SEARCH_HOSTILE = {
     (0, 2, 5): "redirect_loop",
     (0, 2, 8): "slow",
 }
+# Landing pages that fight evidence capture in a browser (demo.capture_cases).
+# They are added on top of the generated results, from their own random
+# stream, so that every other result is exactly what it was without them.
+CAPTURE_CASES = ("never_loads", "infinite_scroll", "navigates_away", "download")
+MAX_PAGES = 5  # result pages of a query at most (3 to 5)
 GBK_SAFE_DISGUISES = ("homophone", "pinyin", "traditional", "fullwidth")
 ORGANIC_TRACKING = ("", "", "?utm_source=baidu&spm=1001.2101", "?from=baidu")
 SPONSORED_TRACKING = "?utm_source=baidu&utm_medium=cpc"
@@ -37,7 +53,7 @@ def build_search(reg: Registry, rng: random.Random, queries: list[str]) -> list[
     pool: list[SearchResult] = []  # organic results of earlier queries, to show again
     for qi, query in enumerate(queries):
         fresh: list[SearchResult] = []
-        n_pages = 3 if qi == BLOCKED_QUERY else rng.randint(3, 5)
+        n_pages = 3 if qi == BLOCKED_QUERY else rng.randint(3, MAX_PAGES)
         pages = []
         for number in range(1, n_pages + 1):
             blocked = qi == BLOCKED_QUERY and number >= BLOCKED_FROM_PAGE
@@ -61,7 +77,37 @@ def build_search(reg: Registry, rng: random.Random, queries: list[str]) -> list[
         if qi == BLOCKED_QUERY:
             url = "/s?" + urlencode({"wd": query, "pn": (BLOCKED_FROM_PAGE - 1) * 10})
             reg.rejects.append(Reject(url, "captcha", "blocked"))
+    _add_capture_cases(reg, random.Random(f"{reg.seed}/search/capture"), out)
     return out
+
+
+def _add_capture_cases(reg: Registry, rng: random.Random, queries: list[SearchQuery]) -> None:
+    """Append one result per capture case to a reachable page with room,
+    spread over the queries."""
+    for i, case in enumerate(CAPTURE_CASES):
+        sq, page = _page_with_room(queries, i)
+        page.results.append(_result(reg, rng, sq.query, False, case))
+
+
+def _page_with_room(queries: list[SearchQuery], i: int) -> tuple[SearchQuery, SearchPage]:
+    """The i-th page (round robin) that is reachable and not full: a short
+    last page; failing that a new last page for a query with fewer than the
+    most pages; failing that (never seen) the last page, over-full."""
+    open_ = [
+        (sq, p)
+        for sq in queries
+        for p in sq.pages
+        if not p.blocked and len(p.results) < SEARCH_PAGE_SIZE
+    ]
+    if open_:
+        return open_[i % len(open_)]
+    unblocked = [sq for sq in queries if not any(p.blocked for p in sq.pages)]
+    short = [sq for sq in unblocked if len(sq.pages) < MAX_PAGES]
+    if short:
+        page = SearchPage(len(short[-1].pages) + 1, [])
+        short[-1].pages.append(page)
+        return short[-1], page
+    return unblocked[-1], unblocked[-1].pages[-1]
 
 
 def _again(reg: Registry, rng: random.Random, seen: SearchResult) -> SearchResult:
@@ -88,6 +134,7 @@ def _result(
             image_only=False if case else None,
             allowed_where=("text",) if case else None,
             allowed_disguises=GBK_SAFE_DISGUISES if case == "gbk" else (() if case else None),
+            category="AI接听" if case == "download" else None,  # an app ad
         )
         text = texts_search.ad(rng, plan, query, rng.randint(3, 99), contacts_in_snippet=bool(case))
         if case == "markup":
@@ -127,6 +174,9 @@ def _result(
             reg.rejects.append(Reject(target, case, "too_large"))
         if case == "slow":
             reg.rejects.append(Reject(target, case, "timeout"))
+        if case in CAPTURE_EXPECT:
+            expect = CAPTURE_EXPECT[case]
+            reg.capture.append(CaptureCase(target, case, expect, capture_target(case, lid)))
     if case == "markup":
         reg.probes[target] = hostile.MARKUP_PROBE
     token = reg.token(rng)

@@ -70,6 +70,7 @@ def generate(seed: int = 7, size: int = 1) -> DemoWeb:
         images=reg.images,
         rejects=reg.rejects,
         transient=reg.transient,
+        capture=reg.capture,
         probes=reg.probes,
     )
 

@@ -1,7 +1,9 @@
 """The ground truth of a simulated web: what a perfect crawler stores and rejects.
 
 One JSON line per distinct record (deduplicated by URL, first appearance
-wins), one per expected reject, one per transient block, and a meta line.
+wins), one per expected reject, one per transient block, one per page that
+fights evidence capture, and a meta line.  It describes the web as generated:
+takedowns and edits made while serving never change it.
 """
 
 from __future__ import annotations
@@ -117,9 +119,11 @@ def page_counts(web: DemoWeb) -> dict[str, int]:
         "market_api_pages": sum(len(q.pages) for q in web.market),
         "item_pages": len(web.listings),
         "seller_pages": len(web.sellers),
+        "wx_pages": sum(c.case == "navigates_away" for c in web.capture),
     }
     counts["total"] = sum(counts.values())
     counts["images"] = len(web.images)
+    counts["downloads"] = len({c.target for c in web.capture if c.case == "download"})
     return counts
 
 
@@ -147,6 +151,10 @@ def ground_truth_lines(web: DemoWeb) -> list[dict[str, Any]]:
     lines += [
         {"kind": "transient", "url": t.url, "api_url": t.api_url, "case": t.case, "expect": "retry"}
         for t in web.transient
+    ]
+    lines += [
+        {"kind": "capture", "url": c.url, "case": c.case, "expect": c.expect, "target": c.target}
+        for c in web.capture
     ]
     return lines
 

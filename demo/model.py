@@ -63,7 +63,9 @@ class Landing:
     images: list[str]
     site: str  # the advertiser's display domain (shown in c-showurl and footer)
     encoding: str = "utf-8"
-    hostile: str | None = None  # gbk | huge | slow
+    # gbk | huge | slow, or a capture case (never_loads, infinite_scroll, navigates_away,
+    # download)
+    hostile: str | None = None
 
     @property
     def path(self) -> str:
@@ -188,6 +190,18 @@ class TransientBlock:
     case: str = "captcha_transient"
 
 
+@dataclass(frozen=True)
+class CaptureCase:
+    """A landing page the crawler stores as usual but that fights evidence
+    capture in a browser: `expect` says what a capture should end with, and
+    `target` is where the page navigates or what it downloads, if anywhere."""
+
+    url: str
+    case: str  # never_loads | infinite_scroll | navigates_away | download
+    expect: str  # load_timeout | scroll_limit | navigated | download
+    target: str | None = None
+
+
 @dataclass
 class DemoWeb:
     seed: int
@@ -203,6 +217,7 @@ class DemoWeb:
     images: dict[str, ImageSpec]
     rejects: list[Reject]
     transient: list[TransientBlock]
+    capture: list[CaptureCase] = field(default_factory=list)
     probes: dict[str, str] = field(default_factory=dict)  # record url -> text_contains
     huge_bytes: int = 20 * 1024 * 1024
 

@@ -174,3 +174,16 @@ def user_page(seller: Seller, items: list[Listing]) -> str:
         f'<ul class="user-items">{links}</ul>'
     )
     return page(f"{seller.nickname}的闲鱼", body, head=ITEM_STYLE)
+
+
+REMOVED_TEXT = "宝贝不存在"
+DELISTED_TEXT = "该商品已下架"
+
+
+def removed_page() -> str:
+    """A delisted item: HTTP 200 like the real site, with a notice instead of the listing."""
+    body = (
+        f'<div class="item-gone"><h2>{REMOVED_TEXT}</h2><p>{DELISTED_TEXT}</p>'
+        '<a href="/goofish/search">去逛逛其他宝贝</a></div>'
+    )
+    return page("闲鱼", body, head=ITEM_STYLE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from demo.capture_cases import landing_extras
 from demo.model import SEARCH_PAGE_SIZE, DemoWeb, Landing, SearchResult
 from demo.render_common import esc, page, search_url
 
@@ -94,9 +95,10 @@ def _landing_parts(landing: Landing) -> tuple[str, str, str]:
     )
     paras = "".join(f"<p>{esc(p)}</p>\n" for p in landing.paragraphs)
     imgs = "".join(f'<img src="/img/{esc(name)}" alt="">\n' for name in landing.images)
-    content = f'<div class="content">\n{paras}{imgs}'
+    inside, after, scripts = landing_extras(landing.hostile, landing.landing_id)
+    content = f'<div class="content">\n{paras}{imgs}{inside}'
     footer = f'<div class="footer">Copyright {esc(landing.site)} 版权所有</div>'
-    end = f"</div>\n{footer}\n</body></html>\n"
+    end = f"</div>\n{after}{footer}\n{scripts}</body></html>\n"
     return start, content, end
 
 
@@ -110,3 +112,11 @@ def huge_landing_parts(landing: Landing) -> tuple[str, str]:
     """Head and tail of the 20 MB landing page; the server pads between them."""
     start, content, end = _landing_parts(landing)
     return start + content, end
+
+
+REMOVED_TEXT = "该页面不存在或已被删除"
+
+
+def removed_page() -> str:
+    """What the advertiser's site answers (with 404) once the page is taken down."""
+    return page("页面不存在", f'<div class="removed"><h1>404</h1><p>{REMOVED_TEXT}</p></div>')

@@ -73,7 +73,9 @@ SHELL_SCRIPT = r"""
   }
   if ('IntersectionObserver' in window) {
     new IntersectionObserver(function (entries) {
-      if (entries.some(function (e) { return e.isIntersecting; }) && batches > 0) loadMore();
+      // nearBottom() too: a notification queued before a batch landed is stale
+      if (entries.some(function (e) { return e.isIntersecting; }) && batches > 0 &&
+          nearBottom()) loadMore();
     }).observe(sentinel);
   }
   window.addEventListener('scroll', function () { if (batches > 0 && nearBottom()) loadMore(); });
@@ -85,6 +87,10 @@ DETAIL_SCRIPT = r"""
 (function () {
   var raw = document.getElementById('RENDER_DATA').textContent;
   var detail = JSON.parse(decodeURIComponent(raw)).app.videoDetail;
+  if (!detail) {  // removed: the page says so in its own markup
+    document.body.setAttribute('data-rendered', '1');
+    return;
+  }
   document.getElementById('video-desc').textContent = detail.desc;
   document.getElementById('author-name').textContent = detail.author.nickname;
   var cover = document.getElementById('video-cover');
@@ -180,18 +186,42 @@ def encode_component(text: str) -> str:
     return quote(text, safe="-_.!~*'()")
 
 
-def video_page(video: Video, base_url: str) -> str:
+def _render_data(app: dict[str, Any]) -> str:
+    data = encode_component(json.dumps({"app": app}, ensure_ascii=False))
+    return f'<script id="RENDER_DATA" type="application/json">{data}</script>'
+
+
+def video_page(video: Video, base_url: str, desc: str | None = None) -> str:
+    """The video page; `desc` replaces the caption (an edit after publishing)
+    while the document title keeps the caption it was published with."""
     detail = aweme_item(video, base_url)
+    if desc is not None:
+        detail["desc"], detail["text_extra"] = desc, hashtags(desc)
     detail["comments"] = [
         {"cid": c.cid, "text": c.text, "user": {"nickname": c.nickname, "uid": c.uid}}
         for c in video.comments
     ]
-    data = encode_component(json.dumps({"app": {"videoDetail": detail}}, ensure_ascii=False))
     body = (
         '<div id="douyin-header">抖音</div><img id="video-cover" alt="">'
         '<h1 id="video-desc"></h1><div id="author-name"></div><div id="video-stats"></div>'
         '<h3>评论</h3><ul id="comments"></ul>'
-        f'<script id="RENDER_DATA" type="application/json">{data}</script>'
+        f"{_render_data({'videoDetail': detail, 'statusCode': 0})}"
         f"<script>{DETAIL_SCRIPT}</script>"
     )
     return page(f"{video.desc} - 抖音", body, head=DETAIL_STYLE)
+
+
+REMOVED_TEXT = "视频不见了"
+
+
+def removed_page() -> str:
+    """A removed video: HTTP 200 like the real site, with no detail in
+    RENDER_DATA and a notice in the page, so only the content tells."""
+    body = (
+        '<div id="douyin-header">抖音</div>'
+        f'<div id="video-gone"><p class="gone-title">{REMOVED_TEXT}</p>'
+        "<p>该视频已被删除或设为私密</p></div>"
+        f"{_render_data({'videoDetail': None, 'statusCode': -404})}"
+        f"<script>{DETAIL_SCRIPT}</script>"
+    )
+    return page("抖音-记录美好生活", body, head=DETAIL_STYLE)

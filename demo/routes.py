@@ -1,8 +1,9 @@
 """URL -> response for the simulated web, independent of the HTTP plumbing.
 
 Rendered pages are cached (keyed by the Host they were built for, since
-absolute URLs inside them use it); hit counts per URL drive the captcha that
-blocks only a first request.
+absolute URLs inside them use it, and for record pages by their takedown
+revision); hit counts per URL drive the captcha that blocks only a first
+request.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import json
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from demo import hostile, render_market, render_search, render_video
+from demo import capture_cases, hostile, render_market, render_search, render_video
 from demo.images import ImageStore
 from demo.model import DemoWeb, Listing
 from demo.render_common import index_page, not_found
+from demo.takedown import PageKey, PageStates, page_key
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
@@ -33,6 +35,7 @@ class Response:
     stream: Iterator[bytes] | None = None  # sent instead of body when set
     length: int | None = None  # Content-Length of the stream
     delay: float = 0.0  # seconds to wait before answering
+    interval: float = 0.0  # seconds to wait between chunks of the stream
 
 
 def html(text: str, status: int = 200) -> Response:
@@ -57,6 +60,7 @@ class Router:
         self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()
         self._transient = {t.key for t in web.transient}
+        self.pages = PageStates()
         self._seller_items: dict[str, list[Listing]] = {}
         for item in web.listings.values():
             self._seller_items.setdefault(item.seller_id, []).append(item)
@@ -76,6 +80,9 @@ class Router:
             "/item": self._item,
             "/user": self._user,
             "/punish": lambda qs, base: html(hostile.captcha_page()),
+            capture_cases.WX_PATH: lambda qs, base: html(capture_cases.wx_page(_first(qs, "id"))),
+            capture_cases.DOWNLOAD_PATH: lambda qs, base: _download(),
+            capture_cases.STALL_PATH: lambda qs, base: self._stall(),
         }
 
     # --- bookkeeping --------------------------------------------------------
@@ -106,6 +113,30 @@ class Router:
             if len(self._cache) > self._max_cached:
                 self._cache.popitem(last=False)
         return made
+
+    # --- takedowns and edits ------------------------------------------------------
+
+    def resolve(self, url_or_path: str) -> PageKey:
+        """The record page a URL or path names; ValueError unless it is a
+        landing, video or item page of this web."""
+        key = page_key(url_or_path)
+        pages: dict[str, dict[str, Any]] = {
+            "landing": self.web.landings,
+            "video": self.web.videos,
+            "item": self.web.listings,
+        }
+        if key is None or key[1] not in pages[key[0]]:
+            raise ValueError(f"not a landing, video or item page of this web: {url_or_path!r}")
+        return key
+
+    def take_down(self, url_or_path: str) -> None:
+        self.pages.take_down(self.resolve(url_or_path))
+
+    def edit(self, url_or_path: str, new_text: str) -> None:
+        self.pages.edit(self.resolve(url_or_path), new_text)
+
+    def restore(self, url_or_path: str) -> None:
+        self.pages.restore(self.resolve(url_or_path))
 
     # --- dispatch -------------------------------------------------------------
 
@@ -152,12 +183,19 @@ class Router:
         landing = self.web.landings.get(landing_id)
         if landing is None:
             return html(not_found(), 404)
+        revision, gone, text = self.pages.get(("landing", landing_id))
+        if gone:
+            return self._cached(
+                ("landing-removed",), lambda: html(render_search.removed_page(), 404)
+            )
+        if text is not None:
+            landing = replace(landing, paragraphs=_paragraphs(text))
         if landing.hostile == "huge":
             head, tail = render_search.huge_landing_parts(landing)
             length, chunks = hostile.huge_body(head, tail, self.web.huge_bytes)
             return Response(200, b"", HTML, stream=chunks, length=length)
         made = self._cached(
-            ("landing", landing_id),
+            ("landing", landing_id, revision),
             lambda: Response(
                 200,
                 render_search.landing_page(landing),
@@ -187,8 +225,12 @@ class Router:
         video = self.web.videos.get(aweme_id)
         if video is None:
             return html(not_found(), 404)
+        revision, gone, text = self.pages.get(("video", aweme_id))
+        if gone:  # 200, like the real site: only the content says it is gone
+            return self._cached(("video-removed",), lambda: html(render_video.removed_page()))
         return self._cached(
-            ("video", base, aweme_id), lambda: html(render_video.video_page(video, base))
+            ("video", base, aweme_id, revision),
+            lambda: html(render_video.video_page(video, base, desc=text)),
         )
 
     # --- market ---------------------------------------------------------------
@@ -226,9 +268,15 @@ class Router:
         item = self.web.listings.get(_first(qs, "id"))
         if item is None:
             return html(not_found(), 404)
+        revision, gone, text = self.pages.get(("item", item.item_id))
+        if gone:  # 200, like the real site
+            return self._cached(("item-removed",), lambda: html(render_market.removed_page()))
+        if text is not None:
+            item = replace(item, desc=text)
         seller = self.web.sellers[item.seller_id]
         return self._cached(
-            ("item", item.item_id), lambda: html(render_market.item_page(item, seller))
+            ("item", item.item_id, revision),
+            lambda: html(render_market.item_page(item, seller)),
         )
 
     def _user(self, qs: dict[str, list[str]], base: str) -> Response:
@@ -240,6 +288,21 @@ class Router:
             ("user", seller.seller_id), lambda: html(render_market.user_page(seller, items))
         )
 
+    # --- capture cases ------------------------------------------------------------
+
+    def _stall(self) -> Response:
+        """The never_loads sub-resource: a byte a second for about slow_seconds."""
+        length, chunks = capture_cases.stall_body(self.slow_seconds)
+        return Response(
+            200,
+            b"",
+            "application/javascript; charset=utf-8",
+            [("Cache-Control", "no-store")],
+            stream=chunks,
+            length=length,
+            interval=capture_cases.STALL_INTERVAL,
+        )
+
     # --- images ---------------------------------------------------------------
 
     def _image(self, name: str) -> Response:
@@ -248,6 +311,20 @@ class Router:
             return Response(404, b"not found", "text/plain; charset=utf-8")
         body, ctype = found
         return Response(200, body, ctype, [("Cache-Control", "max-age=86400")])
+
+
+def _download() -> Response:
+    return Response(
+        200,
+        capture_cases.apk_bytes(),
+        capture_cases.APK_TYPE,
+        [("Content-Disposition", f'attachment; filename="{capture_cases.DOWNLOAD_NAME}"')],
+    )
+
+
+def _paragraphs(text: str) -> list[str]:
+    """An edited page's text, one paragraph a non-empty line."""
+    return [line for line in text.splitlines() if line.strip()] or [text]
 
 
 def _first(qs: dict[str, list[str]], name: str) -> str:

@@ -1,8 +1,10 @@
 """Serve the simulated web on 127.0.0.1 with the standard library.
 
 A ThreadingHTTPServer in a daemon thread, HTTP/1.1 keep-alive with
-Content-Length on every answer, quiet unless asked.  A slow page sleeps in its
-own thread and never holds up the others; `stop()` wakes it.
+Content-Length on every answer, quiet unless asked.  A slow page, or a body
+trickled out a byte a second, waits in its own thread and never holds up the
+others; `stop()` wakes it.  Record pages can be taken down, edited and
+restored while serving (`take_down`, `edit`, `restore`, or a `--gone` file).
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
 from demo.generate import generate, write_ground_truth
 from demo.model import DemoWeb
 from demo.routes import Response, Router
+from demo.takedown import GoneFile
 
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
@@ -107,12 +111,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             if resp.stream is not None:
-                for chunk in resp.stream:
-                    self.wfile.write(chunk)
+                self._send_stream(resp)
             else:
                 self.wfile.write(resp.body)
         except (ConnectionError, TimeoutError):
             self.close_connection = True
+
+    def _send_stream(self, resp: Response) -> None:
+        """Write the chunks, `resp.interval` seconds apart; a stop cuts it short."""
+        assert resp.stream is not None
+        for n, chunk in enumerate(resp.stream):
+            if n and resp.interval and self.server.stopping.wait(resp.interval):
+                self.close_connection = True
+                return
+            self.wfile.write(chunk)
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
@@ -133,11 +145,16 @@ class DemoServer:
         port: int = 0,
         slow_seconds: float = 20.0,
         verbose: bool = False,
+        gone_file: str | Path | None = None,
+        gone_poll: float = 0.5,
     ) -> None:
         self.web = web if web is not None else generate()
         self.router = Router(self.web, slow_seconds=slow_seconds)
         self._httpd = _HTTPServer((host, port), self.router, verbose)
         self.host, self.port = host, int(self._httpd.server_address[1])
+        self._gone: GoneFile | None = None
+        if gone_file is not None:  # before serving: listed pages are gone from the start
+            self._gone = GoneFile(gone_file, self.router.pages, self.router.resolve, gone_poll)
         self._stopped = False
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -155,10 +172,28 @@ class DemoServer:
         """How often a path+query (or a transient-block key) was requested."""
         return self.router.hits(target)
 
+    def take_down(self, url_or_path: str) -> None:
+        """Answer from now on like a platform that removed the page: a landing
+        page 404s, a video or item page says so with HTTP 200.  Accepts a URL
+        or path of a landing (/l/ID), video (/video/ID) or item (/item?id=ID)
+        page, tracking parameters and host ignored; ValueError otherwise."""
+        self.router.take_down(url_or_path)
+
+    def edit(self, url_or_path: str, new_text: str) -> None:
+        """Replace the ad's visible text (landing paragraphs, video caption,
+        item description); the page title stays, so a re-capture sees a change."""
+        self.router.edit(url_or_path, new_text)
+
+    def restore(self, url_or_path: str) -> None:
+        """Serve the page as generated again (undoes take_down and edit)."""
+        self.router.restore(url_or_path)
+
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
+        if self._gone is not None:
+            self._gone.stop()
         self._httpd.stopping.set()
         self._httpd.shutdown()
         self._httpd.close_open_connections()
@@ -191,6 +226,11 @@ def _parser() -> argparse.ArgumentParser:
         "--slow-seconds", type=float, default=20.0, help="delay of the slow landing page"
     )
     p.add_argument("--ground-truth", metavar="PATH", help="also write the ground truth here")
+    p.add_argument(
+        "--gone",
+        metavar="FILE",
+        help="pages to serve as taken down, one URL or path a line; re-read when it changes",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return p
 
@@ -208,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.ground_truth:
         n = write_ground_truth(web, args.ground_truth)
         print(f"ground truth: {n} lines in {args.ground_truth}", file=sys.stderr)
-    with DemoServer(web, args.host, args.port, args.slow_seconds, args.verbose) as srv:
+    with DemoServer(
+        web, args.host, args.port, args.slow_seconds, args.verbose, gone_file=args.gone
+    ) as srv:
         print(f"demo web on {srv.base_url}", flush=True)
         in_main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main else None

@@ -240,7 +240,18 @@ def test_every_hostile_case_is_declared(truth: list[dict[str, Any]]) -> None:
         ("search", "captcha"),
         ("video", "not_image"),
         ("market", "corrupt_image"),
+        ("search", "never_loads"),
+        ("search", "infinite_scroll"),
+        ("search", "navigates_away"),
+        ("search", "download"),
     } <= hostile
+    capture = {t["case"]: t["expect"] for t in truth if t["kind"] == "capture"}
+    assert capture == {
+        "never_loads": "load_timeout",
+        "infinite_scroll": "scroll_limit",
+        "navigates_away": "navigated",
+        "download": "download",
+    }
     assert [t["case"] for t in truth if t["kind"] == "transient"] == ["captcha_transient"]
     unreachable = [r for r in truth if r["kind"] == "record" and not r["reachable"]]
     assert unreachable and all(r["hostile"] == "captcha" for r in unreachable)
