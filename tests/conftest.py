@@ -86,6 +86,8 @@ def crawl(
     settings = [
         *CRAWL_SETTINGS,
         "ADWATCH_CAPTURE=True",
+        # below SLOW_SECONDS, so the demo's never-ending sub-resource outlasts it
+        "ADWATCH_CAPTURE_LOAD_WAIT=3",
         f"ADWATCH_TSA_URL={tsa.url}",
         f"ADWATCH_TSA_CA={tsa.files.ca_pem}",
     ]

@@ -63,8 +63,11 @@ def test_every_ad_has_a_sealed_time_stamped_bundle(crawl: Crawl) -> None:
         assert about["record"] == record_id and about["status"] in ("live", "gone")
 
 
-def test_verify_all_passes_with_both_verifiers(crawl: Crawl) -> None:
-    done = adwatch("verify", "--all", "--openssl", data_dir=crawl.data_dir, timeout=300)
+def test_verify_all_passes_with_both_verifiers(crawl: Crawl, tsa) -> None:
+    done = adwatch(
+        "verify", "--all", "--openssl", "--ca", str(tsa.files.ca_pem),
+        data_dir=crawl.data_dir, timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert ", 0 failed, 0 not checked" in done.stdout and "result: PASSED" in done.stdout
 
@@ -145,7 +148,7 @@ def test_recheck_tells_live_changed_and_gone_apart(copy: Path, demo_server, tsa)
     for bundle in recheck:
         about = store.manifest(bundle)["about"]
         assert about["previous_bundle"] in store.bundle_ids()
-    done = adwatch("verify", "--all", data_dir=copy)
+    done = adwatch("verify", "--all", "--ca", str(tsa.files.ca_pem), data_dir=copy)
     assert done.returncode == 0 and "0 not checked" in done.stdout
 
 
@@ -160,13 +163,13 @@ def test_a_dead_tsa_queues_bundles_and_loses_none(copy: Path, tsa) -> None:
     assert "1 bundles queued for a time-stamp" in done.stdout
     store = EvidenceStore(copy / "evidence")
     assert len(store.bundle_ids()) == before + 1 and len(store.unstamped()) == 1
-    waiting = adwatch("verify", "--all", data_dir=copy)
+    waiting = adwatch("verify", "--all", "--ca", str(tsa.files.ca_pem), data_dir=copy)
     assert waiting.returncode == 0 and "1 not checked" in waiting.stdout
     assert "no time-stamp token yet" in waiting.stdout
     assert adwatch("timestamp", "--tsa", "http://127.0.0.1:9/", data_dir=copy).returncode == 1
     stamped = adwatch("timestamp", "--tsa", tsa.url, data_dir=copy)
     assert stamped.returncode == 0 and "time-stamped 1 of 1" in stamped.stdout
-    done = adwatch("verify", "--all", data_dir=copy)
+    done = adwatch("verify", "--all", "--ca", str(tsa.files.ca_pem), data_dir=copy)
     assert done.returncode == 0 and "0 failed, 0 not checked" in done.stdout
 
 
