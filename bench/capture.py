@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.run import demo_web  # noqa: E402
 from demo.generate import generate  # noqa: E402
+from demo.ground_truth import ground_truth_lines  # noqa: E402
 from evidence.bundle import seal_capture, stamp_bundle  # noqa: E402
 from evidence.capture import Capturer, CaptureSettings, Target  # noqa: E402
 from evidence.store import EvidenceStore  # noqa: E402
@@ -48,13 +49,21 @@ TARGET_VERIFY = 200.0  # bundles/s (issue 6)
 
 
 def demo_urls(base: str, count: int) -> list[str]:
-    """Ad pages of all three channels, in turn (the demo generator is seeded,
-    so the same seed and size give the same pages as the server's)."""
-    web = generate(7, 1)
+    """Ad pages of all three channels, in turn, as the demo's ground truth lists
+    them (the generator is seeded: the same pages as the server's).  The
+    hostile cases (a 20 MB page, a slow one...) are left out: they measure
+    limits, not speed."""
+    truth = ground_truth_lines(generate(7, 1))
     kinds = [
-        [f"{base}/l/{key}" for key in web.landings],
-        [f"{base}/video/{key}" for key in web.videos],
-        [f"{base}/item?id={key}" for key in web.listings],
+        [
+            base + g["url"]
+            for g in truth
+            if g["kind"] == "record"
+            and g["channel"] == channel
+            and g["label"] == "ad"
+            and not g.get("hostile")
+        ]
+        for channel in ("search", "video", "market")
     ]
     urls: list[str] = []
     for n in range(count):
