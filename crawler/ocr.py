@@ -202,6 +202,7 @@ def read_image(data: bytes, ocr: Engine) -> Reading:
     except ImageRejected as exc:
         return Reading(engine=ocr.name, error=str(exc))
     lines: list[Line] = []
+    tile_of: dict[int, int] = {}  # id(line) -> the tile it was read in
     whole = None  # the image as a BGR array, when a tile is the whole image
     tiles = _tiles(img)
     for n, (tile, x0, y0, scale) in enumerate(tiles):
@@ -217,11 +218,17 @@ def read_image(data: bytes, ocr: Engine) -> Reading:
             ys = [y for _x, y in line.box]
             if min(ys) <= top or max(ys) >= bottom:
                 continue
-            twin = next((kept for kept in lines if _same_place(line, kept)), None)
+            # a twin is the same line read in another tile (within one tile,
+            # the boxes of tilted neighbouring lines may overlap a lot)
+            twin = next(
+                (k for k in lines if tile_of[id(k)] != n and _same_place(line, k)), None
+            )
             if twin is None:
                 lines.append(line)
+                tile_of[id(line)] = n
             elif line.confidence > twin.confidence:
                 lines[lines.index(twin)] = line
+                tile_of[id(line)] = n
     lines.sort(key=lambda ln: (ln.box[0][1], ln.box[0][0]))
     qr = qr_payloads(img, whole)
     ms = round((time.perf_counter() - started) * 1000)

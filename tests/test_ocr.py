@@ -74,6 +74,18 @@ def test_a_line_on_a_tile_boundary_is_read_once() -> None:
     assert squash(reading.text).count("8000") == 1, reading.text
 
 
+def test_tilted_lines_whose_boxes_overlap_are_both_kept() -> None:
+    # a long line tilted 5 degrees: its upright bounding box covers the next line's
+    font = ImageFont.truetype(FONT, 28, index=2)
+    card = Image.new("RGB", (520, 114), "white")
+    draw = ImageDraw.Draw(card)
+    draw.text((20, 15), "网贷逾期不要慌，专业团队帮你上岸", font=font, fill="black")
+    draw.text((20, 57), "微信 zzngtakt_87", font=font, fill="black")
+    reading = read_image(png(card.rotate(-5, expand=True, fillcolor="white")), engine())
+    text = squash(reading.text)
+    assert "专业团队" in text and "zzngtakt_87" in text, reading.text
+
+
 def test_a_tiny_banner_is_upscaled_and_read() -> None:
     small = banner(["全额退保 加V tb_6666"], size=13, width=200)
     reading = read_image(png(small), engine())
