@@ -10,12 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import re
-import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from crawler.progress import Figures, Progress, summary
 from crawler.spiders.market import MarketSpider
 from crawler.spiders.search import SearchSpider
 from crawler.spiders.video import VideoSpider
+from evidence._child import serve_child
 
 SPIDERS = {"search": SearchSpider, "video": VideoSpider, "market": MarketSpider}
 
@@ -140,34 +139,11 @@ def demo_args(
     return args
 
 
-@contextmanager
 def demo_web(
     seed: int = 7, size: int = 1, slow_seconds: float = 20.0, ground_truth: Path | None = None
-) -> Iterator[str]:
-    """Start the bundled demo web in a child process on a free loopback port.
-
-    A separate process, like the real web: the crawler's measurements do not
-    include the server's work, and the two do not share a GIL."""
+) -> AbstractContextManager[str]:
+    """Start the bundled demo web in a child process on a free loopback port;
+    the ``with`` block gets its base URL.  A separate process, like the real
+    web: the crawler's measurements do not include the server's work."""
     cmd = [sys.executable, "-m", "demo", *demo_args(0, seed, size, slow_seconds, ground_truth)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        said: list[str] = []
-        found = None
-        while found is None and len(said) < 20:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            said.append(line.strip())
-            found = _DEMO_LINE.search(line)
-        if found is None:
-            raise RuntimeError(f"demo web did not start (said {said!r}, exit {proc.poll()})")
-        # keep draining what the server says, so a full pipe never stalls it
-        threading.Thread(target=proc.stdout.read, daemon=True).start()
-        yield found.group(1)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    return serve_child(cmd, _DEMO_LINE, "demo web")

@@ -34,7 +34,6 @@ they exercise the same paths a real TSA's tokens take.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import fcntl
 import logging
@@ -48,7 +47,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -60,6 +59,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from evidence._child import serve_child
 
 logger = logging.getLogger(__name__)
 
@@ -508,43 +509,12 @@ def main(argv: list[str] | None = None) -> int:
 _TSA_LINE = re.compile(r"^tsa on (http://\S+/) \(CA: .*\)$")
 
 
-@contextmanager
-def tsa_process(folder: Path) -> Iterator[str]:
-    """Start ``python -m evidence.tsa`` on a free loopback port; yield its URL.
-
-    A separate process, as a real TSA is: what a client measures (clock
-    offset, round trips) does not include its own interpreter's work."""
+def tsa_process(folder: Path) -> AbstractContextManager[str]:
+    """Start ``python -m evidence.tsa`` on a free loopback port; the ``with``
+    block gets its URL.  A separate process, as a real TSA is: what a client
+    measures (clock offset, round trips) does not include its own work."""
     cmd = [sys.executable, "-m", "evidence.tsa", "--dir", str(folder), "--port", "0"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    drain: threading.Thread | None = None
-    try:
-        assert proc.stdout is not None
-        said: list[str] = []
-        found = None
-        while found is None and len(said) < 20:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            said.append(line.strip())
-            found = _TSA_LINE.match(line.strip())
-        if found is None:
-            raise RuntimeError(f"demo TSA did not start (said {said!r}, exit {proc.poll()})")
-        # keep draining what the server says, so a full pipe never stalls it
-        drain = threading.Thread(target=proc.stdout.read, daemon=True)
-        drain.start()
-        yield found.group(1)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if drain is not None:
-            drain.join(timeout=5)
-        if proc.stdout is not None:
-            with contextlib.suppress(OSError):
-                proc.stdout.close()
+    return serve_child(cmd, _TSA_LINE, "demo TSA")
 
 
 if __name__ == "__main__":

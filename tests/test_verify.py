@@ -62,9 +62,7 @@ def write_ledger(store: EvidenceStore, lines: list[bytes]) -> None:
 
 def problems(store: EvidenceStore, tsa: TsaServer) -> list[str]:
     """What failed (a queued token, "not checked", is not a problem)."""
-    report = verify(store, trust=tsa.files.ca_pem)
-    failed = [c for b in report.bundles for c in b.checks.values() if c.state == "failed"]
-    return report.ledger.problems + [p for c in failed for p in c.problems]
+    return verify(store, trust=tsa.files.ca_pem).failures()
 
 
 def test_a_clean_store_passes_and_the_queued_bundle_is_not_checked(
