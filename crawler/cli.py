@@ -427,6 +427,18 @@ tsa_option = click.option(
 )
 
 
+def ca_option(help_text: str) -> Any:
+    """--ca: the time-stamp authority's trusted root(s), a PEM file."""
+    return click.option(
+        "--ca",
+        "ca_file",
+        envvar="ADWATCH_TSA_CA",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help=help_text,
+    )
+
+
 @cli.command()
 @click.option("--record", "record_ids", multiple=True, help="Capture this record (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N pages.")
@@ -505,14 +517,7 @@ def recheck(
 @click.option("--all", "everything", is_flag=True, help="Every bundle in the ledger.")
 @click.option("--openssl", is_flag=True, help="Also check each token with `openssl ts -verify`.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per bundle.")
-@click.option(
-    "--ca",
-    "ca_file",
-    envvar="ADWATCH_TSA_CA",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="PEM root(s) the TSA must chain to (default: ADWATCH_TSA_CA, or the demo TSA's).",
-)
+@ca_option("PEM root(s) the TSA must chain to (default: ADWATCH_TSA_CA, or the demo TSA's).")
 @data_dir_option
 def verify(
     bundles: tuple[str, ...],
@@ -629,14 +634,7 @@ def tsa_serve(folder: str | None, port: int, data_dir: str | None) -> None:
     help="New (or empty) folder to write the package to.",
 )
 @click.option("--zip", "make_zip", is_flag=True, help="Also write OUT.zip of the package.")
-@click.option(
-    "--ca",
-    "ca_file",
-    envvar="ADWATCH_TSA_CA",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="PEM root(s) of the TSA, copied to tsa/ca.pem (default: ADWATCH_TSA_CA, or the demo's).",
-)
+@ca_option("PEM root(s) of the TSA, copied to tsa/ca.pem (default: ADWATCH_TSA_CA, or the demo's).")
 @data_dir_option
 @catalogue_option
 def export(
