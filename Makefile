@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/detect.py
 	$(BIN)/python bench/ocr.py
+	$(BIN)/python bench/capture.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
