@@ -92,14 +92,8 @@ GONE_MARKERS = (
 SHORT_PAGE = 400  # characters of visible text: a page this short may be an interstitial
 EMPTY_PAGE = 20  # characters: with no picture either, nothing rendered
 
-# One round trip for what the snapshot reads off the page.
-_PAGE_JS = """() => ({
-  text: document.body ? document.body.innerText : '',
-  title: document.title || '',
-  height: Math.max(document.documentElement ? document.documentElement.scrollHeight : 0,
-                   document.body ? document.body.scrollHeight : 0),
-})"""
 _IMAGES_DONE_JS = "() => Array.from(document.images).every(i => i.complete)"
+MAX_TEXT = 2_000_000  # characters of visible text kept (all frames together)
 
 
 @dataclass(frozen=True)
@@ -125,6 +119,12 @@ class CaptureSettings:
     max_body: int = 25 * 1024 * 1024  # bytes of one response kept in the WARC
     max_total: int = 120 * 1024 * 1024  # bytes of all responses kept
     max_images: int = 60  # pictures kept as their own artifacts
+    step_timeout: float = 30.0  # seconds for one snapshot step (a page may keep the CPU busy)
+
+    @property
+    def budget(self) -> float:
+        """Seconds one capture may take in all before it is given up."""
+        return self.navigation_timeout + self.load_wait + self.settle + 4 * self.step_timeout
 
 
 @dataclass(frozen=True)
@@ -222,14 +222,24 @@ class Capturer:
                 await self._pw.stop()
 
     async def capture(self, target: Target) -> Capture:
-        """Capture ``target.url``; never raises for what the page does."""
+        """Capture ``target.url``; never raises for what the page does: a page
+        that outlasts the capture's budget, or breaks the browser, is a failed
+        capture with the reason."""
         started = datetime.now(UTC)
         problems: list[str] = []
+        budget = self.settings.budget
         try:
-            return await self._capture(target, started, problems, ignore_tls=False)
-        except _CertificateInvalid as exc:
-            problems.append(f"certificate invalid: {exc}; captured without checking it")
-            return await self._capture(target, started, problems, ignore_tls=True)
+            async with asyncio.timeout(budget):
+                try:
+                    return await self._capture(target, started, problems, ignore_tls=False)
+                except _CertificateInvalid as exc:
+                    problems.append(f"certificate invalid: {exc}; captured without checking it")
+                    return await self._capture(target, started, problems, ignore_tls=True)
+        except TimeoutError:
+            why = f"the page outlasted the capture's budget of {budget:g} s"
+        except PlaywrightError as exc:
+            why = f"the browser failed: {_first_line(exc.message)}"
+        return self._failed(target, started, why, [], problems)
 
     async def _capture(
         self, target: Target, started: datetime, problems: list[str], ignore_tls: bool
@@ -251,7 +261,9 @@ class Capturer:
         try:
             return await self._in_context(context, target, started, problems, ignore_tls)
         finally:
-            await _quietly(context.close())
+            # shielded: a capture cut off by its budget still closes its context
+            with contextlib.suppress(TimeoutError, PlaywrightError):
+                await asyncio.wait_for(asyncio.shield(context.close()), 10)
 
     async def _in_context(
         self,
@@ -293,7 +305,7 @@ class Capturer:
                     target, started, f"the URL starts a download ({files}), not a page", downloads
                 )
             if not await _has_document(page):
-                return self._failed(target, started, f"no page: {message}", downloads)
+                return self._failed(target, started, f"no page: {message}", downloads, problems)
             problems.append(f"the document did not finish within the limit: {message}")
         document_ms = round((time.monotonic() - t0) * 1000)
         load_fired = await _wait(page.wait_for_load_state("load", timeout=s.load_wait * 1000))
@@ -302,21 +314,26 @@ class Capturer:
                 f"the load event did not fire within {s.load_wait:g} s "
                 "(a sub-resource never finished); captured what had loaded"
             )
-        images_done = await _step(page.evaluate(_IMAGES_DONE_JS), "pictures", problems)
-        if not images_done and not await _wait(
-            page.wait_for_function(_IMAGES_DONE_JS, timeout=s.settle * 1000)
-        ):
+        if not await _wait(page.wait_for_function(_IMAGES_DONE_JS, timeout=s.settle * 1000)):
             problems.append(f"some pictures were still loading after {s.settle:g} s more")
         shots, snap = await self._snapshot(page, problems)
+        await recorder.settle()  # bodies still being read are read before the page goes
         await _quietly(page.close())
-        await recorder.settle()
         finished = datetime.now(UTC)
         # what is read off Playwright objects is read here, in the loop's thread;
         # packaging (WARC, WACZ, hashes, DNS, TLS) then runs in a worker thread
         # while the browser goes on with the next capture
-        snap["final_url"] = response.url if response is not None else page.url
+        first_url = response.url if response is not None else target.url
+        snap["first_url"] = first_url
+        snap["final_url"] = snap["url"] or first_url
         snap["status"] = response.status if response is not None else 0
         snap["redirects"] = _redirects(response, recorder.exchanges)
+        if navigations[1:]:
+            went = " -> ".join(n["url"] for n in navigations[1:])
+            problems.append(
+                f"the page moved on by itself after loading ({went}); the screenshot, DOM and "
+                f"text show {snap['final_url']}, response-first.html is {first_url} as served"
+            )
         return await asyncio.to_thread(
             self._assemble,
             target,
@@ -341,9 +358,15 @@ class Capturer:
         """Screenshot(s), DOM, MHTML and visible text; each part that fails (the
         page navigated away meanwhile, a renderer crash) is noted, not fatal."""
         s = self.settings
-        snap: dict[str, Any] = {"url": page.url, "text": "", "title": "", "height": 0}
-        snap |= await _step(page.evaluate(_PAGE_JS), "visible text", problems) or {}
-        height = int(snap["height"] or 0)
+        step = s.step_timeout
+        # text, title and size are read in Playwright's isolated world and over
+        # CDP, not with the page's own JavaScript, which a page may redefine
+        snap: dict[str, Any] = {"url": page.main_frame.url}
+        snap["text"] = await _all_text(page, step, problems)
+        snap["title"] = str(await _step(page.title(), "title", problems, step) or "")
+        height = await _step(_content_height(page), "page height", problems, step)
+        height = int(height or 0)
+        snap["height"] = height
         kept = min(height, s.max_height) if height else s.viewport[1]
         if height > s.max_height:
             problems.append(
@@ -352,9 +375,10 @@ class Capturer:
         shots: list[bytes] = []
         if kept <= s.tile_height:
             shot = await _step(
-                page.screenshot(full_page=True, timeout=30_000, animations="disabled"),
+                page.screenshot(full_page=True, timeout=step * 1000, animations="disabled"),
                 "screenshot",
                 problems,
+                step,
             )
             shots = [shot] if shot else []
         else:
@@ -366,16 +390,20 @@ class Capturer:
                     "height": min(s.tile_height, kept - top),
                 }
                 shot = await _step(
-                    page.screenshot(full_page=True, clip=clip, timeout=30_000),  # type: ignore[arg-type]
+                    page.screenshot(full_page=True, clip=clip, timeout=step * 1000),  # type: ignore[arg-type]
                     f"screenshot from {top} px",
                     problems,
+                    step,
                 )
                 if shot:
                     shots.append(shot)
-        snap["dom"] = await _step(page.content(), "rendered DOM", problems) or ""
-        snap["mhtml"] = await _step(_mhtml(page), "MHTML snapshot", problems) or ""
-        if page.url != snap["url"]:
-            problems.append(f"the page navigated to {page.url} while it was being captured")
+        snap["dom"] = str(await _step(page.content(), "rendered DOM", problems, step) or "")
+        snap["mhtml"] = str(await _step(_mhtml(page), "MHTML snapshot", problems, step) or "")
+        if page.main_frame.url != snap["url"]:
+            problems.append(
+                f"the page navigated to {page.main_frame.url} while it was being captured: "
+                "parts of this capture may show that page"
+            )
         return shots, snap
 
     def _assemble(
@@ -394,6 +422,10 @@ class Capturer:
         status = int(snap["status"])
         exchanges = recorder.exchanges
         document = _document(exchanges, final_url)
+        first = _document(exchanges, str(snap["first_url"]))
+        for ex in exchanges:
+            if ex.body is None and ex.note:
+                problems.append(f"{ex.url}: {ex.note}"[:400])
         artifacts: dict[str, tuple[bytes, str]] = {}
         if len(shots) == 1:
             artifacts["screenshot.png"] = (shots[0], "image/png")
@@ -403,6 +435,10 @@ class Capturer:
             artifacts["dom.html"] = (snap["dom"].encode(), "text/html; charset=utf-8")
         if document is not None and document.body is not None:
             artifacts["response.html"] = (document.body, document.media_type or "text/html")
+        elif document is None:
+            problems.append(f"the browser gave no response for the document {final_url}")
+        if first is not None and first is not document and first.body is not None:
+            artifacts["response-first.html"] = (first.body, first.media_type or "text/html")
         if snap.get("mhtml"):
             artifacts["page.mhtml"] = (snap["mhtml"].encode(), "multipart/related")
         artifacts["visible-text.txt"] = (snap["text"].encode(), "text/plain; charset=utf-8")
@@ -478,7 +514,12 @@ class Capturer:
         return capture
 
     def _failed(
-        self, target: Target, started: datetime, reason: str, downloads: list[dict[str, Any]]
+        self,
+        target: Target,
+        started: datetime,
+        reason: str,
+        downloads: list[dict[str, Any]],
+        problems: list[str] | None = None,
     ) -> Capture:
         finished = datetime.now(UTC)
         return Capture(
@@ -490,6 +531,7 @@ class Capturer:
             facts={
                 "time": {"started": times(started), "finished": times(finished)},
                 "page": {"downloads": downloads},
+                "problems": list(problems or []),
             },
         )
 
@@ -540,12 +582,39 @@ async def _wait(awaitable: Any) -> bool:
         return False
 
 
-async def _step(awaitable: Any, what: str, problems: list[str]) -> Any:
+async def _step(awaitable: Any, what: str, problems: list[str], limit: float = 30.0) -> Any:
+    """One snapshot step; a failure or a page that holds it past ``limit``
+    seconds is a problem noted, and the capture goes on without that part."""
     try:
-        return await awaitable
+        return await asyncio.wait_for(awaitable, limit)
     except PlaywrightError as exc:
         problems.append(f"{what} not taken: {_first_line(exc.message)}")
-        return None
+    except TimeoutError:
+        problems.append(f"{what} not taken: the page held it past {limit:g} s")
+    return None
+
+
+async def _all_text(page: Page, limit: float, problems: list[str]) -> str:
+    """The visible text of the page and of its frames (an ad may be framed)."""
+    parts: list[str] = []
+    for n, frame in enumerate(page.frames):
+        what = "visible text" if n == 0 else f"text of frame {frame.url}"
+        text = await _step(frame.inner_text("body", timeout=limit * 1000), what, problems, limit)
+        if text:
+            parts.append(str(text))
+        if sum(map(len, parts)) > MAX_TEXT:
+            problems.append(f"visible text cut at {MAX_TEXT} characters")
+            break
+    return "\n".join(parts)[:MAX_TEXT]
+
+
+async def _content_height(page: Page) -> int:
+    cdp = await page.context.new_cdp_session(page)
+    try:
+        metrics = await cdp.send("Page.getLayoutMetrics")
+    finally:
+        await _quietly(cdp.detach())
+    return int((metrics.get("cssContentSize") or {}).get("height", 0))
 
 
 async def _has_document(page: Page) -> bool:
@@ -569,11 +638,13 @@ async def _mhtml(page: Page) -> str:
 
 
 def _document(exchanges: list[Exchange], url: str) -> Exchange | None:
-    docs = [e for e in exchanges if e.resource_type == "document" and not e.redirected_to]
-    for ex in docs:
-        if ex.url == url:
+    """The main frame's document at ``url`` (never a frame's, never a guess)."""
+    for ex in exchanges:
+        if ex.main_frame and ex.resource_type == "document" and not ex.redirected_to and (
+            ex.url == url
+        ):
             return ex
-    return docs[0] if docs else None
+    return None
 
 
 def _redirects(

@@ -15,12 +15,14 @@ WARC with py-wacz, the format ReplayWeb.page and other replay tools open.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +57,7 @@ class Exchange:
     server_ip: str = ""
     server_port: int = 0
     redirected_to: str = ""
+    main_frame: bool = False  # a request of the page itself, not of a frame in it
 
     @property
     def media_type(self) -> str:
@@ -110,6 +113,8 @@ class NetworkRecorder:
             )
             if request.redirected_to is not None:
                 ex.redirected_to = request.redirected_to.url
+            with contextlib.suppress(PlaywrightError):  # no frame: a worker's request
+                ex.main_frame = request.frame.parent_frame is None
             server = await response.server_addr()
             if server:
                 ex.server_ip, ex.server_port = server["ipAddress"], server["port"]
@@ -141,7 +146,7 @@ def warc_bytes(exchanges: Iterable[Exchange], info: dict[str, Any]) -> bytes:
     """A gzipped WARC: one warcinfo record, then a response and a request record
     per exchange, linked by WARC-Concurrent-To."""
     out = io.BytesIO()
-    writer = WARCWriter(out, gzip=True)
+    writer = WARCWriter(out, gzip=True, warc_version="1.1")  # 1.1: sub-second WARC-Dates
     writer.write_record(writer.create_warcinfo_record("capture.warc.gz", info))
     for ex in exchanges:
         date = ex.started.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -150,13 +155,17 @@ def warc_bytes(exchanges: Iterable[Exchange], info: dict[str, Any]) -> bytes:
         warc_headers = {"WARC-Date": date}
         if ex.server_ip:
             warc_headers["WARC-IP-Address"] = ex.server_ip
+        if ex.body is None and not ex.redirected_to:
+            # the browser did not hand the body over (or it was over the limit):
+            # the record says so instead of passing for an empty response
+            warc_headers["WARC-Truncated"] = "length" if "limit" in ex.note else "unspecified"
         response = writer.create_warc_record(
             ex.url,
             "response",
             payload=io.BytesIO(body),
             length=len(body),
             http_headers=StatusAndHeaders(
-                f"{ex.status} {ex.status_text or 'OK'}", headers, protocol="HTTP/1.1"
+                f"{ex.status} {ex.status_text or _reason(ex.status)}", headers, protocol="HTTP/1.1"
             ),
             warc_headers_dict=warc_headers,
         )
@@ -170,9 +179,7 @@ def warc_bytes(exchanges: Iterable[Exchange], info: dict[str, Any]) -> bytes:
             payload=io.BytesIO(req_body),
             length=len(req_body),
             http_headers=StatusAndHeaders(
-                f"{ex.method} {target} HTTP/1.1",
-                [(n, v) for n, v in ex.request_headers if not n.startswith(":")],
-                is_http_request=True,
+                f"{ex.method} {target} HTTP/1.1", _request_headers(ex), is_http_request=True
             ),
             warc_headers_dict={
                 "WARC-Date": date,
@@ -181,6 +188,24 @@ def warc_bytes(exchanges: Iterable[Exchange], info: dict[str, Any]) -> bytes:
         )
         writer.write_record(request)
     return out.getvalue()
+
+
+def _reason(status: int) -> str:
+    """The standard reason phrase (HTTP/2 sends none; "OK" for a 404 would lie)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _request_headers(ex: Exchange) -> list[tuple[str, str]]:
+    """Request headers as an HTTP/1.1 record shows them: the HTTP/2 pseudo
+    headers dropped, their :authority kept as Host."""
+    headers = [(n, v) for n, v in ex.request_headers if not n.startswith(":")]
+    if not any(n.lower() == "host" for n, _v in headers):
+        authority = next((v for n, v in ex.request_headers if n == ":authority"), "")
+        headers.insert(0, ("Host", authority or urlsplit(ex.url).netloc))
+    return headers
 
 
 def _response_headers(ex: Exchange) -> list[tuple[str, str]]:
@@ -207,12 +232,16 @@ def wacz_bytes(warc: bytes, page: Exchange | None, title: str = "") -> bytes:
         target = Path(tmp) / "capture.wacz"
         args = ["create", "-o", str(target), str(source)]
         if page is not None:
-            # py-wacz looks the page up in its index by URL and 14-digit timestamp
+            # py-wacz looks the page up in its index by URL and 14-digit timestamp;
+            # name=value forms, so a title starting with "-" is not read as an option
             ts = page.started.strftime("%Y%m%d%H%M%S")
-            args += ["--url", page.url, "--ts", ts, "--title", title or page.url]
+            args += [f"--url={page.url}", f"--ts={ts}", f"--title={title or page.url}"]
         else:
             args += ["--detect-pages"]
-        status = wacz_main(args)
+        try:
+            status = wacz_main(args)
+        except SystemExit as exc:  # its argument parser exits on what it cannot read
+            raise RuntimeError(f"py-wacz refused its arguments (exit {exc.code})") from None
         if status not in (None, 0) or not target.exists():
             raise RuntimeError(f"py-wacz could not package the WARC (status {status})")
         return target.read_bytes()

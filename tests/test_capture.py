@@ -66,6 +66,21 @@ PAGES: dict[str, tuple[int, str, bytes]] = {
     ).encode()),
     "/wx": (200, "text/html; charset=utf-8", "<html><body>添加朋友</body></html>".encode()),
     "/app.apk": (200, "application/vnd.android.package-archive", b"PK\x03\x04" + b"\0" * 4000),
+    # the page redefines what its own scripts would read back
+    "/liar": (200, "text/html; charset=utf-8", (
+        f"<html><head><title>-停催免息</title></head><body><p>{AD}</p><script>"
+        "Object.defineProperty(HTMLElement.prototype, 'innerText', {get() {"
+        " return '该页面不存在' }});"
+        "Object.defineProperty(Document.prototype, 'title', {get() { return 42 }});"
+        "</script></body></html>"
+    ).encode()),
+    "/framed": (200, "text/html; charset=utf-8",
+                b"<html><body style='margin:0'><iframe src='/ad' "
+                b"style='border:0;width:100%;height:900px'></iframe></body></html>"),
+    "/busy": (200, "text/html; charset=utf-8", (
+        f"<html><body><p>{AD}</p><script>addEventListener('load', () =>"
+        " setTimeout(() => { for (;;) {} }, 0))</script></body></html>"
+    ).encode()),
 }
 
 
@@ -171,7 +186,7 @@ SETTINGS = CaptureSettings(navigation_timeout=10, load_wait=2, settle=1, tile_he
 @pytest.fixture(scope="module")
 def captures(site: Site, tls_site: Site) -> dict[str, Capture]:
     """Every page captured once, three at a time, in one browser."""
-    paths = [p for p in PAGES if p not in ("/pic.png", "/wx", "/app.apk")]
+    paths = [p for p in PAGES if p not in ("/pic.png", "/wx", "/app.apk", "/busy")]
     targets = {p: site.base + p for p in paths} | {
         "/hop": site.base + "/hop",
         "/app.apk": site.base + "/app.apk",
@@ -344,3 +359,36 @@ def test_classify_judges_markers_only_on_short_pages() -> None:
     assert classify(410, "", False, target)[0] == "gone"
     assert classify(429, "请稍后", False, target)[0] == "blocked"
 
+
+
+def test_the_page_cannot_rewrite_what_the_capture_reads(captures: dict[str, Capture]) -> None:
+    """Text and title are read in Playwright's isolated world, not through the
+    page's own (redefinable) prototypes; a title starting with "-" is data."""
+    cap = captures["/liar"]
+    assert cap.outcome == "page", cap.reason
+    assert AD in cap.text and "该页面不存在" not in cap.text
+    assert cap.facts["page"]["title"] == "-停催免息"
+    assert "network.wacz" in cap.artifacts
+
+
+def test_an_ad_inside_a_frame_is_read(captures: dict[str, Capture]) -> None:
+    cap = captures["/framed"]
+    assert cap.outcome == "page" and AD in cap.text
+
+
+def test_a_page_that_hogs_the_browser_ends_within_the_budget(site: Site) -> None:
+    tight = CaptureSettings(navigation_timeout=5, load_wait=1, settle=1, step_timeout=2)
+
+    async def run() -> list[Capture]:
+        async with Capturer(tight) as capturer:
+            return list(
+                await asyncio.gather(
+                    capturer.capture(Target(site.base + "/busy")),
+                    capturer.capture(Target(site.base + "/ad")),
+                )
+            )
+
+    busy, ad = asyncio.run(run())
+    assert ad.outcome == "page"  # the other capture was not held up for good
+    said = busy.reason + " ".join(busy.facts.get("problems", []))
+    assert busy.outcome == "failed" or "held it past" in said, said
