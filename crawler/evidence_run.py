@@ -20,12 +20,15 @@ say the ad was still online, or taken down, on a given date.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import json
 import logging
 import sys
+import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -159,29 +162,26 @@ async def _run(
     if targets:
         profiles = _profiles(config)
         clock = await asyncio.to_thread(_clock, config.tsa_url)
+        stamping = _Stamping(config.tsa_url)
         if clock.get("checked") is False and config.tsa_url:
-            figures.tsa_problem = str(clock.get("why", ""))
+            # the authority did not answer now: bundles queue at once rather
+            # than each waiting out its own timeout; `adwatch timestamp` later
+            stamping.down(str(clock.get("why", "")))
         gate = asyncio.Semaphore(config.capture_concurrency)
         done = 0
 
         async def one(row: dict[str, Any]) -> None:
             nonlocal done
             async with gate:
-                profile = profiles.get(str(row.get("platform", "")))
-                capture = await capturer.capture(_target(row["url"], profile))
-                if _use_referrer(capture, row, kind):
-                    # the landing page is out of reach: the page that showed the
-                    # ad (a search result page) is evidence of its placement
-                    instead = await capturer.capture(_target(row["referrer"], profile))
-                    if instead.evidence:
-                        instead.facts["instead_of"] = {
-                            "url": capture.url,
-                            "outcome": capture.outcome,
-                            "reason": capture.reason,
-                        }
-                        capture = instead
-                # sealing fsyncs every blob: in a thread, while the browser works on
-                entry = await asyncio.to_thread(_keep, config, catalogue, store, capture, row, kind)
+                try:
+                    capture = await _capture_row(capturer, catalogue, profiles, row, kind, config)
+                    # sealing fsyncs every blob: in a thread, while the browser works on
+                    entry = await asyncio.to_thread(
+                        _keep, config, catalogue, store, capture, row, kind, stamping
+                    )
+                except Exception as exc:  # one page's failure is that page's, not the run's
+                    logger.exception("capture of %s failed", row.get("url"))
+                    entry = _attempt_failed(catalogue, row, kind, exc)
                 _count(figures, entry)
             done += 1
             if out is not None and out.isatty():
@@ -192,11 +192,147 @@ async def _run(
             await asyncio.gather(*(one(row) for row in targets))
         if out is not None and out.isatty():
             out.write("\n")
+        figures.tsa_problem = stamping.problem or figures.tsa_problem
     figures.unstamped = len(store.unstamped())
     if figures.unstamped and not config.tsa_url:
         figures.tsa_problem = "no time-stamp authority configured (ADWATCH_TSA_URL)"
     figures.elapsed = time.monotonic() - started
     return figures
+
+
+async def _capture_row(
+    capturer: Capturer,
+    catalogue: Catalogue,
+    profiles: dict[str, SiteProfile],
+    row: dict[str, Any],
+    kind: str,
+    config: AdwatchConfig,
+) -> Capture:
+    """Capture one record's page (or, for a search ad whose landing page is out
+    of reach, the result page that showed it), with the record's own words to
+    recognise it by, and the contacts on the captured page in its digest."""
+    record = catalogue.get(str(row["id"])) or {}
+    profile = profiles.get(str(row.get("platform", "")))
+    expect = _expected(record)
+    capture = await capturer.capture(_target(str(row["url"]), profile, expect))
+    if _use_referrer(capture, row, kind):
+        # the page that showed the ad (a search result page) is evidence of its
+        # placement; only a page showing something is taken, not a 404 there
+        instead = await capturer.capture(_target(str(row["referrer"]), profile, expect))
+        if instead.outcome == "page":
+            instead.facts["instead_of"] = {
+                "url": capture.url,
+                "outcome": capture.outcome,
+                "reason": capture.reason,
+            }
+            capture = instead
+    if capture.content is not None:
+        said = await asyncio.to_thread(
+            _picture_text, capture, config.ocr_engine, config.data_dir / "objects" / "ocr"
+        )
+        capture.content = replace(capture.content, contacts=_contacts(capture.text, said))
+    return capture
+
+
+def _expected(record: dict[str, Any]) -> tuple[str, ...]:
+    """What the page of this record says, as the crawl read it: its contacts
+    (as written) and its title, if long enough to mean something."""
+    said = [str(c.get("value", "")) for c in record.get("contacts") or []]
+    title = str(record.get("title", "")).strip()
+    if len(title) >= 6:
+        said.append(title)
+    return tuple(s for s in said if len(s) >= 5)
+
+
+def _contacts(text: str, pictures: list[str]) -> list[str]:
+    """The contacts on a captured page, in its text and in its pictures, as
+    "kind:normalised value": what tells a re-check that an ad changed hands
+    even when its pictures look alike (a new WeChat ID barely moves a
+    perceptual hash)."""
+    from crawler.detect.contacts import extract
+    from crawler.detect.normalize import normalize
+
+    found = set()
+    for said in [text[:200_000], *pictures]:
+        found |= {f"{c.kind}:{c.normalized}" for c in extract(normalize(said))}
+    return sorted(found)
+
+
+_ocr_lock = threading.Lock()  # one engine per process, read by one thread at a time
+
+
+def _picture_text(capture: Capture, engine_name: str, cache_root: Path) -> list[str]:
+    """What the captured pictures say (text and QR payloads), read once per
+    picture: the crawl's OCR cache (by SHA-256) usually has it already."""
+    if engine_name == "none":
+        return []
+    from crawler.ocr import OcrCache, engine, qr_text, read_image
+
+    cache = OcrCache(cache_root)
+    said: list[str] = []
+    for name, (data, _media) in capture.artifacts.items():
+        if not name.startswith("images/"):
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        reading = cache.get(digest, engine_name)
+        if reading is None:
+            with _ocr_lock:
+                found = read_image(data, engine(engine_name))
+            reading = found.to_dict()
+            if not found.error:
+                with contextlib.suppress(OSError):  # a full disk costs the cache only
+                    cache.put(digest, engine_name, reading)
+        said.append(str(reading.get("text", "")))
+        said += [qr_text(q) for q in reading.get("qr") or []]
+    return said
+
+
+def _attempt_failed(
+    catalogue: Catalogue, row: dict[str, Any], kind: str, exc: Exception
+) -> dict[str, Any]:
+    entry = {
+        "record_id": row["id"],
+        "url": row.get("url", ""),
+        "platform": row.get("platform", ""),
+        "kind": kind,
+        "outcome": "failed",
+        "reason": f"capture failed: {exc!r}"[:500],
+        "at": times(datetime.now(UTC))["utc"],
+    }
+    try:
+        catalogue.add_capture(entry)
+    except Exception:  # the catalogue itself failing: logged, the run goes on
+        logger.exception("capture attempt of %s not recorded", row.get("url"))
+    return entry
+
+
+class _Stamping:
+    """The run's time-stamping: once the authority is down, the rest of the
+    run's bundles queue without each waiting out a timeout."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.problem = ""
+        self._down = False
+        self._lock = threading.Lock()
+
+    def down(self, why: str) -> None:
+        with self._lock:
+            self._down, self.problem = True, why
+
+    def stamp(self, store: EvidenceStore, bundle_id: str) -> bool:
+        if not self.url:
+            return False
+        with self._lock:
+            if self._down:
+                return False
+        outcome, why = stamp_bundle(store, bundle_id, self.url)
+        if outcome == "unavailable":
+            self.down(why)
+        elif outcome == "failed":
+            with self._lock:
+                self.problem = why
+        return outcome == "stamped"
 
 
 def _profiles(config: AdwatchConfig) -> dict[str, SiteProfile]:
@@ -236,11 +372,12 @@ def _use_referrer(capture: Capture, row: dict[str, Any], kind: str) -> bool:
     )
 
 
-def _target(url: str, profile: SiteProfile | None) -> Target:
+def _target(url: str, profile: SiteProfile | None, expect: tuple[str, ...] = ()) -> Target:
     if profile is None:
-        return Target(url=url)
+        return Target(url=url, expect=expect)
     return Target(
         url=url,
+        expect=expect,
         block_markers=profile.block.markers,
         proxy=profile.proxy,
         storage_state=profile.storage_state
@@ -256,8 +393,6 @@ def _count(figures: EvidenceFigures, entry: dict[str, Any]) -> None:
         figures.sealed += 1
         figures.by_status[entry["status"]] += 1
         figures.stamped += bool(entry.get("stamped"))
-        if entry.get("tsa_problem"):
-            figures.tsa_problem = entry["tsa_problem"]
 
 
 def _keep(
@@ -267,6 +402,7 @@ def _keep(
     capture: Capture,
     row: dict[str, Any],
     kind: str,
+    stamping: _Stamping,
 ) -> dict[str, Any]:
     """Seal and stamp what is evidence; note every attempt in the catalogue."""
     entry: dict[str, Any] = {
@@ -295,10 +431,8 @@ def _keep(
                 "previous_bundle": row.get("bundle_id", "") if kind == "recheck" else "",
             },
         )
-        stamped, why = stamp_bundle(store, bundle.id, config.tsa_url)
+        stamped = stamping.stamp(store, bundle.id)
         entry |= {"status": status, "bundle_id": bundle.id, "stamped": stamped}
-        if not stamped and config.tsa_url:
-            entry["tsa_problem"] = why
     else:
         entry["review"] = _for_review(config, capture, str(row["id"]))
         logger.warning(
@@ -313,12 +447,18 @@ def _status(store: EvidenceStore, capture: Capture, row: dict[str, Any], kind: s
         return "gone"
     if kind != "recheck" or not row.get("bundle_id") or capture.content is None:
         return "live"
-    before = store.manifest(str(row["bundle_id"]))
-    previous = ContentDigest.from_dict(before.get("about", {}).get("content", {}))
-    text_art = before.get("artifacts", {}).get("visible-text.txt", {})
-    previous_text = ""
-    if text_art.get("sha256"):
-        previous_text = store.blob_path(text_art["sha256"]).read_text(errors="replace")
+    try:
+        before = store.manifest(str(row["bundle_id"]))
+        previous = ContentDigest.from_dict(before.get("about", {}).get("content", {}))
+        text_art = before.get("artifacts", {}).get("visible-text.txt", {})
+        previous_text = ""
+        if text_art.get("sha256"):
+            previous_text = store.blob_path(text_art["sha256"]).read_text(errors="replace")
+    except (OSError, ValueError) as exc:  # the page is online; what it is compared to is not
+        capture.facts.setdefault("problems", []).append(
+            f"not compared with bundle {row['bundle_id']}: {exc}"
+        )
+        return "live"
     same = same_content(previous, capture.content, previous_text, capture.text)
     return "live" if same else "changed"
 

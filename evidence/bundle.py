@@ -41,17 +41,18 @@ def seal_capture(store: EvidenceStore, capture: Capture, about: Mapping[str, Any
 
 def stamp_bundle(
     store: EvidenceStore, bundle_id: str, tsa_url: str, **request: Any
-) -> tuple[bool, str]:
-    """Ask the TSA for a token over the bundle id now; (stamped, why not).
-    A failure leaves the bundle queued: it is never lost or silently skipped."""
-    from evidence.timestamp import TimestampError, request_token
+) -> tuple[str, str]:
+    """Ask the TSA for a token over the bundle id now: ("stamped", ""), or
+    ("unavailable" | "failed", why).  A failure leaves the bundle queued: it
+    is never lost or silently skipped."""
+    from evidence.timestamp import TimestampError, TsaUnavailable, request_token
 
     if not tsa_url:
-        return False, "no time-stamp authority configured (ADWATCH_TSA_URL)"
+        return "failed", "no time-stamp authority configured (ADWATCH_TSA_URL)"
     try:
         stamp = request_token(bundle_id, tsa_url, **request)
     except TimestampError as exc:
         logger.warning("bundle %s stays queued for a time-stamp: %s", bundle_id, exc)
-        return False, str(exc)
+        return ("unavailable" if isinstance(exc, TsaUnavailable) else "failed"), str(exc)
     store.add_timestamp(bundle_id, stamp.tsr, tsa_url, stamp.gen_time)
-    return True, ""
+    return "stamped", ""

@@ -137,6 +137,9 @@ class Target:
     proxy: str = ""
     storage_state: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
+    # what the page is known to say (the record's contacts, its title): a page
+    # that says it is the ad even if it also reads like a block or 404 page
+    expect: tuple[str, ...] = ()
 
 
 @dataclass
@@ -494,6 +497,16 @@ class Capturer:
                 artifacts["tls-chain.pem"] = (chain.pem.encode(), "application/x-pem-file")
         text = str(snap.get("text", ""))
         outcome, reason = classify(status, text, bool(images), target)
+        if outcome == "page" and target.expect and not reason:
+            problems.append(
+                "none of the record's contacts or title is in the page's text "
+                "(the pitch may be only in pictures): look before relying on it"
+            )
+        if target.proxy:
+            problems.append(
+                "DNS answers and the TLS chain were fetched directly from this machine, "
+                f"not through the capture's proxy {target.proxy}"
+            )
         if outcome == "empty" and not shots:
             outcome, reason = "failed", "nothing could be captured: " + "; ".join(problems)
         facts["problems"] = problems
@@ -537,8 +550,15 @@ class Capturer:
 
 
 def classify(status: int, text: str, has_pictures: bool, target: Target) -> tuple[Outcome, str]:
-    """What the captured page is: the page, gone, a block page or nothing."""
+    """What the captured page is: the page, gone, a block page or nothing.
+    A page that still shows what the ad said (``target.expect``) is the page,
+    whatever else it says: "逾期记录已被删除" is a pitch, not a takedown."""
     low = text.casefold()
+    shown = [e for e in target.expect if e and e.casefold() in low]
+    if shown:
+        return "page", (f"HTTP {status}, but " if status >= 400 else "") + (
+            f"the page shows the ad's own words ({shown[0][:40]!r})"
+        )
     short = len(text.strip()) <= SHORT_PAGE
     if status in (404, 410):
         return "gone", f"HTTP {status}"

@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from warcio.archiveiterator import ArchiveIterator
 
 from evidence.bundle import seal_capture
@@ -39,12 +39,24 @@ def _png(colour: str) -> bytes:
     return out.getvalue()
 
 
+def _banner_png(said: str) -> bytes:
+    img = Image.new("RGB", (640, 80), "#fff4d6")
+    font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 28)
+    ImageDraw.Draw(img).text((16, 20), said, font=font, fill="#b00000")
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
 PAGES: dict[str, tuple[int, str, bytes]] = {
     "/ad": (200, "text/html; charset=utf-8", (
         f"<html><head><title>停催</title></head><body><h1>{AD}</h1>"
         "<img src='/pic.png'><p>专业团队，不成功退款</p></body></html>"
     ).encode()),
     "/pic.png": (200, "image/png", _png("#c00000")),
+    "/banner-ad": (200, "text/html; charset=utf-8",
+                   "<html><body><p>专业团队</p><img src='/banner.png'></body></html>".encode()),
+    "/banner.png": (200, "image/png", _banner_png("征信修复 加微信 zhengxin_ok")),
     "/captcha": (200, "text/html; charset=utf-8",
                  "<html><body><p>请完成下列验证后继续</p><div>拖动滑块</div></body></html>".encode()),
     "/login": (200, "text/html; charset=utf-8",
@@ -186,7 +198,8 @@ SETTINGS = CaptureSettings(navigation_timeout=10, load_wait=2, settle=1, tile_he
 @pytest.fixture(scope="module")
 def captures(site: Site, tls_site: Site) -> dict[str, Capture]:
     """Every page captured once, three at a time, in one browser."""
-    paths = [p for p in PAGES if p not in ("/pic.png", "/wx", "/app.apk", "/busy")]
+    skip = ("/pic.png", "/banner.png", "/wx", "/app.apk", "/busy")
+    paths = [p for p in PAGES if p not in skip]
     targets = {p: site.base + p for p in paths} | {
         "/hop": site.base + "/hop",
         "/app.apk": site.base + "/app.apk",
@@ -360,6 +373,19 @@ def test_classify_judges_markers_only_on_short_pages() -> None:
     assert classify(429, "请稍后", False, target)[0] == "blocked"
 
 
+def test_a_page_showing_the_ads_own_words_is_the_page() -> None:
+    """Marker words inside a pitch, or a 404 that still shows the ad, do not
+    make a live ad "gone" or "blocked"."""
+    ad = Target("http://x/", expect=("tc8888", "征信修复逾期记录"))
+    pitch = "征信修复：逾期记录已被删除，加V tc8888"
+    assert classify(200, pitch, False, ad)[0] == "page"
+    assert classify(200, pitch, False, Target("http://x/"))[0] == "gone"  # no expectations
+    assert classify(200, "扫码登录 领取方案 加V tc8888", False, ad)[0] == "page"
+    outcome, why = classify(404, "当天停催 tc8888", False, ad)
+    assert outcome == "page" and why.startswith("HTTP 404, but the page shows")
+    assert classify(404, "该页面不存在", False, ad)[0] == "gone"
+
+
 
 def test_the_page_cannot_rewrite_what_the_capture_reads(captures: dict[str, Capture]) -> None:
     """Text and title are read in Playwright's isolated world, not through the
@@ -392,3 +418,32 @@ def test_a_page_that_hogs_the_browser_ends_within_the_budget(site: Site) -> None
     assert ad.outcome == "page"  # the other capture was not held up for good
     said = busy.reason + " ".join(busy.facts.get("problems", []))
     assert busy.outcome == "failed" or "held it past" in said, said
+
+
+def test_same_content_needs_the_same_contacts_and_pictures() -> None:
+    from evidence.content import digest_of, same_content
+
+    def banner(said: str, quality: int = 0) -> bytes:
+        img = Image.new("RGB", (640, 120), "#fff4d6")
+        font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 28)
+        ImageDraw.Draw(img).text((16, 40), said, font=font, fill="#b00000")
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=quality) if quality else img.save(out, "PNG")
+        return out.getvalue()
+
+    text = "逾期先别还，当天停催。" * 100
+    phone = ["phone:13800138000", "wechat:tc_8888"]
+    a = digest_of(text, [banner("加V: tc_8888 当天停催")], phone)
+    recoded = digest_of(text, [banner("加V: tc_8888 当天停催", quality=70)], phone)
+    other_phone = digest_of(text, [banner("加V: tc_8888 当天停催")], ["phone:13912345678"])
+    more = digest_of(text, [banner("加V: tc_8888 当天停催"), banner("征信修复 包过")], phone)
+    # a changed ID inside a picture barely moves its perceptual hash; it is the
+    # contacts read in the picture (crawler side, by OCR) that tell it apart
+    other_id = digest_of(
+        text, [banner("加V: tc_9999 当天停催")], ["phone:13800138000", "wechat:tc_9999"]
+    )
+    assert same_content(a, recoded, text, text)  # the same banner, re-encoded
+    assert not same_content(a, other_id, text, text)
+    assert not same_content(a, other_phone, text, text)
+    assert not same_content(a, more, text, text)  # a picture added is a change
+    assert len(a.image_hashes[0]) == 64  # 256-bit perceptual hashes

@@ -77,3 +77,16 @@ def test_without_a_tsa_bundles_wait_in_the_queue(site: Site, tmp_path: Path) -> 
     figures = capture_pending(settings(tmp_path, ADWATCH_TSA_URL=""), out=None)
     assert figures.sealed == 1 and figures.stamped == 0 and figures.unstamped == 1
     assert "no time-stamp authority configured" in figures.summary()
+
+
+def test_contacts_in_pictures_are_part_of_the_content_digest(site: Site, tmp_path: Path) -> None:
+    banner = AdRecord(
+        channel="market", platform="nowhere", url=site.base + "/banner-ad", label="ad"
+    )
+    with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
+        cat.upsert([banner.to_dict()])
+    figures = capture_pending(settings(tmp_path, ADWATCH_TSA_URL=""), out=None)
+    assert figures.sealed == 1
+    store = EvidenceStore(tmp_path / "evidence")
+    (bundle,) = store.bundle_ids()
+    assert "wechat:zhengxin_ok" in store.manifest(bundle)["about"]["content"]["contacts"]
