@@ -551,8 +551,14 @@ def verify(
     if not (config.evidence_dir / "ledger.jsonl").exists():
         click.echo(f"error: no evidence store at {config.evidence_dir}", err=True)
         sys.exit(2)
-    store = EvidenceStore(config.evidence_dir)
-    report = run_verify(store, list(bundles) or None, config.tsa_ca, openssl)
+    store = EvidenceStore(config.evidence_dir, readonly=True)
+    try:
+        report = run_verify(store, list(bundles) or None, config.tsa_ca, openssl)
+    except FileNotFoundError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if everything:
+        _cross_check(report, _catalogue_uri(data_dir, None))
     if as_json:
         for bundle in report.bundles:
             click.echo(json.dumps(bundle.to_dict(), ensure_ascii=False))
@@ -562,6 +568,30 @@ def verify(
         click.echo(format_report(report, config.tsa_ca))
     if report.state == "failed":
         sys.exit(1)
+
+
+def _cross_check(report: Any, catalogue_uri: str) -> None:
+    """Bundles the catalogue recorded but the ledger does not list: the ledger
+    was cut after its last time-stamped head (which the chain alone cannot
+    show), or bundles were removed with their lines."""
+    from pathlib import Path as _Path
+
+    from evidence.index import open_catalogue
+
+    path = catalogue_uri.removeprefix("sqlite://")
+    if catalogue_uri.startswith("sqlite://") and not _Path(path).exists():
+        return
+    listed = {b.bundle_id for b in report.bundles}
+    with open_catalogue(catalogue_uri) as cat:
+        recorded = [c for c in cat.captures(limit=10**9) if c.get("bundle_id")]
+    for row in recorded:
+        if row["bundle_id"] not in listed:
+            report.ledger.problems.append(
+                f"bundle {row['bundle_id']} (record {row.get('record_id')}, captured "
+                f"{row.get('at')}) is in the catalogue but in no ledger line: "
+                "the ledger was cut or the bundle removed"
+            )
+            report.ledger.state = "failed"
 
 
 @cli.command()
@@ -576,6 +606,7 @@ def timestamp(tsa_url: str | None, data_dir: str | None) -> None:
       adwatch timestamp --tsa http://127.0.0.1:8318/
     """
     from crawler.config import AdwatchConfig
+    from evidence.bundle import stamp_head
     from evidence.store import EvidenceStore
     from evidence.timestamp import stamp_pending
 
@@ -584,12 +615,16 @@ def timestamp(tsa_url: str | None, data_dir: str | None) -> None:
     waiting = len(store.unstamped())
     if not waiting:
         click.echo("no bundle is waiting for a time-stamp")
+        if config.tsa_url and stamp_head(store, config.tsa_url)[0] == "stamped":
+            click.echo("time-stamped the ledger's head")
         return
     if not config.tsa_url:
         click.echo(f"error: {waiting} bundles wait, but no TSA is set (--tsa or ADWATCH_TSA_URL)")
         sys.exit(2)
     run = stamp_pending(store, config.tsa_url)
     click.echo(f"time-stamped {run.stamped} of {waiting} bundles; {run.remaining} still waiting")
+    if run.stamped:
+        stamp_head(store, config.tsa_url)
     for bundle_id, why in run.failed.items():
         click.echo(f"  {bundle_id}: {why}", err=True)
     if run.tsa_down:
@@ -673,7 +708,7 @@ def export(
     if not (config.evidence_dir / "ledger.jsonl").exists():
         click.echo(f"error: no evidence store at {config.evidence_dir}", err=True)
         sys.exit(2)
-    store = EvidenceStore(config.evidence_dir)
+    store = EvidenceStore(config.evidence_dir, readonly=True)
     wanted = list(bundles)
     if everything:
         wanted = store.bundle_ids()

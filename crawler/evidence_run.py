@@ -37,7 +37,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.config import AdwatchConfig
 from crawler.profiles import SiteProfile, load_profiles
-from evidence.bundle import seal_capture, stamp_bundle
+from evidence.bundle import seal_capture, stamp_bundle, stamp_head
 from evidence.capture import Capture, Capturer, CaptureSettings, Target, times
 from evidence.content import ContentDigest, same_content
 from evidence.index import Catalogue, open_catalogue
@@ -193,6 +193,8 @@ async def _run(
         if out is not None and out.isatty():
             out.write("\n")
         figures.tsa_problem = stamping.problem or figures.tsa_problem
+        if figures.sealed:
+            await asyncio.to_thread(stamping.stamp_head, store)
     figures.unstamped = len(store.unstamped())
     if figures.unstamped and not config.tsa_url:
         figures.tsa_problem = "no time-stamp authority configured (ADWATCH_TSA_URL)"
@@ -319,6 +321,16 @@ class _Stamping:
     def down(self, why: str) -> None:
         with self._lock:
             self._down, self.problem = True, why
+
+    def stamp_head(self, store: EvidenceStore) -> None:
+        """The ledger's head, at the end of a run that sealed bundles."""
+        with self._lock:
+            if self._down or not self.url:
+                return
+        outcome, why = stamp_head(store, self.url)
+        if outcome in ("unavailable", "failed"):
+            with self._lock:
+                self.problem = self.problem or f"ledger head not time-stamped: {why}"
 
     def stamp(self, store: EvidenceStore, bundle_id: str) -> bool:
         if not self.url:

@@ -56,3 +56,25 @@ def stamp_bundle(
         return ("unavailable" if isinstance(exc, TsaUnavailable) else "failed"), str(exc)
     store.add_timestamp(bundle_id, stamp.tsr, tsa_url, stamp.gen_time)
     return "stamped", ""
+
+
+def stamp_head(store: EvidenceStore, tsa_url: str, **request: Any) -> tuple[str, str]:
+    """Time-stamp the ledger's newest line (the chain up to it), as the end of a
+    run does: a bundle's own token proves its content and time, this one that
+    no line before it was later removed or the chain rewritten.  Returns
+    ("stamped" | "unchanged" | "unavailable" | "failed", why)."""
+    from evidence.timestamp import TimestampError, TsaUnavailable, request_token
+
+    last = store.last_entry()
+    if last is None or "head" in last:
+        return "unchanged", "no new ledger line since the last head time-stamp"
+    if not tsa_url:
+        return "failed", "no time-stamp authority configured (ADWATCH_TSA_URL)"
+    seq, line_hash = int(last["seq"]), str(last["hash"])
+    try:
+        stamp = request_token(line_hash, tsa_url, **request)
+    except TimestampError as exc:
+        logger.warning("ledger head (line %d) not time-stamped: %s", seq, exc)
+        return ("unavailable" if isinstance(exc, TsaUnavailable) else "failed"), str(exc)
+    store.add_head_stamp(seq, line_hash, stamp.tsr, tsa_url, stamp.gen_time)
+    return "stamped", ""

@@ -29,6 +29,7 @@ newline) is cut off when the store is next opened, and the cut is logged.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -37,7 +38,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,11 +80,19 @@ class StoreError(RuntimeError):
 
 
 class EvidenceStore:
-    def __init__(self, root: Path | str) -> None:
+    """The store under ``root``.  ``readonly`` (verify, export) changes nothing
+    on disk, not even a torn last ledger line, which is then reported."""
+
+    def __init__(self, root: Path | str, readonly: bool = False) -> None:
         self.root = Path(root)
+        self.readonly = readonly
+        self.ledger_path = self.root / "ledger.jsonl"
+        self._index = _LedgerIndex()
+        self._index_lock = threading.Lock()  # capture runs seal from several threads
+        if readonly:
+            return
         for sub in ("blobs", "bundles"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
-        self.ledger_path = self.root / "ledger.jsonl"
         self.ledger_path.touch(exist_ok=True)
         with self._locked():
             self._repair_torn_line()
@@ -124,33 +133,75 @@ class EvidenceStore:
         return Bundle(bundle_id, manifest, seq)
 
     def add_timestamp(self, bundle_id: str, tsr: bytes, tsa: str, gen_time: str) -> int:
-        """Keep a bundle's time-stamp response and note it in the ledger (a token
-        written but not yet in the ledger is simply replaced by the next one)."""
+        """Keep a bundle's time-stamp response and note it in the ledger.  The
+        check, the token file and the ledger line happen under one lock, so two
+        processes stamping the same queued bundle cannot both write."""
         if not _SHA256.match(bundle_id) or not self.bundle_path(bundle_id).exists():
             raise StoreError(f"no bundle {bundle_id!r} to time-stamp")
-        if bundle_id in self.stamps():
-            raise StoreError(f"bundle {bundle_id} is already time-stamped")
-        _write_durably(self.timestamp_path(bundle_id), tsr)
-        return self._append(
-            {
-                "timestamp": bundle_id,
-                "tsr_sha256": sha256(tsr),
-                "tsa": tsa,
-                "gen_time": gen_time,
-                "at": utc_now(),
-            }
-        )
+        with self._locked():
+            if bundle_id in self._read_index().stamps:
+                raise StoreError(f"bundle {bundle_id} is already time-stamped")
+            _write_durably(self.timestamp_path(bundle_id), tsr)
+            return self._append_locked(
+                {
+                    "timestamp": bundle_id,
+                    "tsr_sha256": sha256(tsr),
+                    "tsa": tsa,
+                    "gen_time": gen_time,
+                    "at": utc_now(),
+                }
+            )
+
+    def last_entry(self) -> dict[str, Any] | None:
+        """The ledger's newest line (None when it is empty)."""
+        if self.readonly:
+            return self._last_line()
+        with self._locked():
+            return self._last_line()
+
+    def add_head_stamp(
+        self, seq: int, line_hash: str, tsr: bytes, tsa: str, gen_time: str
+    ) -> int:
+        """Keep a time-stamp over the hash of ledger line ``seq`` (the chain up to
+        there), so that lines removed before it, or the chain rewritten, show:
+        a bundle's own token covers its id, not its place in the ledger."""
+        with self._locked():
+            _write_durably(self.head_path(seq), tsr)
+            return self._append_locked(
+                {
+                    "head": line_hash,
+                    "head_seq": seq,
+                    "tsr_sha256": sha256(tsr),
+                    "tsa": tsa,
+                    "gen_time": gen_time,
+                    "at": utc_now(),
+                }
+            )
 
     def _append(self, entry: dict[str, Any]) -> int:
         with self._locked():
-            last = self._last_line()
-            seq = (last["seq"] + 1) if last else 1
-            line = dict(entry, seq=seq, prev=last["hash"] if last else GENESIS)
-            line["hash"] = sha256(canonical(line))
+            return self._append_locked(entry)
+
+    def _append_locked(self, entry: dict[str, Any]) -> int:
+        """Append one line (the caller holds the lock).  A failed write (a full
+        disk) is cut back, so the ledger never keeps half a line."""
+        if self.readonly:
+            raise StoreError("the store was opened read-only")
+        last = self._last_line()
+        seq = (last["seq"] + 1) if last else 1
+        line = dict(entry, seq=seq, prev=last["hash"] if last else GENESIS)
+        line["hash"] = sha256(canonical(line))
+        size = self.ledger_path.stat().st_size
+        try:
             with self.ledger_path.open("ab") as f:
                 f.write(canonical(line) + b"\n")
                 f.flush()
                 os.fsync(f.fileno())
+        except OSError as exc:
+            with contextlib.suppress(OSError), self.ledger_path.open("r+b") as f:
+                f.truncate(size)
+                os.fsync(f.fileno())
+            raise StoreError(f"could not append to {self.ledger_path}: {exc}") from exc
         return seq
 
     # --- reading ------------------------------------------------------------
@@ -164,18 +215,50 @@ class EvidenceStore:
     def timestamp_path(self, bundle_id: str) -> Path:
         return self.root / "bundles" / bundle_id / "timestamp.tsr"
 
+    def head_path(self, seq: int) -> Path:
+        return self.root / "heads" / f"{seq:012d}.tsr"
+
     def bundle_ids(self) -> list[str]:
         """Every sealed bundle, in ledger order."""
-        return [str(line["bundle"]) for line in self.ledger() if "bundle" in line]
+        return list(self._read_index().bundles)
 
     def stamps(self) -> dict[str, dict[str, Any]]:
-        """The latest timestamp ledger line of each stamped bundle."""
-        return {str(line["timestamp"]): line for line in self.ledger() if "timestamp" in line}
+        """The timestamp ledger line of each stamped bundle."""
+        return dict(self._read_index().stamps)
 
     def unstamped(self) -> list[str]:
         """Bundles in the ledger with no time-stamp token yet, oldest first."""
-        stamped = self.stamps()
-        return [b for b in dict.fromkeys(self.bundle_ids()) if b not in stamped]
+        index = self._read_index()
+        return [b for b in index.bundles if b not in index.stamps]
+
+    def _read_index(self) -> _LedgerIndex:
+        """The ledger's bundles and stamps, read on from where the last call
+        stopped (a queue of thousands is then drained in linear time)."""
+        with self._index_lock:
+            return self._read_index_unlocked()
+
+    def _read_index_unlocked(self) -> _LedgerIndex:
+        index = self._index
+        try:
+            with self.ledger_path.open("rb") as f:
+                if f.seek(0, os.SEEK_END) < index.offset:
+                    index = self._index = _LedgerIndex()  # cut back: read it again
+                f.seek(index.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return index
+        end = data.rfind(b"\n") + 1  # a torn last line is left for later
+        for raw in data[:end].splitlines():
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                continue
+            if "bundle" in line:
+                index.bundles.setdefault(str(line["bundle"]), None)
+            elif "timestamp" in line:
+                index.stamps[str(line["timestamp"])] = line
+        index.offset += end
+        return index
 
     def manifest(self, bundle_id: str) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.bundle_path(bundle_id).read_bytes())
@@ -203,28 +286,63 @@ class EvidenceStore:
         return _Lock(self.root / ".ledger.lock")
 
     def _last_line(self) -> dict[str, Any] | None:
-        data = self.ledger_path.read_bytes()
-        lines = data.rstrip(b"\n").rsplit(b"\n", 1)
-        last = lines[-1] if lines else b""
+        """The newest ledger line, read from the end of the file (not the whole)."""
+        with self.ledger_path.open("rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            step = 4096
+            while True:
+                start = max(0, size - step)
+                f.seek(start)
+                tail = f.read(size - start).rstrip(b"\n")
+                if b"\n" in tail or start == 0:
+                    break
+                step *= 4
+        last = tail.rsplit(b"\n", 1)[-1]
         if not last.strip():
             return None
-        found: dict[str, Any] = json.loads(last)
+        try:
+            found: dict[str, Any] = json.loads(last)
+        except ValueError as exc:
+            raise StoreError(f"the ledger's last line is not JSON: {exc}") from exc
         return found
 
     def _repair_torn_line(self) -> None:
+        """A crash while appending leaves a last line without its newline.  A
+        complete line (valid JSON with its own hash) only lacks the newline,
+        which is added; anything else is moved to a side file, never dropped."""
         data = self.ledger_path.read_bytes()
         if not data or data.endswith(b"\n"):
             return
         keep = data[: data.rfind(b"\n") + 1]
+        torn = data[len(keep) :]
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            line = json.loads(torn)
+            claimed = line.pop("hash")
+            if sha256(canonical(line)) == claimed:
+                with self.ledger_path.open("ab") as f:
+                    f.write(b"\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+                return
+        side = self.root / f"ledger.torn-{utc_now().replace(':', '')}"
+        _write_durably(side, torn)
         logger.warning(
-            "ledger %s ended in a torn line (a crash while appending); cut %d bytes",
+            "ledger %s ended in a torn line (a crash while appending): %d bytes moved to %s",
             self.ledger_path,
-            len(data) - len(keep),
+            len(torn),
+            side,
         )
         with self.ledger_path.open("r+b") as f:
             f.truncate(len(keep))
             f.flush()
             os.fsync(f.fileno())
+
+
+@dataclass
+class _LedgerIndex:
+    offset: int = 0  # bytes of the ledger read so far
+    bundles: dict[str, None] = field(default_factory=dict)  # ordered set
+    stamps: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class _Lock:

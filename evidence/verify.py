@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,8 @@ class StoreReport:
     ledger: Check  # problems of the ledger as a whole (edited or reordered lines)
     unlisted: list[str]  # bundle folders on disk that no ledger line lists
     seconds: float = 0.0
+    # the newest good time-stamped ledger head: {"seq", "gen_time", "lines"}
+    head: dict[str, Any] = field(default_factory=dict)
 
     @property
     def state(self) -> State:
@@ -104,7 +107,10 @@ class _Ledger:
 
     bundles: dict[str, int] = field(default_factory=dict)
     stamps: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    heads: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    hashes: dict[int, str] = field(default_factory=dict)  # seq -> the line's own hash
     broken: dict[int, list[str]] = field(default_factory=dict)
+    lines: int = 0
 
 
 def _read_ledger(store: EvidenceStore) -> _Ledger:
@@ -129,10 +135,14 @@ def _read_ledger(store: EvidenceStore) -> _Ledger:
         if line.get("seq") != n:
             problems.append(f"ledger line {n} carries sequence number {line.get('seq')}")
         prev = claimed
+        found.hashes[n] = claimed
+        found.lines = n
         if problems:
             found.broken[n] = problems
         if "timestamp" in line:
             found.stamps[str(line["timestamp"])] = (n, line)
+        elif "head" in line:
+            found.heads.append((n, line))
         elif "bundle" in line:
             found.bundles.setdefault(str(line["bundle"]), n)
     return found
@@ -160,18 +170,54 @@ class Verifier:
         import time
 
         started = time.perf_counter()
+        # folders first, then the ledger: a bundle sealed meanwhile is then in
+        # the ledger read, not a folder "in no ledger line"
+        folders = self.store.root / "bundles"
+        on_disk = {p.name for p in folders.iterdir() if p.is_dir()} if folders.is_dir() else set()
         ledger = _read_ledger(self.store)
         whole = Check("failed" if ledger.broken else "passed")
         for problems in ledger.broken.values():
             whole.problems += problems
+        head = self._heads(ledger, whole)
         wanted = list(ledger.bundles) if bundle_ids is None else bundle_ids
         reports = [self.bundle(b, ledger) for b in wanted]
         unlisted: list[str] = []
         if bundle_ids is None:
-            on_disk = {p.name for p in (self.store.root / "bundles").iterdir() if p.is_dir()}
             unlisted = sorted(on_disk - set(ledger.bundles))
             whole.problems += [f"bundle {b} is on disk but in no ledger line" for b in unlisted]
-        return StoreReport(reports, whole, unlisted, time.perf_counter() - started)
+        if whole.problems:
+            whole.state = "failed"
+        report = StoreReport(reports, whole, unlisted, time.perf_counter() - started)
+        report.head = head
+        return report
+
+    def _heads(self, ledger: _Ledger, whole: Check) -> dict[str, Any]:
+        """Check each time-stamped ledger head: the line it names is there with
+        that hash (nothing before it was removed or rewritten), and the token is
+        over that hash.  Returns what the newest good head covers."""
+        from evidence.timestamp import check_token
+
+        covered: dict[str, Any] = {"seq": 0, "gen_time": "", "lines": ledger.lines}
+        for n, line in ledger.heads:
+            seq, claimed = int(line.get("head_seq", 0)), str(line.get("head", ""))
+            where = f"ledger head time-stamp on line {n} (over line {seq})"
+            if ledger.hashes.get(seq) != claimed:
+                whole.problems.append(
+                    f"{where}: line {seq} is not the line that was time-stamped "
+                    "(lines were removed or the chain was rewritten before it)"
+                )
+                continue
+            path = self.store.head_path(seq)
+            if not path.exists() or sha256(path.read_bytes()) != line.get("tsr_sha256"):
+                whole.problems.append(f"{where}: its token is missing or changed")
+                continue
+            if self.tokens:
+                result = check_token(path.read_bytes(), claimed, self.trust_pem)
+                if result.status == "failed":
+                    whole.problems += [f"{where}: {p}" for p in result.problems]
+                    continue
+            covered = {"seq": seq, "gen_time": str(line.get("gen_time", "")), "lines": ledger.lines}
+        return covered
 
     def bundle(self, bundle_id: str, ledger: _Ledger) -> BundleReport:
         report = BundleReport(bundle_id)
@@ -294,10 +340,15 @@ def verify(
     trust: Path | None = None,
     openssl: bool = False,
 ) -> StoreReport:
-    """Verify ``bundle_ids`` (all bundles in the ledger when None)."""
-    trust_pem = trust.read_bytes() if trust is not None and trust.exists() else None
-    ca_file = trust if trust_pem is not None else None
-    return Verifier(store, trust_pem, openssl, ca_file).run(bundle_ids)
+    """Verify ``bundle_ids`` (all bundles in the ledger when None).  A ``trust``
+    file that cannot be read is an error, not a silent "not checked"."""
+    trust_pem = None
+    if trust is not None:
+        try:
+            trust_pem = trust.read_bytes()
+        except OSError as exc:
+            raise FileNotFoundError(f"TSA root {trust} cannot be read: {exc.strerror}") from exc
+    return Verifier(store, trust_pem, openssl, trust).run(bundle_ids)
 
 
 def format_report(report: StoreReport, trust: Path | None) -> str:
@@ -308,6 +359,15 @@ def format_report(report: StoreReport, trust: Path | None) -> str:
         f"{report.count('passed')} passed, {report.count('failed')} failed, "
         f"{report.count('not_checked')} not checked"
     ]
+    head = report.head or {}
+    if head.get("seq"):
+        after = int(head.get("lines", 0)) - int(head["seq"])
+        lines.append(
+            f"ledger: lines 1-{head['seq']} sealed by a time-stamp at {head['gen_time']}"
+            + (f"; {after} newer lines not yet" if after > 0 else "")
+        )
+    elif head:
+        lines.append("ledger: no time-stamped head yet (`adwatch timestamp` makes one)")
     if report.ledger.problems:
         lines.append("ledger:")
         lines += [f"  {p}" for p in report.ledger.problems]
@@ -334,4 +394,13 @@ def format_report(report: StoreReport, trust: Path | None) -> str:
         if trust is None:
             lines.append("  (no TSA root set: ADWATCH_TSA_CA names who may sign tokens)")
     lines.append(f"result: {report.state.replace('_', ' ').upper()}")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
+
+
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text from outside (folder names, a TSA's answers, certificate names)
+    with control, ANSI and bidi characters shown as escapes, not obeyed."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)

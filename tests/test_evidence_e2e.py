@@ -177,3 +177,17 @@ def test_stats_show_the_evidence(crawl: Crawl) -> None:
     done = adwatch("stats", data_dir=crawl.data_dir)
     assert done.returncode == 0
     assert "evidence:" in done.stdout and "bundles" in done.stdout
+
+
+def test_a_ledger_cut_after_its_last_head_is_caught_by_the_catalogue(copy: Path, tsa) -> None:
+    """Cutting the newest lines off the ledger (and their bundles) leaves a
+    chain that holds; the catalogue, which recorded every capture, does not."""
+    store = EvidenceStore(copy / "evidence")
+    victim = store.bundle_ids()[-1]
+    ledger = store.ledger_path.read_bytes().splitlines(keepends=True)
+    cut = next(n for n, ln in enumerate(ledger) if json.loads(ln).get("bundle") == victim)
+    store.ledger_path.write_bytes(b"".join(ledger[:cut]))
+    shutil.rmtree(store.bundle_path(victim).parent)
+    done = adwatch("verify", "--all", "--ca", str(tsa.files.ca_pem), data_dir=copy)
+    assert done.returncode == 1
+    assert f"bundle {victim} (record" in done.stdout and "in no ledger line" in done.stdout

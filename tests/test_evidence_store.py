@@ -137,3 +137,75 @@ def test_unstamped_bundles_are_read_off_the_ledger_and_tokens_are_checked(
     ]
     store.timestamp_path(ids[1]).unlink()
     assert store.check() == [f"bundle {ids[1]}: its time-stamp token (ledger line 4) was removed"]
+
+
+def test_a_complete_last_line_without_its_newline_is_kept(store: EvidenceStore) -> None:
+    data = store.ledger_path.read_bytes()
+    store.ledger_path.write_bytes(data.rstrip(b"\n"))  # an editor dropped the newline
+    reopened = EvidenceStore(store.root)
+    assert reopened.ledger_path.read_bytes() == data and reopened.check() == []
+
+
+def test_a_torn_line_is_moved_aside_not_dropped(store: EvidenceStore) -> None:
+    with store.ledger_path.open("ab") as f:
+        f.write(b'{"bundle":"abc","se')
+    EvidenceStore(store.root)
+    (side,) = store.root.glob("ledger.torn-*")
+    assert side.read_bytes() == b'{"bundle":"abc","se'
+
+
+def test_a_read_only_store_changes_nothing(store: EvidenceStore) -> None:
+    with store.ledger_path.open("ab") as f:
+        f.write(b'{"bundle":"abc","se')
+    before = store.ledger_path.read_bytes()
+    readonly = EvidenceStore(store.root, readonly=True)
+    assert readonly.check()  # the torn line is reported...
+    assert store.ledger_path.read_bytes() == before  # ...and left as it is
+    assert not list(store.root.glob("ledger.torn-*"))
+    with pytest.raises(StoreError, match="read-only"):
+        readonly._append({"bundle": "x"})
+
+
+FULL_DISK = r"""
+import resource, signal, sys
+from evidence.store import EvidenceStore, StoreError
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+store = EvidenceStore(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
+n = 0
+try:
+    while True:
+        blob = store.put_blob(b"x" * 600 + str(n).encode(), "text/plain")
+        store.seal({"a": blob}, {"n": n})
+        n += 1
+except StoreError as exc:
+    print("stopped:", n, exc)
+"""
+
+
+def test_a_full_disk_stops_sealing_cleanly_and_loses_nothing_sealed(tmp_path: Path) -> None:
+    """The ledger may not grow past its limit: the write that fails is cut back,
+    the error is a StoreError naming the file, and every bundle sealed before
+    it still checks clean."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "evidence"
+    EvidenceStore(root)
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(root), "4000"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert "stopped:" in done.stdout, done.stderr
+    assert "could not append to" in done.stdout and "ledger.jsonl" in done.stdout
+    sealed = int(done.stdout.split()[1])
+    assert sealed >= 5
+    store = EvidenceStore(root, readonly=True)
+    assert store.ledger_path.read_bytes().endswith(b"\n")  # no half line
+    assert len(store.bundle_ids()) == sealed
+    problems = store.check()
+    # at most the bundle whose ledger line could not be written is left unlisted
+    assert all("is on disk but in no ledger line" in p for p in problems), problems

@@ -258,3 +258,46 @@ def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     done = adwatch("verify", "--all", data_dir=tmp_path)
     assert done.returncode == 2 and "no evidence store" in done.stderr
 
+
+
+def test_a_time_stamped_ledger_head_catches_lines_removed_before_it(
+    store: EvidenceStore, tsa: TsaServer
+) -> None:
+    from evidence.bundle import stamp_head
+
+    assert stamp_head(store, tsa.url) == ("stamped", "")
+    assert stamp_head(store, tsa.url)[0] == "unchanged"  # nothing new since
+    report = verify(store, trust=tsa.files.ca_pem)
+    assert report.head["seq"] == 7 and report.ledger.problems == []
+    assert "ledger: lines 1-7 sealed by a time-stamp" in format_report(report, tsa.files.ca_pem)
+    # the newest bundle removed with its line, and the chain re-hashed after it
+    last = ids(store)[-1]
+    lines = [ln for ln in ledger_lines(store) if json.loads(ln).get("bundle") != last]
+    write_ledger(store, lines)
+    shutil.rmtree(store.bundle_path(last).parent)
+    _rewrite_chain(store, {})
+    found = problems(store, tsa)
+    assert any(
+        p.startswith("ledger head time-stamp on line 7 (over line 7): line 7 is not the line")
+        for p in found
+    ), found
+
+
+def test_verify_changes_nothing_and_escapes_what_it_prints(
+    store: EvidenceStore, tsa: TsaServer
+) -> None:
+    hostile = store.root / "bundles" / "evil\x1b[2J\u202ename"
+    hostile.mkdir()
+    before = sorted(p.name for p in store.root.rglob("*"))
+    report = verify(EvidenceStore(store.root, readonly=True), trust=tsa.files.ca_pem)
+    text = format_report(report, tsa.files.ca_pem)
+    assert "\x1b" not in text and "\u202e" not in text and "\\x1b[2J\\u202ename" in text
+    assert sorted(p.name for p in store.root.rglob("*")) == before
+
+
+def test_a_missing_trust_file_is_an_error(store: EvidenceStore, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="cannot be read"):
+        verify(store, trust=tmp_path / "typo-ca.pem")
+    typo = str(tmp_path / "typo.pem")
+    done = adwatch("verify", "--all", "--ca", typo, data_dir=store.root.parent)
+    assert done.returncode == 2 and "cannot be read" in done.stderr
