@@ -606,6 +606,7 @@ def timestamp(tsa_url: str | None, data_dir: str | None) -> None:
       adwatch timestamp --tsa http://127.0.0.1:8318/
     """
     from crawler.config import AdwatchConfig
+    from evidence._safe import printable
     from evidence.bundle import stamp_head
     from evidence.store import EvidenceStore
     from evidence.timestamp import stamp_pending
@@ -626,7 +627,7 @@ def timestamp(tsa_url: str | None, data_dir: str | None) -> None:
     if run.stamped:
         stamp_head(store, config.tsa_url)
     for bundle_id, why in run.failed.items():
-        click.echo(f"  {bundle_id}: {why}", err=True)
+        click.echo(printable(f"  {bundle_id}: {why}"), err=True)
     if run.tsa_down:
         click.echo(f"the TSA at {config.tsa_url} is not reachable; try again later", err=True)
     if run.remaining:

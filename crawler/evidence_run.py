@@ -37,6 +37,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.config import AdwatchConfig
 from crawler.profiles import SiteProfile, load_profiles
+from evidence._safe import printable
 from evidence.bundle import seal_capture, stamp_bundle, stamp_head
 from evidence.capture import Capture, Capturer, CaptureSettings, Target, times
 from evidence.content import ContentDigest, same_content
@@ -79,7 +80,7 @@ class EvidenceFigures:
                 f"  waiting:  {self.unstamped} bundles queued for a time-stamp{why}; "
                 "`adwatch timestamp` retries"
             )
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)
 
 
 def _counts(counter: Counter[str]) -> str:

@@ -72,6 +72,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from evidence._safe import printable
 from evidence.store import EvidenceStore, StoreError
 
 logger = logging.getLogger(__name__)
@@ -119,7 +120,11 @@ class _TimeStampResp(tsp.TimeStampResp):
 
 
 class TimestampError(Exception):
-    """A time-stamp could not be obtained, or what came back is not good."""
+    """A time-stamp could not be obtained, or what came back is not good.  The
+    message may quote the authority's answer: it is made safe to print."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(printable(message))
 
 
 class TsaUnavailable(TimestampError):

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from evidence._safe import printable
 from evidence.store import GENESIS, EvidenceStore, canonical, sha256
 
 State = Literal["passed", "failed", "not_checked"]
@@ -396,11 +396,3 @@ def format_report(report: StoreReport, trust: Path | None) -> str:
     lines.append(f"result: {report.state.replace('_', ' ').upper()}")
     return "\n".join(printable(line) for line in lines)
 
-
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Text from outside (folder names, a TSA's answers, certificate names)
-    with control, ANSI and bidi characters shown as escapes, not obeyed."""
-    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)

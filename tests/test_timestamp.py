@@ -487,3 +487,11 @@ def test_the_tsa_runs_as_its_own_process(tmp_path: Path) -> None:
     assert openssl_verify(stamp.tsr, digest, trust).status == "passed"
     with pytest.raises(TsaUnavailable):
         request_token(digest, url, timeout=5)  # stopped with the block
+
+
+def test_what_an_authority_says_is_made_safe_to_print() -> None:
+    from evidence.timestamp import TimestampError
+
+    said = str(TimestampError("TSA http://x/: HTTP 400: \x1b[2J\x1b]0;pwned\x07\u202eevil"))
+    assert "\x1b" not in said and "\u202e" not in said and "\x07" not in said
+    assert "\\x1b[2J" in said and "\\u202e" in said
