@@ -18,6 +18,10 @@ APT_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji openssl redis-ser
 
 run: setup
 	$(BIN)/adwatch crawl --demo
+	@# one dossier per regulator for the demo's largest operator
+	for r in cac samr nfra; do \
+	  $(BIN)/adwatch dossier --regulator $$r --cluster largest --out var/dossiers/$$r --zip || exit 1; \
+	done
 
 test: setup lint
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,176 @@
+"""Dossiers from a real catalogue and a real evidence store: what each page
+says, hostile ad text kept inert, a missing screenshot, a 200-ad dossier, the
+PDF a reader gets (Chinese text, attachments, page numbers, signature)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from crawler.items import AdRecord, Contact, Match
+from evidence.index import open_catalogue
+from evidence.store import EvidenceStore
+from tests.conftest import adwatch
+
+HOSTILE = "<script>alert(1)</script>{{ 7*7 }}{% if true %}x{% endif %}\u202e款退功成不\x1b[31m"
+CAPTION = "停催上岸 加V tc8888。" + "长文案" * 3400  # over 10,000 characters
+
+
+def png(colour: str = "#c00000", size: tuple[int, int] = (640, 400)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def ad(n: int, **fields: Any) -> AdRecord:
+    base: dict[str, Any] = {
+        "channel": "video",
+        "platform": "demo-douyin",
+        "url": f"http://127.0.0.1:9/video/{n}",
+        "title": f"逾期先别还，当天停催 {n}",
+        "text": "专业团队，百分百包过，加V tc8888",
+        "label": "ad",
+        "score": 0.9,
+        "categories": ["停催"],
+        "reasons": ["停催 (0.90): 当天停催", "ad cues +0.60: promise (百分百); contact (wechat tc8888)"],
+        "matches": [Match("停催:当天停催", "当天停催", "title", (6, 10), "text", "当天停催")],
+        "contacts": [Contact("wechat", "tc8888", "tc8888", "text", (14, 20))],
+        "cluster_id": "op-test",
+        "first_seen": f"2026-11-{1 + n % 20:02d}T08:00:00Z",
+    }
+    base.update(fields)
+    return AdRecord(**base)
+
+
+def seed(data: Path, records: list[AdRecord], screenshot: bool = True) -> None:
+    """The records in a catalogue, each with a sealed bundle (and a capture row)."""
+    store = EvidenceStore(data / "evidence")
+    with open_catalogue(f"sqlite://{data / 'catalogue.db'}") as cat:
+        cat.upsert([r.to_dict() for r in records])
+        cat.save_operators(
+            [
+                {
+                    "id": "op-test",
+                    "ads": [r.id for r in records],
+                    "platforms": ["demo-douyin"],
+                    "contacts": [{"kind": "wechat", "value": "tc8888"}],
+                    "first_seen": records[0].first_seen,
+                    "last_seen": records[-1].last_seen,
+                    "links": {"contact": len(records) - 1},
+                }
+            ]
+        )
+        shot = store.put_blob(png(), "image/png") if screenshot else None
+        for r in records:
+            arts = {"dom.html": store.put_blob(f"<p>{r.title}</p>".encode(), "text/html")}
+            if shot is not None:
+                arts["screenshot.png"] = shot
+            bundle = store.seal(arts, {"record": r.id, "url": r.url, "facts": {"problems": []}})
+            cat.add_capture(
+                {
+                    "record_id": r.id,
+                    "url": r.url,
+                    "kind": "capture",
+                    "outcome": "page",
+                    "status": "live",
+                    "bundle_id": bundle.id,
+                    "at": "2026-11-25T08:00:00.000000Z",
+                }
+            )
+
+
+def dossier(data: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return adwatch("dossier", "--out", str(out), *args, data_dir=data, timeout=600)
+
+
+def test_hostile_ad_text_stays_text(tmp_path: Path) -> None:
+    records = [ad(1, title=HOSTILE, text=CAPTION), ad(2)]
+    seed(tmp_path, records)
+    done = dossier(tmp_path, tmp_path / "d", "--regulator", "samr", "--cluster", "largest",
+                   "--html-only")
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "d" / "dossier.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "{{ 7*7 }}" in html and "{% if true %}" in html  # data, never a template
+    assert "\u202e" not in html and "⟨U+202E⟩" in html
+    assert "\x1b" not in html and "⟨U+001B⟩" in html
+    assert "其余" in html and "visible-text.txt" in html  # the 10,000-character caption is cut
+    assert "<mark>当天停催</mark>" in html  # the matched words are marked
+
+
+def test_each_regulator_gets_its_own_legal_basis_and_channel(tmp_path: Path) -> None:
+    seed(tmp_path, [ad(1), ad(2)])
+    wants = {
+        "cac": ("网络安全法", "12377"),
+        "samr": ("广告法", "12315"),
+        "nfra": ("征信业管理条例", "12378"),
+    }
+    for regulator, (law, channel) in wants.items():
+        out = tmp_path / regulator
+        done = dossier(tmp_path, out, "--regulator", regulator, "--cluster", "op-test",
+                       "--html-only")
+        assert done.returncode == 0, done.stderr
+        html = (out / "dossier.html").read_text(encoding="utf-8")
+        assert law in html and channel in html, regulator
+        assert "民事诉讼证据" in html and "openssl ts -verify" in html  # the integrity appendix
+    samr = (tmp_path / "samr" / "dossier.html").read_text(encoding="utf-8")
+    # the 办法's article numbers were never checked against its text: none is cited
+    assert not re.search(r"互联网广告管理办法[^<]*</td><td[^>]*>第", samr)
+
+
+def test_a_missing_screenshot_and_a_record_without_evidence_are_said(tmp_path: Path) -> None:
+    records = [ad(1), ad(2)]
+    seed(tmp_path, records, screenshot=False)
+    with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
+        lone = ad(3)
+        cat.upsert([lone.to_dict()])
+    out = tmp_path / "d"
+    ids = [r.id for r in [*records, lone]]
+    args = ["--regulator", "cac", "--html-only"] + [x for i in ids for x in ("--ids", i)]
+    done = dossier(tmp_path, out, *args)
+    assert done.returncode == 0, done.stderr
+    html = (out / "dossier.html").read_text(encoding="utf-8")
+    assert html.count("该次采集未能保存截图") == 2
+    assert "尚无电子证据包" in html
+
+
+def test_the_dossier_folder_is_checkable(tmp_path: Path) -> None:
+    seed(tmp_path, [ad(1), ad(2), ad(3)])
+    out = tmp_path / "d"
+    done = dossier(tmp_path, out, "--regulator", "samr", "--cluster", "largest", "--html-only",
+                   "--zip")
+    assert done.returncode == 0, done.stderr
+    sums = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=out, check=False)
+    assert sums.returncode == 0
+    check = subprocess.run(["python3", "verify.py"], cwd=out / "evidence", capture_output=True,
+                           text=True, check=False)
+    assert check.returncode == 0 and "3 bundles" in check.stdout
+    assert (tmp_path / "d.zip").exists() and (out / "核验说明.txt").exists()
+
+
+def test_refusals_are_clear(tmp_path: Path) -> None:
+    seed(tmp_path, [ad(1)])
+    done = dossier(tmp_path, tmp_path / "d", "--regulator", "cac", "--cluster", "op-none")
+    assert done.returncode == 2 and "no operator 'op-none'" in done.stderr
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    done = dossier(tmp_path, busy, "--regulator", "cac", "--cluster", "largest")
+    assert done.returncode == 2 and "not empty" in done.stderr
+    assert (busy / "notes.txt").read_text() == "mine"
+
+
+def test_a_second_dossier_replaces_the_first(tmp_path: Path) -> None:
+    seed(tmp_path, [ad(1), ad(2)])
+    out = tmp_path / "d"
+    for _ in range(2):
+        done = dossier(tmp_path, out, "--regulator", "cac", "--cluster", "largest", "--html-only")
+        assert done.returncode == 0, done.stderr
+    assert json.dumps(sorted(p.name for p in out.iterdir()))
