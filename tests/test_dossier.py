@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image
 
 from crawler.items import AdRecord, Contact, Match
@@ -39,7 +38,10 @@ def ad(n: int, **fields: Any) -> AdRecord:
         "label": "ad",
         "score": 0.9,
         "categories": ["停催"],
-        "reasons": ["停催 (0.90): 当天停催", "ad cues +0.60: promise (百分百); contact (wechat tc8888)"],
+        "reasons": [
+            "停催 (0.90): 当天停催",
+            "ad cues +0.60: promise (百分百); contact (wechat tc8888)",
+        ],
         "matches": [Match("停催:当天停催", "当天停催", "title", (6, 10), "text", "当天停催")],
         "contacts": [Contact("wechat", "tc8888", "tc8888", "text", (14, 20))],
         "cluster_id": "op-test",
