@@ -10,6 +10,7 @@ redactor is given); the sealed originals in the store are never touched.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Protocol
+
+from PIL import Image
 
 from evidence.index import Catalogue
 from evidence.store import EvidenceStore
@@ -397,9 +400,31 @@ def _attach_bundle(
     if redactor is not None:
         data, said = redactor.picture(data, "截图", exhibit.record)
         exhibit.masked += said
-    name = f"exhibit-{exhibit.number:03d}.png"
-    (assets / name).write_bytes(data)
+    name = f"exhibit-{exhibit.number:03d}.jpg"
+    try:
+        (assets / name).write_bytes(display_copy(data))
+    except OSError as exc:  # Pillow's "cannot identify image" is an OSError too
+        exhibit.screenshot_note = f"截图无法显示：{exc}"
+        return
     exhibit.screenshot = f"assets/{name}"
+
+
+DISPLAY_WIDTH = 1000  # pixels: sharp at the 174 mm of an A4 page, a fraction of the bytes
+
+
+def display_copy(data: bytes) -> bytes:
+    """The screenshot as the dossier shows it: at most DISPLAY_WIDTH wide, as
+    JPEG (a PDF carries a JPEG as it is; a PNG is decoded and re-compressed,
+    which took a quarter of the PDF time).  The original stays in the bundle."""
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+        shown = img.convert("RGB")
+    if shown.width > DISPLAY_WIDTH:
+        height = round(shown.height * DISPLAY_WIDTH / shown.width)
+        shown = shown.resize((DISPLAY_WIDTH, height), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    shown.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
 
 
 def _operator(operator: dict[str, Any], exhibits: list[Exhibit]) -> dict[str, Any]:
