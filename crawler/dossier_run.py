@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -79,25 +80,30 @@ class ThirdPartyRedactor:
     def text(self, record: dict[str, Any], field: str, text: str) -> tuple[str, list[str]]:
         from evidence.dossier.redact import masked_summary, redact_text
 
-        shown, masked = redact_text(text, self._secrets(record, text), _where(field))
-        return shown, masked_summary(masked)
+        secrets = self._secrets(record, text)
+        shown, masked = redact_text(text, secrets, _where(field), keep=self._advertiser(record))
+        return shown, masked_summary(masked) if masked else []
 
     def picture(self, data: bytes, where: str, record: dict[str, Any]) -> tuple[bytes, list[str]]:
         from evidence.dossier.redact import masked_summary, redact_image
 
         secrets = self._secrets(record, str(record.get("text", "")))
         reader = self._reader() if secrets else None
-        shown, masked = redact_image(data, secrets, where, find_text=reader)
-        return shown, masked_summary(masked)
+        shown, masked = redact_image(
+            data, secrets, where, find_text=reader, keep=self._advertiser(record)
+        )
+        return shown, masked_summary(masked) if masked else []
 
-    def _secrets(self, record: dict[str, Any], text: str) -> list[str]:
-        """Contacts in ``text`` that are not the advertiser's."""
+    def _secrets(self, record: dict[str, Any], text: str) -> list[tuple[str, str]]:
+        """Contacts in ``text`` that are not the advertiser's, as (kind, value)."""
         from crawler.detect.contacts import extract
         from crawler.detect.normalize import normalize
 
         ours = self._advertiser(record)
         found = extract(normalize(text))
-        return [c.value for c in found if c.kind != "url" and c.normalized not in ours]
+        return [
+            (c.kind, c.value) for c in found if c.kind != "url" and c.normalized not in ours
+        ]
 
     def _advertiser(self, record: dict[str, Any]) -> set[str]:
         from crawler.detect.contacts import extract
@@ -126,9 +132,13 @@ class ThirdPartyRedactor:
         ocr = engine(self.ocr_engine)
 
         def read(data: bytes) -> list[tuple[str, list[list[int]]]]:
-            return [(line.text, line.box) for line in read_image(data, ocr).lines]
+            with _ocr_lock:  # one engine, read by one exhibit thread at a time
+                return [(line.text, line.box) for line in read_image(data, ocr).lines]
 
         return read
+
+
+_ocr_lock = threading.Lock()
 
 
 def _where(field: str) -> str:
