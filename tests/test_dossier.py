@@ -176,3 +176,43 @@ def test_a_second_dossier_replaces_the_first(tmp_path: Path) -> None:
         done = dossier(tmp_path, out, "--regulator", "cac", "--cluster", "largest", "--html-only")
         assert done.returncode == 0, done.stderr
     assert json.dumps(sorted(p.name for p in out.iterdir()))
+
+
+def test_a_200_ad_dossier_as_a_signed_pdf(tmp_path: Path, tsa: Any) -> None:
+    """The PDF a reader gets: Chinese text that extracts, every page numbered,
+    the evidence files attached, signed PAdES B-T and the signature valid."""
+    import pikepdf
+
+    from evidence.dossier.sign import make_signing_identity, validate_pdf
+
+    records = [ad(n, platform=("demo-douyin", "demo-xianyu")[n % 2]) for n in range(200)]
+    seed(tmp_path, records)
+    signer = make_signing_identity(tmp_path / "signer")
+    out = tmp_path / "d"
+    done = dossier(
+        tmp_path,
+        out,
+        "--regulator", "samr",
+        "--cluster", "largest",
+        "--sign-key", str(signer.key_pem),
+        "--sign-cert", str(signer.cert_pem),
+        "--tsa", tsa.url,
+        "--zip",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "signed PAdES-B-T" in done.stdout
+    pdf = out / "dossier.pdf"
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "关于违法互联网广告" in text and "证据 200" in text and "中华人民共和国广告法" in text
+    with pikepdf.open(pdf) as doc:
+        pages = len(doc.pages)
+        names = set(doc.attachments.keys())
+    assert pages >= 200 and f"第 {pages} 页 / 共 {pages} 页" in text
+    assert len([n for n in names if n.endswith("-manifest.json")]) == 200
+    assert "verify.py" in names
+    check = validate_pdf(pdf, [signer.ca_pem], [tsa.files.ca_pem])
+    assert check.signed and check.intact and check.trusted and check.timestamped, check.problems
+    listed = subprocess.run(["pdfdetach", "-list", str(pdf)], capture_output=True, text=True,
+                            check=True).stdout
+    assert "verify.py" in listed

@@ -86,7 +86,7 @@ class Exhibit:
     first_seen: dict[str, str]
     last_seen: dict[str, str]
     bundle_id: str = ""
-    captured: dict[str, str] = field(default_factory=dict)
+    captured: dict[str, str] = field(default_factory=lambda: {"utc": "", "beijing": ""})
     screenshot: str = ""  # path relative to the dossier folder
     screenshot_note: str = ""
     pictures: list[str] = field(default_factory=list)
