@@ -465,3 +465,13 @@ def test_an_unreachable_tsa_raises_and_keeps_the_old_dst(
         )  # fmt: skip
     assert dst.read_bytes() == b"an older dossier"
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_importing_the_pdf_module_leaves_truncated_images_refused() -> None:
+    """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process
+    when imported; the crawler's and the redactor's decoders rely on it off."""
+    from PIL import ImageFile
+
+    import evidence.dossier.pdf  # noqa: F401
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -66,11 +66,19 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import pikepdf
-from weasyprint import HTML
-from weasyprint.css import ColorProfile
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from PIL import ImageFile
 
-from evidence._safe import printable
+# WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported;
+# adwatch's own decoders must keep refusing truncated images (a cut-off ad
+# picture is a reject, not a picture), so the flag is put back at once.
+_TRUNCATED = ImageFile.LOAD_TRUNCATED_IMAGES
+from weasyprint import HTML  # noqa: E402
+from weasyprint.css import ColorProfile  # noqa: E402
+from weasyprint.urls import FatalURLFetchingError, URLFetcher  # noqa: E402
+
+ImageFile.LOAD_TRUNCATED_IMAGES = _TRUNCATED
+
+from evidence._safe import printable  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
