@@ -830,7 +830,7 @@ def dossier(
             make_zip=make_zip,
             progress=_dossier_progress,
         )
-    except (LookupError, FileExistsError) as exc:
+    except (LookupError, FileExistsError, ValueError) as exc:
         click.echo(f"error: {exc.args[0]}", err=True)
         sys.exit(2)
     click.echo(f"dossier for {regulator}: {result.exhibits} exhibits in {result.folder}")
@@ -843,7 +843,8 @@ def dossier(
     if result.zip:
         click.echo(f"  zip:  {result.zip}")
     took = result.seconds["total"]
-    click.echo(f"  took {took:.1f}s; check it: python3 {result.folder}/evidence/verify.py")
+    check = result.folder / "evidence" / "verify.py"
+    click.echo(f"  took {took:.1f}s" + (f"; check it: python3 {check}" if check.exists() else ""))
 
 
 def _dossier_progress(message: str) -> None:

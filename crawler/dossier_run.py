@@ -66,10 +66,14 @@ class Signing:
 class ThirdPartyRedactor:
     """What the dossier shows of a record, with third parties' data masked.
 
-    A contact is the advertiser's when it stands in the record's own pitch
-    (title, text before the comments) or in any other ad of the same
-    operator; every other phone, QQ or WeChat ID (a borrower writing in the
-    comments, say) is masked, as are ID-card and bank-card numbers and faces.
+    What the advertiser published (title, account name, the pitch, the text
+    in its pictures) is the evidence and is shown as it is, collecting bank
+    accounts and all.  The comments under it are other people's: there every
+    phone, QQ or WeChat ID that is not the advertiser's (not in the pitch,
+    not among its operator's contacts) is masked, and so are ID-card and
+    bank-card numbers and names after a cue.  In the screenshot, faces are
+    masked, and, where the comments held such numbers, OCR finds them in the
+    picture too.
     """
 
     def __init__(self, catalogue: Any, ocr_engine: str) -> None:
@@ -80,41 +84,62 @@ class ThirdPartyRedactor:
     def text(self, record: dict[str, Any], field: str, text: str) -> tuple[str, list[str]]:
         from evidence.dossier.redact import masked_summary, redact_text
 
-        secrets = self._secrets(record, text)
-        shown, masked = redact_text(text, secrets, _where(field), keep=self._advertiser(record))
-        return shown, masked_summary(masked) if masked else []
+        if field != "text":
+            return text, []  # the advertiser's own words
+        pitch, comments = split_comments(record, text)
+        if not comments:
+            return text, []
+        shown, masked = redact_text(
+            comments, self._secrets(record), "评论区", keep=self._advertiser(record)
+        )
+        return pitch + shown, masked_summary(masked) if masked else []
 
     def picture(self, data: bytes, where: str, record: dict[str, Any]) -> tuple[bytes, list[str]]:
         from evidence.dossier.redact import masked_summary, redact_image
 
-        secrets = self._secrets(record, str(record.get("text", "")))
+        secrets = self._secrets(record)
         reader = self._reader() if secrets else None
         shown, masked = redact_image(
             data, secrets, where, find_text=reader, keep=self._advertiser(record)
         )
         return shown, masked_summary(masked) if masked else []
 
-    def _secrets(self, record: dict[str, Any], text: str) -> list[tuple[str, str]]:
-        """Contacts in ``text`` that are not the advertiser's, as (kind, value)."""
+    def hidden(self, record: dict[str, Any]) -> set[str]:
+        values: set[str] = set()
+        for kind, value in self._secrets(record):
+            values |= {value, "".join(ch for ch in value if ch.isalnum()) if kind != "url" else ""}
+        contacts = record.get("contacts") or []
+        found = {str(c.get("value")): str(c.get("normalized")) for c in contacts}
+        values |= {found[v] for v in list(values) if v in found}
+        return {v for v in values if v}
+
+    def _secrets(self, record: dict[str, Any]) -> list[tuple[str, str]]:
+        """Contacts in the comments that are not the advertiser's, as (kind, value)."""
         from crawler.detect.contacts import extract
         from crawler.detect.normalize import normalize
 
+        _pitch, comments = split_comments(record, str(record.get("text") or ""))
+        if not comments:
+            return []
         ours = self._advertiser(record)
-        found = extract(normalize(text))
+        found = extract(normalize(comments))
         return [
             (c.kind, c.value) for c in found if c.kind != "url" and c.normalized not in ours
         ]
 
     def _advertiser(self, record: dict[str, Any]) -> set[str]:
+        """The advertiser's contacts: those in what it published, and its operator's."""
         from crawler.detect.contacts import extract
         from crawler.detect.normalize import normalize
 
-        comments = [str(c) for c in (record.get("extra") or {}).get("comments") or []]
-        pitch = str(record.get("text", ""))
-        for comment in comments:  # the pitch is the text without its comments
-            pitch = pitch.replace(comment, "")
-        said = f"{record.get('title', '')}\n{pitch}"
-        ours = {c.normalized for c in extract(normalize(said))}
+        pitch, _comments = split_comments(record, str(record.get("text") or ""))
+        author = str((record.get("author") or {}).get("name") or "")
+        said = [str(record.get("title") or ""), pitch, author]
+        for image in record.get("images") or []:
+            ocr = image.get("ocr") or {}
+            said.append(str(ocr.get("text") or ""))
+            said += [str(q) for q in ocr.get("qr") or []]
+        ours = {c.normalized for c in extract(normalize("\n".join(said)))}
         cluster = str(record.get("cluster_id", ""))
         if cluster:
             if cluster not in self._operators:
@@ -138,11 +163,19 @@ class ThirdPartyRedactor:
         return read
 
 
+def split_comments(record: dict[str, Any], text: str) -> tuple[str, str]:
+    """The text as (what the advertiser wrote, the comments under it).  The
+    crawler appends a video's comments to its text, one per line, so they
+    are cut off the end by position (never by value: a comment "1" must not
+    take every 1 out of a phone number)."""
+    comments = [str(c) for c in (record.get("extra") or {}).get("comments") or []]
+    tail = "\n".join(comments)
+    if comments and tail and text.endswith(tail):
+        return text[: len(text) - len(tail)], tail
+    return text, ""
+
+
 _ocr_lock = threading.Lock()
-
-
-def _where(field: str) -> str:
-    return {"title": "标题", "text": "正文及评论", "author": "账号名称"}.get(field, "图片文字")
 
 
 def make_dossier(
@@ -182,6 +215,8 @@ def make_dossier(
             progress=lambda n, total: say(f"exhibit {n}/{total}"),
         )
     seconds["build"] = time.perf_counter() - started
+    if store is not None and dossier.bundles:
+        _leave_out_damaged(store, dossier)
     html = render(dossier, out)
     seconds["html"] = time.perf_counter() - started - seconds["build"]
     if store is not None and dossier.bundles:
@@ -199,7 +234,7 @@ def make_dossier(
         seconds["pdf"] = time.perf_counter() - t
         if signing is not None:
             signed = _sign(pdf_path, signing, config, regulator)
-    _instructions(out, dossier, regulator)
+    _instructions(out, dossier, regulator, pdf_path is not None)
     (out / "SHA256SUMS").write_text(_sums(out), encoding="utf-8")
     zip_path = _zip(out) if make_zip else None
     seconds["total"] = time.perf_counter() - started
@@ -209,14 +244,40 @@ def make_dossier(
     )
 
 
+MARKER = ".adwatch-dossier"  # written into every dossier folder adwatch makes
+
+
 def _prepare(out: Path) -> None:
-    """A new folder, or one holding an earlier dossier (replaced whole); any
-    other non-empty folder is refused rather than emptied."""
+    """A new folder, or one adwatch made for an earlier dossier (its marker
+    file says so, and it is replaced whole); any other non-empty folder is
+    refused rather than emptied."""
     if out.exists() and any(out.iterdir()):
-        if not (out / "dossier.html").exists():
-            raise FileExistsError(f"{out} is not empty and holds no earlier dossier; not touched")
+        if not (out / MARKER).exists():
+            raise FileExistsError(
+                f"{out} is not empty and is not a dossier folder adwatch made; not touched"
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("made by adwatch dossier; replaced whole by the next one\n")
+
+
+def _leave_out_damaged(store: EvidenceStore, dossier: Dossier) -> None:
+    """Only bundles whose manifest and artifacts are all there as sealed go
+    with the dossier; a damaged one is said on its exhibit's page (`adwatch
+    verify` names what is wrong) and the dossier goes on without it."""
+    from evidence.verify import Verifier
+
+    report = Verifier(store, tokens=False).run(dossier.bundles)
+    damaged = {b.bundle_id for b in report.bundles if b.state == "failed"}
+    if not damaged:
+        return
+    logger.error("%d bundles fail their check and are left out", len(damaged))
+    dossier.bundles = [b for b in dossier.bundles if b not in damaged]
+    for e in dossier.exhibits:
+        if e.bundle_id in damaged:
+            e.problems.insert(
+                0, "该证据包未通过完整性校验（adwatch verify 可查明原因），未随本材料附送"
+            )
 
 
 def _pdf(
@@ -266,7 +327,7 @@ def _bundle_attachments(store: EvidenceStore, bundle_id: str) -> list[Any]:
     arts = store.manifest(bundle_id).get("artifacts") or {}
     for name in ATTACHED:
         art = arts.get(name)
-        if art:
+        if art and store.blob_path(str(art["sha256"])).exists():
             found.append(
                 Attachment(
                     f"{short}-{name}",
@@ -296,20 +357,34 @@ def _sign(pdf_path: Path, signing: Signing, config: AdwatchConfig, regulator: st
     return str(info.level)
 
 
-def _instructions(out: Path, dossier: Dossier, regulator: str) -> None:
-    text = f"""本文件夹是 adwatch 生成的证据材料（{regulator}）。
-- dossier.pdf：供阅读与打印的材料（PDF/A-3b），证据包清单、时间戳与网络通信记录作为附件嵌入其中；
-- dossier.html 与 assets/：同一材料的网页版本；
-- evidence/：全部证据包原件。进入该文件夹运行 python3 verify.py，或按其中 README.txt 的步骤，
-  仅用 sha256sum 与 openssl 即可核验每个文件的哈希值、账本与可信时间戳；
-- SHA256SUMS：本文件夹全部文件的 SHA-256（sha256sum -c SHA256SUMS）。
-材料中遮挡的个人信息仅作用于展示，证据包中的原件未作改动。
-
-This folder is an evidence dossier made by adwatch ({regulator}): dossier.pdf (PDF/A-3b, evidence
-files attached), dossier.html with assets/, evidence/ (the sealed bundles; run
-`python3 verify.py` there, or follow its README.txt with sha256sum and openssl), and SHA256SUMS
-for every file here. {len(dossier.exhibits)} exhibits, {len(dossier.bundles)} bundles.
-"""
+def _instructions(out: Path, dossier: Dossier, regulator: str, pdf: bool) -> None:
+    zh = [f"本文件夹是 adwatch 生成的证据材料（{regulator}），{len(dossier.exhibits)} 则广告。"]
+    en = [f"An evidence dossier made by adwatch ({regulator}), {len(dossier.exhibits)} ads:"]
+    if pdf:
+        zh.append(
+            "- dossier.pdf：供阅读与打印的材料（PDF/A-3b），"
+            "证据包清单、时间戳与网络通信记录作为附件嵌入其中；"
+        )
+        en.append("- dossier.pdf: PDF/A-3b, the bundles' manifests, tokens and WACZ attached;")
+    zh.append("- dossier.html 与 assets/：同一材料的网页版本；")
+    en.append("- dossier.html with assets/: the same as a web page;")
+    if dossier.bundles:
+        zh.append(
+            f"- evidence/：{len(dossier.bundles)} 个证据包原件（含未遮挡的原图）。进入该文件夹运行 "
+            "python3 verify.py，或按其中 README.txt 的步骤，仅用 sha256sum 与 openssl "
+            "即可核验每个文件的哈希值、账本与可信时间戳；"
+        )
+        en.append(
+            f"- evidence/: the {len(dossier.bundles)} sealed bundles (unmasked originals); run "
+            "`python3 verify.py` there, or follow its README.txt with sha256sum and openssl;"
+        )
+    else:
+        zh.append("- 本材料中的广告尚无电子证据包。")
+        en.append("- none of these ads has an evidence bundle yet.")
+    zh.append("- SHA256SUMS：本文件夹全部文件的 SHA-256（sha256sum -c SHA256SUMS）。")
+    en.append("- SHA256SUMS: every file here (sha256sum -c SHA256SUMS).")
+    zh.append("材料中遮挡的个人信息仅作用于展示，证据包中的原件未作改动。")
+    text = "\n".join([*zh, "", *en]) + "\n"
     (out / "核验说明.txt").write_text(text, encoding="utf-8")
 
 

@@ -216,3 +216,78 @@ def test_a_200_ad_dossier_as_a_signed_pdf(tmp_path: Path, tsa: Any) -> None:
     listed = subprocess.run(["pdfdetach", "-list", str(pdf)], capture_output=True, text=True,
                             check=True).stdout
     assert "verify.py" in listed
+
+
+def test_third_parties_are_masked_everywhere_and_the_advertiser_nowhere(tmp_path: Path) -> None:
+    """A borrower's phone and ID in the comments never show (text, contacts,
+    reasons, cover); what the advertiser published (its collecting account,
+    its name) is the evidence and shows as it is."""
+    pitch = "停催上岸，定金转账至农行卡 6228480402564890018（户名李明），加V tc8888"
+    comments = ["我是借款人，电话13912345678", "我叫王小明，身份证110101199003074514", "1"]
+    record = ad(
+        1,
+        text=pitch + "\n" + "\n".join(comments),
+        extra={"comments": comments},
+        contacts=[
+            Contact("wechat", "tc8888", "tc8888", "text", (0, 0)),
+            Contact("phone", "13912345678", "13912345678", "text", (0, 0)),
+        ],
+        reasons=["ad cues +0.60: contact (phone 13912345678, wechat tc8888)"],
+    )
+    seed(tmp_path, [record, ad(2)])
+    out = tmp_path / "d"
+    done = dossier(tmp_path, out, "--regulator", "samr", "--cluster", "largest")
+    assert done.returncode == 0, done.stderr
+    html = (out / "dossier.html").read_text(encoding="utf-8")
+    text = subprocess.run(["pdftotext", "-raw", str(out / "dossier.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    for shown in (html, text):
+        assert "13912345678" not in shown and "110101199003074514" not in shown
+        assert "王小明" not in shown
+        assert "6228480402564890018" in shown and "李明" in shown  # the advertiser's own
+        assert "139****5678" in shown
+    assert "评论区" in html and "共遮挡" in html
+
+
+def test_selectors_are_checked(tmp_path: Path) -> None:
+    records = [ad(1), ad(2)]
+    seed(tmp_path, records)
+    with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
+        warning = ad(3, label="clean", title="警惕“全额退保”代理维权骗局")
+        cat.upsert([warning.to_dict()])
+    done = dossier(tmp_path, tmp_path / "a", "--regulator", "cac", "--ids", warning.id)
+    assert done.returncode == 2 and "not labelled ad or suspect" in done.stderr
+    done = dossier(tmp_path, tmp_path / "b", "--regulator", "cac", "--cluster", "largest",
+                   "--ids", records[0].id)
+    assert done.returncode == 2 and "not both" in done.stderr
+    done = dossier(tmp_path, tmp_path / "c", "--regulator", "cac", "--since", "2026/11/01")
+    assert done.returncode == 2 and "YYYY-MM-DD" in done.stderr
+    # Beijing time: 2026-11-02 08:00 UTC is 16:00 in Beijing, on or after the 2nd there
+    done = dossier(tmp_path, tmp_path / "d", "--regulator", "cac", "--since", "2026-11-02",
+                   "--html-only")
+    assert done.returncode == 0, done.stderr
+    assert "2026-11-02（北京时间）以来" in (tmp_path / "d" / "dossier.html").read_text("utf-8")
+
+
+def test_a_folder_adwatch_did_not_make_is_never_emptied(tmp_path: Path) -> None:
+    seed(tmp_path, [ad(1)])
+    theirs = tmp_path / "case"
+    theirs.mkdir()
+    (theirs / "dossier.html").write_text("an analyst's own file")
+    (theirs / "notes.docx").write_text("notes")
+    done = dossier(tmp_path, theirs, "--regulator", "cac", "--cluster", "largest")
+    assert done.returncode == 2 and (theirs / "notes.docx").exists()
+
+
+def test_odd_records_do_not_stop_a_dossier(tmp_path: Path) -> None:
+    odd = ad(1, title="", matches=[Match("停催:停催", "停催", "title", (-3, -1), "text", "停催")])
+    seed(tmp_path, [odd, ad(2)])
+    with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
+        doc = cat.get(odd.id)
+        assert doc is not None
+        doc["title"] = None
+        doc["matches"] = [dict(doc["matches"][0], span=[None, 4])]
+        cat.upsert([doc])
+    done = dossier(tmp_path, tmp_path / "d", "--regulator", "nfra", "--cluster", "largest",
+                   "--html-only")
+    assert done.returncode == 0, done.stderr

@@ -44,6 +44,11 @@ class Redactor(Protocol):
         """The picture as shown (PNG or JPEG bytes), and what was masked."""
         ...
 
+    def hidden(self, record: dict[str, Any]) -> set[str]:
+        """Third parties' contacts in the record (as written and normalised):
+        never listed among the ad's contacts or quoted in its reasons."""
+        ...
+
 
 @dataclass
 class Selection:
@@ -94,7 +99,8 @@ class Exhibit:
     timestamp: dict[str, str] = field(default_factory=dict)
     status: str = ""
     recheck: dict[str, Any] = field(default_factory=dict)
-    masked: list[str] = field(default_factory=list)
+    masked: list[str] = field(default_factory=list)  # what was masked in the text shown
+    picture_masked: list[str] = field(default_factory=list)  # ... in the screenshot shown
     problems: list[str] = field(default_factory=list)
     missing: str = ""  # why there is no evidence bundle, when there is none
 
@@ -110,7 +116,10 @@ class Dossier:
     ledger: list[str]
     bundles: list[str]
     tsa: dict[str, str]
-    masked: bool
+    masked: bool  # third parties' data was looked for
+    masked_count: int = 0  # ...and this many times masked
+    ledger_cut: int = 0  # ledger lines not shown in the excerpt
+    heads: int = 0  # time-stamped ledger heads in the store
 
 
 def when(value: str | datetime | None) -> dict[str, str]:
@@ -132,10 +141,28 @@ def _parse(text: str) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+def since_utc(text: str) -> datetime:
+    """A --since value: a date (the start of that day in Beijing time, as the
+    dossier speaks it) or a date and time (Beijing time unless it says
+    otherwise).  ValueError for anything else."""
+    value = text.strip()
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--since {text!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=BEIJING)
+    return at.astimezone(UTC)
+
+
 def select(
     catalogue: Catalogue, selection: Selection
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The records, oldest first, and the operator they belong to (if one)."""
+) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+    """The records (oldest first), the operator they belong to (if one), and
+    a note when the selection was cut or filtered, for the cover to say."""
+    if selection.cluster and selection.ids:
+        raise ValueError("give --cluster or --ids, not both")
+    since = since_utc(selection.since) if selection.since else None
     operator: dict[str, Any] = {}
     if selection.cluster:
         ops = catalogue.operators(limit=100_000)
@@ -147,34 +174,49 @@ def select(
             raise LookupError(f"no operator {selection.cluster!r} in the catalogue")
         records = [r for r in (catalogue.get(i) for i in operator.get("ads") or []) if r]
     elif selection.ids:
-        found = {i: catalogue.get(i) for i in selection.ids}
+        found = {i: catalogue.get(i) for i in dict.fromkeys(selection.ids)}
         unknown = sorted(i for i, r in found.items() if r is None)
         if unknown:
             raise LookupError(f"no record {', '.join(unknown)} in the catalogue")
         records = [r for r in found.values() if r]
+        wrong = [str(r["id"]) for r in records if r.get("label") not in ("ad", "suspect")]
+        if wrong:
+            raise LookupError(
+                f"record {', '.join(wrong)} is not labelled ad or suspect; "
+                "a dossier of illegal ads does not list it"
+            )
     else:
         records = []
         for label in selection.labels:
-            result = catalogue.search(
-                label=label,
-                platform=selection.platform or None,
-                since=selection.since or None,
-                limit=selection.limit,
-            )
-            records += result.hits
+            records += catalogue.search(label=label, limit=100_000).hits
+    before = len(records)
     if selection.platform:
         records = [r for r in records if r.get("platform") == selection.platform]
-    if selection.since:
-        records = [r for r in records if str(r.get("last_seen", "")) >= selection.since]
-    records = [r for r in records if r.get("label") in selection.labels or selection.ids]
+    if since is not None:
+        records = [r for r in records if _seen_since(r, since)]
+    if not selection.ids:
+        records = [r for r in records if r.get("label") in selection.labels]
     records.sort(key=lambda r: (str(r.get("first_seen", "")), str(r.get("id"))))
-    return records[: selection.limit], operator
+    notes = []
+    if len(records) < before and (selection.platform or since):
+        notes.append(f"按条件筛选后为 {len(records)} 则（原 {before} 则）")
+    if len(records) > selection.limit:
+        notes.append(f"共 {len(records)} 则，本材料列出最早发现的 {selection.limit} 则")
+    return records[: selection.limit], operator, "；".join(notes)
+
+
+def _seen_since(record: dict[str, Any], since: datetime) -> bool:
+    try:
+        return _parse(str(record.get("last_seen", ""))) >= since
+    except ValueError:
+        return False
 
 
 def segments(text: str, spans: Iterable[tuple[int, int]]) -> list[Segment]:
     """``text`` cut at the matched spans (overlaps merged), hits marked."""
     merged: list[list[int]] = []
-    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans if e > s):
+    clamped = ((max(0, s), min(len(text), e)) for s, e in spans)
+    for start, end in sorted((s, e) for s, e in clamped if e > s):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -207,7 +249,8 @@ def field_views(
     spans: dict[str, list[tuple[int, int]]] = {}
     for m in record.get("matches") or []:
         start, end = [*(m.get("span") or (0, 0)), 0, 0][:2]
-        spans.setdefault(str(m.get("field")), []).append((int(start), int(end)))
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
+            spans.setdefault(str(m.get("field")), []).append((start, end))
     views: list[FieldView] = []
     masked: list[str] = []
     for name, (label, text) in texts.items():
@@ -221,15 +264,16 @@ def field_views(
                 # masking may shift text; mark the words again where they still stand
                 shown_spans = _find_again(redacted, text, shown_spans)
                 text = redacted
-        cut = max(0, len(text) - MAX_SHOWN)
-        views.append(FieldView(label, segments(text[:MAX_SHOWN], shown_spans), cut))
+        cut = max(0, len(text) - MAX_SHOWN) if name == "text" else 0
+        shown = text[:MAX_SHOWN] if name == "text" else text[: MAX_SHOWN * 4]
+        views.append(FieldView(label, segments(shown, shown_spans), cut))
     return views, masked
 
 
 def _field_text(record: dict[str, Any], name: str) -> str:
     if name == "author":
-        return str((record.get("author") or {}).get("name", ""))
-    return str(record.get(name, ""))
+        return str((record.get("author") or {}).get("name") or "")
+    return str(record.get(name) or "")
 
 
 _REASON_WORDS = {
@@ -265,6 +309,14 @@ def reason_zh(reason: str) -> str:
     return _REASON_WORD.sub(lambda m: _REASON_WORDS[m.group(1)], reason)
 
 
+def _scrub(text: str, hidden: set[str]) -> str:
+    """``text`` without third parties' contacts (longest first, so a
+    normalised number inside a written one goes too)."""
+    for value in sorted((v for v in hidden if len(v) >= 5), key=len, reverse=True):
+        text = text.replace(value, "[已遮挡]")
+    return text
+
+
 def _find_again(new: str, old: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     found = []
     for start, end in spans:
@@ -285,7 +337,7 @@ def build(
     progress: Callable[[int, int], None] | None = None,
 ) -> Dossier:
     """Everything the templates need, and the dossier's pictures in ``assets``."""
-    records, operator = select(catalogue, selection)
+    records, operator, note = select(catalogue, selection)
     if not records:
         raise LookupError("no records match the selection")
     assets.mkdir(parents=True, exist_ok=True)
@@ -304,17 +356,21 @@ def build(
     with ThreadPoolExecutor(max_workers=2) as pool:
         exhibits = list(pool.map(one, enumerate(records, 1)))
     bundles = [e.bundle_id for e in exhibits if e.bundle_id]
+    ledger, cut = _ledger_excerpt(store, bundles)
     return Dossier(
         regulator=regulator,
         generated=when(datetime.now(UTC)),
-        selection=_describe(selection, operator),
+        selection=_describe(selection, operator, note),
         exhibits=exhibits,
         operator=_operator(operator, exhibits),
         summary=_summary(exhibits),
-        ledger=_ledger_excerpt(store, bundles),
+        ledger=ledger,
         bundles=bundles,
         tsa=_tsa(store, bundles),
         masked=redactor is not None,
+        masked_count=sum(len(e.masked) + len(e.picture_masked) for e in exhibits),
+        ledger_cut=cut,
+        heads=sum(1 for line in store.ledger() if "head" in line) if store is not None else 0,
     )
 
 
@@ -328,6 +384,7 @@ def _exhibit(
 ) -> Exhibit:
     fields, masked = field_views(record, redactor)
     author = record.get("author") or {}
+    hidden = redactor.hidden(record) if redactor is not None else set()
     exhibit = Exhibit(
         number=n,
         record=record,
@@ -337,10 +394,11 @@ def _exhibit(
         account=" / ".join(str(v) for v in (author.get("name"), author.get("id")) if v),
         fields=fields,
         categories=list(record.get("categories") or []),
-        reasons=[reason_zh(str(r)) for r in record.get("reasons") or []],
+        reasons=[_scrub(reason_zh(str(r)), hidden) for r in record.get("reasons") or []],
         contacts=[
             {"kind": str(c.get("kind")), "value": str(c.get("value"))}
             for c in record.get("contacts") or []
+            if not {str(c.get("value")), str(c.get("normalized"))} & hidden
         ],
         price=str(record.get("price", "")),
         first_seen=when(record.get("first_seen")),
@@ -420,7 +478,7 @@ def _attach_bundle(
         except ValueError as exc:  # a picture that could not be checked is not shown
             exhibit.screenshot_note = str(getattr(exc, "note", "") or f"截图未能检查：{exc}")
             return
-        exhibit.masked += said
+        exhibit.picture_masked += said
     name = f"exhibit-{exhibit.number:03d}.jpg"
     (assets / name).write_bytes(shown)
     exhibit.screenshot = f"assets/{name}"
@@ -512,33 +570,41 @@ KIND_NAMES = {"phone": "电话", "wechat": "微信", "qq": "QQ", "url": "网址"
 
 
 def _contacts(exhibits: list[Exhibit]) -> list[str]:
-    """Each contact once (normalised: one phone written three ways is one),
-    the most used first."""
+    """The ads' own contacts, each once (normalised: one phone written three
+    ways is one), the most used first; third parties' never."""
     seen: Counter[str] = Counter()
     for e in exhibits:
+        shown = {c["value"] for c in e.contacts}
         for c in e.record.get("contacts") or []:
+            if str(c.get("value")) not in shown:
+                continue
             kind = str(c.get("kind"))
             seen[f"{KIND_NAMES.get(kind, kind)} {c.get('normalized') or c.get('value')}"] += 1
     return [c for c, _n in seen.most_common(12)]
 
 
-def _describe(selection: Selection, operator: dict[str, Any]) -> str:
-    if operator:
-        return f"运营者 {operator.get('id')} 关联的全部广告"
+def _describe(selection: Selection, operator: dict[str, Any], note: str) -> str:
     parts = []
+    if operator:
+        parts.append(f"运营者 {operator.get('id')} 关联的广告")
     if selection.platform:
         parts.append(f"平台 {selection.platform}")
     if selection.since:
-        parts.append(f"{selection.since} 以来")
+        parts.append(f"{selection.since}（北京时间）以来仍被发现的")
     if selection.ids:
-        parts.append(f"指定的 {len(selection.ids)} 条记录")
-    return "，".join(parts) or "目录中全部违法广告"
+        parts.append(f"指定的 {len(dict.fromkeys(selection.ids))} 条记录")
+    said = "，".join(parts) or "目录中全部违法广告"
+    return f"{said}（{note}）" if note else said
 
 
-def _ledger_excerpt(store: EvidenceStore | None, bundles: list[str]) -> list[str]:
-    """The ledger lines that seal the dossier's bundles (at most 40 shown)."""
+LEDGER_SHOWN = 200  # ledger lines printed in the appendix (all are in evidence/ledger.jsonl)
+
+
+def _ledger_excerpt(store: EvidenceStore | None, bundles: list[str]) -> tuple[list[str], int]:
+    """The ledger lines that seal the dossier's bundles, and how many more
+    there are than the appendix prints."""
     if store is None or not bundles:
-        return []
+        return [], 0
     wanted = set(bundles)
     lines = [
         f"{line.get('seq')} {line.get('hash')} ← {line.get('prev', '')[:16]}… "
@@ -546,7 +612,7 @@ def _ledger_excerpt(store: EvidenceStore | None, bundles: list[str]) -> list[str
         for line in store.ledger()
         if line.get("bundle") in wanted or line.get("timestamp") in wanted
     ]
-    return lines[:40]
+    return lines[:LEDGER_SHOWN], max(0, len(lines) - LEDGER_SHOWN)
 
 
 def _tsa(store: EvidenceStore | None, bundles: list[str]) -> dict[str, str]:

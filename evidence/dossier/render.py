@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,16 @@ _HIDDEN = re.compile(
 
 
 def visible(text: object) -> Markup:
-    """Escaped text whose invisible and direction-changing characters are
-    shown as marks instead of acting on the page."""
-    escaped = str(escape(str(text)))
-    return Markup(
-        _HIDDEN.sub(lambda m: f'<span class="ctl">⟨U+{ord(m.group()):04X}⟩</span>', escaped)
-    )
+    """Escaped text whose invisible and direction-changing characters (every
+    control and format character: soft hyphens, tag characters, bidi marks)
+    are shown as marks instead of acting on the page."""
+    out = []
+    for ch in str(text):
+        if _HIDDEN.match(ch) or (unicodedata.category(ch) in ("Cf", "Cc") and ch not in "\n\t"):
+            out.append(f'<span class="ctl">⟨U+{ord(ch):04X}⟩</span>')
+        else:
+            out.append(str(escape(ch)))
+    return Markup("".join(out))
 
 
 def environment(templates: Path = TEMPLATES) -> Environment:
