@@ -427,6 +427,22 @@ tsa_option = click.option(
 )
 
 
+def _readonly_store(data_dir: str | None, ca_file: str | None) -> tuple[Any, Any]:
+    """The configuration (with --ca as the TSA root) and the evidence store,
+    opened read-only; exit 2 when there is no store there."""
+    from crawler.config import AdwatchConfig
+    from evidence.store import EvidenceStore
+
+    settings = _settings(data_dir, None)
+    if ca_file:
+        settings.set("ADWATCH_TSA_CA", ca_file, priority="cmdline")
+    config = AdwatchConfig.from_settings(settings)
+    if not (config.evidence_dir / "ledger.jsonl").exists():
+        click.echo(f"error: no evidence store at {config.evidence_dir}", err=True)
+        sys.exit(2)
+    return config, EvidenceStore(config.evidence_dir, readonly=True)
+
+
 def ca_option(help_text: str) -> Any:
     """--ca: the time-stamp authority's trusted root(s), a PEM file."""
     return click.option(
@@ -537,21 +553,12 @@ def verify(
       adwatch verify --all --openssl
       adwatch verify 9c2e… --json
     """
-    from crawler.config import AdwatchConfig
-    from evidence.store import EvidenceStore
     from evidence.verify import format_report
     from evidence.verify import verify as run_verify
 
     if bool(bundles) == everything:
         raise click.UsageError("give BUNDLE ids or --all")
-    settings = _settings(data_dir, None)
-    if ca_file:
-        settings.set("ADWATCH_TSA_CA", ca_file, priority="cmdline")
-    config = AdwatchConfig.from_settings(settings)
-    if not (config.evidence_dir / "ledger.jsonl").exists():
-        click.echo(f"error: no evidence store at {config.evidence_dir}", err=True)
-        sys.exit(2)
-    store = EvidenceStore(config.evidence_dir, readonly=True)
+    config, store = _readonly_store(data_dir, ca_file)
     try:
         report = run_verify(store, list(bundles) or None, config.tsa_ca, openssl)
     except FileNotFoundError as exc:
@@ -696,20 +703,12 @@ def export(
     """
     import shlex
 
-    from crawler.config import AdwatchConfig
     from evidence.export import export_bundles
-    from evidence.store import EvidenceStore, StoreError
+    from evidence.store import StoreError
 
     if sum([bool(bundles), record_id is not None, everything]) != 1:
         raise click.UsageError("give BUNDLE ids, --record RECORD_ID or --all (one of them)")
-    settings = _settings(data_dir, None)
-    if ca_file:
-        settings.set("ADWATCH_TSA_CA", ca_file, priority="cmdline")
-    config = AdwatchConfig.from_settings(settings)
-    if not (config.evidence_dir / "ledger.jsonl").exists():
-        click.echo(f"error: no evidence store at {config.evidence_dir}", err=True)
-        sys.exit(2)
-    store = EvidenceStore(config.evidence_dir, readonly=True)
+    config, store = _readonly_store(data_dir, ca_file)
     wanted = list(bundles)
     if everything:
         wanted = store.bundle_ids()

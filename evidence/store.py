@@ -30,7 +30,6 @@ newline) is cut off when the store is next opened, and the cut is logged.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -38,10 +37,13 @@ import os
 import re
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from evidence._lock import exclusive
 
 logger = logging.getLogger(__name__)
 
@@ -282,8 +284,8 @@ class EvidenceStore:
 
     # --- internals ----------------------------------------------------------
 
-    def _locked(self) -> _Lock:
-        return _Lock(self.root / ".ledger.lock")
+    def _locked(self) -> AbstractContextManager[None]:
+        return exclusive(self.root / ".ledger.lock")
 
     def _last_line(self) -> dict[str, Any] | None:
         """The newest ledger line, read from the end of the file (not the whole)."""
@@ -343,23 +345,6 @@ class _LedgerIndex:
     offset: int = 0  # bytes of the ledger read so far
     bundles: dict[str, None] = field(default_factory=dict)  # ordered set
     stamps: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-class _Lock:
-    """An exclusive lock on a file: one writer at a time across processes."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd = -1
-
-    def __enter__(self) -> _Lock:
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
-        os.close(self._fd)
 
 
 def _write_durably(path: Path, data: bytes) -> None:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import fcntl
 import logging
 import os
 import re
@@ -46,8 +45,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -61,6 +59,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from evidence._child import serve_child
+from evidence._lock import exclusive
 
 logger = logging.getLogger(__name__)
 
@@ -281,15 +280,9 @@ def _write_if_changed(path: Path, data: bytes) -> None:
         _write(path, data, 0o644)
 
 
-@contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
-    fd = os.open(folder / ".pki.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+def _folder_lock(folder: Path) -> AbstractContextManager[None]:
+    """One maker at a time (two would each make a root and overwrite the other's)."""
+    return exclusive(folder / ".pki.lock")
 
 
 # --- the HTTP server -----------------------------------------------------------

@@ -53,12 +53,11 @@ older poppler builds) is certain to verify, for the signature and the chain.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -84,6 +83,7 @@ from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageL
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from evidence._lock import exclusive
 from evidence._safe import printable
 from evidence.dossier.pdf import pdf_facts
 
@@ -201,16 +201,9 @@ def _new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
+def _folder_lock(folder: Path) -> AbstractContextManager[None]:
     """One maker at a time (two would each make a root and overwrite the other's)."""
-    fd = os.open(folder / ".identity.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    return exclusive(folder / ".identity.lock")
 
 
 def _ca_certificate(key: rsa.RSAPrivateKey, now: dt.datetime) -> x509.Certificate:
