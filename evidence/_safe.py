@@ -1,18 +1,31 @@
 """Text from outside, made safe to print on a terminal.
 
-Folder names, a time-stamp authority's error pages, certificate names and ad
-text are written by others: a control character, an ANSI escape or a bidi
-override in them would act on the reader's terminal (clear it, recolour it,
-reverse what follows).  ``printable`` shows them as escapes instead.
+Ad text, folder names, a time-stamp authority's error pages and certificate
+names are written by others: an ANSI escape sequence (which can rewrite the
+screen or the window title), a bidi override (which reverses what a reader
+sees) or another control or format character would act on the reader's
+terminal.  ``printable`` shows each as an escape such as ``\\x1b`` or
+``\\u202e`` instead.  The crawler's terminal output uses the same function.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
 
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_KEEP = {"\n", "\t"}
+_ESCAPED = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
 
 
-def printable(text: str) -> str:
-    """``text`` with control, ANSI and bidi characters written as escapes."""
-    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+def printable(text: str, one_line: bool = False) -> str:
+    """``text`` with control, format (bidi, zero-width) and private characters
+    written as escapes; with ``one_line``, newlines and tabs become spaces."""
+    out: list[str] = []
+    for ch in text:
+        if ch in _KEEP:
+            out.append(" " if one_line else ch)
+        elif unicodedata.category(ch) in _ESCAPED:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
