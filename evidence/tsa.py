@@ -60,6 +60,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from evidence._child import serve_child
 from evidence._lock import exclusive
+from evidence._pki import self_signed_root
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def make_pki(folder: Path, key: KeyKind = "ec") -> TsaFiles:
             ca_key: Any = None
         else:
             ca_key = ec.generate_private_key(ec.SECP256R1())
-            ca_cert = _root_certificate(ca_key, now)
+            ca_cert = self_signed_root(ca_key, CA_NAME, now)
             _write(files.ca_key, _key_pem(ca_key), 0o600)
             _write(files.ca_pem, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
             logger.info("made demo TSA root %s", files.ca_pem)
@@ -151,37 +152,6 @@ def make_pki(folder: Path, key: KeyKind = "ec") -> TsaFiles:
         if not files.serial.exists():
             _write(files.serial, b"01\n", 0o644)
     return files
-
-
-def _root_certificate(key: ec.EllipticCurvePrivateKey, now: dt.datetime) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME)])
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))  # tolerate a slightly slow clock
-        .not_valid_after(now + dt.timedelta(days=20 * 365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(ski, critical=False)
-        .sign(key, hashes.SHA256())
-    )
 
 
 def _tsa_certificate(

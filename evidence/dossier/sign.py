@@ -84,6 +84,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from evidence._lock import exclusive
+from evidence._pki import self_signed_root
 from evidence._safe import printable
 from evidence.dossier.pdf import pdf_facts
 
@@ -178,7 +179,7 @@ def _make_missing(ident: SigningIdentity, name: str) -> None:
         ca_cert = x509.load_pem_x509_certificate(ident.ca_pem.read_bytes())
     else:
         ca_key = _new_key()
-        ca_cert = _ca_certificate(ca_key, now)
+        ca_cert = self_signed_root(ca_key, CA_NAME, now)
         _write(ident.ca_key, _private_pem(ca_key), 0o600)
         _write(ident.ca_pem, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
     if not (ident.cert_pem.exists() and ident.key_pem.exists()):
@@ -206,23 +207,6 @@ def _folder_lock(folder: Path) -> AbstractContextManager[None]:
     return exclusive(folder / ".identity.lock")
 
 
-def _ca_certificate(key: rsa.RSAPrivateKey, now: dt.datetime) -> x509.Certificate:
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME)])
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))  # tolerate a slightly slow clock
-        .not_valid_after(now + dt.timedelta(days=20 * 365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(cert_sign=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-
-
 def _signer_certificate(
     key: rsa.RSAPrivateKey, name: str, ca_cert: x509.Certificate, ca_key: Any, now: dt.datetime
 ) -> x509.Certificate:
@@ -242,7 +226,7 @@ def _signer_certificate(
         .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=5 * 365))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(cert_sign=False), critical=True)
+        .add_extension(_signer_key_usage(), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
@@ -251,16 +235,16 @@ def _signer_certificate(
     )
 
 
-def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
-    """A CA's (keyCertSign, cRLSign) or a signer's (digitalSignature, nonRepudiation)."""
+def _signer_key_usage() -> x509.KeyUsage:
+    """A signer's: digitalSignature and nonRepudiation, nothing else."""
     return x509.KeyUsage(
-        digital_signature=not cert_sign,
-        content_commitment=not cert_sign,  # a.k.a. nonRepudiation
+        digital_signature=True,
+        content_commitment=True,  # a.k.a. nonRepudiation
         key_encipherment=False,
         data_encipherment=False,
         key_agreement=False,
-        key_cert_sign=cert_sign,
-        crl_sign=cert_sign,
+        key_cert_sign=False,
+        crl_sign=False,
         encipher_only=False,
         decipher_only=False,
     )
