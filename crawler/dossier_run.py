@@ -80,6 +80,7 @@ class ThirdPartyRedactor:
         self.catalogue = catalogue
         self.ocr_engine = ocr_engine
         self._operators: dict[str, set[str]] = {}
+        self._ours: dict[str, set[str]] = {}
 
     def text(self, record: dict[str, Any], field: str, text: str) -> tuple[str, list[str]]:
         from evidence.dossier.redact import masked_summary, redact_text
@@ -128,7 +129,14 @@ class ThirdPartyRedactor:
         ]
 
     def _advertiser(self, record: dict[str, Any]) -> set[str]:
-        """The advertiser's contacts: those in what it published, and its operator's."""
+        """The advertiser's contacts: those in what it published, and its
+        operator's (worked out once per record: every field and picture asks)."""
+        key = str(record.get("id", ""))
+        if key not in self._ours:
+            self._ours[key] = self._find_advertiser(record)
+        return self._ours[key]
+
+    def _find_advertiser(self, record: dict[str, Any]) -> set[str]:
         from crawler.detect.contacts import extract
         from crawler.detect.normalize import normalize
 

@@ -228,6 +228,10 @@ class EvidenceStore:
         """The timestamp ledger line of each stamped bundle."""
         return dict(self._read_index().stamps)
 
+    def stamp(self, bundle_id: str) -> dict[str, Any] | None:
+        """The timestamp ledger line of one bundle (None while it waits)."""
+        return self._read_index().stamps.get(bundle_id)
+
     def unstamped(self) -> list[str]:
         """Bundles in the ledger with no time-stamp token yet, oldest first."""
         index = self._read_index()

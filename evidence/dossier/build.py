@@ -446,7 +446,7 @@ def _attach_bundle(
         {"name": name, "sha256": a.get("sha256", ""), "size": a.get("size", 0)}
         for name, a in sorted(arts.items())
     ]
-    stamp = store.stamps().get(bundle_id)
+    stamp = store.stamp(bundle_id)
     if stamp:
         exhibit.timestamp = {
             "gen_time": str(stamp.get("gen_time", "")),
