@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from scrapy.settings import BaseSettings
 
@@ -61,9 +62,7 @@ class AdwatchConfig:
             value = settings.get(name)
             return Path(value) if value else default
 
-        catalogue = settings.get("ADWATCH_CATALOGUE") or (
-            f"sqlite://{(data_dir / 'catalogue.db').resolve()}"
-        )
+        catalogue = settings.get("ADWATCH_CATALOGUE") or _default_catalogue(settings, data_dir)
         cfg = cls(
             data_dir=data_dir,
             catalogue_uri=str(catalogue),
@@ -109,6 +108,29 @@ class AdwatchConfig:
                 f"({cfg.block_backoff_max} < {cfg.block_backoff})"
             )
         return cfg
+
+
+BACKENDS = ("sqlite", "elastic")
+
+
+def _default_catalogue(settings: BaseSettings, data_dir: Path) -> str:
+    """The catalogue URI ADWATCH_BACKEND and the ADWATCH_ES_* settings describe."""
+    backend = str(settings.get("ADWATCH_BACKEND") or "sqlite")
+    if backend not in BACKENDS:
+        raise ConfigError(f"ADWATCH_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "sqlite":
+        return f"sqlite://{(data_dir / 'catalogue.db').resolve()}"
+    url = str(settings.get("ADWATCH_ES_URL") or "").rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(
+            "ADWATCH_BACKEND=elastic needs ADWATCH_ES_URL (or --es-url), an http(s) URL; "
+            f"got {url!r}"
+        )
+    prefix = str(settings.get("ADWATCH_ES_PREFIX") or "adwatch")
+    replicas = _non_negative_int(settings, "ADWATCH_ES_REPLICAS")
+    retry = (data_dir / f"es-retry-{prefix}.jsonl").resolve()
+    query = urlencode({"prefix": prefix, "replicas": replicas, "retry_file": str(retry)})
+    return f"elasticsearch+{url}?{query}"
 
 
 def _tsa_ca(value: Any, data_dir: Path) -> Path | None:

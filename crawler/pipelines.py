@@ -13,6 +13,7 @@ CataloguePipeline (900)  upsert into the catalogue in batches; also stores
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
@@ -352,7 +353,13 @@ class CataloguePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        self.catalogue = open_catalogue(self.config.catalogue_uri)
+        # Backends that index a normalised copy of the text (Elasticsearch's
+        # text_norm) get the detector's own normal form: 亭催 is found as 停催.
+        # Loaded on first use: SQLite never asks.
+        rules = functools.cache(lambda: load_rules(self.config.rules_dir))
+        self.catalogue = open_catalogue(
+            self.config.catalogue_uri, normalizer=lambda text: rules().normalize(text).text
+        )
 
     def process_item(self, item: AdRecord) -> AdRecord:
         self._buffer.append(item.to_dict())

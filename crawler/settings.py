@@ -16,6 +16,7 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- adwatch -----------------------------------------------------------------
+ADWATCH_BACKEND = "sqlite"  # catalogue backend when ADWATCH_CATALOGUE is empty: sqlite | elastic
 ADWATCH_BASE_URL = ""  # replaces a profile's base_url (used to point demo profiles at a port)
 ADWATCH_BLOCK_BACKOFF = 2.0  # seconds a platform pauses after its first block page
 ADWATCH_BLOCK_BACKOFF_MAX = 120.0  # the pause doubles per block up to this
@@ -30,7 +31,13 @@ ADWATCH_CATALOGUE = ""  # catalogue URI; empty = sqlite:///<ADWATCH_DATA_DIR>/ca
 ADWATCH_CATALOGUE_BATCH = 200  # records buffered before one upsert transaction
 ADWATCH_CONTEXT_RECYCLE_PAGES = 100  # browser pages per context before a fresh context
 ADWATCH_DATA_DIR = os.environ.get("ADWATCH_DATA_DIR", "var")  # catalogue, rejects, logs
+ADWATCH_ES_PREFIX = "adwatch"  # index and alias prefix: adwatch-ads, adwatch-ads-write, ...
+ADWATCH_ES_REPLICAS = 1  # replicas of each adwatch index (0 on a one-node cluster)
+# Elasticsearch URL; credentials only from the environment: ADWATCH_ES_API_KEY,
+# or ADWATCH_ES_USER + ADWATCH_ES_PASSWORD; ADWATCH_ES_CA names a CA bundle.
+ADWATCH_ES_URL = os.environ.get("ADWATCH_ES_URL", "")
 ADWATCH_EVIDENCE_DIR = ""  # evidence store (blobs, bundles, ledger); empty = <data dir>/evidence
+ADWATCH_KIBANA_URL = os.environ.get("ADWATCH_KIBANA_URL", "")  # for `adwatch kibana import`
 ADWATCH_LANDING_PAGES = True  # search channel: also fetch each result's landing page
 ADWATCH_MAX_PAGES = 3  # result pages (or scroll batches) per query
 ADWATCH_REJECTS = ""  # rejects file (JSON Lines); empty = <ADWATCH_DATA_DIR>/rejects.jsonl

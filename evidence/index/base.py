@@ -13,12 +13,23 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, Self, runtime_checkable
 
 
+class CatalogueError(RuntimeError):
+    """The catalogue cannot be used as configured (a server unreachable or
+    refusing, a wrong version): said to the user as it is, without a trace."""
+
+
 @dataclass(frozen=True)
 class UpsertResult:
-    """How many records a batch added and how many it refreshed."""
+    """How many records a batch added and how many it refreshed.
+
+    ``deferred``: records a backend could not write now and kept to re-send
+    (Elasticsearch's retry file); always 0 for SQLite, whose batch is one
+    transaction that either happens or raises.
+    """
 
     inserted: int = 0
     updated: int = 0
+    deferred: int = 0
 
     @property
     def total(self) -> int:

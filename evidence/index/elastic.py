@@ -1,0 +1,831 @@
+"""The Elasticsearch catalogue: the production backend analysts reach from Kibana.
+
+Same interface as SQLite (`base.Catalogue`), on the official client, whose
+major version is pinned to the server major adwatch targets: Elasticsearch
+8.x (a 9.x server takes the 8.x client's requests in its REST compatibility
+mode; a 9.x client is refused by an 8.x server).  See _es_schema.py for the
+indices, aliases and mappings.
+
+Where SQLite has transactions, this backend has these rules instead:
+
+* Record sightings are bulk ``update`` actions with a scripted upsert: a new
+  id is stored as sent, a known one keeps the older first_seen, the newer
+  last_seen and counts times_seen up, like `_history.merge_history`.  The
+  capture summary `add_capture` keeps on the document is carried over.
+* Bulk writes go through ``helpers.streaming_bulk`` with back-off on 429 and
+  502-504.  What still fails goes to a retry file (`_es_retry`) and is sent
+  again before the next write; `upsert` reports it as ``deferred``.  Nothing
+  is dropped, and a cluster that is down does not stop a crawl.
+* Reads that follow writes in the same process refresh the indices first,
+  so a crawl's capture step sees the records it just stored.
+
+Connection: the catalogue URI names the cluster
+(``elasticsearch+https://es.example:9200``, or ``elasticsearch://`` for
+``$ADWATCH_ES_URL``) and may carry ``prefix``, ``replicas``, ``retry_file``
+and ``ca_certs`` as query parameters.  Secrets come from the environment
+only: ``ADWATCH_ES_API_KEY``, or ``ADWATCH_ES_USER`` and
+``ADWATCH_ES_PASSWORD``; ``ADWATCH_ES_CA`` names a CA bundle.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import TransportError
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, helpers
+
+from . import _es_schema as schema
+from ._es_retry import Action, Failure, RetryFile
+from ._text import snippet, terms
+from ._time import parse_utc
+from .base import CatalogueError, SearchResult, UpsertResult
+
+logger = logging.getLogger(__name__)
+
+SERVER_MAJORS = (8, 9)  # 8.x natively; 9.x through REST compatibility with the 8.x client
+RETRY_STATUS = (429, 502, 503, 504)
+CHUNK = 500
+MAX_CHUNK_BYTES = 10 * 1024 * 1024
+PAGE = 1000  # hits per request when reading everything (search_after)
+MAX_WINDOW = 10_000  # index.max_result_window: from + size beyond this is refused
+
+# Scripted upsert of one sighting (params.doc is the new document).  A new
+# id has an empty source: it becomes the document.  A known one takes every
+# field of the new document, the older first_seen and newer last_seen (the
+# stored value wins a tie, as in merge_history), times_seen + 1, and keeps
+# the capture summary.  Dates are canonical UTC strings, so they compare as
+# text.
+UPSERT_SCRIPT = """
+Map s = ctx._source;
+Map d = params.doc;
+if (!s.containsKey('record')) {
+  s.putAll(d);
+} else {
+  def oldFirst = s.first_seen;
+  def oldLast = s.last_seen;
+  def oldRecord = s.record;
+  def capture = s.capture;
+  def n = s.times_seen;
+  int seen = n instanceof Number ? ((Number) n).intValue() : 1;
+  if (seen < 1) { seen = 1; }
+  s.clear();
+  s.putAll(d);
+  if (oldFirst != null
+      && (s.first_seen == null || ((String) oldFirst).compareTo((String) s.first_seen) <= 0)) {
+    s.first_seen = oldFirst;
+    s.record.first_seen = oldRecord.first_seen;
+  }
+  if (oldLast != null
+      && (s.last_seen == null || ((String) oldLast).compareTo((String) s.last_seen) >= 0)) {
+    s.last_seen = oldLast;
+    s.record.last_seen = oldRecord.last_seen;
+  }
+  s.times_seen = seen + 1;
+  s.record.times_seen = seen + 1;
+  if (capture != null) { s.capture = capture; }
+}
+""".strip()
+
+# One capture attempt folded into the record's summary (params: at, outcome,
+# status, bundle_id, digest).  A newer bundle replaces an older one.
+CAPTURE_SCRIPT = """
+Map s = ctx._source;
+if (s.capture == null) { s.capture = new HashMap(); }
+Map c = s.capture;
+int tries = c.attempts instanceof Number ? ((Number) c.attempts).intValue() : 0;
+c.attempts = tries + 1;
+if (c.at == null || params.at == null || ((String) params.at).compareTo((String) c.at) >= 0) {
+  c.at = params.at;
+  c.outcome = params.outcome;
+}
+if (params.bundle_id != '' && (c.bundle_at == null || params.at == null
+    || ((String) params.at).compareTo((String) c.bundle_at) >= 0)) {
+  c.bundle_id = params.bundle_id;
+  c.bundle_at = params.at;
+  c.bundle_status = params.status;
+  c.bundle_digest = params.digest;
+}
+if (params.status != '') {
+  s.status = params.status;
+  s.record.status = params.status;
+}
+""".strip()
+
+CLEAR_CLUSTER_SCRIPT = "ctx._source.cluster_id = ''; ctx._source.record.cluster_id = '';"
+
+
+class ElasticError(CatalogueError):
+    """The cluster cannot be used as asked (unreachable, refused, wrong version)."""
+
+
+@dataclass(frozen=True)
+class ElasticSettings:
+    """Where the cluster is and how adwatch names and writes its indices."""
+
+    url: str
+    api_key: str | None = None
+    username: str | None = None
+    password: str | None = None
+    ca_certs: str | None = None
+    prefix: str = "adwatch"
+    replicas: int = 1
+    retry_file: Path = field(default_factory=lambda: Path("var") / "es-retry.jsonl")
+    request_timeout: float = 30.0
+    max_retries: int = 5
+    initial_backoff: float = 2.0
+    max_backoff: float = 60.0
+
+    @classmethod
+    def from_uri(cls, scheme: str, location: str, env: Mapping[str, str] = os.environ) -> Self:
+        """Settings from a catalogue URI (see the module docstring) and the environment."""
+        _, _, transport = scheme.partition("+")
+        path, _, query = location.partition("?")
+        options = dict(parse_qsl(query, keep_blank_values=True))
+        if transport:
+            url = f"{transport}://{path}"
+        elif path.strip("/"):
+            raise ElasticError(
+                f"write elasticsearch+https://{path} or elasticsearch+http://{path}, "
+                "so the scheme says whether the connection is encrypted"
+            )
+        else:
+            url = env.get("ADWATCH_ES_URL", "")
+            if not url:
+                raise ElasticError("no cluster named: set ADWATCH_ES_URL or give --es-url")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ElasticError(f"Elasticsearch URL {url!r} must be http(s)://host[:port]")
+        if parts.username or parts.password:
+            raise ElasticError(
+                "credentials do not belong in the URL (it is printed in logs): set "
+                "ADWATCH_ES_API_KEY, or ADWATCH_ES_USER and ADWATCH_ES_PASSWORD"
+            )
+        unknown = set(options) - {"prefix", "replicas", "retry_file", "ca_certs"}
+        if unknown:
+            raise ElasticError(f"unknown catalogue option(s) {', '.join(sorted(unknown))}")
+        data_dir = Path(env.get("ADWATCH_DATA_DIR") or "var")
+        try:
+            replicas = int(options.get("replicas", env.get("ADWATCH_ES_REPLICAS") or 1))
+        except ValueError as exc:
+            raise ElasticError(f"replicas must be a whole number: {exc}") from None
+        prefix = options.get("prefix") or env.get("ADWATCH_ES_PREFIX") or "adwatch"
+        return cls(
+            url=urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")).rstrip("/"),
+            api_key=env.get("ADWATCH_ES_API_KEY") or None,
+            username=env.get("ADWATCH_ES_USER") or None,
+            password=env.get("ADWATCH_ES_PASSWORD") or None,
+            ca_certs=options.get("ca_certs") or env.get("ADWATCH_ES_CA") or None,
+            prefix=prefix,
+            replicas=replicas,
+            retry_file=Path(options.get("retry_file") or data_dir / f"es-retry-{prefix}.jsonl"),
+        )
+
+    def client(self) -> Elasticsearch:
+        auth: dict[str, Any] = {}
+        if self.api_key:
+            auth["api_key"] = self.api_key
+        elif self.username:
+            auth["basic_auth"] = (self.username, self.password or "")
+        if self.ca_certs:
+            auth["ca_certs"] = self.ca_certs
+        return Elasticsearch(
+            self.url,
+            request_timeout=self.request_timeout,
+            retry_on_timeout=True,
+            max_retries=3,
+            **auth,
+        )
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ApiError):
+        return f"{exc.status_code} {exc.error}: {exc.message}"[:500]
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _seq() -> int:
+    """An ordering tie-breaker for events added in the same second."""
+    return time.time_ns()
+
+
+class ElasticCatalogue:
+    """`Catalogue` on an Elasticsearch cluster; see the module docstring."""
+
+    def __init__(
+        self,
+        settings: ElasticSettings,
+        *,
+        normalizer: Callable[[str], str] | None = None,
+        client: Elasticsearch | None = None,
+        setup: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.names = schema.Names(settings.prefix)
+        self.normalizer = normalizer
+        self.client = client or settings.client()
+        self.retry = RetryFile(settings.retry_file)
+        self._dirty = False
+        self._lock = threading.RLock()
+        if setup:
+            try:
+                self.ensure()
+            except BaseException:
+                self.client.close()
+                raise
+
+    def __repr__(self) -> str:
+        return f"ElasticCatalogue({self.settings.url!r}, prefix={self.settings.prefix!r})"
+
+    # --- set-up -------------------------------------------------------------
+
+    def server_version(self) -> str:
+        try:
+            info = self.client.info()
+        except (ApiError, TransportError) as exc:
+            raise ElasticError(
+                f"cannot reach Elasticsearch at {self.settings.url}: {_describe(exc)}"
+            ) from exc
+        version = str(info["version"]["number"])
+        major = int(version.split(".")[0])
+        if major not in SERVER_MAJORS:
+            raise ElasticError(
+                f"Elasticsearch {version} at {self.settings.url}: adwatch supports "
+                f"{' and '.join(f'{m}.x' for m in SERVER_MAJORS)}"
+            )
+        return version
+
+    def put_templates(self) -> None:
+        """Install (or update) the shared settings and each kind's template."""
+        names = self.names
+        component = schema.component_template(self.settings.replicas)
+        self.client.cluster.put_component_template(
+            name=names.component, template=component["template"], meta=component["_meta"]
+        )
+        for kind in schema.KINDS:
+            body = schema.index_template(names, kind)
+            self.client.indices.put_index_template(
+                name=names.template(kind),
+                index_patterns=body["index_patterns"],
+                priority=body["priority"],
+                composed_of=body["composed_of"],
+                template=body["template"],
+                meta=body["_meta"],
+            )
+
+    def ensure(self) -> None:
+        """Templates in place and version 1 of each kind's index created with
+        its two aliases, unless the aliases exist already (then a migration
+        may be due: said in the log)."""
+        self.server_version()
+        self.put_templates()
+        for kind in schema.KINDS:
+            read = self.names.read(kind)
+            if self.client.indices.exists_alias(name=read):
+                continue
+            try:
+                self.client.indices.create(
+                    index=self.names.version(kind, 1),
+                    aliases={read: {}, self.names.write(kind): {"is_write_index": True}},
+                )
+            except BadRequestError as exc:  # another process made it first
+                if exc.error != "resource_already_exists_exception":
+                    raise
+        behind = [
+            kind
+            for kind, version in self.schema_versions().items()
+            if version < schema.SCHEMA_VERSION
+        ]
+        if behind:
+            logger.warning(
+                "Elasticsearch indices %s have an older mapping than this adwatch "
+                "(schema %d): run `adwatch es migrate`",
+                ", ".join(behind),
+                schema.SCHEMA_VERSION,
+            )
+
+    def schema_versions(self) -> dict[str, int]:
+        """Schema version of the index behind each read alias."""
+        found: dict[str, int] = {}
+        for kind in schema.KINDS:
+            mappings = self.client.indices.get_mapping(index=self.names.read(kind))
+            for body in mappings.body.values():
+                meta = body.get("mappings", {}).get("_meta", {})
+                found[kind] = int(meta.get("schema_version", 0))
+        return found
+
+    def current_index(self, kind: str) -> str:
+        """The concrete index behind `kind`'s write alias."""
+        aliases = self.client.indices.get_alias(name=self.names.write(kind))
+        return next(iter(aliases.body))
+
+    # --- writing --------------------------------------------------------------
+
+    def _bulk(
+        self, actions: list[Action], refresh: bool = False
+    ) -> tuple[dict[str, int], list[Failure]]:
+        """Send actions; results by outcome ("created", "updated", ...) and what
+        still failed after the back-off retries.  Never raises for the
+        cluster's sake: an unreachable cluster fails every unconfirmed action."""
+        outcomes: dict[str, int] = defaultdict(int)
+        failures: list[Failure] = []
+        # Answers name the concrete index, not the alias: match them by op and id.
+        waiting: dict[tuple[str, str], deque[int]] = defaultdict(deque)
+        for position, (header, _) in enumerate(actions):
+            op, meta = next(iter(header.items()))
+            waiting[(op, str(meta.get("_id")))].append(position)
+        answered: set[int] = set()
+
+        def settle(op: str, info: Mapping[str, Any]) -> int | None:
+            queue = waiting.get((op, str(info.get("_id"))))
+            if not queue:
+                return None
+            position = queue.popleft()
+            answered.add(position)
+            return position
+
+        try:
+            # Actions are (header, body) pairs already: the callback passes them on.
+            pairs: Any = actions
+            for ok, item in helpers.streaming_bulk(
+                self.client,
+                pairs,
+                expand_action_callback=lambda action: action,  # type: ignore[arg-type,return-value]
+                chunk_size=CHUNK,
+                max_chunk_bytes=MAX_CHUNK_BYTES,
+                max_retries=self.settings.max_retries,
+                initial_backoff=self.settings.initial_backoff,
+                max_backoff=self.settings.max_backoff,
+                retry_on_status=RETRY_STATUS,
+                raise_on_error=False,
+                raise_on_exception=False,
+                yield_ok=True,
+                **({"refresh": "wait_for"} if refresh else {}),
+            ):
+                op, info = next(iter(item.items()))
+                slot = settle(op, info)
+                status = int(info.get("status", 500))
+                if ok:
+                    outcomes[str(info.get("result", "ok"))] += 1
+                elif op == "update" and status == 404:
+                    outcomes["missing"] += 1  # nothing to update: a record not (yet) stored
+                elif slot is not None:
+                    error = info.get("error")
+                    failures.append(Failure(actions[slot], status, str(error)[:1000]))
+        except (ApiError, TransportError) as exc:
+            reason = _describe(exc)
+            logger.error("Elasticsearch bulk write failed: %s", reason)
+            status = int(exc.status_code or 0) if isinstance(exc, ApiError) else 0
+            failures += [
+                Failure(action, status, reason)
+                for position, action in enumerate(actions)
+                if position not in answered
+            ]
+        return outcomes, failures
+
+    def _write(self, actions: list[Action], refresh: bool = False) -> tuple[dict[str, int], int]:
+        """Re-send the retry file, then send `actions`; keep what fails.
+        Returns outcomes and how many of `actions` were deferred."""
+        with self._lock:
+            self._dirty = True
+            if self.settings.retry_file.exists():
+                sent, kept = self.retry.resend(lambda old: self._bulk(old)[1])
+                if sent:
+                    logger.info(
+                        "re-sent %d kept Elasticsearch actions, %d still failing", sent, kept
+                    )
+            outcomes, failures = self._bulk(actions, refresh=refresh)
+            if failures:
+                self.retry.add(failures)
+                logger.error(
+                    "%d Elasticsearch actions failed (first: %s %s); kept in %s to re-send",
+                    len(failures),
+                    failures[0].status,
+                    failures[0].error[:200],
+                    self.settings.retry_file,
+                )
+            return outcomes, len(failures)
+
+    def upsert(self, records: Iterable[Mapping[str, Any]]) -> UpsertResult:
+        actions: list[Action] = []
+        for position, record in enumerate(records):
+            if not isinstance(record, Mapping):
+                raise ValueError(f"record #{position} not stored: not a dict")
+            try:
+                document = schema.ad_document(record, self.normalizer)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"record #{position} (id {record.get('id')!r}) not stored: {exc}"
+                ) from exc
+            actions.append(self.sighting(document))
+        if not actions:
+            return UpsertResult()
+        outcomes, deferred = self._write(actions)
+        return UpsertResult(
+            inserted=outcomes["created"],
+            updated=outcomes["updated"] + outcomes["noop"],
+            deferred=deferred,
+        )
+
+    def sighting(self, document: dict[str, Any]) -> Action:
+        """The bulk update that records one sighting of `document`."""
+        header = {
+            "update": {
+                "_index": self.names.write("ads"),
+                "_id": document["id"],
+                "retry_on_conflict": 5,
+            }
+        }
+        body = {
+            "scripted_upsert": True,
+            "script": {"source": UPSERT_SCRIPT, "lang": "painless", "params": {"doc": document}},
+            "upsert": {},
+        }
+        return header, body
+
+    def _event(self, kind: str, document: dict[str, Any], doc_id: str | None = None) -> Action:
+        doc_id = doc_id or f"{document['seq']:x}-{os.getpid():x}-{id(document) & 0xFFFFFF:x}"
+        return {"index": {"_index": self.names.write(kind), "_id": doc_id}}, document
+
+    def record_block(self, platform: str, url: str, reason: str, at: str) -> None:
+        self._write(
+            [self._event("blocks", schema.block_document(platform, url, reason, at, _seq()))]
+        )
+
+    def add_rejects(self, rejects: Iterable[Mapping[str, Any]]) -> int:
+        actions = [self._event("rejects", schema.reject_document(r, _seq())) for r in rejects]
+        if actions:
+            self._write(actions)
+        return len(actions)
+
+    def add_capture(self, capture: Mapping[str, Any]) -> None:
+        document = schema.capture_document(capture, _seq())
+        self._write([self._event("captures", document), self.capture_summary(document)])
+
+    def capture_summary(self, document: Mapping[str, Any]) -> Action:
+        """The update that folds one capture document into its record."""
+        params = {
+            "at": document["at"],
+            "outcome": document["outcome"],
+            "status": document["status"],
+            "bundle_id": document["bundle_id"],
+            "digest": document["content_digest"],
+        }
+        header = {
+            "update": {
+                "_index": self.names.write("ads"),
+                "_id": document["record_id"] or "-",
+                "retry_on_conflict": 5,
+            }
+        }
+        return header, {"script": {"source": CAPTURE_SCRIPT, "lang": "painless", "params": params}}
+
+    def save_operators(self, operators: Iterable[Mapping[str, Any]]) -> int:
+        ops = list(operators)
+        assignments = [(str(op["id"]), str(ad)) for op in ops for ad in op.get("ads") or []]
+        with self._lock:
+            self.refresh()
+            self.client.delete_by_query(
+                index=self.names.write("operators"),
+                query={"match_all": {}},
+                conflicts="proceed",
+                refresh=True,
+            )
+            self.client.update_by_query(
+                index=self.names.write("ads"),
+                query={
+                    "bool": {
+                        "must_not": [{"term": {"cluster_id": ""}}],
+                        "filter": [{"exists": {"field": "cluster_id"}}],
+                    }
+                },
+                script={"source": CLEAR_CLUSTER_SCRIPT, "lang": "painless"},
+                conflicts="proceed",
+                refresh=True,
+            )
+            actions = [
+                self._event("operators", schema.operator_document(op), doc_id=str(op["id"]))
+                for op in ops
+            ]
+            actions += [
+                (
+                    {
+                        "update": {
+                            "_index": self.names.write("ads"),
+                            "_id": ad,
+                            "retry_on_conflict": 5,
+                        }
+                    },
+                    {"doc": {"cluster_id": cluster, "record": {"cluster_id": cluster}}},
+                )
+                for cluster, ad in assignments
+            ]
+            self._write(actions, refresh=True)
+        return len(assignments)
+
+    # --- reading --------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Make everything written so far searchable (writes are near real time)."""
+        self.client.indices.refresh(index=",".join(self.names.read(k) for k in schema.KINDS))
+        self._dirty = False
+
+    def _fresh(self) -> None:
+        if self._dirty:
+            self.refresh()
+
+    def _search(self, kind: str, **body: Any) -> dict[str, Any]:
+        self._fresh()
+        return self.client.search(index=self.names.read(kind), **body).body
+
+    def _all(
+        self, kind: str, query: dict[str, Any], sort: list[Any], source: list[str]
+    ) -> Iterator[dict[str, Any]]:
+        """Every hit of `query` in `sort` order (which must end on a unique field)."""
+        after: list[Any] | None = None
+        while True:
+            extra = {"search_after": after} if after is not None else {}
+            page = self._search(kind, query=query, sort=sort, size=PAGE, source=source, **extra)
+            hits = page["hits"]["hits"]
+            yield from hits
+            if len(hits) < PAGE:
+                return
+            after = hits[-1]["sort"]
+
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        try:
+            found = self.client.get(
+                index=self.names.read("ads"), id=record_id, source_includes=["record"]
+            )
+        except NotFoundError:
+            return None
+        record = found.body["_source"]["record"]
+        return dict(record)
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        label: str | None = None,
+        platform: str | None = None,
+        channel: str | None = None,
+        since: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> SearchResult:
+        if limit < 0 or offset < 0:
+            raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
+        if offset + limit > MAX_WINDOW:
+            raise ValueError(f"offset + limit must be <= {MAX_WINDOW}: narrow the search instead")
+        found = terms(query)
+        body = self.search_body(found, label=label, platform=platform, channel=channel, since=since)
+        result = self._search(
+            "ads",
+            **body,
+            size=limit,
+            from_=offset,
+            track_total_hits=True,
+            source=["record", "body"],
+        )
+        hits = [
+            dict(hit["_source"]["record"], snippet=snippet(hit["_source"].get("body", ""), found))
+            for hit in result["hits"]["hits"]
+        ]
+        return SearchResult(total=int(result["hits"]["total"]["value"]), hits=hits)
+
+    @staticmethod
+    def search_body(
+        found: list[str],
+        *,
+        label: str | None = None,
+        platform: str | None = None,
+        channel: str | None = None,
+        since: str | None = None,
+    ) -> dict[str, Any]:
+        """Query and sort of a search: each term a phrase of 1-2 grams on the
+        searchable text (a literal substring, ignoring case and width), each
+        filter a term, best score first then most recently seen."""
+        filters: list[dict[str, Any]] = [
+            {"term": {name: value}}
+            for name, value in (("label", label), ("platform", platform), ("channel", channel))
+            if value is not None
+        ]
+        if since:
+            filters.append({"range": {"last_seen": {"gte": parse_utc(since)}}})
+        must = [{"match_phrase": {"body.ngram": {"query": term}}} for term in found]
+        return {
+            "query": {"bool": {"filter": filters, "must": must}},
+            "sort": [
+                {"score": {"order": "desc"}},
+                {"last_seen": {"order": "desc", "missing": "_last"}},
+                {"id": {"order": "asc"}},
+            ],
+        }
+
+    def _count(self, kind: str, query: dict[str, Any] | None = None) -> int:
+        self._fresh()
+        return int(
+            self.client.count(index=self.names.read(kind), query=query or {"match_all": {}})[
+                "count"
+            ]
+        )
+
+    def _terms(self, kind: str, name: str, query: dict[str, Any] | None = None) -> dict[str, int]:
+        aggs = {
+            "by": {
+                "terms": {
+                    "field": name,
+                    "size": 10_000,
+                    "order": [{"_count": "desc"}, {"_key": "asc"}],
+                }
+            }
+        }
+        result = self._search(kind, size=0, query=query or {"match_all": {}}, aggs=aggs)
+        return {b["key"]: int(b["doc_count"]) for b in result["aggregations"]["by"]["buckets"]}
+
+    def stats(self) -> dict[str, Any]:
+        sealed = {
+            "bool": {
+                "filter": [{"exists": {"field": "bundle_id"}}],
+                "must_not": [{"term": {"bundle_id": ""}}],
+            }
+        }
+        evidenced = {"exists": {"field": "capture.bundle_id"}}
+        result: dict[str, Any] = {"total": self._count("ads")}
+        for name in ("channel", "platform", "label"):
+            result[f"by_{name}"] = self._terms("ads", name)
+        result["blocks"] = self._count("blocks")
+        result["rejects"] = self._count("rejects")
+        result["evidence"] = {
+            "bundles": self._count("captures", sealed),
+            "records": self._count("ads", evidenced),
+            "by_outcome": self._terms("captures", "outcome"),
+            "by_status": self._terms("ads", "status", evidenced),
+        }
+        return result
+
+    def blocks(self, since: str | None = None) -> list[dict[str, Any]]:
+        bound = parse_utc(since) if since else ""
+        query = {"range": {"at_key": {"gte": bound}}} if bound else {"match_all": {}}
+        sort = [{"at_key": "desc"}, {"seq": "desc"}]
+        return [
+            {
+                "at": hit["_source"].get("at_raw", ""),
+                "platform": hit["_source"].get("platform", ""),
+                "url": hit["_source"].get("url", ""),
+                "reason": hit["_source"].get("reason", ""),
+            }
+            for hit in self._all("blocks", query, sort, ["at_raw", "platform", "url", "reason"])
+        ]
+
+    def rejects(self, limit: int = 100) -> list[dict[str, Any]]:
+        result = self._search(
+            "rejects",
+            query={"match_all": {}},
+            sort=[{"at_key": "desc"}, {"seq": "desc"}],
+            size=min(limit, MAX_WINDOW),
+            source=["doc"],
+        )
+        return [hit["_source"]["doc"] for hit in result["hits"]["hits"]]
+
+    def linking_rows(self, labels: tuple[str, ...] = ("ad", "suspect")) -> list[dict[str, Any]]:
+        source = ["id", "platform", "first_seen", "last_seen", "record.contacts", "template_hash"]
+        hits = self._all("ads", {"terms": {"label": list(labels)}}, [{"id": "asc"}], source)
+        return [
+            {
+                "id": s["id"],
+                "platform": s.get("platform", ""),
+                "first_seen": s.get("first_seen") or "",
+                "last_seen": s.get("last_seen") or "",
+                "contacts": (s.get("record") or {}).get("contacts") or [],
+                "template_hash": s.get("template_hash", ""),
+            }
+            for s in (hit["_source"] for hit in hits)
+        ]
+
+    def operators(self, limit: int = 50, min_ads: int = 1) -> list[dict[str, Any]]:
+        result = self._search(
+            "operators",
+            query={"range": {"ad_count": {"gte": min_ads}}},
+            sort=[{"ad_count": "desc"}, {"first_seen_raw": "asc"}, {"id": "asc"}],
+            size=min(limit, MAX_WINDOW),
+            source=["doc"],
+        )
+        return [hit["_source"]["doc"] for hit in result["hits"]["hits"]]
+
+    def captures(self, record_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        query = {"term": {"record_id": record_id}} if record_id else {"match_all": {}}
+        result = self._search(
+            "captures",
+            query=query,
+            sort=[{"at_key": "desc"}, {"seq": "desc"}],
+            size=min(limit, MAX_WINDOW),
+            source=["doc"],
+        )
+        return [hit["_source"]["doc"] for hit in result["hits"]["hits"]]
+
+    def capture_queue(
+        self, labels: tuple[str, ...] = ("ad", "suspect"), max_attempts: int = 3
+    ) -> list[dict[str, Any]]:
+        query = {
+            "bool": {
+                "filter": [{"terms": {"label": list(labels)}}],
+                "must_not": [
+                    {"exists": {"field": "capture.bundle_id"}},
+                    {"range": {"capture.attempts": {"gte": max_attempts}}},
+                ],
+            }
+        }
+        sort = [
+            {"score": "desc"},
+            {"first_seen": {"order": "asc", "missing": "_last"}},
+            {"id": "asc"},
+        ]
+        source = [
+            "id",
+            "url",
+            "platform",
+            "channel",
+            "label",
+            "record.referrer",
+            "capture.attempts",
+        ]
+        return [
+            {
+                "id": s["id"],
+                "url": s.get("url", ""),
+                "platform": s.get("platform", ""),
+                "channel": s.get("channel", ""),
+                "label": s.get("label", ""),
+                "referrer": (s.get("record") or {}).get("referrer") or "",
+                "attempts": int((s.get("capture") or {}).get("attempts") or 0),
+            }
+            for s in (hit["_source"] for hit in self._all("ads", query, sort, source))
+        ]
+
+    def recheck_queue(self, before: str) -> list[dict[str, Any]]:
+        query = {
+            "bool": {
+                "filter": [{"range": {"capture.bundle_at": {"lt": parse_utc(before)}}}],
+                "must_not": [{"term": {"capture.bundle_status": "gone"}}],
+            }
+        }
+        sort = [{"capture.bundle_at": "asc"}, {"id": "asc"}]
+        source = ["id", "url", "platform", "channel", "capture"]
+        rows = []
+        for s in (hit["_source"] for hit in self._all("ads", query, sort, source)):
+            capture = s.get("capture") or {}
+            rows.append(
+                {
+                    "id": s["id"],
+                    "url": s.get("url", ""),
+                    "platform": s.get("platform", ""),
+                    "channel": s.get("channel", ""),
+                    "bundle_id": capture.get("bundle_id", ""),
+                    "content_digest": capture.get("bundle_digest") or "",
+                    "at": capture.get("bundle_at") or "",
+                    "status": capture.get("bundle_status") or "",
+                }
+            )
+        return rows
+
+    # --- housekeeping -------------------------------------------------------------
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _version_of(index: str) -> int:
+    match = re.search(r"-v(\d+)$", index)
+    if match is None:
+        raise ElasticError(f"index {index!r} is not a versioned adwatch index (…-vN)")
+    return int(match.group(1))
+
+
+def open_elastic(scheme: str, location: str, **options: Any) -> ElasticCatalogue:
+    """The opener `open_catalogue` uses for elasticsearch[+http|+https] URIs."""
+    settings = ElasticSettings.from_uri(scheme, location)
+    try:
+        return ElasticCatalogue(settings, **options)
+    except TransportConnectionError as exc:
+        raise ElasticError(f"cannot reach Elasticsearch at {settings.url}: {exc}") from exc
+    except ApiError as exc:
+        raise ElasticError(
+            f"Elasticsearch at {settings.url} refused set-up: {_describe(exc)}"
+        ) from exc
