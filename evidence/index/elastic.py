@@ -357,6 +357,7 @@ class ElasticCatalogue:
         try:
             # Actions are (header, body) pairs already: the callback passes them on.
             pairs: Any = actions
+            extra: dict[str, Any] = {"refresh": "wait_for"} if refresh else {}
             for ok, item in helpers.streaming_bulk(
                 self.client,
                 pairs,
@@ -370,7 +371,7 @@ class ElasticCatalogue:
                 raise_on_error=False,
                 raise_on_exception=False,
                 yield_ok=True,
-                **({"refresh": "wait_for"} if refresh else {}),
+                **extra,
             ):
                 op, info = next(iter(item.items()))
                 slot = settle(op, info)
