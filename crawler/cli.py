@@ -17,11 +17,17 @@ import click
 
 from crawler.items import CHANNELS, LABELS
 
+# Where --backend and --es-url leave their values for _settings (per invocation).
+_BACKEND_META = "adwatch.backend"
+
 
 def _settings(data_dir: str | None, catalogue: str | None, **extra: Any) -> Any:
     from crawler.run import project_settings
 
     overrides: dict[str, Any] = {k: v for k, v in extra.items() if v not in (None, "")}
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        overrides |= ctx.meta.get(_BACKEND_META, {})
     if data_dir:
         overrides["ADWATCH_DATA_DIR"] = data_dir
     if catalogue:
@@ -41,12 +47,46 @@ data_dir_option = click.option(
     default=None,
     help="Folder for the catalogue, rejects and logs (default: ./var).",
 )
-catalogue_option = click.option(
+_catalogue_uri_option = click.option(
     "--catalogue",
     envvar="ADWATCH_CATALOGUE",
     default=None,
-    help="Catalogue URI, e.g. sqlite:///var/catalogue.db (default: <data-dir>/catalogue.db).",
+    help="Catalogue URI, e.g. sqlite:///var/catalogue.db or elasticsearch+https://es:9200 "
+    "(default: from --backend).",
 )
+
+
+def _remember(setting: str) -> Any:
+    def keep(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+        if value:
+            ctx.meta.setdefault(_BACKEND_META, {})[setting] = value
+
+    return keep
+
+
+_backend_option = click.option(
+    "--backend",
+    type=click.Choice(["sqlite", "elastic"]),
+    envvar="ADWATCH_BACKEND",
+    default=None,
+    expose_value=False,
+    callback=_remember("ADWATCH_BACKEND"),
+    help="Catalogue backend: sqlite (default: <data-dir>/catalogue.db) or elastic (--es-url).",
+)
+es_url_option = click.option(
+    "--es-url",
+    envvar="ADWATCH_ES_URL",
+    default=None,
+    expose_value=False,
+    callback=_remember("ADWATCH_ES_URL"),
+    help="Elasticsearch URL (default: ADWATCH_ES_URL). Credentials: ADWATCH_ES_API_KEY, or "
+    "ADWATCH_ES_USER and ADWATCH_ES_PASSWORD; CA bundle: ADWATCH_ES_CA.",
+)
+
+
+def catalogue_option(command: Any) -> Any:
+    """--catalogue, --backend and --es-url: which catalogue a command uses."""
+    return _catalogue_uri_option(_backend_option(es_url_option(command)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -403,7 +443,7 @@ def clusters(
 
 
 def _duration(text: str) -> timedelta:
-    """"24h", "30m", "2d", "90s", "0" as a timedelta."""
+    """ "24h", "30m", "2d", "90s", "0" as a timedelta."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
     if not m:
         raise click.BadParameter(f"expected a duration like 24h, 30m, 2d or 0, got {text!r}")
@@ -851,6 +891,164 @@ def _dossier_progress(message: str) -> None:
         click.echo(f"  {message}", err=True)
 
 
+def _elastic_settings(data_dir: str | None) -> Any:
+    """Settings with the elastic backend forced (the es commands need a cluster)."""
+    settings = _settings(data_dir, None)
+    settings.set("ADWATCH_BACKEND", "elastic", priority="cmdline")
+    settings.set("ADWATCH_CATALOGUE", "", priority="cmdline")
+    return settings
+
+
+def _open_elastic(data_dir: str | None) -> Any:
+    from crawler.config import AdwatchConfig
+    from crawler.detect import load_rules
+    from evidence.index import open_catalogue
+
+    config = AdwatchConfig.from_settings(_elastic_settings(data_dir))
+    rules = load_rules(config.rules_dir)
+    return open_catalogue(config.catalogue_uri, normalizer=lambda t: rules.normalize(t).text)
+
+
+@cli.group()
+def es() -> None:
+    """The Elasticsearch catalogue: copy SQLite into it, migrate it, look at it."""
+
+
+@es.command("sync")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite catalogue to copy (default: <data-dir>/catalogue.db).",
+)
+@click.option("--restart", is_flag=True, help="Copy everything again, not from where it stopped.")
+@es_url_option
+@data_dir_option
+def es_sync(source: Path | None, restart: bool, data_dir: str | None) -> None:
+    """Copy the SQLite catalogue into Elasticsearch; resumes where an interrupted copy stopped.
+
+    \b
+    Example:
+      ADWATCH_ES_URL=https://es.example:9200 ADWATCH_ES_API_KEY=... adwatch es sync
+    """
+    from tqdm import tqdm
+
+    from evidence.index._es_admin import sync
+
+    data = Path(_settings(data_dir, None).get("ADWATCH_DATA_DIR") or "var")
+    source = source or data / "catalogue.db"
+    with _open_elastic(data_dir) as target:
+        bar = tqdm(unit=" rows", desc="copying", file=sys.stderr, disable=None)
+        try:
+            report = sync(
+                source,
+                target,
+                restart=restart,
+                progress=lambda _, n: bar.update(n),
+                totals=lambda total: setattr(bar, "total", total),
+            )
+        finally:
+            bar.close()
+    copied = ", ".join(f"{n} {table}" for table, n in report.copied.items()) or "nothing new"
+    click.echo(
+        f"{'resumed: ' if report.resumed else ''}copied {copied}; {report.operators} operators"
+        + (f"; {report.deferred} kept to re-send (see the log)" if report.deferred else "")
+    )
+
+
+@es.command("migrate")
+@es_url_option
+@data_dir_option
+def es_migrate(data_dir: str | None) -> None:
+    """Move every adwatch index to its next version (after a mapping change).
+
+    Creates <prefix>-<kind>-v(N+1) from the current templates, blocks writes to
+    vN, reindexes, and swaps the read and write aliases of every kind in one
+    atomic call.  Writers blocked meanwhile keep their documents in their retry
+    files and send them again after.  The old indices stay, read-only.
+
+    \b
+    Example:
+      adwatch es migrate --es-url https://es.example:9200
+    """
+    from evidence.index._es_admin import migrate
+
+    with _open_elastic(data_dir) as target:
+        moves = migrate(target, progress=lambda kind, n: None)
+    for move in moves:
+        click.echo(f"{move.kind}: {move.old} -> {move.new} ({move.documents} documents)")
+    click.echo("old indices kept read-only; delete them when the new ones are checked")
+
+
+@es.command("status")
+@es_url_option
+@data_dir_option
+def es_status(data_dir: str | None) -> None:
+    """The cluster's version, each kind's index, documents and schema, and the retry file.
+
+    \b
+    Example:
+      adwatch es status
+    """
+    with _open_elastic(data_dir) as target:
+        click.echo(f"Elasticsearch {target.server_version()} at {target.settings.url}")
+        versions = target.schema_versions()
+        target.refresh()
+        for kind, version in versions.items():
+            index = target.current_index(kind)
+            count = target.client.count(index=index)["count"]
+            click.echo(f"  {kind:<10} {index:<28} {count:>9} documents  schema {version}")
+        click.echo(f"  waiting to be re-sent: {len(target.retry)} ({target.settings.retry_file})")
+
+
+@cli.group()
+def kibana() -> None:
+    """Kibana: the analysts' saved searches and dashboard."""
+
+
+@kibana.command("import")
+@click.option(
+    "--kibana-url",
+    envvar="ADWATCH_KIBANA_URL",
+    required=True,
+    help="Kibana URL (default: ADWATCH_KIBANA_URL).",
+)
+@click.option("--space", default=None, help="Kibana space id (default: the default space).")
+def kibana_import(kibana_url: str, space: str | None) -> None:
+    """Import adwatch's data views, saved searches and dashboard into Kibana (overwrites).
+
+    Credentials: ADWATCH_KIBANA_API_KEY, or ADWATCH_KIBANA_USER and
+    ADWATCH_KIBANA_PASSWORD (falling back to the ADWATCH_ES_* ones); CA bundle:
+    ADWATCH_KIBANA_CA or ADWATCH_ES_CA.
+
+    \b
+    Example:
+      adwatch kibana import --kibana-url https://kibana.example:5601
+    """
+    import os
+
+    from evidence.index.kibana import KibanaImportError, import_saved_objects
+
+    env = os.environ
+
+    def secret(name: str) -> str | None:
+        return env.get(f"ADWATCH_KIBANA_{name}") or env.get(f"ADWATCH_ES_{name}") or None
+
+    try:
+        result = import_saved_objects(
+            kibana_url,
+            api_key=secret("API_KEY"),
+            username=secret("USER"),
+            password=secret("PASSWORD"),
+            ca_certs=secret("CA"),
+            space=space,
+        )
+    except (KibanaImportError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"imported {result.get('successCount', 0)} saved objects into {kibana_url}")
+
+
 @cli.group()
 def demo() -> None:
     """The bundled demo web: a simulated search engine, video site and marketplace."""
@@ -891,7 +1089,15 @@ def demo_serve(
 
 
 def main(argv: list[str] | None = None) -> None:
-    cli.main(args=argv, prog_name="adwatch")
+    from crawler.config import ConfigError
+    from evidence.index import CatalogueError
+
+    try:
+        cli.main(args=argv, prog_name="adwatch")
+    except (CatalogueError, ConfigError) as exc:
+        # A setting or a server the user must fix: the message, not a trace.
+        click.echo(f"adwatch: error: {exc}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ class Recorder:
     version: str = "8.19.3"
     requests: list[Request] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> index
+    indices: set[str] = field(default_factory=set)
     # Called for each bulk item: (op, header meta, body) -> (status, extra) to
     # override the default success answer, or None.
     bulk_item: BulkItem | None = None
@@ -127,8 +128,11 @@ class Recorder:
                 if verb == "add":
                     self.aliases[spec["alias"]] = spec["index"]
             return 200, ack
+        if method == "HEAD" and path.count("/") == 1:
+            return (200 if path[1:] in self.indices else 404), None
         if method == "PUT" and path.count("/") == 1:
             index = path[1:]
+            self.indices.add(index)
             for alias in (request.json or {}).get("aliases", {}):
                 self.aliases[alias] = index
             return 200, {"acknowledged": True, "shards_acknowledged": True, "index": index}

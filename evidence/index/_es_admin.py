@@ -20,10 +20,13 @@ import json
 import os
 import sqlite3
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from elasticsearch.exceptions import GeneralAvailabilityWarning
 
 from . import _es_schema as schema
 from ._es_retry import Action
@@ -215,7 +218,11 @@ def _wait(
 ) -> dict[str, Any]:
     reported = 0
     while True:
-        task = target.client.tasks.get(task_id=task_id).body
+        # The client marks the task API "technical preview"; it has tracked
+        # reindexing since 5.x and is how Elastic's docs follow one.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GeneralAvailabilityWarning)
+            task = target.client.tasks.get(task_id=task_id).body
         status = task.get("task", {}).get("status", {})
         done = int(status.get("created", 0)) + int(status.get("updated", 0))
         if progress is not None and done > reported:

@@ -391,7 +391,8 @@ def ad_document(
         "channel": _str(record.get("channel")),
         "platform": _str(record.get("platform")),
         "label": _str(record.get("label")),
-        "score": float(_number(record.get("score"), float)),
+        # Strict like the SQLite writer: a score that is no number is refused.
+        "score": float(record.get("score") or 0.0),
         "status": _str(record.get("status")),
         "sponsored": bool(record.get("sponsored")),
         "http_status": int(_number(record.get("http_status"), int)),
@@ -442,7 +443,7 @@ def ad_document(
         "published_at": date_or_none(record.get("published_at")),
         "first_seen": date_or_none(record.get("first_seen")),
         "last_seen": date_or_none(record.get("last_seen")),
-        "times_seen": int(_number(record.get("times_seen"), int)) or 1,
+        "times_seen": int(record.get("times_seen") or 1),
         "record": dict(record),
     }
 

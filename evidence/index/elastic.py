@@ -29,6 +29,7 @@ only: ``ADWATCH_ES_API_KEY``, or ``ADWATCH_ES_USER`` and
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -44,6 +45,12 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import TransportError
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, helpers
+from elasticsearch.serializer import (
+    CompatibilityModeJsonSerializer,
+    CompatibilityModeNdjsonSerializer,
+    JsonSerializer,
+    NdjsonSerializer,
+)
 
 from . import _es_schema as schema
 from ._es_retry import Action, Failure, RetryFile
@@ -204,8 +211,34 @@ class ElasticSettings:
             request_timeout=self.request_timeout,
             retry_on_timeout=True,
             max_retries=3,
+            serializers=SERIALIZERS,
             **auth,
         )
+
+
+class _ValidUtf8:
+    """JSON that is always valid UTF-8.  The client encodes lone surrogates
+    (left by badly decoded pages) with "surrogatepass", bytes Elasticsearch
+    refuses; a document holding one is sent with ASCII escapes instead, which
+    Elasticsearch keeps and returns as sent, so the record round-trips."""
+
+    def json_dumps(self, data: Any) -> bytes:
+        text = json.dumps(data, default=self.default, ensure_ascii=False, separators=(",", ":"))  # type: ignore[attr-defined]
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(data, default=self.default, separators=(",", ":")).encode()  # type: ignore[attr-defined]
+
+
+SERIALIZERS = {
+    cls.mimetype: type(f"ValidUtf8{cls.__name__}", (_ValidUtf8, cls), {})()
+    for cls in (
+        JsonSerializer,
+        NdjsonSerializer,
+        CompatibilityModeJsonSerializer,
+        CompatibilityModeNdjsonSerializer,
+    )
+}
 
 
 def _describe(exc: Exception) -> str:
