@@ -384,6 +384,10 @@ class CataloguePipeline:
             except ValueError:  # one bad record must not cost the batch
                 result = self._upsert_one_by_one(batch)
             logger.info("catalogue: %d new, %d updated", result.inserted, result.updated)
+            if result.deferred:
+                logger.error(
+                    "catalogue: %d records not written now, kept to re-send", result.deferred
+                )
         if self._rejects:
             self.catalogue.add_rejects(self._rejects)
             self._rejects = []
