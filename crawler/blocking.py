@@ -67,11 +67,13 @@ class BlockDetectionMiddleware:
         body = response.text if isinstance(response, TextResponse) else ""
         reason = profile.block.matches(response.status, body)
         state = self._state.setdefault(profile.name, _Backoff())
+        stats = self.crawler.stats
+        assert stats is not None
+        # Pages per platform: the denominator of its block rate (job history, alerts).
+        stats.inc_value(f"adwatch/pages/{profile.name}")
         if not reason:
             state.level = 0
             return response
-        stats = self.crawler.stats
-        assert stats is not None
         stats.inc_value("adwatch/blocked")
         stats.inc_value(f"adwatch/blocked/{profile.name}")
         self.crawler.signals.send_catch_log(

@@ -331,6 +331,7 @@ class DetectPipeline:
             )
         stats.inc_value(f"adwatch/records/{item.channel}")
         stats.inc_value(f"adwatch/label/{item.label}")
+        stats.inc_value(f"adwatch/platform_records/{item.platform}")
         return item
 
 

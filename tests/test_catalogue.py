@@ -136,7 +136,9 @@ def live_elastic(tmp_path: Path) -> Iterator[Any]:
         client = catalogue.client
         for index in client.indices.get(index=f"{prefix}-*").body:
             client.indices.delete(index=index)
-        for kind in ("ads", "operators", "captures", "blocks", "rejects"):
+        from evidence.index._es_schema import KINDS
+
+        for kind in KINDS:
             client.indices.delete_index_template(name=f"{prefix}-{kind}")
         client.cluster.delete_component_template(name=f"{prefix}-analysis")
         catalogue.close()
@@ -652,3 +654,79 @@ def test_recheck_queue_takes_the_newest_bundle_and_skips_gone_records(
     due = cat.recheck_queue(before=T2)
     assert [(r["id"], r["bundle_id"]) for r in due] == [("a", "1" * 64)]
     assert cat.get("b")["status"] == "gone"  # type: ignore[index]
+
+
+# --- job history and takedowns -----------------------------------------------
+
+
+def test_jobs_are_kept_replaced_by_id_and_listed_newest_first(cat: Any) -> None:
+    cat.save_job(
+        {"id": "j1", "profile": "demo-search", "kind": "crawl", "status": "running", "started": T1}
+    )
+    cat.save_job(
+        {
+            "id": "j2",
+            "profile": "recheck",
+            "kind": "recheck",
+            "status": "finished",
+            "started": T3,
+            "gone_ads": 2,
+        }
+    )
+    cat.save_job(
+        {
+            "id": "j1",
+            "profile": "demo-search",
+            "kind": "crawl",
+            "status": "finished",
+            "started": T1,
+            "ended": T2,
+            "pages": 40,
+            "hostile": "\u202e停催",
+        }
+    )
+    assert [j["id"] for j in cat.jobs()] == ["j2", "j1"]
+    (job,) = cat.jobs(profile="demo-search")
+    assert (job["status"], job["pages"], job["hostile"]) == ("finished", 40, "\u202e停催")
+    assert cat.jobs(limit=1)[0]["id"] == "j2"
+    assert cat.jobs(profile="nobody") == []
+
+
+def test_count_new_counts_first_sightings_since(cat: Any) -> None:
+    cat.upsert([record("old", first_seen=T1, last_seen=T1), record("new", first_seen=T3)])
+    cat.upsert([record("ad", label="ad", first_seen=T2, last_seen=T2)])
+    cat.upsert([record("old", first_seen=T3, last_seen=T3)])  # seen again, not new
+    assert cat.count_new(T2) == 2
+    assert cat.count_new(T2, label="ad") == 1
+    assert cat.count_new("2024-05-02T08:00:00+08:00") == 2  # 00:00 UTC: T2 itself counts
+    assert cat.count_new("2030-01-01") == 0
+
+
+def test_takedowns_take_the_first_gone_and_the_last_live_before_it(cat: Any) -> None:
+    cat.upsert([record("a", platform="p1", first_seen=T1), record("b", platform="p2")])
+    rows = [
+        ("a", "live", "2024-05-02T00:00:00Z"),
+        ("a", "changed", "2024-05-04T00:00:00Z"),
+        ("a", "gone", "2024-05-05T00:00:00Z"),
+        ("a", "gone", "2024-05-09T00:00:00Z"),
+        ("b", "live", "2024-05-02T00:00:00Z"),
+    ]
+    for rid, status, at in rows:
+        cat.add_capture(
+            {
+                "record_id": rid,
+                "outcome": "page",
+                "status": status,
+                "bundle_id": f"{rid}{at}",
+                "at": at,
+            }
+        )
+    assert cat.takedowns() == [
+        {
+            "id": "a",
+            "platform": "p1",
+            "first_seen": T1,
+            "gone_at": "2024-05-05T00:00:00Z",
+            "last_live_at": "2024-05-04T00:00:00Z",
+        }
+    ]

@@ -11,7 +11,14 @@ import pytest
 from evidence.index import SqliteCatalogue, migrations
 from evidence.index.sqlite import connect
 
-NAMES = ["0001_initial", "0002_fulltext", "0003_events", "0004_operators", "0005_captures"]
+NAMES = [
+    "0001_initial",
+    "0002_fulltext",
+    "0003_events",
+    "0004_operators",
+    "0005_captures",
+    "0006_jobs",
+]
 
 
 def tables(conn: sqlite3.Connection) -> set[str]:

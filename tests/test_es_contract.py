@@ -509,9 +509,12 @@ def test_every_read_names_mapped_fields(server: RecordingServer, tmp_path: Path)
         cat.captures("rid")
         cat.capture_queue(max_attempts=3)
         cat.recheck_queue("2026-11-20T00:00:00Z")
+        cat.jobs(profile="demo-search")
+        cat.count_new("2026-11-01", label="ad")
+        cat.takedowns()
         assert cat.get("missing") is None
     searched = [r for r in server.recorder.requests if r.path.endswith(("/_search", "/_count"))]
-    assert len(searched) >= 14
+    assert len(searched) >= 17
     for request in searched:
         kind = request.path.split("/")[1].removeprefix("adwatch-")
         check_query(kind, request.json)
@@ -647,12 +650,13 @@ def test_migrate_reindexes_and_swaps_every_alias_in_one_call(
         (f"adwatch-{k}-v1", f"adwatch-{k}-v2") for k in schema.KINDS
     ]
     blocks = rec.find("PUT", r"/adwatch-\w+-v1/_settings")
-    assert [b.json for b in blocks] == [{"index.blocks.write": True}] * 5
+    kinds = len(schema.KINDS)
+    assert [b.json for b in blocks] == [{"index.blocks.write": True}] * kinds
     reindexes = rec.find("POST", "/_reindex")
     assert [r.json["dest"]["index"] for r in reindexes] == [m.new for m in moves]
     (swap,) = rec.find("POST", "/_aliases")
     actions = swap.json["actions"]
-    assert len(actions) == 20
+    assert len(actions) == 4 * kinds
     assert {
         "add": {"index": "adwatch-ads-v2", "alias": "adwatch-ads-write", "is_write_index": True}
     } in actions
@@ -671,9 +675,10 @@ def test_a_failed_migrate_unblocks_the_old_indices_and_drops_the_new(
     )
     with open_es(server, tmp_path) as cat, pytest.raises(CatalogueError, match="mapping"):
         admin.migrate(cat)
-    unblocked = [r.json for r in rec.find("PUT", r"/adwatch-\w+-v1/_settings")][5:]
-    assert unblocked == [{"index.blocks.write": False}] * 5
-    assert len(rec.find("DELETE", r"/adwatch-\w+-v2")) == 5
+    kinds = len(schema.KINDS)
+    unblocked = [r.json for r in rec.find("PUT", r"/adwatch-\w+-v1/_settings")][kinds:]
+    assert unblocked == [{"index.blocks.write": False}] * kinds
+    assert len(rec.find("DELETE", r"/adwatch-\w+-v2")) == kinds
     assert not rec.find("POST", "/_aliases")
 
 
@@ -734,3 +739,18 @@ def test_sync_reads_sqlite_without_writing_it(
     assert conn.execute("SELECT count(*) FROM records").fetchone()[0] == 7
     conn.close()
     assert (tmp_path / "catalogue.db.es-sync.json").is_file()
+
+
+def test_jobs_fit_their_mapping(server: RecordingServer, tmp_path: Path) -> None:
+    from crawler.jobs import Job
+
+    job = Job(profile="demo-search", kind="crawl").finish("finished")
+    job.pages_by_platform = {"demo-baidu": 12}
+    with open_es(server, tmp_path) as cat:
+        cat.save_job(job.to_dict())
+        with pytest.raises(ValueError, match="id"):
+            cat.save_job({"profile": "x"})
+    header, body = server.recorder.bulk_lines()
+    assert header == {"index": {"_index": "adwatch-jobs-write", "_id": job.id}}
+    check_document(schema.MAPPINGS["jobs"], body, "jobs")
+    assert body["doc"] == job.to_dict()

@@ -35,7 +35,7 @@ from ._time import parse_utc
 # then creates the next index version from the new template.
 SCHEMA_VERSION = 1
 
-KINDS = ("ads", "operators", "captures", "blocks", "rejects")
+KINDS = ("ads", "operators", "captures", "blocks", "rejects", "jobs")
 
 _STORED = {"type": "object", "enabled": False}  # kept in _source, not indexed
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
@@ -191,6 +191,21 @@ MAPPINGS: dict[str, dict[str, Any]] = {
     },
 }
 
+MAPPINGS["jobs"] = {
+    "id": {"type": "keyword"},
+    "profile": {"type": "keyword"},
+    "kind": {"type": "keyword"},
+    "status": {"type": "keyword"},
+    "started": _DATE,
+    "started_key": {"type": "keyword"},
+    "ended": _DATE,
+    **{
+        name: {"type": "integer"}
+        for name in ("pages", "records", "ads", "new_ads", "gone_ads", "blocked", "errors")
+    },
+    "doc": _STORED,
+}
+
 # The time field of each kind, for Kibana data views and for sorting.
 TIME_FIELDS = {
     "ads": "first_seen",
@@ -198,6 +213,7 @@ TIME_FIELDS = {
     "captures": "at",
     "blocks": "at",
     "rejects": "at",
+    "jobs": "started",
 }
 
 
@@ -512,6 +528,24 @@ def reject_document(reject: Mapping[str, Any], seq: int) -> dict[str, Any]:
         "at_key": sort_key(reject.get("at")),
         "seq": seq,
         "doc": doc,
+    }
+
+
+def job_document(job: Mapping[str, Any]) -> dict[str, Any]:
+    counts = {
+        name: int(_number(job.get(name), int))
+        for name in ("pages", "records", "ads", "new_ads", "gone_ads", "blocked", "errors")
+    }
+    return {
+        "id": _str(job.get("id")),
+        "profile": _str(job.get("profile")),
+        "kind": _str(job.get("kind")),
+        "status": _str(job.get("status")),
+        "started": date_or_none(job.get("started")),
+        "started_key": sort_key(job.get("started")),
+        "ended": date_or_none(job.get("ended")),
+        **counts,
+        "doc": json.loads(json.dumps(dict(job), ensure_ascii=False, default=repr)),
     }
 
 

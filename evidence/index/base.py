@@ -138,6 +138,25 @@ class Catalogue(Protocol):
         content_digest, at, status."""
         ...
 
+    def save_job(self, job: Mapping[str, Any]) -> None:
+        """Keep one job (crawler.jobs.Job as a dict with id, profile, kind,
+        status, started, ...), replacing an earlier version of the same id."""
+        ...
+
+    def jobs(self, profile: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Jobs, newest first (by start), of one profile or of all."""
+        ...
+
+    def count_new(self, since: str, label: str | None = None) -> int:
+        """Records first seen at or after ``since`` (an ISO time), of one label or all."""
+        ...
+
+    def takedowns(self) -> list[dict[str, Any]]:
+        """Every record a re-check found gone: id, platform, first_seen, gone_at
+        (the first capture that found it gone) and last_live_at (the newest
+        capture before that which found it online, "" if none), oldest first."""
+        ...
+
     def close(self) -> None: ...
 
     def __enter__(self) -> Self: ...

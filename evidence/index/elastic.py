@@ -833,6 +833,72 @@ class ElasticCatalogue:
             )
         return rows
 
+    def save_job(self, job: Mapping[str, Any]) -> None:
+        document = schema.job_document(job)
+        if not document["id"]:
+            raise ValueError("a job needs an id")
+        self._write([self._event("jobs", document, doc_id=document["id"])])
+
+    def jobs(self, profile: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        query = {"term": {"profile": profile}} if profile else {"match_all": {}}
+        result = self._search(
+            "jobs",
+            query=query,
+            sort=[{"started_key": "desc"}, {"id": "desc"}],
+            size=min(limit, MAX_WINDOW),
+            source=["doc"],
+        )
+        return [hit["_source"]["doc"] for hit in result["hits"]["hits"]]
+
+    def count_new(self, since: str, label: str | None = None) -> int:
+        filters: list[dict[str, Any]] = [{"range": {"first_seen": {"gte": parse_utc(since)}}}]
+        if label is not None:
+            filters.append({"term": {"label": label}})
+        return self._count("ads", {"bool": {"filter": filters}})
+
+    def takedowns(self) -> list[dict[str, Any]]:
+        sort = [{"at_key": "asc"}, {"seq": "asc"}]
+        gone: dict[str, dict[str, Any]] = {}
+        for hit in self._all(
+            "captures", {"term": {"status": "gone"}}, sort, ["record_id", "at_key", "platform"]
+        ):
+            source = hit["_source"]
+            gone.setdefault(source["record_id"], {"gone_at": source["at_key"]})
+        ids = list(gone)
+        rows = []
+        for start in range(0, len(ids), PAGE):
+            chunk = ids[start : start + PAGE]
+            found = self.client.mget(
+                index=self.names.read("ads"), ids=chunk, source=["platform", "first_seen"]
+            )
+            live_query = {
+                "bool": {
+                    "filter": [
+                        {"terms": {"record_id": chunk}},
+                        {"terms": {"status": ["live", "changed"]}},
+                    ]
+                }
+            }
+            live: dict[str, list[str]] = defaultdict(list)
+            for hit in self._all("captures", live_query, sort, ["record_id", "at_key"]):
+                live[hit["_source"]["record_id"]].append(hit["_source"]["at_key"])
+            for doc in found["docs"]:
+                if not doc.get("found"):
+                    continue
+                record_id, source = doc["_id"], doc["_source"]
+                gone_at = gone[record_id]["gone_at"]
+                before = [at for at in live[record_id] if at <= gone_at]
+                rows.append(
+                    {
+                        "id": record_id,
+                        "platform": source.get("platform", ""),
+                        "first_seen": source.get("first_seen") or "",
+                        "gone_at": gone_at,
+                        "last_live_at": max(before) if before else "",
+                    }
+                )
+        return sorted(rows, key=lambda r: (r["gone_at"], r["id"]))
+
     # --- housekeeping -------------------------------------------------------------
 
     def close(self) -> None:

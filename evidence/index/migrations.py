@@ -277,4 +277,27 @@ def _captures(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("0006_jobs")
+def _jobs(conn: sqlite3.Connection) -> None:
+    """Job history: one row per crawl or re-check run (crawler.jobs.Job as JSON),
+    written when it starts and again when it ends."""
+    _execute_all(
+        conn,
+        [
+            """CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                profile TEXT NOT NULL DEFAULT '',
+                kind TEXT NOT NULL DEFAULT '',
+                status TEXT NOT NULL DEFAULT '',
+                started_utc TEXT NOT NULL,
+                doc TEXT NOT NULL
+            )""",
+            "CREATE INDEX jobs_profile ON jobs (profile, started_utc)",
+            "CREATE INDEX jobs_started ON jobs (started_utc)",
+            "CREATE INDEX records_first_seen ON records (first_seen)",
+            "CREATE INDEX captures_status ON captures (status, record_id)",
+        ],
+    )
+
+
 __all__ = ["MIGRATIONS", "Migration", "applied", "apply", "fill_text", "migration", "pending"]

@@ -378,6 +378,55 @@ class SqliteCatalogue:
         keys = ("id", "url", "platform", "channel", "bundle_id", "content_digest", "at", "status")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
+    def save_job(self, job: Mapping[str, Any]) -> None:
+        row = dict(job)
+        with self._lock, transaction(self._conn) as conn:
+            conn.execute(
+                "INSERT INTO jobs (id, profile, kind, status, started_utc, doc)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET"
+                " profile = ?2, kind = ?3, status = ?4, started_utc = ?5, doc = ?6",
+                (
+                    text(row.get("id")),
+                    text(row.get("profile")),
+                    text(row.get("kind")),
+                    text(row.get("status")),
+                    utc_key(row.get("started")),
+                    json.dumps(row, ensure_ascii=False, default=repr),
+                ),
+            )
+
+    def jobs(self, profile: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        where, params = ("WHERE profile = ?", [profile]) if profile else ("", [])
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT doc FROM jobs {where} ORDER BY started_utc DESC, rowid DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
+    def count_new(self, since: str, label: str | None = None) -> int:
+        where, params = "first_seen >= ?", [parse_utc(since)]
+        if label is not None:
+            where, params = where + " AND label = ?", [*params, label]
+        with self._lock:
+            return self._count_with(f"SELECT count(*) FROM records WHERE {where}", params)
+
+    def _count_with(self, sql: str, params: list[Any]) -> int:
+        return int(self._conn.execute(sql, params).fetchone()[0])
+
+    def takedowns(self) -> list[dict[str, Any]]:
+        with self._lock, snapshot(self._conn) as conn:
+            rows = conn.execute(
+                "SELECT r.id, r.platform, r.first_seen, g.gone_at,"
+                " (SELECT max(c.at_utc) FROM captures c WHERE c.record_id = r.id"
+                "   AND c.status IN ('live', 'changed') AND c.at_utc <= g.gone_at)"
+                " FROM (SELECT record_id, min(at_utc) AS gone_at FROM captures"
+                "   WHERE status = 'gone' GROUP BY record_id) g"
+                " JOIN records r ON r.id = g.record_id ORDER BY g.gone_at, r.id"
+            ).fetchall()
+        keys = ("id", "platform", "first_seen", "gone_at", "last_live_at")
+        return [dict(zip(keys, (*row[:4], row[4] or ""), strict=True)) for row in rows]
+
     def rebuild_index(self) -> None:
         """Re-derive every record's text and re-index it all: the repair for
         rows written by anything but this class (the index has no triggers)."""
