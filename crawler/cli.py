@@ -84,6 +84,16 @@ es_url_option = click.option(
 )
 
 
+profile_option = click.option(
+    "--profile",
+    default="manual",
+    show_default=True,
+    help="Schedule profile this run is for: its job history line, and its lock "
+    "(two runs of one profile never overlap).",
+)
+job_id_option = click.option("--job-id", default=None, hidden=True)
+
+
 def catalogue_option(command: Any) -> Any:
     """--catalogue, --backend and --es-url: which catalogue a command uses."""
     return _catalogue_uri_option(_backend_option(es_url_option(command)))
@@ -138,6 +148,8 @@ def cli() -> None:
     help="Engine that reads text and QR codes in images (default: rapidocr).",
 )
 @click.option("--verbose", is_flag=True, help="Log to the terminal instead of the log file.")
+@profile_option
+@job_id_option
 @data_dir_option
 @catalogue_option
 def crawl(
@@ -152,6 +164,8 @@ def crawl(
     sets: tuple[str, ...],
     ocr_engine: str | None,
     verbose: bool,
+    profile: str,
+    job_id: str | None,
     data_dir: str | None,
     catalogue: str | None,
 ) -> None:
@@ -166,6 +180,8 @@ def crawl(
     from contextlib import nullcontext
     from datetime import datetime
 
+    from crawler.config import AdwatchConfig
+    from crawler.jobs import Job, complete_crawl
     from crawler.run import crawl as run_crawl
     from crawler.run import demo_web
 
@@ -191,7 +207,11 @@ def crawl(
         # loopback answers in milliseconds; the demo's deliberately slow page
         # (8 s) should become a timeout reject without holding the run for long
         settings.set("DOWNLOAD_TIMEOUT", 4, priority="cmdline")
+    job = Job(profile=profile, kind="crawl")
+    job.id = job_id or job.id
+    uri = AdwatchConfig.from_settings(settings).catalogue_uri
     with (
+        _job(uri, settings, job),
         demo_web(size=demo_size, slow_seconds=8.0) if demo else nullcontext(base_url) as url,
         _demo_tsa(settings) if demo else nullcontext(),
     ):
@@ -206,6 +226,7 @@ def crawl(
             max_pages=max_pages,
         )
         click.echo(result.summary())
+        complete_crawl(job, result.stats, uri)
         reasons = set(result.figures.finish_reasons.values())
         if settings.getbool("ADWATCH_CAPTURE") and reasons <= {"finished"}:
             from crawler.evidence_run import capture_pending
@@ -214,8 +235,23 @@ def crawl(
             click.echo(capture_pending(settings).summary())
         elif settings.getbool("ADWATCH_CAPTURE"):
             click.echo("evidence not captured: the crawl stopped early (`adwatch capture` does it)")
-    if reasons - {"finished", "shutdown"}:
+    if reasons - {"finished", "shutdown", "closespider_timeout", "closespider_pagecount"}:
         sys.exit(1)
+
+
+@contextmanager
+def _job(catalogue_uri: str, settings: Any, job: Any) -> Iterator[None]:
+    """Run the block as `job` (history line, profile lock); a profile already
+    running makes this run a recorded skip, not an error."""
+    from crawler.jobs import Busy, running
+
+    try:
+        with running(catalogue_uri, Path(settings.get("ADWATCH_DATA_DIR")), job):
+            yield
+    except Busy as exc:
+        click.echo(f"skipped: {exc}", err=True)
+        return
+    click.echo(f"job {job.id} ({job.profile}): {job.status}", err=True)
 
 
 @contextmanager
@@ -287,11 +323,13 @@ def stats(data_dir: str | None, catalogue: str | None) -> None:
     Example:
       adwatch stats
     """
-    from crawler.show import format_stats
+    from crawler.show import format_stats, format_takedowns
     from evidence.index import open_catalogue
 
     with open_catalogue(_catalogue_uri(data_dir, catalogue)) as cat:
         click.echo(format_stats(cat.stats(), cat.rejects(limit=10)))
+        for line in format_takedowns(cat.takedowns()):
+            click.echo(line)
 
 
 @cli.command()
@@ -536,6 +574,8 @@ def capture(
 )
 @click.option("--record", "record_ids", multiple=True, help="Re-check this record (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N pages.")
+@profile_option
+@job_id_option
 @tsa_option
 @data_dir_option
 @catalogue_option
@@ -543,6 +583,8 @@ def recheck(
     older_than: str,
     record_ids: tuple[str, ...],
     limit: int | None,
+    profile: str,
+    job_id: str | None,
     tsa_url: str | None,
     data_dir: str | None,
     catalogue: str | None,
@@ -556,16 +598,24 @@ def recheck(
       adwatch recheck                  # ads last captured more than a day ago
       adwatch recheck --older-than 0   # every ad with evidence, now
     """
+    from crawler.config import AdwatchConfig
     from crawler.evidence_run import recheck as run_recheck
+    from crawler.jobs import Job
 
     settings = _evidence_settings(data_dir, catalogue, tsa_url)
-    try:
-        figures = run_recheck(
-            settings, _duration(older_than), record_ids=list(record_ids) or None, limit=limit
-        )
-    except KeyError as exc:
-        raise click.UsageError(str(exc.args[0])) from None
-    click.echo(figures.summary())
+    job = Job(profile=profile, kind="recheck")
+    job.id = job_id or job.id
+    with _job(AdwatchConfig.from_settings(settings).catalogue_uri, settings, job):
+        try:
+            figures = run_recheck(
+                settings, _duration(older_than), record_ids=list(record_ids) or None, limit=limit
+            )
+        except KeyError as exc:
+            raise click.UsageError(str(exc.args[0])) from None
+        job.pages = figures.targets
+        job.gone_ads = figures.by_status.get("gone", 0)
+        job.blocked = figures.by_outcome.get("blocked", 0)
+        click.echo(figures.summary())
 
 
 @cli.command()
@@ -889,6 +939,117 @@ def dossier(
 def _dossier_progress(message: str) -> None:
     if not message.startswith("exhibit "):  # a line per exhibit would drown the rest
         click.echo(f"  {message}", err=True)
+
+
+@cli.command()
+@click.option("--profile", default=None, help="Only this profile's jobs.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON job per line.")
+@data_dir_option
+@catalogue_option
+def jobs(
+    profile: str | None, limit: int, as_json: bool, data_dir: str | None, catalogue: str | None
+) -> None:
+    """The job history: every crawl and re-check run, newest first.
+
+    \b
+    Example:
+      adwatch jobs
+      adwatch jobs --profile demo-search --limit 5 --json
+    """
+    from crawler.show import format_jobs
+    from evidence.index import open_catalogue
+
+    with open_catalogue(_catalogue_uri(data_dir, catalogue)) as cat:
+        found = cat.jobs(profile=profile, limit=limit)
+    if as_json:
+        for job in found:
+            click.echo(json.dumps(job, ensure_ascii=False))
+        return
+    click.echo(format_jobs(found))
+
+
+@cli.command()
+@click.option(
+    "--file",
+    "schedule_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Schedule file (default: crawler/schedule.yaml, the demo profiles).",
+)
+@click.option("--demo", is_flag=True, help="Start the demo web and its TSA; runs go to them.")
+@click.option("--once", is_flag=True, help="Run every profile once, one after another, then stop.")
+@click.option("--run-for", default=None, help="Stop after this long (e.g. 2h, 90s); default never.")
+@click.option(
+    "-s",
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A setting passed to every run, e.g. -s ADWATCH_CAPTURE=False.",
+)
+@data_dir_option
+@catalogue_option
+def schedule(
+    schedule_file: Path | None,
+    demo: bool,
+    once: bool,
+    run_for: str | None,
+    sets: tuple[str, ...],
+    data_dir: str | None,
+    catalogue: str | None,
+) -> None:
+    """Run the crawl and re-check profiles on their schedules, unattended, until stopped.
+
+    Each run is a child `adwatch crawl|recheck --profile NAME`, bounded in pages and
+    time; two runs of one profile never overlap; every run is in `adwatch jobs`.
+
+    \b
+    Example:
+      adwatch schedule --demo --run-for 2h     # the demo profiles on the demo web
+      adwatch schedule --file /etc/adwatch/schedule.yaml
+      adwatch schedule --demo --once           # each profile once, now
+    """
+    from contextlib import nullcontext
+
+    from crawler.config import AdwatchConfig
+    from crawler.jobs import close_job
+    from crawler.run import demo_web
+    from crawler.schedule import DEFAULT_FILE, ScheduleError, Watch, child_env, load_schedule
+
+    try:
+        profiles = load_schedule(schedule_file or DEFAULT_FILE)
+    except ScheduleError as exc:
+        raise click.UsageError(str(exc)) from None
+    settings = _settings(data_dir, catalogue)
+    config = AdwatchConfig.from_settings(settings)
+    env = {
+        "ADWATCH_DATA_DIR": str(config.data_dir.resolve()),
+        "ADWATCH_CATALOGUE": config.catalogue_uri,
+    }
+    extra = [arg for item in sets for arg in ("-s", item)]
+    seconds = _duration(run_for).total_seconds() if run_for else None
+    with (
+        demo_web(slow_seconds=8.0) if demo else nullcontext(None) as url,
+        _demo_tsa(settings) if demo else nullcontext(),
+    ):
+        if url:
+            extra += ["--base-url", url]
+            click.echo(f"demo web {url}", err=True)
+        if settings.get("ADWATCH_TSA_URL"):  # its root is <data dir>/tsa/ca.pem, found there
+            env["ADWATCH_TSA_URL"] = settings.get("ADWATCH_TSA_URL")
+
+        def ended(profile: Any, job_id: str, ending: str) -> None:
+            close_job(config.catalogue_uri, profile.name, profile.command, job_id, ending)
+
+        watch = Watch(profiles, child_env(env), extra, on_end=ended, out=click.echo)
+        if once:
+            for profile in profiles:
+                watch.run_once(profile)
+        else:
+            watch.run_for(seconds)
+    failed = [run for run in watch.runs if run.returncode not in (0, None) or run.timed_out]
+    click.echo(f"{len(watch.runs)} runs, {len(failed)} failed or timed out (see `adwatch jobs`)")
 
 
 def _elastic_settings(data_dir: str | None) -> Any:

@@ -50,6 +50,7 @@ class AdwatchConfig:
     evidence_dir: Path
     tsa_url: str
     tsa_ca: Path | None
+    monitor_limits: dict[str, float]
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AdwatchConfig:
@@ -89,6 +90,10 @@ class AdwatchConfig:
             evidence_dir=path("ADWATCH_EVIDENCE_DIR", data_dir / "evidence"),
             tsa_url=str(settings.get("ADWATCH_TSA_URL") or ""),
             tsa_ca=_tsa_ca(settings.get("ADWATCH_TSA_CA"), data_dir),
+            monitor_limits={
+                name: _rate(settings, f"ADWATCH_MONITOR_MAX_{name.upper()}")
+                for name in ("invalid_rate", "error_rate", "block_rate")
+            },
         )
         unknown = set(cfg.capture_labels) - set(LABELS)
         if unknown or not cfg.capture_labels:
@@ -169,6 +174,13 @@ def _non_negative_int(settings: BaseSettings, name: str) -> int:
     value: int = _number(settings, name, int)
     if value < 0:
         raise ConfigError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def _rate(settings: BaseSettings, name: str) -> float:
+    value: float = _number(settings, name, float)
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{name} must be between 0 and 1, got {value}")
     return value
 
 

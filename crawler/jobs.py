@@ -15,17 +15,20 @@ overlapping, whoever starts them: the second is recorded as ``skipped``.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import socket
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crawler.items import utc_now
+
+logger = logging.getLogger(__name__)
 
 STATUSES = ("running", "finished", "failed", "timeout", "skipped", "interrupted")
 
@@ -50,6 +53,7 @@ class Job:
     blocked_by_platform: dict[str, int] = field(default_factory=dict)
     records_by_platform: dict[str, int] = field(default_factory=dict)
     monitors: dict[str, Any] = field(default_factory=dict)  # spider -> crawler.monitor verdict
+    finish_reasons: dict[str, str] = field(default_factory=dict)  # spider -> Scrapy's reason
     new_operators: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     note: str = ""
@@ -94,6 +98,8 @@ def add_crawl_stats(job: Job, stats_by_spider: Mapping[str, Mapping[str, Any]]) 
         }
         if verdict:
             job.monitors[spider] = verdict
+        if stats.get("finish_reason"):
+            job.finish_reasons[spider] = str(stats["finish_reason"])
     return job
 
 
@@ -125,3 +131,124 @@ def profile_lock(data_dir: Path, profile: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+# Finish reasons of a crawl that stopped as it was meant to (bounds included).
+NORMAL_FINISH = frozenset({"finished", "closespider_timeout", "closespider_pagecount"})
+
+
+def save(catalogue_uri: str, job: Job) -> None:
+    """Keep the job in the catalogue; a catalogue that fails costs the history
+    line only (logged), never the crawl."""
+    from evidence.index import open_catalogue
+
+    try:
+        with open_catalogue(catalogue_uri) as catalogue:
+            catalogue.save_job(job.to_dict())
+    except Exception:
+        logger.exception("job %s (%s) not recorded", job.id, job.profile)
+
+
+def history(catalogue_uri: str, profile: str, limit: int = 30) -> list[dict[str, Any]]:
+    """The profile's earlier jobs, newest first ([] if the catalogue fails)."""
+    from evidence.index import open_catalogue
+
+    try:
+        with open_catalogue(catalogue_uri) as catalogue:
+            return catalogue.jobs(profile=profile, limit=limit)
+    except Exception:
+        logger.exception("history of %s not read", profile)
+        return []
+
+
+def complete_crawl(
+    job: Job, stats_by_spider: Mapping[str, Mapping[str, Any]], catalogue_uri: str
+) -> Job:
+    """Figures of a finished crawl: its stats, the ads first seen during it and
+    the operators that appeared with it."""
+    from evidence.index import open_catalogue
+
+    add_crawl_stats(job, stats_by_spider)
+    reasons = {str(s.get("finish_reason", "")) for s in stats_by_spider.values()}
+    try:
+        with open_catalogue(catalogue_uri) as catalogue:
+            job.new_ads = catalogue.count_new(job.started, label="ad")
+            job.new_operators = [
+                {k: op.get(k) for k in ("id", "ad_count", "first_seen", "platforms", "contacts")}
+                for op in catalogue.operators(limit=1000, min_ads=2)
+                if str(op.get("first_seen") or "") >= job.started
+            ]
+    except Exception:
+        logger.exception("figures of job %s not read from the catalogue", job.id)
+    status = "finished" if reasons <= NORMAL_FINISH else "interrupted"
+    return job.finish(status, note=", ".join(sorted(reasons - NORMAL_FINISH)))
+
+
+MANUAL = "manual"  # the profile of a run nobody scheduled
+
+
+@contextmanager
+def running(catalogue_uri: str, data_dir: Path, job: Job) -> Iterator[Job]:
+    """Hold the profile's lock and keep the job's history line for the block.
+
+    Recorded as running at the start, then as the block left it: finished
+    (unless the block set another status), failed with the exception, or
+    interrupted by Ctrl-C.  `Busy` (recorded as skipped) if the profile is
+    already running; a manual run takes no lock.
+    """
+    lock: AbstractContextManager[None] = (
+        profile_lock(data_dir, job.profile) if job.profile != MANUAL else nullcontext()
+    )
+    try:
+        lock.__enter__()
+    except Busy as exc:
+        save(catalogue_uri, job.finish("skipped", str(exc)))
+        raise
+    try:
+        save(catalogue_uri, job)
+        try:
+            yield job
+        except KeyboardInterrupt:
+            job.finish("interrupted", "Ctrl-C")
+            raise
+        except SystemExit as exc:
+            if job.status == "running":
+                job.finish("failed" if exc.code else "finished")
+            raise
+        except BaseException as exc:
+            job.finish("failed", repr(exc)[:500])
+            raise
+        finally:
+            if job.status == "running":
+                job.finish("finished")
+            save(catalogue_uri, job)
+    finally:
+        lock.__exit__(None, None, None)
+
+
+ENDINGS = {
+    "timeout": "killed by adwatch schedule at its time limit",
+    "interrupted": "stopped with the scheduler",
+    "failed": "the run ended without closing its job (crashed?)",
+}
+
+
+def close_job(catalogue_uri: str, profile: str, kind: str, job_id: str, ending: str) -> None:
+    """Give a run the scheduler launched its ending, unless the run recorded
+    one itself: a child killed or crashed leaves its line "running", or none."""
+    from evidence.index import open_catalogue
+
+    try:
+        with open_catalogue(catalogue_uri) as catalogue:
+            found = next(
+                (j for j in catalogue.jobs(profile=profile, limit=100) if j.get("id") == job_id),
+                None,
+            )
+    except Exception:
+        logger.exception("job %s not read", job_id)
+        return
+    if found is not None and found.get("status") != "running":
+        return
+    known = {k: v for k, v in (found or {}).items() if k in Job.__dataclass_fields__}
+    job = Job(**{"profile": profile, "kind": kind, "id": job_id, **known})
+    save(catalogue_uri, job.finish(ending, ENDINGS.get(ending, "")))

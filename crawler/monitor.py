@@ -24,6 +24,8 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from crawler.config import AdwatchConfig
+
 logger = logging.getLogger(__name__)
 
 
@@ -89,12 +91,7 @@ class CrawlMonitor:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = crawler.settings
-        self.limits = {
-            "invalid_rate": settings.getfloat("ADWATCH_MONITOR_MAX_INVALID_RATE", 0.05),
-            "error_rate": settings.getfloat("ADWATCH_MONITOR_MAX_ERROR_RATE", 0.2),
-            "block_rate": settings.getfloat("ADWATCH_MONITOR_MAX_BLOCK_RATE", 0.3),
-        }
+        self.limits = AdwatchConfig.from_settings(crawler.settings).monitor_limits
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlMonitor:

@@ -41,6 +41,9 @@ ADWATCH_KIBANA_URL = os.environ.get("ADWATCH_KIBANA_URL", "")  # for `adwatch ki
 ADWATCH_LANDING_PAGES = True  # search channel: also fetch each result's landing page
 ADWATCH_MAX_PAGES = 3  # result pages (or scroll batches) per query
 ADWATCH_REJECTS = ""  # rejects file (JSON Lines); empty = <ADWATCH_DATA_DIR>/rejects.jsonl
+ADWATCH_MONITOR_MAX_BLOCK_RATE = 0.3  # spider-close check: block pages / pages received
+ADWATCH_MONITOR_MAX_ERROR_RATE = 0.2  # spider-close check: download errors / requests
+ADWATCH_MONITOR_MAX_INVALID_RATE = 0.05  # spider-close check: invalid records / records
 ADWATCH_OCR_ENGINE = "rapidocr"  # rapidocr | paddleocr | none: read text and QR codes in images
 ADWATCH_OCR_WORKERS = 1  # OCR worker processes (each holds one engine, ~250-350 MB)
 ADWATCH_RULES_DIR = ""  # detection rule files; empty = crawler/detect/rules
@@ -79,6 +82,7 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy_playwright.memusage.ScrapyPlaywrightMemoryUsageExtension": 0,
     "crawler.rejects.RejectLog": 10,
+    "crawler.monitor.CrawlMonitor": 20,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,

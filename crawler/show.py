@@ -3,6 +3,8 @@ harmless by crawler.terminal)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from statistics import median
 from typing import Any
 
 from crawler.terminal import printable, shorten
@@ -91,3 +93,49 @@ def format_operators(operators: list[dict[str, Any]]) -> str:
         if links:
             lines.append(f"  linked by: {links}")
     return "\n".join(lines)
+
+
+def format_jobs(jobs: list[dict[str, Any]]) -> str:
+    """The job history as a table, newest first."""
+    if not jobs:
+        return "no jobs yet (`adwatch crawl` and `adwatch schedule` record them)"
+    head = f"{'started (UTC)':<21}{'profile':<16}{'kind':<8}{'status':<12}"
+    head += f"{'pages':>6}{'ads':>6}{'new':>5}{'gone':>5}{'blocked':>8}{'errors':>7}  monitors"
+    lines = [head]
+    for job in jobs:
+        verdicts = (job.get("monitors") or {}).values()
+        failed = sorted({name for v in verdicts for name in (v.get("failed") or [])})
+        started = shorten(str(job.get("started", "")), 20)
+        profile = shorten(str(job.get("profile", "")), 15)
+        kind, status = shorten(str(job.get("kind", "")), 7), shorten(str(job.get("status", "")), 11)
+        counts = [int(job.get(k) or 0) for k in ("pages", "ads", "new_ads", "gone_ads")]
+        trouble = [int(job.get(k) or 0) for k in ("blocked", "errors")]
+        lines.append(
+            f"{started:<21}{profile:<16}{kind:<8}{status:<12}"
+            f"{counts[0]:>6}{counts[1]:>6}{counts[2]:>5}{counts[3]:>5}"
+            f"{trouble[0]:>8}{trouble[1]:>7}  "
+            + (", ".join(failed) + " failed" if failed else "ok")
+        )
+    return "\n".join(lines)
+
+
+def format_takedowns(rows: list[dict[str, Any]]) -> list[str]:
+    """Time from first seen to the re-check that found an ad gone, per platform
+    (median and slowest, in days), the figure a follow-up letter cites."""
+    by_platform: dict[str, list[float]] = {}
+    for row in rows:
+        try:
+            seen = datetime.fromisoformat(str(row["first_seen"]).replace("Z", "+00:00"))
+            gone = datetime.fromisoformat(str(row["gone_at"]).replace("Z", "+00:00"))
+        except (KeyError, ValueError):
+            continue
+        by_platform.setdefault(str(row.get("platform", "")), []).append(
+            max(0.0, (gone - seen).total_seconds() / 86400)
+        )
+    if not by_platform:
+        return []
+    lines = ["time to takedown (first seen -> found gone), days:"]
+    for platform, days in sorted(by_platform.items()):
+        middle, slowest = median(days), max(days)
+        lines.append(f"  {platform}: {len(days)} gone, median {middle:.1f}, slowest {slowest:.1f}")
+    return lines

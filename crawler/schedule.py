@@ -1,0 +1,298 @@
+"""`adwatch schedule`: run crawl and re-check profiles on their schedules, unattended.
+
+Why APScheduler and not systemd timers: one `adwatch schedule` process holds
+the whole watch (every profile's trigger, the demo web when asked, the
+alerts), runs wherever the crawler runs (containers and hosts without
+systemd, no root needed), and can be tested end to end; on a systemd host it
+is itself one service unit (README).  Each run is a child process
+(``python -m crawler.cli crawl|recheck --profile NAME --job-id ID ...``), so a
+crash or a leak in one run cannot take the scheduler down, and Scrapy's
+reactor starts fresh every time.
+
+Every run is bounded: in pages (``max_pages`` -> CLOSESPIDER_PAGECOUNT) and
+in time (``max_minutes`` -> CLOSESPIDER_TIMEOUT inside the crawl, and a hard
+kill from outside a minute later).  The child takes its profile's lock
+(crawler.jobs.profile_lock), so two runs of one profile never overlap, even
+from two schedulers; APScheduler's ``max_instances=1`` and ``coalesce``
+keep one scheduler from queueing a backlog.  The child records its job; one
+that could not (killed for its time limit, stopped before it began, crashed)
+has its history line closed by the scheduler: timeout, interrupted, failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_FILE = Path(__file__).parent / "schedule.yaml"
+COMMANDS = ("crawl", "recheck")
+GRACE_S = 60.0  # beyond max_minutes before the scheduler stops a run (SIGTERM)
+TERM_WAIT_S = 10.0  # from SIGTERM to SIGKILL of a run over its time
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class ScheduleError(ValueError):
+    """The schedule file cannot be used; the message names the profile and key."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One scheduled run: what (command and its options) and when."""
+
+    name: str
+    command: str
+    every: timedelta | None = None
+    cron: str = ""
+    max_minutes: float = 30.0
+    max_pages: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def trigger(self) -> Any:
+        if self.cron:
+            return CronTrigger.from_crontab(self.cron, timezone="Asia/Shanghai")
+        assert self.every is not None
+        return IntervalTrigger(seconds=self.every.total_seconds())
+
+    def argv(self, job_id: str) -> list[str]:
+        """The child's command line (options as in the CLI, one flag per list item)."""
+        args = [sys.executable, "-m", "crawler.cli", self.command, "--profile", self.name]
+        args += ["--job-id", job_id]
+        for key, value in self.options.items():
+            flag = "--" + key.replace("_", "-")
+            values = value if isinstance(value, list) else [value]
+            for item in values:
+                if item is True:
+                    args.append(flag)
+                elif item is not False and item is not None:  # 0 is a value, not "off"
+                    args += [flag, str(item)]
+        if self.command == "crawl":
+            args += ["-s", f"CLOSESPIDER_TIMEOUT={int(self.max_minutes * 60)}"]
+            if self.max_pages:
+                args += ["-s", f"CLOSESPIDER_PAGECOUNT={self.max_pages}"]
+        return args
+
+
+def _duration(text: object, where: str) -> timedelta:
+    value = str(text).strip()
+    unit = value[-1:] if value[-1:] in _UNITS else "s"
+    number = value[:-1] if value[-1:] in _UNITS else value
+    try:
+        amount = float(number)
+    except ValueError:
+        raise ScheduleError(
+            f"{where}: expected a duration like 30m, 6h or 45s, got {text!r}"
+        ) from None
+    if amount <= 0:
+        raise ScheduleError(f"{where}: must be more than 0, got {text!r}")
+    return timedelta(**{_UNITS[unit]: amount})
+
+
+def load_schedule(path: Path) -> list[Profile]:
+    """The profiles of a schedule file (see crawler/schedule.yaml), checked."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScheduleError(f"{path}: {exc}") from None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("profiles"), Mapping):
+        raise ScheduleError(f"{path}: expected a mapping with a 'profiles' mapping")
+    profiles = []
+    for name, spec in raw["profiles"].items():
+        where = f"{path.name}: profile {name!r}"
+        if not isinstance(spec, Mapping):
+            raise ScheduleError(f"{where}: expected a mapping")
+        spec = dict(spec)
+        command = spec.pop("command", "crawl")
+        if command not in COMMANDS:
+            raise ScheduleError(f"{where}: command must be one of {', '.join(COMMANDS)}")
+        every, cron = spec.pop("every", None), str(spec.pop("cron", "") or "")
+        if bool(every) == bool(cron):
+            raise ScheduleError(f"{where}: give exactly one of 'every' and 'cron'")
+        if cron:
+            try:
+                CronTrigger.from_crontab(cron)
+            except ValueError as exc:
+                raise ScheduleError(f"{where}: cron {cron!r}: {exc}") from None
+        max_minutes = _duration(spec.pop("max_time", "30m"), f"{where} max_time")
+        max_pages = spec.pop("max_pages_total", None)
+        if max_pages is not None and (not isinstance(max_pages, int) or max_pages < 1):
+            raise ScheduleError(f"{where}: max_pages_total must be a whole number >= 1")
+        profiles.append(
+            Profile(
+                name=str(name),
+                command=command,
+                every=_duration(every, f"{where} every") if every else None,
+                cron=cron,
+                max_minutes=max_minutes.total_seconds() / 60,
+                max_pages=max_pages,
+                options=spec,
+            )
+        )
+    if not profiles:
+        raise ScheduleError(f"{path}: no profiles")
+    return profiles
+
+
+@dataclass
+class Run:
+    profile: str
+    job_id: str
+    returncode: int | None
+    seconds: float
+    timed_out: bool
+
+
+class Watch:
+    """The scheduler of one `adwatch schedule` process."""
+
+    def __init__(
+        self,
+        profiles: Sequence[Profile],
+        env: Mapping[str, str],
+        extra_args: Sequence[str] = (),
+        on_end: Callable[[Profile, str, str], None] | None = None,
+        out: Callable[[str], None] = print,
+        grace: float = GRACE_S,
+    ) -> None:
+        self.profiles = list(profiles)
+        self.env = dict(env)
+        self.extra_args = list(extra_args)
+        self.on_end = on_end
+        self.out = out
+        self.grace = grace
+        self.runs: list[Run] = []
+        self._children: dict[int, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.scheduler = BackgroundScheduler(
+            timezone="Asia/Shanghai",
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300},
+        )
+
+    def run_once(self, profile: Profile) -> Run:
+        """Run one profile now, in a child, bounded in time."""
+        job_id = uuid.uuid4().hex[:16]
+        # -s settings and --base-url are the crawl command's; re-checks use stored URLs.
+        argv = profile.argv(job_id) + (self.extra_args if profile.command == "crawl" else [])
+        self.out(f"{time.strftime('%H:%M:%S')} start {profile.name} (job {job_id})")
+        started = time.monotonic()
+        # Its own process group: a run killed for its time limit takes its
+        # browser and Playwright driver with it.  stderr to a file, not a
+        # pipe, which those grandchildren would hold open.
+        with tempfile.TemporaryFile() as err_file:
+            child = subprocess.Popen(
+                argv,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=err_file,
+                start_new_session=True,
+            )
+            with self._lock:
+                self._children[child.pid] = child
+            timed_out = False
+            try:
+                child.wait(timeout=profile.max_minutes * 60 + self.grace)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _signal_group(child, signal.SIGTERM)
+                try:
+                    child.wait(timeout=TERM_WAIT_S)
+                except subprocess.TimeoutExpired:
+                    _signal_group(child, signal.SIGKILL)
+                    child.wait()
+            finally:
+                with self._lock:
+                    self._children.pop(child.pid, None)
+            _signal_group(child, signal.SIGKILL)  # whatever of the run is left
+            err_file.seek(0)
+            err = err_file.read()[-4000:]
+        run = Run(profile.name, job_id, child.returncode, time.monotonic() - started, timed_out)
+        self.runs.append(run)
+        if self.on_end is not None:
+            # What to call the run if the child could not close its own history line.
+            if timed_out:
+                ending = "timeout"
+            elif self._stopping.is_set() or (child.returncode or 0) < 0:
+                ending = "interrupted"
+            else:
+                ending = "failed"
+            self.on_end(profile, job_id, ending)
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+        verdict = "timed out" if timed_out else f"exit {child.returncode}"
+        self.out(
+            f"{time.strftime('%H:%M:%S')} end   {profile.name} ({verdict}, {run.seconds:.0f} s)"
+        )
+        if child.returncode and not timed_out and not self._stopping.is_set():
+            for line in tail:
+                self.out(f"    {line}")
+        return run
+
+    def start(self) -> None:
+        for profile in self.profiles:
+            self.scheduler.add_job(
+                self.run_once, profile.trigger(), args=[profile], id=profile.name, name=profile.name
+            )
+        self.scheduler.start()
+        for job in self.scheduler.get_jobs():
+            self.out(f"scheduled {job.name}: next run {job.next_run_time:%Y-%m-%d %H:%M:%S %Z}")
+
+    def stop(self) -> None:
+        """Stop scheduling and ask running children to finish (SIGINT: Scrapy
+        closes its spiders cleanly; before Scrapy runs it is a KeyboardInterrupt
+        the job history records), then wait for them."""
+        self._stopping.set()
+        self.scheduler.shutdown(wait=False)
+        with self._lock:
+            children = list(self._children.values())
+        for child in children:
+            child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                _signal_group(child, signal.SIGKILL)
+
+    def run_for(self, seconds: float | None) -> None:
+        """Schedule until `seconds` have passed (None: until SIGINT/SIGTERM)."""
+        stop = threading.Event()
+        previous = {
+            sig: signal.signal(sig, lambda *_: stop.set())
+            for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        self.start()
+        try:
+            stop.wait(timeout=seconds)
+        finally:
+            self.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _signal_group(child: subprocess.Popen[bytes], sig: int) -> None:
+    """Signal the child's whole process group (it leads its own session)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, sig)
+
+
+def child_env(overrides: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a run: ours, the overrides, and unbuffered output."""
+    return {**os.environ, **overrides, "PYTHONUNBUFFERED": "1"}
