@@ -243,14 +243,21 @@ def crawl(
 def _job(catalogue_uri: str, settings: Any, job: Any) -> Iterator[None]:
     """Run the block as `job` (history line, profile lock); a profile already
     running makes this run a recorded skip, not an error."""
-    from crawler.jobs import Busy, running
+    from crawler.jobs import Busy, raise_alerts, running, save
+    from crawler.terminal import printable
 
+    data_dir = Path(settings.get("ADWATCH_DATA_DIR"))
     try:
-        with running(catalogue_uri, Path(settings.get("ADWATCH_DATA_DIR")), job):
+        with running(catalogue_uri, data_dir, job):
             yield
     except Busy as exc:
         click.echo(f"skipped: {exc}", err=True)
         return
+    job.alerts = raise_alerts(job, settings, catalogue_uri, data_dir)
+    if job.alerts:
+        save(catalogue_uri, job)
+        for title in job.alerts:
+            click.echo(f"alert: {printable(title)}", err=True)
     click.echo(f"job {job.id} ({job.profile}): {job.status}", err=True)
 
 

@@ -101,6 +101,7 @@ class AdwatchConfig:
                 f"ADWATCH_CAPTURE_LABELS must name labels among {', '.join(LABELS)}, "
                 f"got {','.join(cfg.capture_labels)!r}"
             )
+        _check_alerts(settings)
         if cfg.tsa_url and not cfg.tsa_url.startswith(("http://", "https://")):
             raise ConfigError(f"ADWATCH_TSA_URL must be an http(s) URL, got {cfg.tsa_url!r}")
         if cfg.ocr_engine not in ("none", *ENGINES):
@@ -175,6 +176,17 @@ def _non_negative_int(settings: BaseSettings, name: str) -> int:
     if value < 0:
         raise ConfigError(f"{name} must be >= 0, got {value}")
     return value
+
+
+def _check_alerts(settings: BaseSettings) -> None:
+    """Alert thresholds and channels fail at start-up, not after the first job."""
+    from crawler.alerts import AlertConfig, AlertConfigError, notifiers_from_settings
+
+    try:
+        AlertConfig.from_settings(settings)
+        notifiers_from_settings(settings, environ={})
+    except AlertConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _rate(settings: BaseSettings, name: str) -> float:

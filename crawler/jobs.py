@@ -252,3 +252,43 @@ def close_job(catalogue_uri: str, profile: str, kind: str, job_id: str, ending: 
     known = {k: v for k, v in (found or {}).items() if k in Job.__dataclass_fields__}
     job = Job(**{"profile": profile, "kind": kind, "id": job_id, **known})
     save(catalogue_uri, job.finish(ending, ENDINGS.get(ending, "")))
+
+
+def raise_alerts(job: Job, settings: Any, catalogue_uri: str, data_dir: Path) -> list[str]:
+    """Alerts on a finished job against its profile's earlier jobs, sent through
+    the configured channels (crawler.alerts); their titles, kept on the job.
+    Never raises: an alert that cannot be sent is logged, the job stands."""
+    from crawler.alerts import (
+        AlertConfig,
+        AlertConfigError,
+        evaluate,
+        notifiers_from_settings,
+        notify,
+    )
+
+    try:
+        config = AlertConfig.from_settings(settings)
+        channels = notifiers_from_settings(settings)
+    except AlertConfigError:
+        logger.exception("alerts not evaluated")
+        return []
+    earlier = [
+        h
+        for h in history(catalogue_uri, job.profile, limit=config.history_jobs + 5)
+        if h.get("id") != job.id
+    ]
+    try:
+        alerts = evaluate(job.to_dict(), earlier, config)
+    except Exception:
+        logger.exception("alerts of job %s not evaluated", job.id)
+        return []
+    for alert in alerts:
+        logger.warning("alert: %s", alert.title)
+    if alerts and channels:
+        notify(
+            alerts,
+            channels,
+            state_path=data_dir / "alerts-state.json",
+            window=config.dedup_window,
+        )
+    return [alert.title for alert in alerts]

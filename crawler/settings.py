@@ -16,6 +16,23 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- adwatch -----------------------------------------------------------------
+# Alerts after each job (crawler/alerts.py); secrets only from the environment:
+# ADWATCH_ALERT_WEBHOOK_TOKEN, ADWATCH_ALERT_SMTP_PASSWORD.
+ADWATCH_ALERT_BLOCK_MIN_PAGES = 3  # a platform's pages in a job before its block rate counts
+ADWATCH_ALERT_BLOCK_RATE = 0.3  # block pages / pages that makes a platform "blocking"
+ADWATCH_ALERT_DEDUP_HOURS = 24  # the same alert is not sent again within this window
+ADWATCH_ALERT_HISTORY_JOBS = 7  # earlier jobs of the profile a job is compared with
+ADWATCH_ALERT_NEW_OPERATOR_MIN_ADS = 2  # ads an operator new in this job needs to alert
+ADWATCH_ALERT_RULES = "new_operator,new_ads_spike,platform_blocking,empty_crawl"
+ADWATCH_ALERT_SMTP_FROM = ""  # sender address
+ADWATCH_ALERT_SMTP_HOST = os.environ.get("ADWATCH_ALERT_SMTP_HOST", "")  # empty = no email
+ADWATCH_ALERT_SMTP_PORT = 0  # 0 = 587 (starttls), 465 (ssl) or 25 (none)
+ADWATCH_ALERT_SMTP_SECURITY = "starttls"  # starttls | ssl | none
+ADWATCH_ALERT_SMTP_TO = ""  # comma-separated recipients
+ADWATCH_ALERT_SMTP_USER = ""
+ADWATCH_ALERT_SPIKE_FACTOR = 3.0  # new ads above factor x the median of earlier jobs
+ADWATCH_ALERT_SPIKE_MIN_NEW_ADS = 10  # ... and at least this many
+ADWATCH_ALERT_WEBHOOK_URL = os.environ.get("ADWATCH_ALERT_WEBHOOK_URL", "")  # empty = none
 ADWATCH_BACKEND = "sqlite"  # catalogue backend when ADWATCH_CATALOGUE is empty: sqlite | elastic
 ADWATCH_BASE_URL = ""  # replaces a profile's base_url (used to point demo profiles at a port)
 ADWATCH_BLOCK_BACKOFF = 2.0  # seconds a platform pauses after its first block page

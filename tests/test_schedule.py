@@ -9,8 +9,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -177,10 +179,36 @@ profiles:
 """,
     )
     data = tmp_path / "var"
-    sets = [arg for item in CRAWL_SETTINGS for arg in ("-s", item)]
-    result = adwatch(
-        "schedule", "--file", str(schedule), "--run-for", "50s", *sets, data_dir=data, timeout=400
-    )
+    received: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    webhook = f"ADWATCH_ALERT_WEBHOOK_URL=http://127.0.0.1:{hook.server_address[1]}/hook"
+    sets = [arg for item in [*CRAWL_SETTINGS, webhook] for arg in ("-s", item)]
+    try:
+        result = adwatch(
+            "schedule",
+            "--file",
+            str(schedule),
+            "--run-for",
+            "50s",
+            *sets,
+            data_dir=data,
+            timeout=400,
+        )
+    finally:
+        hook.shutdown()
+        hook.server_close()
     assert result.returncode == 0, result.stderr[-2000:]
     assert "scheduled market" in result.stdout
     listed = adwatch("jobs", "--json", "--limit", "100", data_dir=data)
@@ -211,6 +239,12 @@ profiles:
     assert market["pages_by_platform"] and market["monitors"]["market"]["failed"] == []
     table = adwatch("jobs", data_dir=data).stdout
     assert "market" in table and "finished" in table
+    # The first market run found the demo's gangs: alerts went to the webhook, once.
+    kinds = [a["kind"] for message in received for a in message["alerts"]]
+    assert all(m["source"] == "adwatch" for m in received)
+    assert "new_operator" in kinds and market["alerts"]
+    keys = [(a["kind"], a.get("key")) for m in received for a in m["alerts"]]
+    assert len(keys) == len(set(keys))  # deduplicated across runs
 
 
 @pytest.mark.browser
