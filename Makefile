@@ -58,6 +58,7 @@ bench: setup
 	$(BIN)/python bench/detect.py
 	$(BIN)/python bench/ocr.py
 	$(BIN)/python bench/capture.py
+	$(BIN)/python bench/index.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ NAMES = [
     "0004_operators",
     "0005_captures",
     "0006_jobs",
+    "0007_search_at_scale",
 ]
 
 

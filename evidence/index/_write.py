@@ -44,6 +44,11 @@ _PUT_TEXT = (
     " ON CONFLICT (rid) DO UPDATE SET body = excluded.body"
 )
 _INDEX = "INSERT INTO records_fts (rowid, body) VALUES (?, ?)"
+# Every stored text ends with a line break (migration 0007_search_at_scale).
+# A term has no whitespace, so each occurrence of one is followed by at least
+# one more character: a two-character term always begins a trigram of the
+# index, and the search finds it there instead of scanning every text.
+TEXT_END = "\n"
 _UNINDEX = "INSERT INTO records_fts (records_fts, rowid, body) VALUES ('delete', ?, ?)"
 
 
@@ -84,7 +89,7 @@ def row(record: Mapping[str, Any]) -> tuple[Any, ...]:
         int(record.get("times_seen") or 1),
         text(record.get("status")),
         dumps(record),
-        search_text(record),
+        search_text(record) + TEXT_END,
     )
 
 

@@ -3,9 +3,11 @@
 A table of records (queried fields as columns, the whole record as JSON in
 `doc`), their searchable text in `record_text`, and a trigram FTS5 index over
 that text (see migrations.py for the schema and why it is shaped so).  Terms
-of three or more characters are looked up in the index; shorter ones, which
-trigrams cannot express, are a LIKE scan of the same text, so 停催 finds
-what 当天停催 finds.
+of three or more characters are looked up in the index; two-character ones
+through the trigrams that begin with them, so 停催 finds what 当天停催
+finds; single characters (and pairs of other scripts) are a LIKE scan of
+the same text.  Hits are counted and ranked through covering indexes, not
+the records' rows (bench/index.py measures it at a million records).
 
 One connection per catalogue, guarded by a lock, so the crawler may hand it
 between threads; other processes open their own (WAL lets them read while
@@ -15,10 +17,12 @@ the crawler writes).  An in-memory catalogue lives and dies with its object.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -26,7 +30,7 @@ from . import migrations
 from ._text import TRIGRAM, snippet, terms
 from ._time import parse_utc, utc_key
 from ._transaction import snapshot, transaction
-from ._write import chunks, text, upsert_chunk
+from ._write import TEXT_END, chunks, text, upsert_chunk
 from .base import SearchResult, UpsertResult
 
 MEMORY = ":memory:"
@@ -42,6 +46,11 @@ CACHE_KIB = 64 * 1024
 # their time in checkpoints.  The WAL is truncated back to 64 MiB afterwards.
 CHECKPOINT_PAGES = 10_000
 WAL_LIMIT_BYTES = 64 * 1024 * 1024
+# Bytes of the file read through a memory map rather than read() calls (2 GiB
+# is the most this SQLite maps).  A search reads index pages all over the
+# file: at a million records, the query mix of bench/index.py took a fifth
+# less time.
+MMAP_BYTES = 2**31 - 2**16
 
 # Records looked up and written together: few round trips, bounded memory
 # for a long iterable, far below SQLite's 32766 host parameters.
@@ -50,6 +59,27 @@ CHUNK = 500
 # bm25: every hit contains every term, and relevance among them matters less
 # to an analyst than the detector's score (it also costs a pass over all hits).
 _ORDER = "r.score DESC, r.last_seen DESC, r.id"
+# How a search runs (see _find), from costs measured at a million records:
+# a page is walked in rank order when that is expected to pass at most
+# WALK_MAX index entries and check at most WALK_LIKES texts with LIKE;
+# filtered terms without case are checked with LIKE in the texts of the
+# records passing the filters when there are at most LIKE_DRIVE of them, or
+# LIKE_SHARE times fewer than the records that may contain the terms;
+# above HITS_DRIVE hits, when fewer than FILTERS_DRIVE times as many records
+# pass the filters, those drive.
+WALK_MAX = 50_000
+WALK_LIKES = 2_000
+LIKE_DRIVE = 30_000
+LIKE_SHARE = 8
+HITS_DRIVE = 20_000
+FILTERS_DRIVE = 3
+# Two-character terms found through the trigram index: ASCII without space,
+# CJK punctuation and ideographs (characters whose case folding is known).
+_PAIR = re.compile(r"[!-~\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff]{2}")
+_LETTER = re.compile(r"[A-Za-z]")
+# Characters no case folding touches, nor folds anything into: a term of
+# these alone is found by LIKE exactly as by the index.
+_CASELESS = re.compile(r"[!-@\[-`{-~\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -66,7 +96,9 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
     conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")  # a search's hits (temp.search_hits)
     return conn
 
 
@@ -80,30 +112,153 @@ def _phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _plan(
-    found: list[str], filters: dict[str, str | None], since: str
-) -> tuple[str, str, list[Any]]:
-    """FROM source, WHERE clause and parameters for a search.
+def _grams(conn: sqlite3.Connection, pair: str) -> tuple[list[str], int]:
+    """The index's trigrams that begin with `pair`, folded as the index folds
+    (`pair` is ASCII or CJK, where that is ASCII lower case), and the sum of
+    their document counts: at least the number of records containing `pair`."""
+    low = pair.lower()
+    high = low[:-1] + chr(ord(low[-1]) + 1)
+    rows = conn.execute(
+        "SELECT term, doc FROM temp.records_vocab WHERE term >= ? AND term < ?", (low, high)
+    ).fetchall()
+    return [term for term, _ in rows], sum(doc for _, doc in rows)
 
-    Terms of three characters or more go to the trigram index, as a subquery
-    rather than a join: joined and filtered, the planner may run the MATCH
-    once per filtered row (measured: 70 times slower).  Shorter terms are a
-    LIKE scan of the text, joined.  Every term is a quoted literal.
+
+@dataclass(frozen=True)
+class _Match:
+    expr: str  # FTS5 expression ("" for none)
+    scanned: list[str]  # LIKE patterns each candidate must match too
+    literal: bool  # LIKE alone finds what `expr` finds (no term has case)
+    most: int  # at most this many records match (-1: not known)
+
+
+def _match(conn: sqlite3.Connection, found: list[str]) -> _Match | None:
+    """How to find records containing every term of `found`; None when a term
+    is in no text at all.
+
+    Terms of three characters or more are phrases.  A two-character term in
+    ASCII or CJK is the OR of the trigrams that begin with it: every text
+    ends with a line break (_write.TEXT_END), so each of its occurrences
+    begins one.  With ASCII letters in it the LIKE scan of those hits decides
+    too, as the index folds case wider than LIKE (the Kelvin sign is a k).
+    Other short terms are a LIKE scan of every text.  Every term is a literal.
     """
-    where = [f"r.{column} = ?" for column, value in filters.items() if value is not None]
-    params: list[Any] = [value for value in filters.values() if value is not None]
-    if since:
-        where.append("r.last_seen >= ?")
-        params.append(since)
-    indexed = [term for term in found if len(term) >= TRIGRAM]
-    if indexed:
-        where.append("r.rid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)")
-        params.append(" AND ".join(map(_phrase, indexed)))
-    scanned = [_like(term) for term in found if len(term) < TRIGRAM]
-    where += ["t.body LIKE ? ESCAPE '\\'"] * len(scanned)
-    params += scanned
-    source = "records r JOIN record_text t ON t.rid = r.rid" if scanned else "records r"
-    return source, f"WHERE {' AND '.join(where)}" if where else "", params
+    phrases: list[str] = []
+    scanned: list[str] = []
+    most = -1
+    for term in found:
+        if len(term) >= TRIGRAM:
+            phrases.append(_phrase(term))
+        elif len(term) == TRIGRAM - 1 and _PAIR.fullmatch(term):
+            grams, docs = _grams(conn, term)
+            if not grams:
+                return None
+            phrases.append("(" + " OR ".join(map(_phrase, grams)) + ")")
+            most = docs if most < 0 else min(most, docs)
+            if _LETTER.search(term):
+                scanned.append(_like(term))
+        else:
+            scanned.append(_like(term))
+    literal = all(_CASELESS.fullmatch(term) for term in found)
+    return _Match(" AND ".join(phrases), scanned, literal, most)
+
+
+_LIKE = "t.body LIKE ? ESCAPE '\\'"
+_TEXT = " JOIN record_text t ON t.rid = r.rid"
+_SORTED = ", ".join(f"+{key}" for key in _ORDER.split(", "))  # "+": not from an index
+
+
+def _count(conn: sqlite3.Connection, sql: str, params: list[Any]) -> int:
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def _find(
+    conn: sqlite3.Connection,
+    found: list[str],
+    match: _Match,
+    filters: list[str],
+    params: list[Any],
+    limit: int,
+    offset: int,
+) -> tuple[int, list[int]]:
+    """(total, rowids of the page) inside the caller's read transaction.
+
+    How records are found (costs per record at a million records):
+    - terms without filters are counted in the index alone, as every row of
+      it is a record (migration 0007);
+    - terms without case (Chinese, digits) under filters few records pass:
+      those records' text is checked with LIKE (about 1.5 us);
+    - otherwise the index's hits go to temp.search_hits once (about 0.5 us;
+      a common two-character term has 400,000) and the smaller side drives:
+      each hit's filter columns are read from records_facets (0.7 us), or
+      the records passing the filters from a filter index and looked up
+      among the hits (0.2 us).
+    A page is read by walking records_order in rank order, checking each
+    record, until it is full, when that is expected to be short (it is
+    where the records found are spread evenly); otherwise they are sorted.
+    """
+    expr, need = match.expr, offset + limit
+    records = _count(conn, "SELECT coalesce(max(rid), 0) FROM records", [])
+    passing = -1  # records passing the filters, counted when needed
+
+    def count_passing() -> int:
+        sql = "SELECT count(*) FROM records r WHERE " + " AND ".join(filters)
+        return _count(conn, sql, params) if filters else records
+
+    where = [*filters, *[_LIKE] * len(match.scanned)]
+    args = [*params, *match.scanned]
+    join = _TEXT if match.scanned else ""
+    likes = [_LIKE] * len(found)
+    by = ""  # the index to count and sort by; "": the planner's (a filter index, if filters)
+    total = -1
+    checked = records if match.scanned else 0  # records a walk checks with LIKE
+    if expr and not where:
+        total = _count(conn, "SELECT count(*) FROM records_fts WHERE records_fts MATCH ?", [expr])
+        if match.literal and total and need * records / total <= WALK_LIKES:
+            where, args, join = likes, [_like(t) for t in found], _TEXT
+            checked = records
+        else:
+            where = ["r.rid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)"]
+            args, by = [expr], " INDEXED BY records_facets"
+    elif (
+        expr
+        and filters
+        and match.literal
+        and ((passing := count_passing()) <= LIKE_DRIVE or 0 <= LIKE_SHARE * passing <= match.most)
+    ):
+        where, args, join = [*filters, *likes], [*params, *[_like(t) for t in found]], _TEXT
+        checked = passing
+    elif expr:
+        conn.execute("DELETE FROM temp.search_hits")
+        hits = conn.execute(
+            "INSERT INTO temp.search_hits SELECT rowid FROM records_fts WHERE records_fts MATCH ?",
+            (expr,),
+        ).rowcount
+        passing = passing if passing >= 0 or hits <= HITS_DRIVE else count_passing()
+        if filters and hits > HITS_DRIVE and passing < FILTERS_DRIVE * hits:
+            where.insert(0, "+r.rid IN temp.search_hits")  # "+": not looked up by rowid
+        else:
+            where.insert(0, "r.rid IN temp.search_hits")
+            by = " INDEXED BY records_facets"
+        total = hits if len(where) == 1 else -1
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    if total < 0:
+        total = _count(conn, f"SELECT count(*) FROM records r{by}{join}{clause}", args)
+    page: list[int] = []
+    if total > offset and limit:
+        if need * records / total <= WALK_MAX and need * checked / total <= WALK_LIKES:
+            by, order = " INDEXED BY records_order", _ORDER
+        else:
+            order = _ORDER if by else _SORTED
+        page = [
+            rowid
+            for (rowid,) in conn.execute(
+                f"SELECT r.rid FROM records r{by}{join}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*args, limit, offset],
+            )
+        ]
+    conn.execute("DELETE FROM temp.search_hits")
+    return total, page
 
 
 class SqliteCatalogue:
@@ -115,6 +270,13 @@ class SqliteCatalogue:
         self._conn = connect(path)
         try:
             migrations.apply(self._conn)
+            # Per connection, in memory: the index's vocabulary (short terms
+            # look up their trigrams in it) and a search's hits.
+            self._conn.execute(
+                "CREATE VIRTUAL TABLE temp.records_vocab"
+                " USING fts5vocab(main, 'records_fts', 'row')"
+            )
+            self._conn.execute("CREATE TABLE temp.search_hits (rid INTEGER PRIMARY KEY)")
         except BaseException:
             self._conn.close()
             raise
@@ -153,24 +315,29 @@ class SqliteCatalogue:
             raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
         found = terms(query)
         filters = {"label": label, "platform": platform, "channel": channel}
-        source, clause, params = _plan(found, filters, parse_utc(since) if since else "")
+        where = [f"r.{column} = ?" for column, value in filters.items() if value is not None]
+        params: list[Any] = [value for value in filters.values() if value is not None]
+        if since:
+            where.append("r.last_seen >= ?")
+            params.append(parse_utc(since))
         with self._lock, snapshot(self._conn) as conn:
-            (total,) = conn.execute(f"SELECT count(*) FROM {source} {clause}", params).fetchone()
-            page = conn.execute(
-                f"SELECT r.rid FROM {source} {clause} ORDER BY {_ORDER} LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            ).fetchall()
+            match = _match(conn, found)
+            total, page = (
+                (0, [])
+                if match is None
+                else _find(conn, found, match, where, params, limit, offset)
+            )
             # Documents fetched for the page only: sorting carries no JSON.
             rows = conn.execute(
                 "SELECT r.rid, r.doc, coalesce(t.body, '') FROM records r"
                 " LEFT JOIN record_text t ON t.rid = r.rid"
                 " WHERE r.rid IN (SELECT value FROM json_each(?))",
-                (json.dumps([rowid for (rowid,) in page]),),
+                (json.dumps(page),),
             ).fetchall()
         by_rowid = {rowid: (doc, body) for rowid, doc, body in rows}
         hits = [
             dict(json.loads(doc), snippet=snippet(body, found))
-            for doc, body in (by_rowid[rowid] for (rowid,) in page)
+            for doc, body in (by_rowid[rowid] for rowid in page)
         ]
         return SearchResult(total=total, hits=hits)
 
@@ -428,10 +595,12 @@ class SqliteCatalogue:
         return [dict(zip(keys, (*row[:4], row[4] or ""), strict=True)) for row in rows]
 
     def rebuild_index(self) -> None:
-        """Re-derive every record's text and re-index it all: the repair for
-        rows written by anything but this class (the index has no triggers)."""
+        """Re-derive every record's text, drop text whose record is gone, and
+        re-index it all: the repair for rows written by anything but this
+        class (the index has no triggers)."""
         with self._lock, transaction(self._conn) as conn:
-            migrations.fill_text(conn)
+            conn.execute("DELETE FROM record_text WHERE rid NOT IN (SELECT rid FROM records)")
+            migrations.fill_text(conn, TEXT_END)
             conn.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
 
     def close(self) -> None:
