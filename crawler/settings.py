@@ -54,9 +54,17 @@ ADWATCH_ES_REPLICAS = 1  # replicas of each adwatch index (0 on a one-node clust
 # or ADWATCH_ES_USER + ADWATCH_ES_PASSWORD; ADWATCH_ES_CA names a CA bundle.
 ADWATCH_ES_URL = os.environ.get("ADWATCH_ES_URL", "")
 ADWATCH_EVIDENCE_DIR = ""  # evidence store (blobs, bundles, ledger); empty = <data dir>/evidence
+# Shared frontier (crawler/frontier.py): workers on one Redis crawl one web together.
+ADWATCH_FRONTIER_IDLE = 10.0  # seconds the shared frontier stays empty before a worker ends
+ADWATCH_FRONTIER_KEEP = 604800  # seconds a finished run's Redis keys are kept
+ADWATCH_FRONTIER_RUN = os.environ.get("ADWATCH_FRONTIER_RUN", "")  # one id per crawl, all workers
+ADWATCH_FRONTIER_TTL = 10.0  # seconds without a heartbeat before a worker counts as dead
+ADWATCH_FRONTIER_WORKER = ""  # this worker's name; empty = host:pid:random
 ADWATCH_KIBANA_URL = os.environ.get("ADWATCH_KIBANA_URL", "")  # for `adwatch kibana import`
 ADWATCH_LANDING_PAGES = True  # search channel: also fetch each result's landing page
 ADWATCH_MAX_PAGES = 3  # result pages (or scroll batches) per query
+# redis://host:6379/0, "local" (start a throw-away redis-server), or empty: no shared frontier
+ADWATCH_REDIS_URL = os.environ.get("ADWATCH_REDIS_URL", "")
 ADWATCH_REJECTS = ""  # rejects file (JSON Lines); empty = <ADWATCH_DATA_DIR>/rejects.jsonl
 ADWATCH_MONITOR_MAX_BLOCK_RATE = 0.3  # spider-close check: block pages / pages received
 ADWATCH_MONITOR_MAX_ERROR_RATE = 0.2  # spider-close check: download errors / requests
@@ -90,6 +98,7 @@ RETRY_TIMES = 1
 ROBOTSTXT_OBEY = False  # monitoring for regulators; a profile may set its own rate instead
 
 # --- Scrapy: components ------------------------------------------------------
+ADDONS = {"crawler.frontier.SharedFrontier": 0}  # switched on by ADWATCH_REDIS_URL
 DOWNLOADER_MIDDLEWARES = {
     "crawler.blocking.BlockDetectionMiddleware": 560,
     "crawler.browser.ContextRecycler": 960,
