@@ -212,6 +212,7 @@ def crawl(
     uri = AdwatchConfig.from_settings(settings).catalogue_uri
     with (
         _job(uri, settings, job),
+        _local_redis(settings),
         demo_web(size=demo_size, slow_seconds=8.0) if demo else nullcontext(base_url) as url,
         _demo_tsa(settings) if demo else nullcontext(),
     ):
@@ -237,6 +238,28 @@ def crawl(
             click.echo("evidence not captured: the crawl stopped early (`adwatch capture` does it)")
     if reasons - {"finished", "shutdown", "closespider_timeout", "closespider_pagecount"}:
         sys.exit(1)
+
+
+@contextmanager
+def _local_redis(settings: Any) -> Iterator[None]:
+    """ADWATCH_REDIS_URL=local: a throw-away redis-server on 127.0.0.1 for this
+    crawl's shared frontier (other workers may join it at the URL printed)."""
+    if settings.get("ADWATCH_REDIS_URL") != "local":
+        yield
+        return
+    from datetime import datetime
+
+    from crawler.frontier import RedisServer
+
+    with RedisServer() as server:
+        settings.set("ADWATCH_REDIS_URL", server.url, priority="cmdline")
+        if not settings.get("ADWATCH_FRONTIER_RUN"):
+            run = f"run-{datetime.now():%Y%m%d-%H%M%S}"
+            settings.set("ADWATCH_FRONTIER_RUN", run, priority="cmdline")
+        click.echo(
+            f"shared frontier {server.url} (run {settings.get('ADWATCH_FRONTIER_RUN')})", err=True
+        )
+        yield
 
 
 @contextmanager
