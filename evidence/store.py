@@ -22,9 +22,14 @@ A bundle's id is the SHA-256 of its canonical manifest (sorted keys, no
 spaces, UTF-8), so the id itself proves the manifest.  Every file is written
 to a temporary name, fsynced, renamed and its folder fsynced before success is
 reported; the ledger line is appended last, so a crash in the middle of a
-capture leaves at most an unlisted bundle folder (reported by ``check``),
-never a half bundle in the ledger.  A ledger line torn by a crash (no final
-newline) is cut off when the store is next opened, and the cut is logged.
+capture never leaves a half bundle in the ledger.  A manifest or token and its
+ledger line are one step: the step is noted in a journal (``.writing.json``)
+before its file is written, so if the process dies before the line is
+appended, the next writer moves that file to ``interrupted/`` (logged) instead
+of leaving a bundle or a token no ledger line vouches for; a step that fails
+(a full disk) is taken back at once.  A ledger line torn by a crash (no final
+newline) is cut off when the store is next written, moved to a side file, and
+the cut is logged.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
@@ -48,6 +54,8 @@ from evidence._lock import exclusive
 logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64  # the "previous hash" of the first ledger line
+JOURNAL = ".writing.json"  # the step being written (under the ledger lock)
+INTERRUPTED = "interrupted"  # where the file of a step a crash cut short is set aside
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -93,11 +101,14 @@ class EvidenceStore:
         self._index_lock = threading.Lock()  # capture runs seal from several threads
         if readonly:
             return
-        for sub in ("blobs", "bundles"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
-        self.ledger_path.touch(exist_ok=True)
-        with self._locked():
-            self._repair_torn_line()
+        try:
+            for sub in ("blobs", "bundles"):
+                (self.root / sub).mkdir(parents=True, exist_ok=True)
+            self.ledger_path.touch(exist_ok=True)
+            with self._locked():
+                self._recover()
+        except OSError as exc:
+            raise StoreError(f"could not open the evidence store at {self.root}: {exc}") from exc
 
     # --- writing ------------------------------------------------------------
 
@@ -129,9 +140,10 @@ class EvidenceStore:
         body = canonical(manifest)
         bundle_id = sha256(body)
         path = self.bundle_path(bundle_id)
-        if not path.exists():
-            _write_durably(path, body)
-        seq = self._append({"bundle": bundle_id, "at": utc_now()})
+        with self._locked():
+            # the same manifest sealed before is the same bytes: listed again, not rewritten
+            made = None if path.exists() else path.parent
+            seq = self._commit({"bundle": bundle_id, "at": utc_now()}, path, body, made)
         return Bundle(bundle_id, manifest, seq)
 
     def add_timestamp(self, bundle_id: str, tsr: bytes, tsa: str, gen_time: str) -> int:
@@ -141,17 +153,21 @@ class EvidenceStore:
         if not _SHA256.match(bundle_id) or not self.bundle_path(bundle_id).exists():
             raise StoreError(f"no bundle {bundle_id!r} to time-stamp")
         with self._locked():
+            self._recover()
             if bundle_id in self._read_index().stamps:
                 raise StoreError(f"bundle {bundle_id} is already time-stamped")
-            _write_durably(self.timestamp_path(bundle_id), tsr)
-            return self._append_locked(
+            path = self.timestamp_path(bundle_id)
+            return self._commit(
                 {
                     "timestamp": bundle_id,
                     "tsr_sha256": sha256(tsr),
                     "tsa": tsa,
                     "gen_time": gen_time,
                     "at": utc_now(),
-                }
+                },
+                path,
+                tsr,
+                path,
             )
 
     def last_entry(self) -> dict[str, Any] | None:
@@ -159,17 +175,16 @@ class EvidenceStore:
         if self.readonly:
             return self._last_line()
         with self._locked():
+            self._recover()
             return self._last_line()
 
-    def add_head_stamp(
-        self, seq: int, line_hash: str, tsr: bytes, tsa: str, gen_time: str
-    ) -> int:
+    def add_head_stamp(self, seq: int, line_hash: str, tsr: bytes, tsa: str, gen_time: str) -> int:
         """Keep a time-stamp over the hash of ledger line ``seq`` (the chain up to
         there), so that lines removed before it, or the chain rewritten, show:
         a bundle's own token covers its id, not its place in the ledger."""
         with self._locked():
-            _write_durably(self.head_path(seq), tsr)
-            return self._append_locked(
+            path = self.head_path(seq)
+            return self._commit(
                 {
                     "head": line_hash,
                     "head_seq": seq,
@@ -177,12 +192,41 @@ class EvidenceStore:
                     "tsa": tsa,
                     "gen_time": gen_time,
                     "at": utc_now(),
-                }
+                },
+                path,
+                tsr,
+                path,
             )
 
     def _append(self, entry: dict[str, Any]) -> int:
         with self._locked():
             return self._append_locked(entry)
+
+    def _commit(self, entry: dict[str, Any], path: Path, data: bytes, made: Path | None) -> int:
+        """Write ``path`` (unless ``made`` is None: it is there already), then
+        append ``entry``: one step, which the caller holds the lock for.
+        ``made`` (the bundle's folder, a token file) is what the step adds; it
+        is named in the journal first, so that a process killed before the line
+        is appended leaves it to be set aside by the next writer (``_recover``),
+        and a step that fails (a full disk) removes it before reporting."""
+        if self.readonly:
+            raise StoreError("the store was opened read-only")
+        self._recover()
+        if made is None:
+            return self._append_locked(entry)
+        journal = self.root / JOURNAL
+        note = {"entry": entry, "made": made.relative_to(self.root).as_posix()}
+        try:
+            _write_durably(journal, canonical(note))
+            _write_durably(path, data)
+            seq = self._append_locked(entry)
+        except StoreError:  # nothing appended (a failed append is cut back)
+            _remove(made)
+            journal.unlink(missing_ok=True)
+            raise
+        # anything else leaves the journal, and _recover, which reads the ledger, to judge
+        journal.unlink()
+        return seq
 
     def _append_locked(self, entry: dict[str, Any]) -> int:
         """Append one line (the caller holds the lock).  A failed write (a full
@@ -289,6 +333,8 @@ class EvidenceStore:
     # --- internals ----------------------------------------------------------
 
     def _locked(self) -> AbstractContextManager[None]:
+        if self.readonly:
+            raise StoreError("the store was opened read-only")
         return exclusive(self.root / ".ledger.lock")
 
     def _last_line(self) -> dict[str, Any] | None:
@@ -312,13 +358,65 @@ class EvidenceStore:
             raise StoreError(f"the ledger's last line is not JSON: {exc}") from exc
         return found
 
+    def _recover(self) -> None:
+        """Finish what a process killed while writing left behind (the caller
+        holds the lock): a torn last ledger line, and the file of a step whose
+        ledger line was never appended, which is moved to ``interrupted/``."""
+        self._repair_torn_line()
+        journal = self.root / JOURNAL
+        try:
+            note = json.loads(journal.read_bytes())
+        except FileNotFoundError:
+            return
+        except ValueError:  # cannot happen (written whole, by rename): nothing to undo
+            note = {}
+        named = Path(str(note.get("made") or "."))
+        made = self.root / named
+        inside = named.parts and ".." not in named.parts and not named.is_absolute()
+        if inside and made.exists() and not self._listed(note.get("entry") or {}):
+            flat = named.as_posix().replace("/", "-")  # bundles-<id>-timestamp.tsr
+            aside = self.root / INTERRUPTED / f"{utc_now().replace(':', '')}-{flat}"
+            aside.parent.mkdir(exist_ok=True)
+            os.replace(made, aside)
+            _fsync_dir(made.parent)
+            _fsync_dir(aside.parent)
+            logger.warning(
+                "a write to evidence store %s was cut short before its ledger line: %s moved to %s",
+                self.root,
+                note["made"],
+                aside,
+            )
+        journal.unlink()
+        _fsync_dir(self.root)
+
+    def _listed(self, entry: dict[str, Any]) -> bool:
+        """Whether a ledger line holds ``entry`` (the newest line, if any does)."""
+
+        def holds(line: Any) -> bool:
+            return isinstance(line, dict) and all(line.get(k) == v for k, v in entry.items())
+
+        if holds(self._last_line()):
+            return True
+        marker = canonical({"at": entry.get("at")})[1:-1]
+        with self.ledger_path.open("rb") as f:
+            for raw in f:
+                if marker in raw:
+                    with contextlib.suppress(ValueError):
+                        if holds(json.loads(raw)):
+                            return True
+        return False
+
     def _repair_torn_line(self) -> None:
         """A crash while appending leaves a last line without its newline.  A
         complete line (valid JSON with its own hash) only lacks the newline,
         which is added; anything else is moved to a side file, never dropped."""
+        with self.ledger_path.open("rb") as f:
+            if f.seek(0, os.SEEK_END) == 0:
+                return
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) == b"\n":
+                return
         data = self.ledger_path.read_bytes()
-        if not data or data.endswith(b"\n"):
-            return
         keep = data[: data.rfind(b"\n") + 1]
         torn = data[len(keep) :]
         with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
@@ -365,11 +463,24 @@ def _write_durably(path: Path, data: bytes) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StoreError(f"could not write {path}: {exc}") from exc
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _remove(path: Path) -> None:
+    """Take back what a failed step wrote (a folder or a file), as far as possible."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def utc_now() -> str:
