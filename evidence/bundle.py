@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from evidence.capture import Capture, times
-from evidence.store import Bundle, EvidenceStore
+from evidence.store import Bundle, EvidenceStore, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,8 @@ def stamp_bundle(
 ) -> tuple[str, str]:
     """Ask the TSA for a token over the bundle id now: ("stamped", ""), or
     ("unavailable" | "failed", why).  A failure leaves the bundle queued: it
-    is never lost or silently skipped."""
+    is never lost or silently skipped, and a token the store could not keep
+    (a full disk) is such a failure: the bundle stays sealed either way."""
     from evidence.timestamp import TimestampError, TsaUnavailable, request_token
 
     if not tsa_url:
@@ -54,7 +55,11 @@ def stamp_bundle(
     except TimestampError as exc:
         logger.warning("bundle %s stays queued for a time-stamp: %s", bundle_id, exc)
         return ("unavailable" if isinstance(exc, TsaUnavailable) else "failed"), str(exc)
-    store.add_timestamp(bundle_id, stamp.tsr, tsa_url, stamp.gen_time)
+    try:
+        store.add_timestamp(bundle_id, stamp.tsr, tsa_url, stamp.gen_time)
+    except StoreError as exc:
+        logger.error("bundle %s stays queued for a time-stamp: token not kept: %s", bundle_id, exc)
+        return "failed", f"token not kept: {exc}"
     return "stamped", ""
 
 
@@ -65,7 +70,10 @@ def stamp_head(store: EvidenceStore, tsa_url: str, **request: Any) -> tuple[str,
     ("stamped" | "unchanged" | "unavailable" | "failed", why)."""
     from evidence.timestamp import TimestampError, TsaUnavailable, request_token
 
-    last = store.last_entry()
+    try:
+        last = store.last_entry()
+    except StoreError as exc:  # a torn line that could not be set aside (a full disk)
+        return "failed", str(exc)
     if last is None or "head" in last:
         return "unchanged", "no new ledger line since the last head time-stamp"
     if not tsa_url:
@@ -76,5 +84,9 @@ def stamp_head(store: EvidenceStore, tsa_url: str, **request: Any) -> tuple[str,
     except TimestampError as exc:
         logger.warning("ledger head (line %d) not time-stamped: %s", seq, exc)
         return ("unavailable" if isinstance(exc, TsaUnavailable) else "failed"), str(exc)
-    store.add_head_stamp(seq, line_hash, stamp.tsr, tsa_url, stamp.gen_time)
+    try:
+        store.add_head_stamp(seq, line_hash, stamp.tsr, tsa_url, stamp.gen_time)
+    except StoreError as exc:
+        logger.error("ledger head (line %d) not time-stamped: token not kept: %s", seq, exc)
+        return "failed", f"token not kept: {exc}"
     return "stamped", ""
