@@ -11,6 +11,10 @@ sealed: it is noted as an attempt, its screenshot kept under ``review/`` for
 a person, and the record is tried again next run until
 ``ADWATCH_CAPTURE_ATTEMPTS`` attempts are spent.
 
+A capture the run cannot keep (the evidence store or the catalogue failing
+to write: a full disk) is not the page's fault and not an attempt: it is
+reported as not kept, naming the file, and the record stays queued.
+
 A re-check compares the new capture with the newest bundle's content digest
 (normalised text, perceptual image hashes): the ad is ``live`` (unchanged),
 ``changed`` or ``gone``, each with its own sealed bundle, so a dossier can
@@ -42,7 +46,7 @@ from evidence.bundle import seal_capture, stamp_bundle, stamp_head
 from evidence.capture import Capture, Capturer, CaptureSettings, Target, times
 from evidence.content import ContentDigest, same_content
 from evidence.index import Catalogue, open_catalogue
-from evidence.store import EvidenceStore
+from evidence.store import EvidenceStore, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +61,8 @@ class EvidenceFigures:
     by_status: Counter[str] = field(default_factory=Counter)
     unstamped: int = 0  # bundles in the store still waiting for a token
     tsa_problem: str = ""
+    not_kept: int = 0  # captures the store or the catalogue could not write (a full disk)
+    store_problem: str = ""  # the first such failure, naming the file or catalogue
     elapsed: float = 0.0
     review: str = "evidence/review/"
 
@@ -73,6 +79,12 @@ class EvidenceFigures:
             lines.append(
                 f"  not evidence: {refused} pages (captcha, login wall, empty or no page), "
                 f"never sealed; retried next run, screenshots for a person in {self.review}"
+            )
+        if self.not_kept:
+            again = "`adwatch recheck`" if self.kind == "recheck" else "`adwatch capture`"
+            lines.append(
+                f"  NOT KEPT: {self.not_kept} pages captured but not stored: "
+                f"{self.store_problem}; they stay queued (free space, then {again})"
             )
         if self.unstamped:
             why = f" ({self.tsa_problem})" if self.tsa_problem else ""
@@ -180,10 +192,15 @@ async def _run(
                     entry = await asyncio.to_thread(
                         _keep, config, catalogue, store, capture, row, kind, stamping
                     )
+                except _NotKept as exc:  # ours, not the page's: no attempt is spent
+                    logger.error("capture of %s not kept: %s", row.get("url"), exc)
+                    figures.not_kept += 1
+                    figures.store_problem = figures.store_problem or str(exc)
                 except Exception as exc:  # one page's failure is that page's, not the run's
                     logger.exception("capture of %s failed", row.get("url"))
-                    entry = _attempt_failed(catalogue, row, kind, exc)
-                _count(figures, entry)
+                    _count(figures, _attempt_failed(catalogue, row, kind, exc))
+                else:
+                    _count(figures, entry)
             done += 1
             if out is not None and out.isatty():
                 out.write(f"\revidence: {done}/{len(targets)} pages")
@@ -309,6 +326,10 @@ def _attempt_failed(
     return entry
 
 
+class _NotKept(Exception):
+    """The evidence store or the catalogue could not write what was captured."""
+
+
 class _Stamping:
     """The run's time-stamping: once the authority is down, the rest of the
     run's bundles queue without each waiting out a timeout."""
@@ -432,26 +453,33 @@ def _keep(
     }
     if capture.evidence:
         status = _status(store, capture, row, kind)
-        bundle = seal_capture(
-            store,
-            capture,
-            {
-                "record": row["id"],
-                "platform": row.get("platform", ""),
-                "channel": row.get("channel", ""),
-                "kind": kind,
-                "status": status,
-                "previous_bundle": row.get("bundle_id", "") if kind == "recheck" else "",
-            },
-        )
+        try:
+            bundle = seal_capture(
+                store,
+                capture,
+                {
+                    "record": row["id"],
+                    "platform": row.get("platform", ""),
+                    "channel": row.get("channel", ""),
+                    "kind": kind,
+                    "status": status,
+                    "previous_bundle": row.get("bundle_id", "") if kind == "recheck" else "",
+                },
+            )
+        except StoreError as exc:  # the store says which file it could not write
+            raise _NotKept(f"not sealed: {exc}") from exc
         stamped = stamping.stamp(store, bundle.id)
         entry |= {"status": status, "bundle_id": bundle.id, "stamped": stamped}
     else:
         entry["review"] = _for_review(config, capture, str(row["id"]))
-        logger.warning(
-            "not evidence of %s (%s): %s", capture.url, capture.outcome, capture.reason
+        logger.warning("not evidence of %s (%s): %s", capture.url, capture.outcome, capture.reason)
+    try:
+        catalogue.add_capture(entry)
+    except Exception as exc:  # any backend's failure to write, told as it is
+        sealed = (
+            f" (bundle {entry['bundle_id']} is sealed in the store)" if capture.evidence else ""
         )
-    catalogue.add_capture(entry)
+        raise _NotKept(f"not recorded in catalogue {config.catalogue_uri}: {exc}{sealed}") from exc
     return entry
 
 
