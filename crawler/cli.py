@@ -236,6 +236,20 @@ def crawl(
             click.echo(capture_pending(settings).summary())
         elif settings.getbool("ADWATCH_CAPTURE"):
             click.echo("evidence not captured: the crawl stopped early (`adwatch capture` does it)")
+    unstored = sum(int(s.get("adwatch/catalogue/unstored", 0)) for s in result.stats.values())
+    if unstored:
+        errors = {str(s.get("adwatch/catalogue/error", "")) for s in result.stats.values()} - {""}
+        files = [
+            str(s["adwatch/catalogue/unstored_file"])
+            for s in result.stats.values()
+            if s.get("adwatch/catalogue/unstored_file")
+        ]
+        click.echo(
+            f"{unstored} records NOT STORED in {uri}: {'; '.join(sorted(errors))}"
+            + (f"; kept in {', '.join(files)}" if files else "; not kept either (see the log)"),
+            err=True,
+        )
+        sys.exit(1)
     if reasons - {"finished", "shutdown", "closespider_timeout", "closespider_pagecount"}:
         sys.exit(1)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
@@ -344,6 +345,7 @@ class CataloguePipeline:
         self.catalogue: Catalogue | None = None
         self._buffer: list[dict[str, Any]] = []
         self._rejects: list[dict[str, Any]] = []
+        self.write_error = ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CataloguePipeline:
@@ -384,6 +386,16 @@ class CataloguePipeline:
                 result = self.catalogue.upsert(batch)
             except ValueError:  # one bad record must not cost the batch
                 result = self._upsert_one_by_one(batch)
+            except Exception as exc:  # the catalogue itself (a full disk): keep, retry
+                self._buffer = batch + self._buffer
+                self.write_error = f"{type(exc).__name__}: {exc}"
+                logger.error(
+                    "catalogue %s could not store %d records (%s); kept to try again",
+                    self.config.catalogue_uri,
+                    len(self._buffer),
+                    self.write_error,
+                )
+                return
             logger.info("catalogue: %d new, %d updated", result.inserted, result.updated)
             if result.deferred:
                 logger.error(
@@ -392,6 +404,26 @@ class CataloguePipeline:
         if self._rejects:
             self.catalogue.add_rejects(self._rejects)
             self._rejects = []
+
+    def _spill(self) -> None:
+        """Records the catalogue never took: counted in the stats (the crawl
+        says so and exits 1) and written beside it as JSON Lines if the disk
+        lets us, to load with `adwatch` once the catalogue is fixed."""
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value("adwatch/catalogue/unstored", len(self._buffer))
+        stats.set_value("adwatch/catalogue/error", self.write_error)
+        spill = self.config.data_dir / f"unstored-{utc_now().replace(':', '')}-{id(self):x}.jsonl"
+        try:
+            with spill.open("w", encoding="utf-8") as f:
+                for record in self._buffer:
+                    f.write(json.dumps(record, ensure_ascii=False, default=repr) + "\n")
+            stats.set_value("adwatch/catalogue/unstored_file", str(spill))
+        except OSError as exc:
+            logger.error(
+                "%d records not stored and not kept (%s): %s", len(self._buffer), spill, exc
+            )
+        self._buffer = []
 
     def _upsert_one_by_one(self, batch: list[dict[str, Any]]) -> UpsertResult:
         assert self.catalogue is not None
@@ -418,6 +450,8 @@ class CataloguePipeline:
 
     def close_spider(self) -> None:
         self.flush()
+        if self._buffer:
+            self._spill()
         if self.catalogue is not None:
             self.catalogue.close()
             self.catalogue = None

@@ -678,12 +678,6 @@ def test_a_full_disk_stops_the_catalogue_cleanly_and_writing_resumes(small_disk:
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="crawler/pipelines.py CataloguePipeline.flush empties its buffer before the upsert: "
-    "a batch the catalogue cannot write (sqlite3.OperationalError: database or disk is full) is "
-    "dropped with a log line, and the crawl still reports the records and exits 0",
-)
 def test_a_crawl_on_a_full_disk_does_not_report_records_it_could_not_store(
     small_disk: Path, demo_server: DemoServer
 ) -> None:
