@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._text import search_text
-from ._time import parse_utc
+from ._time import parse_utc, utc_key
 
 # Bump when a template below changes in a way existing indices cannot take
 # (a new field is such a change: mappings are strict).  `adwatch es migrate`
@@ -479,13 +479,6 @@ def operator_document(operator: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def sort_key(value: object) -> str:
-    """What SQLite sorts times by (`_time.utc_key`), as a keyword."""
-    from ._time import utc_key
-
-    return utc_key(value)
-
-
 def capture_document(capture: Mapping[str, Any], seq: int) -> dict[str, Any]:
     return {
         "record_id": _str(capture.get("record_id")),
@@ -497,7 +490,7 @@ def capture_document(capture: Mapping[str, Any], seq: int) -> dict[str, Any]:
         "bundle_id": _str(capture.get("bundle_id")),
         "content_digest": _str(capture.get("content_digest")),
         "at": date_or_none(capture.get("at")),
-        "at_key": sort_key(capture.get("at")),
+        "at_key": utc_key(capture.get("at")),
         "seq": seq,
         "doc": json.loads(json.dumps(dict(capture), ensure_ascii=False, default=repr)),
     }
@@ -509,7 +502,7 @@ def block_document(platform: str, url: str, reason: str, at: str, seq: int) -> d
         "url": _str(url),
         "reason": _str(reason),
         "at": date_or_none(at),
-        "at_key": sort_key(at),
+        "at_key": utc_key(at),
         "at_raw": _str(at),
         "seq": seq,
     }
@@ -525,7 +518,7 @@ def reject_document(reject: Mapping[str, Any], seq: int) -> dict[str, Any]:
         "reason": _str(reject.get("reason")),
         "url": _str(reject.get("url")),
         "at": date_or_none(reject.get("at")),
-        "at_key": sort_key(reject.get("at")),
+        "at_key": utc_key(reject.get("at")),
         "seq": seq,
         "doc": doc,
     }
@@ -542,7 +535,7 @@ def job_document(job: Mapping[str, Any]) -> dict[str, Any]:
         "kind": _str(job.get("kind")),
         "status": _str(job.get("status")),
         "started": date_or_none(job.get("started")),
-        "started_key": sort_key(job.get("started")),
+        "started_key": utc_key(job.get("started")),
         "ended": date_or_none(job.get("ended")),
         **counts,
         "doc": json.loads(json.dumps(dict(job), ensure_ascii=False, default=repr)),

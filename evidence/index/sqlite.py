@@ -576,10 +576,7 @@ class SqliteCatalogue:
         if label is not None:
             where, params = where + " AND label = ?", [*params, label]
         with self._lock:
-            return self._count_with(f"SELECT count(*) FROM records WHERE {where}", params)
-
-    def _count_with(self, sql: str, params: list[Any]) -> int:
-        return int(self._conn.execute(sql, params).fetchone()[0])
+            return _count(self._conn, f"SELECT count(*) FROM records WHERE {where}", params)
 
     def takedowns(self) -> list[dict[str, Any]]:
         with self._lock, snapshot(self._conn) as conn:
