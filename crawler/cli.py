@@ -5,7 +5,6 @@ that each is documented in README.md too)."""
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -526,11 +525,12 @@ def clusters(
 
 def _duration(text: str) -> timedelta:
     """ "24h", "30m", "2d", "90s", "0" as a timedelta."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
-    if not m:
-        raise click.BadParameter(f"expected a duration like 24h, 30m, 2d or 0, got {text!r}")
-    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "": "hours"}[m.group(2)]
-    return timedelta(**{unit: float(m.group(1))})
+    from crawler.config import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _evidence_settings(data_dir: str | None, catalogue: str | None, tsa_url: str | None) -> Any:

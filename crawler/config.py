@@ -7,7 +7,9 @@ fails at start-up with a message naming the setting, not half-way through a craw
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -114,6 +116,19 @@ class AdwatchConfig:
                 f"({cfg.block_backoff_max} < {cfg.block_backoff})"
             )
         return cfg
+
+
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str, bare_unit: str = "h") -> timedelta:
+    """ "24h", "30m", "2d", "90s" (or a bare number, in `bare_unit`) as a
+    timedelta; ValueError for anything else."""
+    m = _DURATION.fullmatch(text)
+    if not m:
+        raise ValueError(f"expected a duration like 24h, 30m, 2d or 0, got {text!r}")
+    return timedelta(**{_UNITS[m.group(2) or bare_unit]: float(m.group(1))})
 
 
 BACKENDS = ("sqlite", "elastic")

@@ -42,13 +42,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler.config import parse_duration
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_FILE = Path(__file__).parent / "schedule.yaml"
 COMMANDS = ("crawl", "recheck")
 GRACE_S = 60.0  # beyond max_minutes before the scheduler stops a run (SIGTERM)
 TERM_WAIT_S = 10.0  # from SIGTERM to SIGKILL of a run over its time
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 class ScheduleError(ValueError):
@@ -93,18 +94,15 @@ class Profile:
 
 
 def _duration(text: object, where: str) -> timedelta:
-    value = str(text).strip()
-    unit = value[-1:] if value[-1:] in _UNITS else "s"
-    number = value[:-1] if value[-1:] in _UNITS else value
     try:
-        amount = float(number)
+        value = parse_duration(str(text), bare_unit="s")
     except ValueError:
         raise ScheduleError(
             f"{where}: expected a duration like 30m, 6h or 45s, got {text!r}"
         ) from None
-    if amount <= 0:
+    if value <= timedelta(0):
         raise ScheduleError(f"{where}: must be more than 0, got {text!r}")
-    return timedelta(**{_UNITS[unit]: amount})
+    return value
 
 
 def load_schedule(path: Path) -> list[Profile]:
