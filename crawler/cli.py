@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -180,6 +180,7 @@ def crawl(
     from datetime import datetime
 
     from crawler.config import AdwatchConfig
+    from crawler.frontier import job_finished, mark_job_finished
     from crawler.jobs import Job, complete_crawl
     from crawler.run import crawl as run_crawl
     from crawler.run import demo_web
@@ -206,12 +207,20 @@ def crawl(
         # loopback answers in milliseconds; the demo's deliberately slow page
         # (8 s) should become a timeout reject without holding the run for long
         settings.set("DOWNLOAD_TIMEOUT", 4, priority="cmdline")
+    own_frontier = bool(job_dir) and not settings.get("ADWATCH_REDIS_URL")
+    if job_dir and own_frontier and (finished := job_finished(Path(job_dir))):
+        click.echo(
+            f"the crawl of {job_dir} finished at {finished}: nothing to resume "
+            "(a new crawl needs a new --job-dir, or this one deleted)",
+            err=True,
+        )
+        return
     job = Job(profile=profile, kind="crawl")
     job.id = job_id or job.id
     uri = AdwatchConfig.from_settings(settings).catalogue_uri
     with (
         _job(uri, settings, job),
-        _local_redis(settings),
+        _frontier(settings, job_dir),
         demo_web(size=demo_size, slow_seconds=8.0) if demo else nullcontext(base_url) as url,
         _demo_tsa(settings) if demo else nullcontext(),
     ):
@@ -249,14 +258,32 @@ def crawl(
             err=True,
         )
         sys.exit(1)
+    if job_dir and own_frontier and reasons <= {"finished"}:
+        mark_job_finished(Path(job_dir), job.ended or datetime.now().isoformat())
     if reasons - {"finished", "shutdown", "closespider_timeout", "closespider_pagecount"}:
         sys.exit(1)
 
 
 @contextmanager
-def _local_redis(settings: Any) -> Iterator[None]:
+def _frontier(settings: Any, job_dir: str | None) -> Iterator[None]:
     """ADWATCH_REDIS_URL=local: a throw-away redis-server on 127.0.0.1 for this
-    crawl's shared frontier (other workers may join it at the URL printed)."""
+    crawl's shared frontier (other workers may join it at the URL printed).
+    Else, with a job folder and no shared frontier: the job folder's own."""
+    if job_dir and not settings.get("ADWATCH_REDIS_URL"):
+        from crawler.frontier import job_frontier
+        from crawler.jobs import Busy
+
+        with ExitStack() as stack:
+            try:
+                frontier = stack.enter_context(job_frontier(Path(job_dir)))
+            except Busy as exc:
+                raise click.ClickException(
+                    f"{exc}: wait for it to end, or use another --job-dir"
+                ) from None
+            for name, value in frontier.items():
+                settings.set(name, value, priority="cmdline")
+            yield
+        return
     if settings.get("ADWATCH_REDIS_URL") != "local":
         yield
         return
@@ -286,9 +313,9 @@ def _job(catalogue_uri: str, settings: Any, job: Any) -> Iterator[None]:
     try:
         with running(catalogue_uri, data_dir, job):
             yield
-    except Busy as exc:
+    except Busy as exc:  # recorded as skipped; not an error of this run
         click.echo(f"skipped: {exc}", err=True)
-        return
+        sys.exit(0)
     job.alerts = raise_alerts(job, settings, catalogue_uri, data_dir)
     if job.alerts:
         save(catalogue_uri, job)

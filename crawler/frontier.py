@@ -32,17 +32,23 @@ redis-server.  What a plain scrapy-redis set-up lacks, and this module adds:
 - **Nothing lost when a worker dies.**  scrapy-redis pops a request off the
   frontier; a worker killed with requests in flight loses them.  Here a pop
   moves the request, in the same script, into the worker's in-flight hash, and
-  the request is acknowledged (removed) only once Scrapy is done with it: its
-  response or failure went through the callback, the requests it yielded are in
-  the frontier and its records went through the item pipelines into the
-  catalogue (``ADWATCH_CATALOGUE_BATCH=1``: a buffered record would die with
-  its worker).  Each worker keeps an expiring liveness key fresh from a thread;
-  when one has expired, any live worker puts that worker's in-flight requests
-  back on the frontier (atomically, once) and lists them under ``recovered``.
-  The price is at-least-once for exactly those requests: a page the dead
-  worker had fetched but not finished is fetched again, and a record it had
-  stored but not acknowledged is stored again (``times_seen`` 2).  Every other
-  URL is fetched once.
+  the request is acknowledged (removed) only once Scrapy is done with it and
+  its records are kept: its response or failure went through the callback,
+  the requests it yielded are in the frontier, and the catalogue pipeline has
+  since written its buffer (``records_stored``; records are still written in
+  batches of ``ADWATCH_CATALOGUE_BATCH``).  Each worker keeps an expiring
+  liveness key fresh from a thread; when one has expired, any live worker
+  puts that worker's in-flight requests back on the frontier (atomically,
+  once) and lists them under ``recovered``.  The price is at-least-once for
+  exactly those requests: a page the dead worker had fetched but whose records
+  were not yet written is fetched again, and a record it had stored but not
+  acknowledged is stored again (``times_seen`` 2).  Every other URL is
+  fetched once.
+- **A job folder's own frontier.**  ``job_frontier(folder)`` runs the same
+  frontier on a redis-server of the folder's own, persisted there (append-only
+  file), for ``adwatch crawl --job-dir``: a crawl killed with kill -9 resumes
+  where it was, repeating only its unfinished pages, where Scrapy's JOBDIR
+  is written on a clean stop only.
 - **Idle handling without blocking.**  scrapy-redis's ``SCHEDULER_IDLE_BEFORE_CLOSE``
   makes the scheduler block the reactor in BRPOP (scrapy-redis#43: stalls);
   it is 0 here.  Instead a worker whose own engine has nothing to do stays open
@@ -86,8 +92,10 @@ import logging
 import os
 import pickle
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -108,6 +116,8 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from crawler import signals as adwatch_signals
+
 logger = logging.getLogger(__name__)
 
 SIGHTED_META = "adwatch_sighted"  # set on a record's detail request once it is in the frontier
@@ -126,10 +136,13 @@ def redis_settings(
     idle: float = DEFAULT_IDLE,
     ttl: float = DEFAULT_TTL,
     worker: str = "",
+    reclaim: bool = False,
 ) -> dict[str, Any]:
     """Scrapy settings that put every spider's frontier and duplicate filter in
     the Redis at ``url`` under ``key_prefix`` (one prefix per crawl run, the
-    same for every worker of the run: ``adwatch:<run id>``)."""
+    same for every worker of the run: ``adwatch:<run id>``).  ``reclaim``: the
+    ``worker`` id is this process's alone, so requests it finds in flight
+    under it at start were left by a dead run of it (a job folder's frontier)."""
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {url!r}")
     if not key_prefix or any(c.isspace() for c in key_prefix) or "%" in key_prefix:
@@ -149,12 +162,13 @@ def redis_settings(
         "ADWATCH_FRONTIER_KEYS": key_prefix,
         "ADWATCH_FRONTIER_IDLE": idle,
         "ADWATCH_FRONTIER_TTL": ttl,
-        # a record buffered for a batched write would die with its worker after
-        # its request was acknowledged: write each as soon as it is processed
-        "ADWATCH_CATALOGUE_BATCH": 1,
     }
     if worker:
         settings["ADWATCH_FRONTIER_WORKER"] = worker
+    if reclaim:
+        if not worker:
+            raise ValueError("reclaim needs a fixed worker id")
+        settings["ADWATCH_FRONTIER_RECLAIM"] = True
     return settings
 
 
@@ -187,6 +201,7 @@ class SharedFrontier:
             idle=settings.getfloat("ADWATCH_FRONTIER_IDLE", DEFAULT_IDLE),
             ttl=settings.getfloat("ADWATCH_FRONTIER_TTL", DEFAULT_TTL),
             worker=str(settings.get("ADWATCH_FRONTIER_WORKER") or ""),
+            reclaim=settings.getbool("ADWATCH_FRONTIER_RECLAIM"),
         )
         project = SETTINGS_PRIORITIES["project"]
         for name, value in shared.items():
@@ -320,12 +335,15 @@ redis.call('SREM', KEYS[3], ARGV[1])
 return #all / 2
 """
 
-# KEYS: frontier, workers set; ARGV: in-flight key prefix.  1 while anything is
-# queued or in flight anywhere.
+# KEYS: frontier, workers set; ARGV: in-flight key prefix, the asking worker,
+# how many of its in-flight requests are done (their records only waiting to
+# be written).  1 while anything is queued or being worked on anywhere.
 _BUSY = """
 if redis.call('ZCARD', KEYS[1]) > 0 then return 1 end
 for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  if redis.call('HLEN', ARGV[1] .. w) > 0 then return 1 end
+  local done = 0
+  if w == ARGV[2] then done = tonumber(ARGV[3]) end
+  if redis.call('HLEN', ARGV[1] .. w) > done then return 1 end
 end
 return 0
 """
@@ -405,8 +423,13 @@ class RedisScheduler(Scheduler):
         scheduler.worker = str(s.get("ADWATCH_FRONTIER_WORKER") or "") or (
             f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         )
-        if s.get("JOBDIR"):
+        scheduler.reclaim = s.getbool("ADWATCH_FRONTIER_RECLAIM")
+        if s.get("JOBDIR") and not scheduler.reclaim:
             logger.warning("JOBDIR is ignored by the shared frontier: the crawl state is in Redis")
+        # Connected now, before the scheduler and the item pipelines open.
+        scheduler._buffered = False
+        crawler.signals.connect(scheduler._on_buffering, signal=adwatch_signals.catalogue_opened)
+        crawler.signals.connect(scheduler._on_stored, signal=adwatch_signals.records_stored)
         return scheduler
 
     # --- life cycle -----------------------------------------------------------
@@ -454,6 +477,10 @@ class RedisScheduler(Scheduler):
         self._busy = self.server.register_script(_BUSY)
         self._popped: dict[str, Request] = {}  # token -> request, until acknowledged
         self._tokens: dict[Request, str] = {}
+        self._finished: set[str] = set()  # done; their records may still be buffered
+        self._ready: set[str] = set()  # done and their records kept: to acknowledge
+        if self.reclaim:
+            self._reclaim()
         self._empty_since: float | None = None
         self._last_recover = 0.0
         self._beat()
@@ -483,8 +510,10 @@ class RedisScheduler(Scheduler):
             self._next_tick.cancel()
         self._stop.set()
         self._ack_finished()
-        # The engine closes its slot only once nothing is in progress, so what is
-        # still here was never finished (a shutdown): back on the frontier.
+        # The engine closes its slot only once nothing is in progress and the
+        # pipelines have written their last records, so what is still here was
+        # never finished (a shutdown) or its records were not kept (a failed
+        # write): back on the frontier.
         self._requeue(
             keys=[
                 self.queue.key,
@@ -497,6 +526,8 @@ class RedisScheduler(Scheduler):
         )
         self._popped.clear()
         self._tokens.clear()
+        self._finished.clear()
+        self._ready.clear()
         self.server.delete(self.alive_key)
         self._heart.join(timeout=5)
         drained = not self._frontier_busy() and not self.server.scard(self.keys["workers"])
@@ -557,28 +588,70 @@ class RedisScheduler(Scheduler):
         return len(self.queue) > 0
 
     # --- in flight, liveness, recovery ---------------------------------------
+    def _reclaim(self) -> None:
+        """This worker's id is its own (a job folder's lock says so): what it
+        has in flight was left by a run of it that died.  Back on the frontier."""
+        n = int(
+            self._requeue(
+                keys=[
+                    self.queue.key,
+                    self.inflight_key,
+                    self.keys["workers"],
+                    self.keys["recovered"],
+                    "",
+                ],
+                args=[self.worker],
+            )
+        )
+        if n:
+            logger.warning("%d requests in flight when the last run stopped: queued again", n)
+            if self.stats:
+                self.stats.inc_value("adwatch/frontier/recovered", n)
+
+    def _on_buffering(self) -> None:
+        self._buffered = True
+
+    def _on_stored(self) -> None:
+        """Every record of the requests finished so far is in the catalogue."""
+        self._ready |= self._finished
+        self._finished.clear()
+        self._acknowledge()
+        if not self._closed and self.crawler.engine is not None:
+            with contextlib.suppress(RuntimeError):
+                _engine_slot(self.crawler).nextcall.schedule()  # may be idle now
+
     def _done(self, request: Request) -> None:
         token = self._tokens.get(request)
         if token is None or self._closed:
             return
+        # with a buffering catalogue, its records may not be written yet
+        (self._finished if self._buffered else self._ready).add(token)
+        self._acknowledge()
+
+    def _acknowledge(self) -> None:
+        if not self._ready:
+            return
+        tokens = list(self._ready)
         try:
-            self.server.hdel(self.inflight_key, token)
+            self.server.hdel(self.inflight_key, *tokens)
         except redis.RedisError as exc:  # the tick tries again
             logger.warning("frontier: %s", exc)
             return
-        del self._tokens[request]
-        self._popped.pop(token, None)
+        self._ready.clear()
+        for token in tokens:
+            request = self._popped.pop(token, None)
+            if request is not None:
+                self._tokens.pop(request, None)
 
     def _ack_finished(self) -> None:
         """Acknowledge the popped requests the engine is done with (those the
         engine's remove_request did not report, e.g. after a Redis error)."""
         slot = getattr(self.crawler.engine, "_slot", None)
         working = slot.inprogress if slot is not None else set()
-        done = [t for t, r in self._popped.items() if r not in working]
-        if done:
-            self.server.hdel(self.inflight_key, *done)
-            for token in done:
-                self._tokens.pop(self._popped.pop(token), None)
+        known = self._finished | self._ready
+        done = [t for t, r in self._popped.items() if r not in working and t not in known]
+        (self._finished if self._buffered else self._ready).update(done)
+        self._acknowledge()
 
     def _beat(self) -> None:
         with self.server.pipeline() as pipe:
@@ -627,8 +700,12 @@ class RedisScheduler(Scheduler):
         return moved
 
     def _frontier_busy(self) -> bool:
+        """Anything queued, or in flight anywhere but in this worker's own
+        finished requests (their records wait for the catalogue's next write,
+        which an idle spider makes; if it fails, they go back at close)."""
         keys = [self.queue.key, self.keys["workers"]]
-        return bool(self._busy(keys=keys, args=[self.keys["inflight"]]))
+        done = len(self._finished) + len(self._ready)
+        return bool(self._busy(keys=keys, args=[self.keys["inflight"], self.worker, done]))
 
     def _run_tick(self) -> None:
         self._next_tick = None
@@ -703,18 +780,32 @@ def _free_port() -> int:
 
 
 class RedisServer:
-    """A redis-server of its own on 127.0.0.1 and a free port, in a temporary
-    folder, persisting nothing (``--save ''``, no AOF); for tests, benchmarks and
-    ``make run``.  Started on ``start()`` or entering ``with``; PING answers
-    before it returns.
+    """A redis-server of its own on 127.0.0.1 and a free port.  Started on
+    ``start()`` or entering ``with``; PING answers before it returns; it is sent
+    SIGTERM if the process that started it dies (Linux), so a crawler killed
+    with kill -9 leaves no server behind.
+
+    Without ``folder``: in a temporary folder, persisting nothing (``--save
+    ''``, no AOF), for tests, benchmarks and ``ADWATCH_REDIS_URL=local``.
+    With ``folder``: everything it is told goes to an append-only file there
+    before it answers (``appendfsync everysec``: a kill of either process loses
+    nothing; a power cut, up to the last second, as a consistent earlier
+    state), and the next server started on the folder carries on from it.  A
+    server still running there from an earlier start is stopped first.
 
     >>> with RedisServer() as srv:  # doctest: +SKIP
     ...     srv.url  # 'redis://127.0.0.1:40123/0'
     """
 
-    def __init__(self, binary: str | None = None, startup_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        binary: str | None = None,
+        startup_timeout: float = 10.0,
+        folder: Path | None = None,
+    ) -> None:
         self.binary = binary or redis_server_binary()
         self.startup_timeout = startup_timeout
+        self.folder = folder
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self._dir: str | None = None
@@ -732,20 +823,41 @@ class RedisServer:
                 f"{self.binary} not found: install Debian's redis-server (apt-get install "
                 "redis-server) or set ADWATCH_REDIS_SERVER"
             )
-        self._dir = tempfile.mkdtemp(prefix="adwatch-redis-")
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _stop_leftover(self.folder)
+            self._dir = str(self.folder.resolve())
+            # fmt: off
+            keep = ["--appendonly", "yes", "--appendfsync", "everysec",
+                    "--appenddirname", "appendonly"]
+            # fmt: on
+        else:
+            self._dir = tempfile.mkdtemp(prefix="adwatch-redis-")
+            keep = ["--appendonly", "no"]
+        log = Path(self._dir) / "redis.log"
         last = ""
         for _ in range(5):  # a free port can be taken between looking and binding
             self.port = _free_port()
-            log = Path(self._dir) / "redis.log"
             # fmt: off
             args = [
                 self.binary,
                 "--bind", "127.0.0.1", "--port", str(self.port), "--protected-mode", "yes",
-                "--dir", self._dir, "--save", "", "--appendonly", "no",
+                "--dir", self._dir, "--save", "", *keep,
                 "--daemonize", "no", "--logfile", str(log), "--databases", "1",
             ]
             # fmt: on
-            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+            # never the caller's stdout/stderr: a reader waiting for their end
+            # would wait for this server too
+            with log.open("ab") as early:  # what it says before it opens its log
+                self.proc = subprocess.Popen(
+                    args,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=early,
+                    preexec_fn=_die_with_parent,
+                )
+            if self.folder is not None:
+                (self.folder / PIDFILE).write_text(str(self.proc.pid), encoding="ascii")
             if self._wait_ready():
                 return self
             last = log.read_text(errors="replace")[-500:] if log.exists() else ""
@@ -754,6 +866,7 @@ class RedisServer:
         raise RuntimeError(f"redis-server did not start: {last}")
 
     def _wait_ready(self) -> bool:
+        """PING answered and, with a folder, its append-only file loaded."""
         deadline = time.monotonic() + self.startup_timeout
         client = self.client()
         try:
@@ -761,7 +874,7 @@ class RedisServer:
                 if self.proc is None or self.proc.poll() is not None:
                     return False
                 with contextlib.suppress(redis.RedisError):
-                    if client.ping():
+                    if client.ping() and not int(client.info("persistence")["loading"]):
                         return True
                 time.sleep(0.05)
             return False
@@ -772,9 +885,9 @@ class RedisServer:
         if self.proc is None:
             return
         if self.proc.poll() is None:
-            self.proc.terminate()
+            self.proc.terminate()  # redis-server writes out its append-only file
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -782,9 +895,11 @@ class RedisServer:
 
     def stop(self) -> None:
         self._kill()
-        if self._dir:
+        if self.folder is not None:
+            (self.folder / PIDFILE).unlink(missing_ok=True)
+        elif self._dir:
             shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
+        self._dir = None
 
     def __enter__(self) -> RedisServer:
         return self.start()
@@ -798,6 +913,39 @@ class RedisServer:
         self.stop()
 
 
+PIDFILE = "redis.pid"
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies (Linux prctl
+    PR_SET_PDEATHSIG), so a redis-server never outlives a killed crawler."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def _stop_leftover(folder: Path) -> None:
+    """Stop a redis-server still serving ``folder`` (its process runs in it:
+    redis-server changes into its --dir), so two never write one file."""
+    try:
+        pid = int((folder / PIDFILE).read_text(encoding="ascii").strip())
+        running_in = Path(os.readlink(f"/proc/{pid}/cwd"))
+    except (OSError, ValueError):
+        return
+    if running_in != folder.resolve():
+        return  # the pid now belongs to some other process
+    logger.warning("stopping redis-server %d left running in %s", pid, folder)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
 @contextlib.contextmanager
 def shared_frontier(redis_url: str, key_prefix: str, **options: Any) -> Iterator[dict[str, Any]]:
     """The settings of a shared frontier at ``redis_url``; ``"local"`` starts a
@@ -808,3 +956,42 @@ def shared_frontier(redis_url: str, key_prefix: str, **options: Any) -> Iterator
             yield redis_settings(server.url, key_prefix, **options)
     else:
         yield redis_settings(redis_url, key_prefix, **options)
+
+
+JOB_KEYS = "adwatch:job"  # one crawl per job folder: a fixed key prefix and worker id
+JOB_WORKER = "job"
+JOB_IDLE = 1.0  # seconds: no other worker will come to a job folder's frontier
+
+
+@contextlib.contextmanager
+def job_frontier(job_dir: Path) -> Iterator[dict[str, Any]]:
+    """The frontier of ``adwatch crawl --job-dir``: on a redis-server of the job
+    folder's own, persisted in ``<job_dir>/frontier`` (see ``RedisServer``),
+    with a fixed worker id that reclaims what a killed run left in flight.  The
+    folder is locked for the block (`crawler.jobs.Busy` if another crawl has
+    it).  Yields the Scrapy settings."""
+    from crawler.jobs import exclusive
+
+    folder = job_dir / "frontier"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (
+        exclusive(folder / "lock", f"a crawl of the job folder {job_dir}"),
+        RedisServer(folder=folder) as server,
+    ):
+        yield redis_settings(server.url, JOB_KEYS, idle=JOB_IDLE, worker=JOB_WORKER, reclaim=True)
+
+
+FINISHED = "finished.json"
+
+
+def job_finished(job_dir: Path) -> str:
+    """When the crawl of this job folder finished ('' if it has not): there is
+    nothing left in it to resume."""
+    try:
+        return str(json.loads((job_dir / "frontier" / FINISHED).read_text("utf-8"))["at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def mark_job_finished(job_dir: Path, at: str) -> None:
+    (job_dir / "frontier" / FINISHED).write_text(json.dumps({"at": at}), encoding="utf-8")

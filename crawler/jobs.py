@@ -119,12 +119,20 @@ def profile_lock(data_dir: Path, profile: str) -> Iterator[None]:
     """
     folder = data_dir / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / f"{_SAFE.sub('_', profile)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    with exclusive(folder / f"{_SAFE.sub('_', profile)}.lock", f"profile {profile!r}"):
+        yield
+
+
+@contextmanager
+def exclusive(path: Path, what: str) -> Iterator[None]:
+    """Hold an flock on ``path`` for the block; `Busy` naming ``what`` if another
+    process holds it (the lock dies with its holder, even after kill -9)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise Busy(f"profile {profile!r} is already running") from None
+            raise Busy(f"{what} is already running") from None
         try:
             yield
         finally:

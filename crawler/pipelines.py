@@ -337,7 +337,9 @@ class DetectPipeline:
 
 
 class CataloguePipeline:
-    """Upserts records in batches of ``ADWATCH_CATALOGUE_BATCH``; flushes on close."""
+    """Upserts records in batches of ``ADWATCH_CATALOGUE_BATCH``; flushes when
+    the spider is idle and on close.  Says ``records_stored`` after each write,
+    so that a frontier can forget a request only once its records are kept."""
 
     def __init__(self, crawler: Crawler, config: AdwatchConfig) -> None:
         self.crawler = crawler
@@ -363,6 +365,7 @@ class CataloguePipeline:
         self.catalogue = open_catalogue(
             self.config.catalogue_uri, normalizer=lambda text: rules().normalize(text).text
         )
+        self.crawler.signals.send_catch_log(signal=signals.catalogue_opened)
 
     def process_item(self, item: AdRecord) -> AdRecord:
         self._buffer.append(item.to_dict())
@@ -401,6 +404,8 @@ class CataloguePipeline:
                 logger.error(
                     "catalogue: %d records not written now, kept to re-send", result.deferred
                 )
+        # nothing buffered: every record of every request done so far is kept
+        self.crawler.signals.send_catch_log(signal=signals.records_stored)
         if self._rejects:
             self.catalogue.add_rejects(self._rejects)
             self._rejects = []

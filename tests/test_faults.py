@@ -235,12 +235,6 @@ def page(target: str) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scrapy's JOBDIR is only saved on a clean stop (requests.seen buffered, the disk "
-    "queues' sizes and spider.state written at close): after kill -9 the killed spiders start "
-    "over, and every page and record fetched before the kill is fetched and counted again",
-)
 def test_a_crawl_killed_with_kill_9_resumes_and_repeats_nothing(
     killed_crawl: KilledCrawl,
 ) -> None:

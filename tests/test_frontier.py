@@ -28,6 +28,7 @@ from scrapy.utils.test import get_crawler
 from scrapy_playwright.page import PageMethod
 from twisted.internet import task
 
+from crawler import signals as adwatch_signals
 from crawler.browser import browser_meta
 from crawler.frontier import (
     SIGHTED_META,
@@ -36,9 +37,13 @@ from crawler.frontier import (
     UnserialisableRequest,
     check_serialisable,
     cli_args,
+    job_finished,
+    job_frontier,
+    mark_job_finished,
     redis_settings,
 )
 from crawler.items import AdRecord
+from crawler.jobs import Busy
 from crawler.spiders.video import VideoSpider
 from demo.generate import generate
 from demo.ground_truth import ground_truth_lines
@@ -64,7 +69,9 @@ def test_redis_settings_put_scheduler_and_filter_on_redis_per_run_and_spider():
     assert s["REDIS_URL"] == "redis://127.0.0.1:6379/0"
     assert s["ADWATCH_FRONTIER_IDLE"] == 4
     assert s["ADWATCH_FRONTIER_WORKER"] == "host-a"
-    assert s["ADWATCH_CATALOGUE_BATCH"] == 1
+    assert "ADWATCH_CATALOGUE_BATCH" not in s  # records are still written in batches
+    assert "ADWATCH_FRONTIER_RECLAIM" not in s
+    assert redis_settings("redis://h", "p", worker="w", reclaim=True)["ADWATCH_FRONTIER_RECLAIM"]
     assert s["ADWATCH_FRONTIER_KEYS"] == "adwatch:run-7"
     args = cli_args({"A": True, "B": {"x": 1}})
     assert args == ["-s", "A=True", "-s", 'B={"x": 1}']
@@ -309,6 +316,123 @@ def test_a_finished_run_leaves_keys_that_expire(redis_server):
         assert not client.sismember("t-keep:unit:workers", "a")
     finally:
         client.close()
+
+
+def test_a_request_is_acknowledged_only_once_its_records_are_written(redis_server):
+    a = _scheduler(redis_server, "t-stored", "a")
+    client = redis_server.client()
+    try:
+        signals = a.crawler.signals
+        signals.send_catch_log(adwatch_signals.catalogue_opened)  # a buffering catalogue
+        a.enqueue_request(scrapy.Request("http://x/list", callback=a.spider.parse))
+        request = a.next_request()
+        slot = a.crawler.engine._slot  # type: ignore[union-attr]
+        slot.inprogress.add(request)
+        slot.remove_request(request)  # done; its records may sit in the buffer
+        a._ack_finished()
+        assert client.hlen("t-stored:unit:inflight:a") == 1
+        assert not a._frontier_busy()  # an idle spider may close (and write them)
+        signals.send_catch_log(adwatch_signals.records_stored)
+        assert client.hlen("t-stored:unit:inflight:a") == 0
+        slot.nextcall.schedule.assert_called()  # the engine looks at once
+        # one finished but never written (a failed write): back on the frontier at close
+        a.enqueue_request(scrapy.Request("http://x/list2", callback=a.spider.parse))
+        lost = a.next_request()
+        slot.inprogress.add(lost)
+        slot.remove_request(lost)
+    finally:
+        client.close()
+        a.close("shutdown")
+    b = _scheduler(redis_server, "t-stored", "b")
+    try:
+        again = b.next_request()
+        assert again is not None and again.url == "http://x/list2"
+    finally:
+        b.close("finished")
+
+
+def test_a_reclaiming_worker_takes_back_what_its_killed_run_had_in_flight(redis_server):
+    first = _scheduler(redis_server, "t-reclaim", "job", ADWATCH_FRONTIER_RECLAIM=True)
+    for n in range(3):
+        first.enqueue_request(scrapy.Request(f"http://x/r{n}", callback=first.spider.parse))
+    taken = [first.next_request(), first.next_request()]
+    # killed: no close, no acknowledgement, its heartbeat key still fresh
+    first._closed = True
+    first._stop.set()
+    first._heart.join()
+    again = _scheduler(redis_server, "t-reclaim", "job", ADWATCH_FRONTIER_RECLAIM=True)
+    try:
+        assert again.stats.get_value("adwatch/frontier/recovered") == 2
+        urls = {r.url for r in iter(again.next_request, None)}
+        assert urls == {f"http://x/r{n}" for n in range(3)}
+        assert {r.url for r in taken if r is not None} < urls
+    finally:
+        again.close("finished")
+
+
+def test_a_persistent_redis_server_keeps_its_data_through_kill_9(tmp_path):
+    folder = tmp_path / "frontier"
+    first = RedisServer(folder=folder).start()
+    client = first.client()
+    client.zadd("q", {"a": 1, "b": 2})
+    client.close()
+    assert first.proc is not None
+    first.proc.send_signal(signal.SIGKILL)
+    first.proc.wait()
+    second = RedisServer(folder=folder).start()
+    try:
+        client = second.client()
+        assert client.zrange("q", 0, -1) == [b"a", b"b"]
+        client.sadd("s", "x")
+        client.close()
+        # a server left running in the folder is stopped before a new one starts
+        third = RedisServer(folder=folder).start()
+        try:
+            assert second.proc is not None and second.proc.wait(timeout=30) is not None
+            client = third.client()
+            assert client.smembers("s") == {b"x"}
+            client.close()
+        finally:
+            third.stop()
+    finally:
+        second.stop()
+    assert (folder / "appendonly").is_dir()  # the data stays in the folder
+
+
+def test_a_redis_server_dies_with_the_process_that_started_it(tmp_path):
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from crawler.frontier import RedisServer\n"
+        "s = RedisServer(folder=Path(sys.argv[1])).start()\n"
+        "print(s.proc.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "f")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    pid = int(proc.stdout.readline())
+    proc.kill()  # kill -9: no clean-up of its own
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pid}").exists()
+
+
+def test_a_job_folder_takes_one_crawl_at_a_time(tmp_path):
+    with job_frontier(tmp_path / "job") as settings:
+        assert settings["ADWATCH_FRONTIER_RECLAIM"] is True
+        assert settings["ADWATCH_FRONTIER_WORKER"] == "job"
+        with pytest.raises(Busy, match="job folder"), job_frontier(tmp_path / "job"):
+            pass
+    assert not job_finished(tmp_path / "job")
+    mark_job_finished(tmp_path / "job", "2026-11-26T20:00:00Z")
+    assert job_finished(tmp_path / "job") == "2026-11-26T20:00:00Z"
 
 
 # --- two crawler processes, one killed ----------------------------------------
