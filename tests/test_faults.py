@@ -1,7 +1,9 @@
 """Faults survived, with real processes killed (SIGKILL: no chance to clean up,
 as when the OOM killer strikes) and a real full file system (a small tmpfs):
 
-- a crawl killed with kill -9 resumes from its job folder (JOBDIR);
+- a crawl killed with kill -9 resumes from its job folder (--job-dir: its own
+  persisted Redis frontier) with nothing lost and only its unfinished pages
+  fetched again;
 - the SQLite catalogue, killed in the middle of big upserts, opens clean, keeps
   every batch whole or not at all, and takes writes again;
 - the evidence store, killed at random and at each step of sealing and
@@ -11,11 +13,6 @@ as when the OOM killer strikes) and a real full file system (a small tmpfs):
   is space;
 - a dead time-stamp authority: bundles are sealed unstamped, the run says why,
   `adwatch timestamp` stamps them later.
-
-Two faults of the crawler are strict xfails that name their cause, to pass
-once it is fixed: a resumed JOBDIR fetches again what it had fetched before
-the kill (Scrapy saves it only on a clean stop), and a crawl on a full disk
-reports records its catalogue could not store.
 
 Already covered elsewhere, not repeated here: a SIGINT'd crawl resuming
 (test_resume.py), the torn-line and RLIMIT_FSIZE cases of the store
@@ -120,7 +117,8 @@ CHANNELS = ("search", "video")  # a plain-HTTP spider and a browser-rendered one
 KILL_AFTER = 60  # records in the catalogue when the crawl is killed (of ~200)
 # What a resumed crawl may fetch again: the requests in flight when it died
 # (each spider's download slot: demo-baidu 16, demo-douyin 4) and the pages
-# whose records were still in the catalogue's buffer (ADWATCH_CATALOGUE_BATCH).
+# whose records were still in the catalogue's buffer (ADWATCH_CATALOGUE_BATCH):
+# the job folder's frontier forgets a request only once its records are written.
 IN_FLIGHT = 16 + 4
 BUFFERED = 2 * 10
 
@@ -133,6 +131,7 @@ class KilledCrawl:
     second: Counter[str]  # ... and for the resumed run
     resumed: subprocess.CompletedProcess[str]
     truth: list[dict[str, Any]]
+    cmd: list[str]
 
 
 def records(db: Path) -> int:
@@ -199,6 +198,7 @@ def killed_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KilledCra
             second=after - before,
             resumed=resumed,
             truth=ground_truth_lines(server.web),
+            cmd=cmd,
         )
 
 
@@ -258,6 +258,19 @@ def test_a_crawl_killed_with_kill_9_resumes_and_repeats_nothing(
         if not {target(r["url"]), target(r.get("referrer") or "")} & refetched
     ]
     assert unexplained == [], f"{len(twice)} records counted twice, {len(unexplained)} unexplained"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_finished_job_folder_has_nothing_to_resume(killed_crawl: KilledCrawl) -> None:
+    """Run once more after it finished: it says so and crawls nothing (its
+    frontier would filter every seed; a new crawl takes a new folder)."""
+    before = records(killed_crawl.data_dir / "catalogue.db")
+    again = subprocess.run(killed_crawl.cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "nothing to resume" in again.stderr
+    assert records(killed_crawl.data_dir / "catalogue.db") == before
+    assert not (killed_crawl.data_dir / "job" / "frontier" / "redis.pid").exists()
 
 
 def target(url: str) -> str:

@@ -430,6 +430,13 @@ def test_a_job_folder_takes_one_crawl_at_a_time(tmp_path):
         assert settings["ADWATCH_FRONTIER_WORKER"] == "job"
         with pytest.raises(Busy, match="job folder"), job_frontier(tmp_path / "job"):
             pass
+        # the command says so, and does not crawl
+        cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--job-dir", str(tmp_path / "job")]
+        cmd += ["--data-dir", str(tmp_path / "data"), "--base-url", "http://127.0.0.1:9"]
+        refused = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 1
+        assert "job folder" in refused.stderr and "already running" in refused.stderr
+        assert "Traceback" not in refused.stderr
     assert not job_finished(tmp_path / "job")
     mark_job_finished(tmp_path / "job", "2026-11-26T20:00:00Z")
     assert job_finished(tmp_path / "job") == "2026-11-26T20:00:00Z"

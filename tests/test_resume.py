@@ -1,4 +1,4 @@
-"""An interrupted crawl resumes from its job folder (Scrapy JOBDIR)."""
+"""An interrupted crawl resumes from its job folder (--job-dir)."""
 
 from __future__ import annotations
 
