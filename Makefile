@@ -8,7 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # chromium: the browser Playwright drives (never `playwright install`)
 # fonts-noto-cjk, fonts-noto-color-emoji: Chinese text and emoji in screenshots and PDFs
-# openssl: RFC 3161 timestamps; redis-server: the shared frontier; poppler-utils: PDF checks
+# openssl: RFC 3161 timestamps; redis-server: the frontier of --job-dir and of several
+# hosts; poppler-utils: PDF checks
 # libgl1, libglib2.0-0: OpenCV (opencv-contrib-python, which PaddleOCR's pipeline requires)
 # libpango-1.0-0, libpangoft2-1.0-0: WeasyPrint lays out the PDF dossiers with Pango
 APT_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji openssl redis-server poppler-utils \

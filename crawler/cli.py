@@ -196,6 +196,14 @@ def crawl(
     if ocr_engine:
         extra["ADWATCH_OCR_ENGINE"] = ocr_engine
     settings = _settings(data_dir, catalogue, **extra)
+    own_frontier = bool(job_dir) and not settings.get("ADWATCH_REDIS_URL")
+    if job_dir and own_frontier and (finished := job_finished(Path(job_dir))):
+        click.echo(
+            f"the crawl of {job_dir} finished at {finished}: nothing to resume "
+            "(a new crawl needs a new --job-dir, or this one deleted first)",
+            err=True,
+        )
+        return
     if not verbose:
         logs = Path(settings.get("ADWATCH_DATA_DIR")) / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -207,14 +215,6 @@ def crawl(
         # loopback answers in milliseconds; the demo's deliberately slow page
         # (8 s) should become a timeout reject without holding the run for long
         settings.set("DOWNLOAD_TIMEOUT", 4, priority="cmdline")
-    own_frontier = bool(job_dir) and not settings.get("ADWATCH_REDIS_URL")
-    if job_dir and own_frontier and (finished := job_finished(Path(job_dir))):
-        click.echo(
-            f"the crawl of {job_dir} finished at {finished}: nothing to resume "
-            "(a new crawl needs a new --job-dir, or this one deleted)",
-            err=True,
-        )
-        return
     job = Job(profile=profile, kind="crawl")
     job.id = job_id or job.id
     uri = AdwatchConfig.from_settings(settings).catalogue_uri

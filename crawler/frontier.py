@@ -616,9 +616,9 @@ class RedisScheduler(Scheduler):
         self._ready |= self._finished
         self._finished.clear()
         self._acknowledge()
-        if not self._closed and self.crawler.engine is not None:
-            with contextlib.suppress(RuntimeError):
-                _engine_slot(self.crawler).nextcall.schedule()  # may be idle now
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if not self._closed and slot is not None and getattr(slot, "closing", None) is None:
+            slot.nextcall.schedule()  # the spider may be idle now: let the engine look
 
     def _done(self, request: Request) -> None:
         token = self._tokens.get(request)
