@@ -121,6 +121,10 @@ from crawler import signals as adwatch_signals
 logger = logging.getLogger(__name__)
 
 SIGHTED_META = "adwatch_sighted"  # set on a record's detail request once it is in the frontier
+# Set by a callback on a request it could handle only in part (a list whose
+# scrolling was cut short by the crawl's stop): never acknowledged, so the
+# frontier puts it back at close and a resumed crawl handles it again.
+UNFINISHED_META = "adwatch_unfinished"
 
 DEFAULT_IDLE = 10.0  # seconds the shared frontier must stay empty before a worker closes
 DEFAULT_TTL = 10.0  # seconds without a heartbeat before a worker is taken for dead
@@ -622,7 +626,7 @@ class RedisScheduler(Scheduler):
 
     def _done(self, request: Request) -> None:
         token = self._tokens.get(request)
-        if token is None or self._closed:
+        if token is None or self._closed or request.meta.get(UNFINISHED_META):
             return
         # with a buffering catalogue, its records may not be written yet
         (self._finished if self._buffered else self._ready).add(token)
@@ -649,7 +653,11 @@ class RedisScheduler(Scheduler):
         slot = getattr(self.crawler.engine, "_slot", None)
         working = slot.inprogress if slot is not None else set()
         known = self._finished | self._ready
-        done = [t for t, r in self._popped.items() if r not in working and t not in known]
+        done = [
+            t
+            for t, r in self._popped.items()
+            if r not in working and t not in known and not r.meta.get(UNFINISHED_META)
+        ]
         (self._finished if self._buffered else self._ready).update(done)
         self._acknowledge()
 
@@ -741,6 +749,19 @@ class RedisScheduler(Scheduler):
         if now - self._empty_since < self.idle:
             raise DontCloseSpider
         logger.info("shared frontier empty for %.0fs: closing", now - self._empty_since)
+
+
+def crawl_stopping(crawler: Crawler) -> bool:
+    """The crawl is being stopped (Ctrl-C, a CLOSESPIDER limit): what a page
+    was still waiting for may have been cut off."""
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # Scrapy 2.19: no engine before the crawl starts
+        return False
+    if engine is None:
+        return False
+    slot = getattr(engine, "_slot", None)
+    return not crawler.crawling or getattr(slot, "closing", None) is not None
 
 
 def _engine_slot(crawler: Crawler) -> Any:

@@ -32,6 +32,7 @@ from crawler import signals as adwatch_signals
 from crawler.browser import browser_meta
 from crawler.frontier import (
     SIGHTED_META,
+    UNFINISHED_META,
     RedisScheduler,
     RedisServer,
     UnserialisableRequest,
@@ -347,6 +348,32 @@ def test_a_request_is_acknowledged_only_once_its_records_are_written(redis_serve
     try:
         again = b.next_request()
         assert again is not None and again.url == "http://x/list2"
+    finally:
+        b.close("finished")
+
+
+def test_a_request_its_callback_left_unfinished_goes_back_on_the_frontier(redis_server):
+    a = _scheduler(redis_server, "t-unfinished", "a")
+    client = redis_server.client()
+    try:
+        for url in ("http://x/list", "http://x/whole"):
+            a.enqueue_request(scrapy.Request(url, callback=a.spider.parse))
+        slot = a.crawler.engine._slot  # type: ignore[union-attr]
+        cut, whole = a.next_request(), a.next_request()
+        assert cut is not None and whole is not None
+        cut.meta[UNFINISHED_META] = True  # e.g. a list whose scrolling the stop cut short
+        for request in (cut, whole):
+            slot.inprogress.add(request)
+            slot.remove_request(request)
+        a._ack_finished()
+        a.crawler.signals.send_catch_log(adwatch_signals.records_stored)
+        assert client.hlen("t-unfinished:unit:inflight:a") == 1  # the whole one is forgotten
+    finally:
+        client.close()
+        a.close("shutdown")
+    b = _scheduler(redis_server, "t-unfinished", "b")
+    try:
+        assert [r.url for r in iter(b.next_request, None)] == [cut.url]
     finally:
         b.close("finished")
 

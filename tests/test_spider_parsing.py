@@ -180,3 +180,31 @@ def test_unreadable_detail_page_keeps_the_record(tmp_path):
     [out] = spider.parse_detail(response, record)
     assert out.title == "停催" and out.problems == ["detail page: unreadable"]
     assert rejects[0].reason == "unreadable_page"
+
+
+def test_a_list_read_while_the_crawl_stops_is_left_unfinished(tmp_path):
+    """Stopping cuts a rendered list's scrolling short: its items are kept and
+    the list is marked for the frontier to hand to a resumed crawl whole."""
+    from types import SimpleNamespace
+
+    from crawler.frontier import UNFINISHED_META
+
+    body = (DATA / "aweme.json").read_text(encoding="utf-8")
+    url = f"{BASE}/douyin/search?keyword=停催"
+
+    def read(crawling: bool, closing: object, bodies: list[str]) -> tuple[list, dict, list]:
+        spider, rejects = make_spider(VideoSpider, tmp_path)
+        spider.crawler.engine = SimpleNamespace(_slot=SimpleNamespace(closing=closing))
+        spider.crawler.crawling = crawling
+        response = html(url, "video.html", **{XHR_BODIES_META: bodies})
+        out = list(spider.parse_list(response, profile_name="demo-douyin", query="q", page=1))
+        return out, response.meta, [r.reason for r in rejects]
+
+    out, meta, _ = read(True, None, [body])
+    assert len(out) == 1 and UNFINISHED_META not in meta
+    for crawling, closing in ((False, None), (True, object())):  # Ctrl-C; a CLOSESPIDER limit
+        out, meta, _ = read(crawling, closing, [body])
+        assert len(out) == 1 and meta[UNFINISHED_META] is True
+    # a page whose data never came while stopping: no reject, the resumed crawl reads it
+    out, meta, rejected = read(False, None, [])
+    assert out == [] and meta[UNFINISHED_META] is True and rejected == []

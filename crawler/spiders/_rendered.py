@@ -29,6 +29,7 @@ from crawler.extract import (
     page_selector,
     text_of,
 )
+from crawler.frontier import UNFINISHED_META, crawl_stopping
 from crawler.items import AdRecord, Author, ImageRef
 from crawler.profiles import SiteProfile
 from crawler.spiders._base import ChannelSpider
@@ -62,6 +63,13 @@ class RenderedListSpider(ChannelSpider):
         bodies: list[str] = response.meta.get(XHR_BODIES_META) or []
         if not bodies and not s.get("render", True):
             bodies = [response.text]
+        if s.get("render", True) and crawl_stopping(self.crawler):
+            # the crawl is stopping, which may have cut the page's data answers
+            # short: the frontier keeps this list to be read whole by a resumed
+            # crawl (the items read now are kept, and not queued twice then)
+            response.meta[UNFINISHED_META] = True
+            if not bodies:
+                return
         if not bodies:
             self.reject(
                 response.url,
