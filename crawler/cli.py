@@ -130,7 +130,8 @@ def cli() -> None:
 @click.option(
     "--job-dir",
     default=None,
-    help="Keep the crawl state here so an interrupted crawl resumes (Scrapy JOBDIR).",
+    help="Keep the crawl's frontier here so a stopped or killed crawl resumes "
+    "(with --demo, the demo web's port too).",
 )
 @click.option(
     "-s",
@@ -215,13 +216,16 @@ def crawl(
         # loopback answers in milliseconds; the demo's deliberately slow page
         # (8 s) should become a timeout reject without holding the run for long
         settings.set("DOWNLOAD_TIMEOUT", 4, priority="cmdline")
+    demo_port = _demo_port(Path(job_dir), demo_size) if demo and job_dir else 0
     job = Job(profile=profile, kind="crawl")
     job.id = job_id or job.id
     uri = AdwatchConfig.from_settings(settings).catalogue_uri
     with (
         _job(uri, settings, job),
         _frontier(settings, job_dir),
-        demo_web(size=demo_size, slow_seconds=8.0) if demo else nullcontext(base_url) as url,
+        demo_web(size=demo_size, slow_seconds=8.0, port=demo_port)
+        if demo
+        else nullcontext(base_url) as url,
         _demo_tsa(settings) if demo else nullcontext(),
     ):
         if url:
@@ -262,6 +266,44 @@ def crawl(
         mark_job_finished(Path(job_dir), job.ended or datetime.now().isoformat())
     if reasons - {"finished", "shutdown", "closespider_timeout", "closespider_pagecount"}:
         sys.exit(1)
+
+
+def _demo_port(folder: Path, size: int) -> int:
+    """The loopback port of a job folder's demo web: a resumed `--demo` crawl
+    must find the demo where the first run left it, since the frontier holds
+    its URLs.  Picked free on the first run and kept in ``demo.json``."""
+    import json
+    import socket
+
+    saved = folder / "demo.json"
+    try:
+        known = json.loads(saved.read_text(encoding="utf-8"))
+        port, known_size = int(known["port"]), int(known["size"])
+    except FileNotFoundError:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        folder.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps({"port": port, "size": size}), encoding="utf-8")
+        return port
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(
+            f"{saved} is unreadable ({exc}): delete it to start over"
+        ) from None
+    if known_size != size:
+        raise click.ClickException(
+            f"{folder} holds a crawl of the demo web of size {known_size}: "
+            f"resume it with --demo-size {known_size}"
+        )
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise click.ClickException(
+                f"the demo web of {folder} ran on 127.0.0.1:{port}, which is in use now "
+                "(a crawl of this folder still running, or another program): free it to resume"
+            ) from None
+    return port
 
 
 @contextmanager

@@ -140,10 +140,15 @@ def demo_args(
 
 
 def demo_web(
-    seed: int = 7, size: int = 1, slow_seconds: float = 20.0, ground_truth: Path | None = None
+    seed: int = 7,
+    size: int = 1,
+    slow_seconds: float = 20.0,
+    ground_truth: Path | None = None,
+    port: int = 0,
 ) -> AbstractContextManager[str]:
-    """Start the bundled demo web in a child process on a free loopback port;
-    the ``with`` block gets its base URL.  A separate process, like the real
-    web: the crawler's measurements do not include the server's work."""
-    cmd = [sys.executable, "-m", "demo", *demo_args(0, seed, size, slow_seconds, ground_truth)]
+    """Start the bundled demo web in a child process on a loopback port (a
+    free one unless given); the ``with`` block gets its base URL.  A separate
+    process, like the real web: the crawler's measurements do not include the
+    server's work."""
+    cmd = [sys.executable, "-m", "demo", *demo_args(port, seed, size, slow_seconds, ground_truth)]
     return serve_child(cmd, _DEMO_LINE, "demo web")

@@ -71,10 +71,61 @@ def test_interrupted_crawl_resumes_without_losing_or_repeating(demo_server, grou
         if g["kind"] == "record" and g.get("reachable", True) and g["page"] <= DEPTH
     ]
     found = sum(1 for g in want if g["url"] in urls)
-    assert found / len(want) >= 0.95
+    missing = [g["url"] for g in want if g["url"] not in urls]
+    assert found / len(want) >= 0.95, (interrupted, missing[:10], second.stdout[-1500:])
     conn = sqlite3.connect(tmp_path / "catalogue.db")
     try:
         repeated = conn.execute("SELECT count(*) FROM records WHERE times_seen > 1").fetchone()[0]
     finally:
         conn.close()
     assert repeated == 0
+
+
+def _crawling(stderr: str) -> str:
+    return next(line for line in stderr.splitlines() if line.startswith("crawling "))
+
+
+def test_a_demo_crawl_resumes_on_the_same_demo_web(tmp_path):
+    """`--demo --job-dir`: the frontier holds the demo's URLs, so the resumed
+    run must serve the demo on the first run's port."""
+    cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--demo", "--channel", "search"]
+    cmd += ["--data-dir", str(tmp_path), "--job-dir", str(tmp_path / "job"), "--ocr-engine", "none"]
+    for setting in CRAWL_SETTINGS:
+        cmd += ["-s", setting]
+    stop_early = [*cmd, "-s", "CLOSESPIDER_PAGECOUNT=4"]
+    first = subprocess.run(stop_early, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    stopped = count(tmp_path / "catalogue.db")
+    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert _crawling(second.stderr) == _crawling(first.stderr)
+    assert count(tmp_path / "catalogue.db") > stopped
+    conn = sqlite3.connect(tmp_path / "catalogue.db")
+    try:
+        repeated = conn.execute("SELECT count(*) FROM records WHERE times_seen > 1").fetchone()[0]
+    finally:
+        conn.close()
+    assert repeated == 0
+    third = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert third.returncode == 0 and "nothing to resume" in third.stderr
+
+
+def test_a_demo_job_folder_refuses_another_size_or_a_taken_port(tmp_path):
+    import socket
+
+    import click
+
+    from crawler.cli import _demo_port
+
+    port = _demo_port(tmp_path, 1)
+    assert _demo_port(tmp_path, 1) == port
+    with pytest.raises(click.ClickException, match="--demo-size 1"):
+        _demo_port(tmp_path, 2)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
+        with pytest.raises(click.ClickException, match=f"127.0.0.1:{port}, which is in use"):
+            _demo_port(tmp_path, 1)
+    (tmp_path / "demo.json").write_text("{", encoding="utf-8")
+    with pytest.raises(click.ClickException, match="unreadable"):
+        _demo_port(tmp_path, 1)
