@@ -518,16 +518,7 @@ class RedisScheduler(Scheduler):
         # pipelines have written their last records, so what is still here was
         # never finished (a shutdown) or its records were not kept (a failed
         # write): back on the frontier.
-        self._requeue(
-            keys=[
-                self.queue.key,
-                self.inflight_key,
-                self.keys["workers"],
-                self.keys["recovered"],
-                "",
-            ],
-            args=[self.worker],
-        )
+        self._requeue_own()
         self._popped.clear()
         self._tokens.clear()
         self._finished.clear()
@@ -595,22 +586,16 @@ class RedisScheduler(Scheduler):
     def _reclaim(self) -> None:
         """This worker's id is its own (a job folder's lock says so): what it
         has in flight was left by a run of it that died.  Back on the frontier."""
-        n = int(
-            self._requeue(
-                keys=[
-                    self.queue.key,
-                    self.inflight_key,
-                    self.keys["workers"],
-                    self.keys["recovered"],
-                    "",
-                ],
-                args=[self.worker],
-            )
-        )
+        n = self._requeue_own()
         if n:
             logger.warning("%d requests in flight when the last run stopped: queued again", n)
             if self.stats:
                 self.stats.inc_value("adwatch/frontier/recovered", n)
+
+    def _requeue_own(self) -> int:
+        """Put what this worker has in flight back on the frontier; how many."""
+        keys = [self.queue.key, self.inflight_key, self.keys["workers"], self.keys["recovered"], ""]
+        return int(self._requeue(keys=keys, args=[self.worker]))
 
     def _on_buffering(self) -> None:
         self._buffered = True

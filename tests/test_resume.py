@@ -30,6 +30,15 @@ def count(db: Path) -> int:
         conn.close()
 
 
+def repeated(db: Path) -> int:
+    """Records stored more than once."""
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM records WHERE times_seen > 1").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def test_interrupted_crawl_resumes_without_losing_or_repeating(demo_server, ground_truth, tmp_path):
     cmd = [
         sys.executable,
@@ -73,12 +82,7 @@ def test_interrupted_crawl_resumes_without_losing_or_repeating(demo_server, grou
     found = sum(1 for g in want if g["url"] in urls)
     missing = [g["url"] for g in want if g["url"] not in urls]
     assert found / len(want) >= 0.95, (interrupted, missing[:10], second.stdout[-1500:])
-    conn = sqlite3.connect(tmp_path / "catalogue.db")
-    try:
-        repeated = conn.execute("SELECT count(*) FROM records WHERE times_seen > 1").fetchone()[0]
-    finally:
-        conn.close()
-    assert repeated == 0
+    assert repeated(tmp_path / "catalogue.db") == 0
 
 
 def _crawling(stderr: str) -> str:
@@ -100,12 +104,7 @@ def test_a_demo_crawl_resumes_on_the_same_demo_web(tmp_path):
     assert second.returncode == 0, second.stderr[-2000:]
     assert _crawling(second.stderr) == _crawling(first.stderr)
     assert count(tmp_path / "catalogue.db") > stopped
-    conn = sqlite3.connect(tmp_path / "catalogue.db")
-    try:
-        repeated = conn.execute("SELECT count(*) FROM records WHERE times_seen > 1").fetchone()[0]
-    finally:
-        conn.close()
-    assert repeated == 0
+    assert repeated(tmp_path / "catalogue.db") == 0
     third = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert third.returncode == 0 and "nothing to resume" in third.stderr
 
