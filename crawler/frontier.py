@@ -103,7 +103,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import redis
 from scrapy import Request, Spider, signals
@@ -494,9 +494,14 @@ class RedisScheduler(Scheduler):
         )
         self._heart.start()
         self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
-        if self.clock is None:
-            from twisted.internet import reactor
+        from twisted.internet import reactor
 
+        # A Ctrl-C in the first seconds can stop the reactor before a crawler's
+        # engine has started, and such a crawler is never closed (Scrapy 2.19
+        # skips engines not yet running): its heartbeat ends with the reactor,
+        # and what it had in flight comes back from the frontier.
+        cast(Any, reactor).addSystemEventTrigger("before", "shutdown", self._stop.set)
+        if self.clock is None:
             self.clock = reactor
         self._closed = False
         self._next_tick = self.clock.callLater(TICK, self._run_tick)
