@@ -500,7 +500,9 @@ class RedisScheduler(Scheduler):
         # engine has started, and such a crawler is never closed (Scrapy 2.19
         # skips engines not yet running): its heartbeat ends with the reactor,
         # and what it had in flight comes back from the frontier.
-        cast(Any, reactor).addSystemEventTrigger("before", "shutdown", self._stop.set)
+        self._on_shutdown = cast(Any, reactor).addSystemEventTrigger(
+            "before", "shutdown", self._stop.set
+        )
         if self.clock is None:
             self.clock = reactor
         self._closed = False
@@ -514,7 +516,10 @@ class RedisScheduler(Scheduler):
         )
 
     def close(self, reason: str) -> None:
+        from twisted.internet import reactor
+
         self._closed = True
+        cast(Any, reactor).removeSystemEventTrigger(self._on_shutdown)
         if self._next_tick is not None and self._next_tick.active():
             self._next_tick.cancel()
         self._stop.set()

@@ -68,7 +68,11 @@ class RenderedListSpider(ChannelSpider):
             # short: the frontier keeps this list to be read whole by a resumed
             # crawl (the items read now are kept, and not queued twice then)
             response.meta[UNFINISHED_META] = True
-            self.logger.info("stopping: %s kept for the resumed crawl to read whole", response.url)
+            self.logger.info(
+                "stopping: %s may lack its last data answers (a --job-dir or shared "
+                "frontier crawl reads it again)",
+                response.url,
+            )
             if self.crawler.stats:
                 self.crawler.stats.inc_value("adwatch/lists_unfinished")
             if not bodies:
