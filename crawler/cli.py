@@ -280,9 +280,9 @@ def _demo_port(folder: Path, size: int) -> int:
         known = json.loads(saved.read_text(encoding="utf-8"))
         port, known_size = int(known["port"]), int(known["size"])
     except FileNotFoundError:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        from crawler.frontier import free_port
+
+        port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps({"port": port, "size": size}), encoding="utf-8")
         return port

@@ -789,7 +789,8 @@ def redis_server_binary() -> str:
     return found or "/usr/bin/redis-server"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback TCP port free right now (the caller binds it soon after)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -853,7 +854,7 @@ class RedisServer:
         log = Path(self._dir) / "redis.log"
         last = ""
         for _ in range(5):  # a free port can be taken between looking and binding
-            self.port = _free_port()
+            self.port = free_port()
             # fmt: off
             args = [
                 self.binary,
