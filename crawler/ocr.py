@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import tempfile
@@ -37,6 +38,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from PIL import Image
 
+from crawler import lookalike
 from crawler.images import ImageRejected, decode
 
 logger = logging.getLogger(__name__)
@@ -93,15 +95,45 @@ class RapidEngine:
         if not library_defaults:
             params |= {"Det.limit_type": "max", "Det.limit_side_len": DET_LIMIT}
         self._ocr = RapidOCR(params=params)
+        self._second_look = not library_defaults
 
     def lines(self, image: Any) -> list[Line]:
         result: Any = self._ocr(image)
         if result.txts is None or result.boxes is None:
             return []
-        return [
-            Line(str(text), _corners(box), round(float(score), 4))
-            for text, score, box in zip(result.txts, result.scores, result.boxes, strict=False)
-        ]
+        found = []
+        for text, score, box in zip(result.txts, result.scores, result.boxes, strict=False):
+            text = str(text)
+            if self._second_look and lookalike.suspect(text):
+                text = self._look_again(image, box, text)
+            found.append(Line(text, _corners(box), round(float(score), 4)))
+        return found
+
+    def _look_again(self, image: Any, box: Any, text: str) -> str:
+        """``text`` with its look-alike letters measured (crawler.lookalike):
+        the line is recognised once more for the per-frame probabilities."""
+        import numpy as np
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        crop = get_rotate_crop_image(image, np.array(box, dtype=np.float32))
+        h, w = crop.shape[:2]
+        if not h or w <= h:  # a vertical line was turned: no baseline to measure
+            return text
+        rec: Any = self._ocr._load_rec_model()
+        _channels, height, width = rec.rec_image_shape
+        ratio = max(width / height, w / h)
+        batch = rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
+        probs = rec.session(batch)[0]
+        charset = rec.postprocess_op.character
+        input_width = int(height * ratio)
+        resized_width = min(input_width, math.ceil(height * w / h))
+        seen, changes = lookalike.second_look(crop, probs, charset, input_width, resized_width)
+        again = "".join(g.char for g in lookalike.decode(probs, charset))
+        # read alone, a line may gain or lose a space; any other difference and
+        # the measurements belong to another reading: keep the first
+        if changes and again.split() == text.split():
+            return seen
+        return text
 
 
 class PaddleEngine:
