@@ -1,5 +1,7 @@
 """OCR benchmark: adwatch's OCR setting next to the same engine at its
-library defaults, on one seeded set of ad images with ground truth.
+library defaults, and next to adwatch's setting without the second look at
+look-alike letters (crawler/lookalike.py), on one seeded set of ad images
+with ground truth.
 
 The images imitate what the crawler meets: banners and covers in several CJK
 fonts (sans, bold, serif) at 12 to 36 px, plain, gradient, striped and
@@ -165,11 +167,13 @@ def edit_distance(a: str, b: str) -> int:
 # --- the child: one configuration ---------------------------------------------
 
 
-def child(folder: Path, name: str, library_defaults: bool) -> None:
+def child(folder: Path, name: str, library_defaults: bool, second_look: bool) -> None:
     from crawler.ocr import engine, read_image
 
     samples = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     reader = engine(name, library_defaults)
+    if not second_look and hasattr(reader, "second_look"):
+        reader.second_look = False
     first = folder / samples[0]["name"]
     read_image(first.read_bytes(), reader)  # warm-up
     errors = chars = found = wanted = 0
@@ -219,10 +223,14 @@ def wilson(found: int, wanted: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def run(folder: Path, name: str, library_defaults: bool) -> dict[str, Any]:
+def run(
+    folder: Path, name: str, library_defaults: bool, second_look: bool = True
+) -> dict[str, Any]:
     argv = [sys.executable, __file__, "--child", str(folder), "--engine", name]
     if library_defaults:
         argv.append("--library-defaults")
+    if not second_look:
+        argv.append("--no-second-look")
     done = subprocess.run(argv, capture_output=True, text=True, check=True)
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
@@ -237,9 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="rapidocr", choices=["rapidocr", "paddleocr"])
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--library-defaults", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-second-look", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(Path(args.child), args.engine, args.library_defaults)
+        child(Path(args.child), args.engine, args.library_defaults, not args.no_second_look)
         return 0
     with tempfile.TemporaryDirectory(prefix="adwatch-ocr-bench-") as tmp:
         folder = Path(tmp)
@@ -249,13 +258,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"{args.images} images (seed {args.seed}), engine {args.engine}", flush=True)
         me = run(folder, args.engine, False)
+        plain = run(folder, args.engine, False, second_look=False)
         base = run(folder, args.engine, True)
 
     def met(ok: bool) -> str:
         return "met" if ok else "NOT met"
 
     print(f"{'':24}{'CER':>8}{'contacts':>10}{'median s':>10}{'p90 s':>8}{'peak MB':>9}")
-    for label, f in (("adwatch (max 960)", me), ("library defaults", base)):
+    rows = [("adwatch (max 960)", me), ("  without 2nd look", plain), ("library defaults", base)]
+    for label, f in rows:
         print(
             f"{label:<24}{f['cer']:8.4f}{f['contacts']:10.3f}{f['median']:10.3f}"
             f"{f['p90']:8.3f}{f['rss_mb']:9.0f}"
@@ -266,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         f"median <= {TARGET_MEDIAN} s: {met(me['median'] <= TARGET_MEDIAN)}; "
         f"peak <= {TARGET_RSS:.0f} MB: {met(me['rss_mb'] <= TARGET_RSS)}"
     )
-    for label, f in (("adwatch", me), ("library defaults", base)):
+    for label, f in rows:
+        label = label.strip()
         low, high = wilson(f["found"], f["wanted"])
         undecided = low < TARGET_CONTACTS <= high
         print(
@@ -274,6 +286,14 @@ def main(argv: list[str] | None = None) -> int:
             f"95 % interval {low:.4f}-{high:.4f}"
             + (f" (includes {TARGET_CONTACTS}: more --images to decide)" if undecided else "")
         )
+
+    def names(f: dict[str, Any]) -> set[str]:
+        return {line.split(":")[0] for line in f["missed"]}
+
+    print(
+        f"the second look (crawler/lookalike.py) found {len(names(plain) - names(me))} "
+        f"contacts missed without it, and lost {len(names(me) - names(plain))}"
+    )
     for line in me["missed"]:
         print(f"  contact missed by adwatch: {line}")
     return 0

@@ -51,6 +51,7 @@ TILE_OVERLAP = 96  # pixels shared by neighbouring tiles, so no line is cut
 MAX_RESTARTS = 3  # fresh worker pools in a row that read nothing before giving up
 SMALL_SIDE = 200  # images whose longest side is below this are upscaled
 EDGE = 2  # pixels: a line box this close to a tile's cut edge was cut by it
+READER_VERSION = 2  # raised when readings change (2: the look-alike second look)
 
 
 @dataclass
@@ -95,7 +96,7 @@ class RapidEngine:
         if not library_defaults:
             params |= {"Det.limit_type": "max", "Det.limit_side_len": DET_LIMIT}
         self._ocr = RapidOCR(params=params)
-        self._second_look = not library_defaults
+        self.second_look = not library_defaults
 
     def lines(self, image: Any) -> list[Line]:
         result: Any = self._ocr(image)
@@ -104,36 +105,10 @@ class RapidEngine:
         found = []
         for text, score, box in zip(result.txts, result.scores, result.boxes, strict=False):
             text = str(text)
-            if self._second_look and lookalike.suspect(text):
-                text = self._look_again(image, box, text)
+            if self.second_look and lookalike.suspect(text):
+                text = look_again(self._ocr._load_rec_model(), image, box, text)
             found.append(Line(text, _corners(box), round(float(score), 4)))
         return found
-
-    def _look_again(self, image: Any, box: Any, text: str) -> str:
-        """``text`` with its look-alike letters measured (crawler.lookalike):
-        the line is recognised once more for the per-frame probabilities."""
-        import numpy as np
-        from rapidocr.utils.process_img import get_rotate_crop_image
-
-        crop = get_rotate_crop_image(image, np.array(box, dtype=np.float32))
-        h, w = crop.shape[:2]
-        if not h or w <= h:  # a vertical line was turned: no baseline to measure
-            return text
-        rec: Any = self._ocr._load_rec_model()
-        _channels, height, width = rec.rec_image_shape
-        ratio = max(width / height, w / h)
-        batch = rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
-        probs = rec.session(batch)[0]
-        charset = rec.postprocess_op.character
-        input_width = int(height * ratio)
-        resized_width = min(input_width, math.ceil(height * w / h))
-        seen, changes = lookalike.second_look(crop, probs, charset, input_width, resized_width)
-        again = "".join(g.char for g in lookalike.decode(probs, charset))
-        # read alone, a line may gain or lose a space; any other difference and
-        # the measurements belong to another reading: keep the first
-        if changes and again.split() == text.split():
-            return seen
-        return text
 
 
 class PaddleEngine:
@@ -159,18 +134,55 @@ class PaddleEngine:
             kwargs |= {"text_det_limit_type": "max", "text_det_limit_side_len": DET_LIMIT}
         _quiet_paddlex()
         self._ocr = PaddleOCR(**kwargs)
+        self.second_look = not library_defaults
+        self._rec: Any = None  # rapidocr's recogniser, for the second look
 
     def lines(self, image: Any) -> list[Line]:
         found = self._ocr.predict(image)
         if not found:
             return []
         res = found[0]
-        return [
-            Line(str(text), _corners(poly), round(float(score), 4))
-            for text, score, poly in zip(
-                res["rec_texts"], res["rec_scores"], res["rec_polys"], strict=False
-            )
-        ]
+        lines = []
+        for text, score, poly in zip(
+            res["rec_texts"], res["rec_scores"], res["rec_polys"], strict=False
+        ):
+            text = str(text)
+            if self.second_look and lookalike.suspect(text):
+                if self._rec is None:
+                    from rapidocr import RapidOCR
+
+                    self._rec = RapidOCR(params={"Global.log_level": "error"})._load_rec_model()
+                text = look_again(self._rec, image, poly, text)
+            lines.append(Line(text, _corners(poly), round(float(score), 4)))
+        return lines
+
+
+def look_again(rec: Any, image: Any, box: Any, text: str) -> str:
+    """``text`` with its look-alike letters measured (crawler.lookalike).
+    ``rec``: a rapidocr recogniser (its PP-OCR model gives per-frame
+    probabilities); the line is cropped from ``image`` as rapidocr does and
+    recognised once more.  Unchanged unless that reading is ``text`` again."""
+    import numpy as np
+    from rapidocr.utils.process_img import get_rotate_crop_image
+
+    crop = get_rotate_crop_image(image, np.array(box, dtype=np.float32))
+    h, w = crop.shape[:2]
+    if not h or w <= h:  # a vertical line was turned: no baseline to measure
+        return text
+    _channels, height, width = rec.rec_image_shape
+    ratio = max(width / height, w / h)
+    batch = rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
+    probs = rec.session(batch)[0]
+    charset = rec.postprocess_op.character
+    input_width = int(height * ratio)
+    resized_width = min(input_width, math.ceil(height * w / h))
+    seen, changes = lookalike.second_look(crop, probs, charset, input_width, resized_width)
+    again = "".join(g.char for g in lookalike.decode(probs, charset))
+    # read alone, a line may gain or lose a space; any other difference and
+    # the measurements belong to another reading: keep the first
+    if changes and again.split() == text.split():
+        return seen
+    return text
 
 
 def paddle_model_dirs() -> tuple[Path, Path]:
@@ -447,13 +459,14 @@ def engine_check(name: str) -> None:
 
 class OcrCache:
     """Readings by image sha256 and engine, as JSON files beside the images:
-    the same picture is read once across the whole catalogue."""
+    the same picture is read once across the whole catalogue.  READER_VERSION
+    is part of the name, so a better reader reads old pictures again."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def _path(self, sha256: str, name: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}.{name}.json"
+        return self.root / sha256[:2] / f"{sha256}.{name}.v{READER_VERSION}.json"
 
     def get(self, sha256: str, name: str) -> dict[str, Any] | None:
         try:
