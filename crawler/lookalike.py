@@ -43,7 +43,7 @@ ROUND_CAP_ABOVE = 0.7  # o reading at least this far up from the x-height: 0 or 
 MIN_GAP_PX = 0.35  # reference lines closer than this cannot be told apart
 MIN_GAP_SHARE = 0.03  # ... nor closer than this share of the cap height
 PEAK_INK = 0.3  # a cell whose darkest ink is fainter than this holds no glyph
-STROKE_INK = 0.3  # pixels at least this inked are part of a stroke
+STROKE_INK = 0.5  # pixels at least this inked are part of a stroke
 
 
 @dataclass
@@ -111,10 +111,10 @@ def heights(
     frames place a glyph only to within about one narrow letter, so a window
     at that place would catch a neighbour's stem or descender: a glyph is
     measured on one stroke (connected ink), the one nearest the middle of its
-    cell, and only if that stroke is nearer this glyph than any other, no
-    other glyph claims it, and no letter beside it that found no stroke of
-    its own could own it.  A stroke wider than the cell allows is touching a
-    neighbour and is not measured either."""
+    cell (for b, d, h, k the tallest: the stem), and only if that stroke is
+    nearer this glyph than any other, no other glyph claims it, and no letter
+    beside it that found no stroke of its own could own it.  A stroke wider
+    than the cell allows is touching a neighbour and is not measured either."""
     import cv2
     import numpy as np
 
@@ -143,12 +143,18 @@ def heights(
     claimed: list[int] = []  # per glyph: its stroke, or 0
     for k, (x0, x1) in enumerate(cells):
         near = [i for i, (a, b) in span.items() if a < x1 and b > x0 and b - a <= 1.6 * (x1 - x0)]
-        best = min(near, key=lambda i: abs(sum(span[i]) / 2 - (x0 + x1) / 2), default=0)
-        if best:
-            middle = sum(span[best]) / 2
-            if min(range(len(centres)), key=lambda j: abs(centres[j] - middle)) != k:
-                best = 0  # the stroke is nearer another glyph: this one's is hidden
-        claimed.append(best)
+        if glyphs[k].char in ASCENDERS:
+            # the stem: a serif face's bowl or arch may come apart from it
+            tried = sorted(near, key=lambda i: -int(stats[i, cv2.CC_STAT_HEIGHT]))
+        else:
+            tried = sorted(near, key=lambda i: abs(sum(span[i]) / 2 - (x0 + x1) / 2))[:1]
+        # a stroke nearer another glyph than this one is not this one's
+        mine = (
+            i
+            for i in tried
+            if min(range(len(centres)), key=lambda j: abs(centres[j] - sum(span[i]) / 2)) == k
+        )
+        claimed.append(next(mine, 0))
     out: list[float | None] = []
     for k, i in enumerate(claimed):
         if not i or claimed.count(i) > 1 or _maybe_neighbours(glyphs, cells, claimed, span[i], k):
@@ -170,11 +176,13 @@ def _maybe_neighbours(
     k: int,
 ) -> bool:
     """Whether a letter or digit beside glyph k found no stroke of its own and
-    reaches into k's: then k's stroke may well be that neighbour's."""
+    its cell holds a quarter or more of k's stroke: then k's stroke may well
+    be that neighbour's."""
     for j in (k - 1, k + 1):
         if 0 <= j < len(glyphs) and glyphs[j].char.isascii() and glyphs[j].char.isalnum():
             x0, x1 = cells[j]
-            if not claimed[j] and stroke[0] < x1 and stroke[1] > x0:
+            overlap = min(stroke[1], x1) - max(stroke[0], x0)
+            if not claimed[j] and overlap >= 0.25 * (stroke[1] - stroke[0]):
                 return True
     return False
 
