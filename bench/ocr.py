@@ -127,6 +127,11 @@ def make_image(rng: random.Random, n: int) -> tuple[bytes, Sample]:
     ink = rng.choice(["#000000", "#b00000", "#1a1a6e"])
     for line, y in zip(lines, ys, strict=True):
         draw.text((20, y), line, font=font, fill=ink)
+    return _finish(rng, img), Sample(f"img{n:03d}", lines, [contact])
+
+
+def _finish(rng: random.Random, img: Image.Image) -> bytes:
+    """Tilt, noise and JPEG artefacts, each at random; the encoded image."""
     if rng.random() < 0.3:
         img = img.rotate(rng.uniform(-5, 5), expand=True, fillcolor="#ffffff")
     if rng.random() < 0.3:
@@ -137,14 +142,62 @@ def make_image(rng: random.Random, n: int) -> tuple[bytes, Sample]:
         img.save(out, "JPEG", quality=rng.choice([30, 50]))
     else:
         img.save(out, "PNG")
-    return out.getvalue(), Sample(f"img{n:03d}", lines, [contact])
+    return out.getvalue()
 
 
-def make_set(seed: int, count: int, folder: Path) -> list[Sample]:
+# Latin typefaces the ad images above do not use, for the "ids" set: whichever are
+# installed (DejaVu comes with fontconfig; the others with fonts-liberation2,
+# fonts-lato, fonts-open-sans, fonts-roboto-unhinted)
+OTHER_LATIN = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/lato/Lato-Regular.ttf",
+    "/usr/share/fonts/truetype/lato/Lato-Bold.ttf",
+    "/usr/share/fonts/truetype/open-sans/OpenSans-Regular.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Regular.ttf",
+    "/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-Bold.ttf",
+]
+
+
+def make_id_image(rng: random.Random, n: int, fonts: list[str]) -> tuple[bytes, Sample]:
+    """One image of the "ids" set: a slogan, then an ID over the whole alphabet
+    (real l, i and o, capitals, digits) in another Latin typeface, so that what
+    the second look at look-alikes breaks shows as well as what it mends."""
+    size = rng.choice([12, 14, 16, 20, 28, 36])
+    latin = ImageFont.truetype(rng.choice(fonts), size)
+    cjk = ImageFont.truetype(FONTS[0][0], size, index=FONTS[0][1])
+    body = [rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(5, 9))]
+    if rng.random() < 0.5:
+        body[rng.randrange(len(body))] = rng.choice(LOOKALIKE + "oi")
+    if rng.random() < 0.3:
+        body[rng.randrange(len(body))] = rng.choice("ABDEFGHKLMNPRT")
+    tail = rng.choice(["", "_" + str(rng.randint(10, 99)), str(rng.randint(0, 9999))])
+    wid = rng.choice("abcdefghijklmnopqrstuvwxyz") + "".join(body) + tail
+    label = rng.choice(["微信 ", "加V ", "wx: "])
+    slogan = rng.choice(SLOGANS)
+    label_font = latin if label.isascii() else cjk
+    width = int(max(cjk.getlength(slogan), label_font.getlength(label) + latin.getlength(wid)))
+    img = _background(rng, (width + 40, 2 * (size + 14) + 30))
+    draw = ImageDraw.Draw(img)
+    ink = rng.choice(["#000000", "#b00000", "#1a1a6e"])
+    draw.text((20, 15), slogan, font=cjk, fill=ink)
+    baseline = 15 + 2 * size + 14
+    draw.text((20, baseline), label, font=label_font, fill=ink, anchor="ls")
+    draw.text((20 + label_font.getlength(label), baseline), wid, font=latin, fill=ink, anchor="ls")
+    return _finish(rng, img), Sample(f"img{n:03d}", [slogan, label + wid], [wid])
+
+
+def make_set(seed: int, count: int, folder: Path, kind: str = "ads") -> list[Sample]:
     rng = random.Random(seed)
+    fonts = [f for f in OTHER_LATIN if Path(f).exists()]
+    if kind == "ids" and not fonts:
+        raise SystemExit("no other Latin typeface installed for --set ids")
     samples = []
     for n in range(count):
-        data, sample = make_image(rng, n)
+        data, sample = make_image(rng, n) if kind == "ads" else make_id_image(rng, n, fonts)
         (folder / sample.name).write_bytes(data)
         samples.append(sample)
     return samples
@@ -242,6 +295,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--images", type=int, default=40)
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument(
+        "--set",
+        choices=["ads", "ids"],
+        default="ads",
+        help="ads: the seeded ad images (default); ids: IDs over the whole alphabet "
+        "in other Latin typefaces, to see what the second look breaks",
+    )
     parser.add_argument("--engine", default="rapidocr", choices=["rapidocr", "paddleocr"])
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--library-defaults", action="store_true", help=argparse.SUPPRESS)
@@ -252,11 +312,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="adwatch-ocr-bench-") as tmp:
         folder = Path(tmp)
-        samples = make_set(args.seed, args.images, folder)
+        samples = make_set(args.seed, args.images, folder, args.set)
         (folder / "truth.json").write_text(
             json.dumps([s.__dict__ for s in samples], ensure_ascii=False), encoding="utf-8"
         )
-        print(f"{args.images} images (seed {args.seed}), engine {args.engine}", flush=True)
+        print(
+            f"{args.images} images (seed {args.seed}, set {args.set}), engine {args.engine}",
+            flush=True,
+        )
         me = run(folder, args.engine, False)
         plain = run(folder, args.engine, False, second_look=False)
         base = run(folder, args.engine, True)

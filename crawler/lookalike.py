@@ -32,7 +32,8 @@ from typing import Any
 ASCENDERS = frozenset("bdhk")  # straight stems up to the ascender line
 CAP_LINE = frozenset("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")  # I, O, 0, 1: look-alikes
 X_HEIGHT = frozenset("acemnrsuvwxz")
-TALL_READS = {"l": "I1", "ì": "I1", "ī": "I1", "í": "I1"}  # read -> cap-line choices
+TALL_READS = {"l": "I1", "i": "I1", "ì": "I1", "ī": "I1", "í": "I1"}  # read -> cap-line choices
+DOTTED = frozenset("iìīí")  # readings that are only suspect when no dot is seen
 ROUND_READS = {"o": "0O"}
 TOKEN = re.compile(r"[A-Za-z0-9_\-ìīí]{4,}")
 
@@ -42,8 +43,15 @@ TALL_CAP_BELOW = 0.35  # l-like reading at most this far up from the cap line: I
 ROUND_CAP_ABOVE = 0.7  # o reading at least this far up from the x-height: 0 or O
 MIN_GAP_PX = 0.35  # reference lines closer than this cannot be told apart
 MIN_GAP_SHARE = 0.03  # ... nor closer than this share of the cap height
+FRAGMENT = 0.8  # a reference glyph shorter than this share of its kind's tallest is a piece
 PEAK_INK = 0.3  # a cell whose darkest ink is fainter than this holds no glyph
 STROKE_INK = 0.5  # pixels at least this inked are part of a stroke
+
+
+@dataclass
+class Ink:
+    height: float  # crop pixels, subpixel
+    bare: bool  # nothing inked right above the stroke: no dot (not an i or j)
 
 
 @dataclass
@@ -103,8 +111,9 @@ def extent(ink: Any, x0: float, x1: float) -> tuple[float, float] | None:
 
 def heights(
     crop_bgr: Any, glyphs: list[Glyph], frames: int, input_width: int, resized_width: int
-) -> list[float | None]:
-    """Each glyph's ink height in crop pixels (None where nothing was measured).
+) -> list[Ink | None]:
+    """Each glyph's ink: its height in crop pixels, and whether it has a dot
+    (None where nothing was measured).
 
     The recogniser gave ``frames`` outputs for an input ``input_width`` pixels
     wide, of which the crop, resized, filled the first ``resized_width``.  Its
@@ -155,7 +164,7 @@ def heights(
             if min(range(len(centres)), key=lambda j: abs(centres[j] - sum(span[i]) / 2)) == k
         )
         claimed.append(next(mine, 0))
-    out: list[float | None] = []
+    out: list[Ink | None] = []
     for k, i in enumerate(claimed):
         if not i or claimed.count(i) > 1 or _maybe_neighbours(glyphs, cells, claimed, span[i], k):
             out.append(None)
@@ -164,7 +173,21 @@ def heights(
         # the stroke's own pixels and their anti-aliased rim, nothing of its neighbours
         mask = cv2.dilate((labels == i).astype(np.uint8), np.ones((3, 3), np.uint8))
         found = extent(ink * mask, x, end)
-        out.append(None if found is None else found[1] - found[0])
+        if found is None:
+            out.append(None)
+            continue
+        top = int(stats[i, cv2.CC_STAT_TOP])
+        dots = [
+            j
+            for j in range(1, count)
+            if j != i
+            and stats[j, cv2.CC_STAT_LEFT] < end
+            and stats[j, cv2.CC_STAT_LEFT] + stats[j, cv2.CC_STAT_WIDTH] > x
+            and stats[j, cv2.CC_STAT_TOP] + stats[j, cv2.CC_STAT_HEIGHT] <= top
+            and stats[j, cv2.CC_STAT_TOP] + stats[j, cv2.CC_STAT_HEIGHT]
+            >= top - 0.5 * (found[1] - found[0])
+        ]
+        out.append(Ink(found[1] - found[0], bare=not dots))
     return out
 
 
@@ -219,9 +242,12 @@ def second_look(
             h
             for k in ascii_at
             if (text[k] in letters or (numbers and text[k] in "01" and in_number(k)))
-            and (h := measured[k]) is not None
+            and (m := measured[k]) is not None
+            and (h := m.height)
         ]
-        return median(found) if found else None
+        # a glyph whose hairline fell under the threshold was measured on a piece
+        whole = [h for h in found if h >= FRAGMENT * max(found, default=0.0)]
+        return median(whole) if whole else None
 
     asc, x_height = reference(ASCENDERS), reference(X_HEIGHT)
     cap = reference(CAP_LINE, numbers=True)
@@ -229,10 +255,11 @@ def second_look(
     chars = list(text)
     changes: list[tuple[int, str, str]] = []
     for k in suspects:
-        h = measured[k]
-        if h is None:
-            continue
+        m = measured[k]
         read = text[k]
+        if m is None or (read in DOTTED and not m.bare):
+            continue  # not measured, or a real i: the dot is there
+        h = m.height
         if read in TALL_READS and asc is not None and cap is not None and _apart(cap, asc):
             z = (h - cap) / (asc - cap)
             options = TALL_READS[read] if -0.5 <= z <= TALL_CAP_BELOW else ""

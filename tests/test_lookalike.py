@@ -77,6 +77,13 @@ def test_a_real_l_stays_l() -> None:
     assert look("nwdlbv_86", "nwdlbv_86", doubt, font_path=SERIF) == "nwdlbv_86"
 
 
+def test_an_i_without_its_dot_is_measured_and_a_dotted_i_is_left_alone() -> None:
+    doubt = {6: {"i": 0.5, "l": 0.3, "I": 0.15, "1": 0.05}}
+    assert look("xxhtxwIs_24", "xxhtxwis_24", doubt) == "xxhtxwIs_24"
+    assert look("xxhtxwis_24", "xxhtxwis_24", doubt) == "xxhtxwis_24"
+    assert look("xxhtxwis_24", "xxhtxwis_24", doubt, font_path=SERIF) == "xxhtxwis_24"
+
+
 def test_a_zero_read_as_o_is_measured_back_and_a_real_o_stays() -> None:
     assert look("p0qbaphk_89", "poqbaphk_89", {1: {"o": 0.8, "0": 0.15, "O": 0.05}}) == (
         "p0qbaphk_89"
