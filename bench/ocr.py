@@ -340,8 +340,11 @@ def main(argv: list[str] | None = None) -> int:
         f"median <= {TARGET_MEDIAN} s: {met(me['median'] <= TARGET_MEDIAN)}; "
         f"peak <= {TARGET_RSS:.0f} MB: {met(me['rss_mb'] <= TARGET_RSS)}"
     )
-    for label, f in rows:
-        label = label.strip()
+    for label, f in (
+        ("adwatch", me),
+        ("adwatch without the second look", plain),
+        ("library defaults", base),
+    ):
         low, high = wilson(f["found"], f["wanted"])
         undecided = low < TARGET_CONTACTS <= high
         print(

@@ -1,5 +1,5 @@
 """A second look at letters the recogniser reads by context: ``l`` / ``I`` / ``1``
-and ``o`` / ``0`` / ``O`` inside IDs.
+(and an ``i`` with no dot) and ``o`` / ``0`` / ``O`` inside IDs.
 
 Inside lower-case letters the PP-OCR recogniser prefers the lower-case reading:
 ``aw1ea`` comes out ``awlea``, ``mnjsb0nz`` as ``mnjsbonz``, even at 36 px where
@@ -11,7 +11,8 @@ r s u v w x z``).  So for each such letter in an ID-like token the ink is
 measured (subpixel, from the anti-aliased edges) against the heights of its
 neighbours in the same line, and a lower-case reading standing at the cap line
 is replaced by the recogniser's own better-scoring capital or digit (``I`` or
-``1``; ``0`` or ``O``).
+``1``; ``0`` or ``O``).  An ``i`` reading is looked at only when no dot stands
+over its stroke.
 
 It only overrules, never guesses: nothing changes unless the line holds both
 reference heights, they are clearly apart (fonts such as Arial draw ``l`` and
@@ -44,7 +45,7 @@ ROUND_CAP_ABOVE = 0.7  # o reading at least this far up from the x-height: 0 or 
 MIN_GAP_PX = 0.35  # reference lines closer than this cannot be told apart
 MIN_GAP_SHARE = 0.03  # ... nor closer than this share of the cap height
 FRAGMENT = 0.8  # a reference glyph shorter than this share of its kind's tallest is a piece
-PEAK_INK = 0.3  # a cell whose darkest ink is fainter than this holds no glyph
+PEAK_INK = 0.3  # columns whose darkest ink is fainter than this hold no glyph
 STROKE_INK = 0.5  # pixels at least this inked are part of a stroke
 
 
