@@ -161,13 +161,27 @@ def look_again(rec: Any, image: Any, box: Any, text: str) -> str:
     """``text`` with its look-alike letters measured (crawler.lookalike).
     ``rec``: a rapidocr recogniser (its PP-OCR model gives per-frame
     probabilities); the line is cropped from ``image`` as rapidocr does and
-    recognised once more.  Unchanged unless that reading is ``text`` again."""
+    recognised once more.  Unchanged unless that reading is ``text`` again,
+    and unchanged if the second look fails: it must never cost the reading."""
+    try:
+        return _look_again(rec, image, box, text)
+    except Exception:  # a crop or a model call gone wrong: keep the first reading
+        logger.warning("second look at %r failed; first reading kept", text, exc_info=True)
+        return text
+
+
+def _look_again(rec: Any, image: Any, box: Any, text: str) -> str:
     import numpy as np
     from rapidocr.utils.process_img import get_rotate_crop_image
 
-    crop = get_rotate_crop_image(image, np.array(box, dtype=np.float32))
+    corners = np.array(box, dtype=np.float32)
+    across = max(np.linalg.norm(corners[0] - corners[1]), np.linalg.norm(corners[2] - corners[3]))
+    down = max(np.linalg.norm(corners[0] - corners[3]), np.linalg.norm(corners[1] - corners[2]))
+    if down >= across:  # a vertical line (rapidocr would turn it): no baseline to measure
+        return text
+    crop = get_rotate_crop_image(image, corners)
     h, w = crop.shape[:2]
-    if not h or w <= h:  # a vertical line was turned: no baseline to measure
+    if not h or w <= h:
         return text
     _channels, height, width = rec.rec_image_shape
     ratio = max(width / height, w / h)

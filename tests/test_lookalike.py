@@ -143,3 +143,23 @@ def test_measurement_ignores_a_neighbours_stem() -> None:
     probs, charset = read_as(crop, centres, "bwmil1uA9894", {4: {"l": 0.6, "1": 0.4}})
     width = probs.shape[0] * FRAME
     assert second_look(crop, probs, charset, width, width)[0] == "bwmil1uA9894"
+
+
+@pytest.mark.slow
+def test_a_failing_second_look_keeps_the_first_reading(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from crawler import lookalike, ocr
+
+    def broken(*_args: object) -> tuple[str, list[tuple[int, str, str]]]:
+        raise ValueError("measurement blew up")
+
+    monkeypatch.setattr(lookalike, "second_look", broken)
+    crop, _centres = drawn("微信 yby1gnw_25")
+    box = [[0, 0], [crop.shape[1], 0], [crop.shape[1], crop.shape[0]], [0, crop.shape[0]]]
+    rec = ocr.engine("rapidocr")._ocr._load_rec_model()  # type: ignore[attr-defined]
+    assert ocr.look_again(rec, crop, box, "微信 ybylgnw_25") == "微信 ybylgnw_25"
+    assert "first reading kept" in caplog.text
+    # a vertical line is not measured at all
+    tall = [[0, 0], [10, 0], [10, 80], [0, 80]]
+    assert ocr.look_again(rec, crop, tall, "微信 ybylgnw_25") == "微信 ybylgnw_25"
