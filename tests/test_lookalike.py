@@ -51,8 +51,9 @@ def read_as(
     return probs, charset
 
 
-def look(text: str, reading: str, doubt: dict[int, dict[str, float]], **font: object) -> str:
-    crop, centres = drawn(text, **font)  # type: ignore[arg-type]
+def look(text: str, reading: str, doubt: dict[int, dict[str, float]], font_path: str = SANS) -> str:
+    """What the second look makes of ``text`` drawn, when it was read as ``reading``."""
+    crop, centres = drawn(text, font_path)
     probs, charset = read_as(crop, centres, reading, doubt)
     width = probs.shape[0] * FRAME
     seen, _changes = second_look(crop, probs, charset, width, width)
