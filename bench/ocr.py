@@ -225,8 +225,7 @@ def child(folder: Path, name: str, library_defaults: bool, second_look: bool) ->
 
     samples = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     reader = engine(name, library_defaults)
-    if not second_look and hasattr(reader, "second_look"):
-        reader.second_look = False
+    reader.second_look = reader.second_look and second_look
     first = folder / samples[0]["name"]
     read_image(first.read_bytes(), reader)  # warm-up
     errors = chars = found = wanted = 0

@@ -224,16 +224,11 @@ def second_look(
     class k's character."""
     glyphs = decode(probs, charset)
     text = "".join(g.char for g in glyphs)
-    suspects = [
-        k
-        for m in TOKEN.finditer(text)
-        for k in range(m.start(), m.end())
-        if text[k] in TALL_READS or text[k] in ROUND_READS
-    ]
+    ascii_at = _in_tokens(text)
+    suspects = [k for k in ascii_at if text[k] in TALL_READS or text[k] in ROUND_READS]
     if not suspects:
         return text, []
     measured = heights(crop_bgr, glyphs, probs.shape[0], input_width, resized_width)
-    ascii_at = [k for m in TOKEN.finditer(text) for k in range(m.start(), m.end())]
 
     def in_number(k: int) -> bool:  # a 0 or 1 beside another digit is a digit
         return any(0 <= j < len(text) and text[j].isdigit() for j in (k - 1, k + 1))
@@ -280,6 +275,11 @@ def second_look(
     return "".join(chars), changes
 
 
+def _in_tokens(text: str) -> list[int]:
+    """Positions of the characters of the line's ID-like tokens."""
+    return [k for m in TOKEN.finditer(text) for k in range(m.start(), m.end())]
+
+
 def suspect(text: str) -> bool:
     """Whether a line holds an ID-like token with a reading worth a second look."""
-    return any(c in TALL_READS or c in ROUND_READS for m in TOKEN.finditer(text) for c in m.group())
+    return any(text[k] in TALL_READS or text[k] in ROUND_READS for k in _in_tokens(text))

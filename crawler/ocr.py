@@ -78,6 +78,7 @@ class Reading:
 
 class Engine(Protocol):
     name: str
+    second_look: bool  # the look-alike check (crawler.lookalike); off at library defaults
 
     def lines(self, image: Any) -> list[Line]:
         """Text lines in a BGR numpy image."""
@@ -191,10 +192,12 @@ def _look_again(rec: Any, image: Any, box: Any, text: str) -> str:
     input_width = int(height * ratio)
     resized_width = min(input_width, math.ceil(height * w / h))
     seen, changes = lookalike.second_look(crop, probs, charset, input_width, resized_width)
-    again = "".join(g.char for g in lookalike.decode(probs, charset))
+    again = list(seen)  # what this recognition read, before the changes
+    for k, read, _now in changes:
+        again[k] = read
     # read alone, a line may gain or lose a space; any other difference and
     # the measurements belong to another reading: keep the first
-    if changes and again.split() == text.split():
+    if changes and "".join(again).split() == text.split():
         return seen
     return text
 
