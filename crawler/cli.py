@@ -1175,12 +1175,11 @@ def _elastic_settings(data_dir: str | None) -> Any:
 
 def _open_elastic(data_dir: str | None) -> Any:
     from crawler.config import AdwatchConfig
-    from crawler.detect import load_rules
+    from crawler.detect.rules import normal_form
     from evidence.index import open_catalogue
 
     config = AdwatchConfig.from_settings(_elastic_settings(data_dir))
-    rules = load_rules(config.rules_dir)
-    return open_catalogue(config.catalogue_uri, normalizer=lambda t: rules.normalize(t).text)
+    return open_catalogue(config.catalogue_uri, normalizer=normal_form(config.rules_dir))
 
 
 @cli.group()

@@ -13,7 +13,6 @@ CataloguePipeline (900)  upsert into the catalogue in batches; also stores
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +34,7 @@ from twisted.python.failure import Failure
 from crawler import signals
 from crawler.config import AdwatchConfig
 from crawler.detect import detect, load_rules
+from crawler.detect.rules import normal_form
 from crawler.images import ImageFacts, ImageRejected, inspect
 from crawler.items import AdRecord, utc_now
 from crawler.rejects import Reject, reason_of, send_reject
@@ -358,12 +358,9 @@ class CataloguePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        # Backends that index a normalised copy of the text (Elasticsearch's
-        # text_norm) get the detector's own normal form: 亭催 is found as 停催.
-        # Loaded on first use: SQLite never asks.
-        rules = functools.cache(lambda: load_rules(self.config.rules_dir))
+        # Elasticsearch's text_norm holds the detector's own normal form
         self.catalogue = open_catalogue(
-            self.config.catalogue_uri, normalizer=lambda text: rules().normalize(text).text
+            self.config.catalogue_uri, normalizer=normal_form(self.config.rules_dir)
         )
         self.crawler.signals.send_catch_log(signal=signals.catalogue_opened)
 

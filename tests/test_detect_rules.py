@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.detect.rules import RULES_DIR, RulesError, load_rules
+from crawler.detect.rules import RULES_DIR, RulesError, load_rules, normal_form
 
 
 @pytest.fixture
@@ -45,6 +45,17 @@ def test_an_analyst_adds_a_term_in_yaml(rules_copy: Path) -> None:
     # the new term is matched through its disguises too
     assert "停催:熔断催收" in hit_ids(rules_copy, "三天熔❤断催收")
     assert "停催:熔断催收" in hit_ids(rules_copy, "rongduancuishou")
+
+
+def test_normal_form_is_the_folders_own(rules_copy: Path) -> None:
+    """What Elasticsearch indexes as text_norm: the variants of the rules in use."""
+    assert "停催" in normal_form()("逾期亭催")
+    path = rules_copy / "variants.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("  亭催: 停催\n", "", 1), encoding="utf-8"
+    )
+    load_rules.cache_clear()
+    assert "停催" not in normal_form(rules_copy)("逾期亭催")
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -331,6 +332,13 @@ def _is_latin(ch: str) -> bool:
 
 
 # --- loading ----------------------------------------------------------------
+
+
+def normal_form(directory: Path | str | None = None) -> Callable[[str], str]:
+    """The detector's normal form of a text (亭催 -> 停催), for backends that
+    index a normalised copy; the rules are loaded on the first call, so a
+    backend that never asks (SQLite) never loads them."""
+    return lambda text: load_rules(directory).normalize(text).text
 
 
 @lru_cache(maxsize=8)
