@@ -53,7 +53,8 @@ Rules (:data:`RULES`; thresholds in :class:`AlertConfig`):
     (critical) a crawl job that stored no records at all; otherwise (warning)
     each crawled platform with no records whose newest previous job crawling it
     had records.  Needs ``records_by_platform`` in both summaries for the second.
-    Re-check jobs are not judged by it.
+    Re-check jobs and crawls stopped by hand (status "interrupted") are not
+    judged by it.
 
 Titles and bodies are display text, already made safe with
 :func:`evidence._safe.printable` (ad text and contacts are written by the people
@@ -488,6 +489,8 @@ def empty_crawl(
     """A job with no records at all, or platforms that stopped returning records."""
     if _kind(job) != "crawl":
         return []  # a re-check revisits known ads; finding none is not a crawl failure
+    if job.get("status") == "interrupted":
+        return []  # stopped by hand (Ctrl-C, or the scheduler stopped): it measured nothing
     profile = str(job.get("profile", ""))
     shown = _show(profile, 80)
     records = _count(job, "records")

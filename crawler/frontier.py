@@ -95,7 +95,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -117,6 +116,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from crawler import signals as adwatch_signals
+from evidence._child import die_with_parent
 
 logger = logging.getLogger(__name__)
 
@@ -871,7 +871,10 @@ class RedisServer:
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=early,
-                    preexec_fn=_die_with_parent,
+                    # out of the terminal's process group: a Ctrl-C stops the
+                    # crawl, which then needs its frontier to close cleanly
+                    start_new_session=True,
+                    preexec_fn=die_with_parent,
                 )
             if self.folder is not None:
                 (self.folder / PIDFILE).write_text(str(self.proc.pid), encoding="ascii")
@@ -931,16 +934,6 @@ class RedisServer:
 
 
 PIDFILE = "redis.pid"
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the parent dies (Linux prctl
-    PR_SET_PDEATHSIG), so a redis-server never outlives a killed crawler."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def _stop_leftover(folder: Path) -> None:

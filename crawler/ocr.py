@@ -26,6 +26,7 @@ import logging
 import math
 import os
 import re
+import signal
 import tempfile
 import time
 import warnings
@@ -410,6 +411,10 @@ def reading_json(path: str, reading: Reading) -> str:
 
 
 def _worker_init(name: str, library_defaults: bool) -> None:
+    # A Ctrl-C in the terminal reaches every process of its group: a worker's
+    # KeyboardInterrupt would come back through its future and abort the
+    # crawl's clean stop.  The parent stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     engine(name, library_defaults)
 

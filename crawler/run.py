@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,20 @@ def crawl(
     config = AdwatchConfig.from_settings(settings)
     profiles = load_profiles(config.sites_dir)
     wanted = [c for c in channels if select_profiles(profiles, c, list(sites) or None)]
+    with _signals_held() as held:
+        return _run(settings, config, wanted, sites, queries, max_pages, progress, held)
+
+
+def _run(
+    settings: Settings,
+    config: AdwatchConfig,
+    wanted: Sequence[str],
+    sites: Sequence[str],
+    queries: Sequence[str],
+    max_pages: int | None,
+    progress: bool,
+    held: _HeldSignals,
+) -> CrawlResult:
     process = CrawlerProcess(settings)
     for channel in wanted:
         # a spider class, not a Crawler: Scrapy re-applies the process settings over a
@@ -99,12 +115,23 @@ def crawl(
     started = time.monotonic()
     if ticker:
         ticker.start()
+    from twisted.internet import reactor as installed
+
+    # Scrapy listens for Ctrl-C only once the reactor has started ("after
+    # startup"); one that came while the crawlers were being built is handed
+    # to it then, so it stops them the way it stops a running crawl
+    reactor: Any = installed
+    reactor.addSystemEventTrigger("after", "startup", lambda: reactor.callLater(0, held.hand_over))
     try:
         process.start()
     finally:
         if ticker:
             ticker.stop()
     figures = Figures.of(crawlers)
+    for crawler in crawlers:  # stopped before its spider opened: no reason of its own
+        figures.finish_reasons.setdefault(
+            crawler.spidercls.name, "shutdown" if held.caught else "not started"
+        )
     figures.operators = link_operators(config.catalogue_uri)
     return CrawlResult(
         figures=figures,
@@ -115,6 +142,54 @@ def crawl(
             for c in crawlers
         },
     )
+
+
+class _HeldSignals:
+    """Ctrl-C and SIGTERM noted, not acted on, until Scrapy can act on them."""
+
+    def __init__(self) -> None:
+        self.caught: list[int] = []
+
+    def note(self, signum: int, _frame: Any) -> None:
+        self.caught.append(signum)
+
+    def hand_over(self) -> None:
+        """Once Scrapy's handlers are in: note what reaches them too (a crawler
+        they stop before its spider opens has no reason of its own), then
+        deliver the signal held so far, if any."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            scrapys = signal.getsignal(sig)
+            if callable(scrapys):
+                signal.signal(sig, self._noting(scrapys))
+        if self.caught:
+            os.kill(os.getpid(), self.caught[0])
+
+    def _noting(self, handler: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
+        def noted(signum: int, frame: Any) -> Any:
+            self.caught.append(signum)
+            return handler(signum, frame)
+
+        return noted
+
+
+@contextmanager
+def _signals_held() -> Iterator[_HeldSignals]:
+    """Hold SIGINT and SIGTERM while the crawl is set up and runs, then put the
+    process's own handlers back.  Without it, a Ctrl-C in the second or two
+    before Scrapy installs its handlers raised KeyboardInterrupt inside a
+    crawler's set-up, where Twisted logged it and the crawl ran on to the end
+    (recorded as finished); and Scrapy's handlers, left behind after the crawl,
+    swallowed a Ctrl-C during the evidence capture that follows it."""
+    held = _HeldSignals()
+    if threading.current_thread() is not threading.main_thread():
+        yield held  # signals reach the main thread only; nothing to hold
+        return
+    previous = {sig: signal.signal(sig, held.note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield held
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 _DEMO_LINE = re.compile(r"(http://127\.0\.0\.1:\d+)")

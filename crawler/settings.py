@@ -145,6 +145,9 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": os.environ.get("ADWATCH_CHROMIUM", "/usr/bin/chromium"),
     "headless": True,
     "timeout": 20_000,
+    # a Ctrl-C stops the crawl through Scrapy, which closes the browser after
+    # its pages; Playwright's own handler would close it under them at once
+    "handle_sigint": False,
     "args": [
         "--disable-dev-shm-usage",
         "--disable-gpu",

@@ -6,22 +6,45 @@ trips) does not include their work, and they do not share its GIL.  Each
 prints one line naming its URL when it listens; this waits for that line,
 keeps draining the child's output (a full pipe would stall it), and stops the
 child when the block ends.
+
+Children run in a session of their own: a Ctrl-C in the terminal goes to the
+whole foreground process group, and a server that died with it would fail the
+crawl while it is closing.  The parent stops them; `die_with_parent` makes sure
+they do not outlive a parent that was killed outright.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+def die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies (Linux prctl
+    PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 @contextmanager
 def serve_child(cmd: list[str], ready: re.Pattern[str], what: str) -> Iterator[str]:
     """Run ``cmd``; yield group 1 of the first output line matching ``ready``."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=die_with_parent,
+    )
     drain: threading.Thread | None = None
     try:
         assert proc.stdout is not None

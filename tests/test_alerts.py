@@ -239,6 +239,9 @@ def test_empty_crawl_per_platform_only_when_it_returned_records_before() -> None
 
 def test_empty_crawl_leaves_rechecks_and_summaries_without_platform_counts() -> None:
     assert empty_crawl(job(kind="recheck", records=0), [], CFG) == []
+    # a crawl stopped with Ctrl-C in its first seconds has no records and is no failure
+    assert empty_crawl(job(records=0, pages=0, status="interrupted"), [], CFG) == []
+    assert empty_crawl(job(records=0, pages=0, status="failed"), [], CFG) != []
     no_counts = job()
     del no_counts["records_by_platform"]
     assert empty_crawl(no_counts, past(2), CFG) == []

@@ -61,13 +61,18 @@ def test_interrupted_crawl_resumes_without_losing_or_repeating(demo_server, grou
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ),
+        start_new_session=True,  # a process group of its own, as in a terminal
     )
     deadline = time.monotonic() + 120
     while count(tmp_path / "catalogue.db") < 30 and time.monotonic() < deadline:
         time.sleep(0.2)
-    first.send_signal(signal.SIGINT)  # one Ctrl-C: Scrapy stops cleanly and saves its state
+    # one Ctrl-C, sent as a terminal sends it: to the whole process group, so
+    # the job folder's redis-server and the OCR workers get it too; Scrapy
+    # stops cleanly and the frontier keeps its state
+    os.killpg(first.pid, signal.SIGINT)
     out, err = first.communicate(timeout=120)
-    assert "stopped early" in out, err[-2000:]
+    assert first.returncode == 0, err[-2000:]
+    assert "stopped early" in out and "interrupted" in out, err[-2000:]
     interrupted = count(tmp_path / "catalogue.db")
     assert interrupted >= 30
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -128,3 +133,28 @@ def test_a_demo_job_folder_refuses_another_size_or_a_taken_port(tmp_path):
     (tmp_path / "demo.json").write_text("{", encoding="utf-8")
     with pytest.raises(click.ClickException, match="unreadable"):
         _demo_port(tmp_path, 1)
+
+
+def test_a_ctrl_c_before_scrapy_listens_is_held_then_handed_over():
+    """A Ctrl-C while the crawlers are being built (before Scrapy installs its
+    handlers) used to raise KeyboardInterrupt inside a crawler's set-up, where
+    Twisted logged it and the crawl ran to its end.  Now it is held and
+    delivered to Scrapy's handler once that is in; the process's own handler
+    is back after the crawl."""
+    from crawler.run import _signals_held
+
+    before = signal.getsignal(signal.SIGINT)
+    reached: list[int] = []
+    with _signals_held() as held:
+        os.kill(os.getpid(), signal.SIGINT)
+        deadline = time.monotonic() + 5
+        while not held.caught and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert held.caught == [signal.SIGINT]  # no KeyboardInterrupt
+        signal.signal(signal.SIGINT, lambda signum, _frame: reached.append(signum))  # "Scrapy's"
+        held.hand_over()
+        deadline = time.monotonic() + 5
+        while not reached and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert reached == [signal.SIGINT]
+    assert signal.getsignal(signal.SIGINT) is before
