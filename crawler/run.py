@@ -149,6 +149,7 @@ class _HeldSignals:
 
     def __init__(self) -> None:
         self.caught: list[int] = []
+        self.told = False
 
     def note(self, signum: int, _frame: Any) -> None:
         self.caught.append(signum)
@@ -166,10 +167,23 @@ class _HeldSignals:
 
     def _noting(self, handler: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
         def noted(signum: int, frame: Any) -> Any:
+            if not self.told:  # the clean stop can take a while: say so
+                self.told = True
+                # from the reactor's loop: a write from a signal handler may
+                # land inside another write to the same stream
+                reactor = sys.modules.get("twisted.internet.reactor")
+                if reactor is not None:
+                    reactor.callFromThread(print, STOPPING, file=sys.stderr, flush=True)
             self.caught.append(signum)
             return handler(signum, frame)
 
         return noted
+
+
+STOPPING = (
+    "stopping: the pages in flight and the records they hold are finished first "
+    "(Ctrl-C again to stop at once)"
+)
 
 
 @contextmanager
