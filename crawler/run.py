@@ -180,9 +180,10 @@ class _HeldSignals:
         return noted
 
 
+# Scrapy's forced stop (a second Ctrl-C) still waits for the spiders to close
 STOPPING = (
-    "stopping: the pages in flight and the records they hold are finished first "
-    "(Ctrl-C again to stop at once)"
+    "stopping: the pages in flight and the records they hold are finished first; "
+    "this can take a minute (kill the process to stop at once: a --job-dir crawl resumes)"
 )
 
 
