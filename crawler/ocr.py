@@ -28,6 +28,7 @@ import os
 import re
 import signal
 import tempfile
+import threading
 import time
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -415,8 +416,18 @@ def _worker_init(name: str, library_defaults: bool) -> None:
     # KeyboardInterrupt would come back through its future and abort the
     # crawl's clean stop.  The parent stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     engine(name, library_defaults)
+
+
+def _exit_with(parent: int) -> None:
+    """A worker whose crawl was killed outright (kill -9) is adopted by init:
+    nothing would ever stop it, and it holds an OCR engine's memory."""
+    while os.getppid() == parent:
+        time.sleep(2)
+    os._exit(0)
 
 
 def _worker_read(path: str, name: str, library_defaults: bool) -> dict[str, Any]:

@@ -163,6 +163,58 @@ def test_worker_pool_and_cache(tmp_path: Path) -> None:
     assert cache.get("ab" * 32, "paddleocr") is None
 
 
+def test_workers_leave_with_a_killed_crawl_and_ignore_the_terminals_ctrl_c(
+    tmp_path: Path,
+) -> None:
+    """A terminal's Ctrl-C reaches the workers too: they ignore it (the crawl
+    stops them); a crawl killed outright leaves no worker behind."""
+    import os
+    import signal
+    import time
+
+    image = tmp_path / "ad.png"
+    image.write_bytes(png(banner(["全额退保 不成功不收费"])))
+    script = (
+        "import os, sys\n"
+        "from crawler.ocr import OcrPool\n"
+        "pool = OcrPool('rapidocr', workers=1)\n"
+        "print(pool.submit(sys.argv[1]).result(timeout=120)['text'][:4])\n"
+        "print(*pool._pool._processes, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    crawl = subprocess.Popen(
+        [sys.executable, "-c", script, str(image)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert crawl.stdout is not None
+        assert "全额" in crawl.stdout.readline()
+        (worker,) = (int(pid) for pid in crawl.stdout.readline().split())
+        os.kill(worker, signal.SIGINT)
+        time.sleep(1)
+        os.kill(worker, 0)  # still there
+    finally:
+        crawl.kill()
+        crawl.wait()
+        for pipe in (crawl.stdin, crawl.stdout):
+            if pipe is not None:
+                pipe.close()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("the OCR worker outlived its killed parent")
+
+
 def test_a_dead_worker_fails_its_image_and_the_pool_recovers(tmp_path: Path) -> None:
     import os
     import signal
