@@ -53,7 +53,8 @@ Rules (:data:`RULES`; thresholds in :class:`AlertConfig`):
     (critical) a crawl job that stored no records at all; otherwise (warning)
     each crawled platform with no records whose newest previous job crawling it
     had records.  Needs ``records_by_platform`` in both summaries for the second.
-    Re-check jobs and crawls stopped by hand (status "interrupted") are not
+    Re-check jobs and crawls stopped by hand (interrupted by Ctrl-C or a
+    stop signal; not those a memory cap or an error count stopped) are not
     judged by it.
 
 Titles and bodies are display text, already made safe with
@@ -483,14 +484,19 @@ def platform_blocking(
     return alerts
 
 
+# the notes of a job stopped by a person: Scrapy's reason for a stop signal,
+# and what `jobs.running` records for a KeyboardInterrupt
+STOPPED_BY_HAND = frozenset({"shutdown", "Ctrl-C"})
+
+
 def empty_crawl(
     job: Mapping[str, Any], history: Sequence[Mapping[str, Any]], config: AlertConfig
 ) -> list[Alert]:
     """A job with no records at all, or platforms that stopped returning records."""
     if _kind(job) != "crawl":
         return []  # a re-check revisits known ads; finding none is not a crawl failure
-    if job.get("status") == "interrupted":
-        return []  # stopped by hand (Ctrl-C, or the scheduler stopped): it measured nothing
+    if job.get("status") == "interrupted" and job.get("note") in STOPPED_BY_HAND:
+        return []  # Ctrl-C, or the scheduler was stopped: it measured nothing
     profile = str(job.get("profile", ""))
     shown = _show(profile, 80)
     records = _count(job, "records")

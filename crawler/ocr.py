@@ -411,13 +411,13 @@ def reading_json(path: str, reading: Reading) -> str:
 # --- worker processes ---------------------------------------------------------
 
 
-def _worker_init(name: str, library_defaults: bool) -> None:
+def _worker_init(name: str, library_defaults: bool, parent: int | None = None) -> None:
     # A Ctrl-C in the terminal reaches every process of its group: a worker's
     # KeyboardInterrupt would come back through its future and abort the
     # crawl's clean stop.  The parent stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     engine(name, library_defaults)
 
@@ -459,7 +459,7 @@ class OcrPool:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(self.name, False),
+            initargs=(self.name, False, os.getpid()),
         )
 
     def submit(self, path: str) -> Future[dict[str, Any]]:

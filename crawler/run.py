@@ -7,6 +7,7 @@ reactor, so the three channels are fetched at the same time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -87,7 +88,10 @@ def crawl(
     profiles = load_profiles(config.sites_dir)
     wanted = [c for c in channels if select_profiles(profiles, c, list(sites) or None)]
     with _signals_held() as held:
-        return _run(settings, config, wanted, sites, queries, max_pages, progress, held)
+        result = _run(settings, config, wanted, sites, queries, max_pages, progress, held)
+    # the process's own handlers are back: a Ctrl-C from here is a KeyboardInterrupt
+    result.figures.operators = link_operators(config.catalogue_uri)
+    return result
 
 
 def _run(
@@ -117,11 +121,17 @@ def _run(
         ticker.start()
     from twisted.internet import reactor as installed
 
-    # Scrapy listens for Ctrl-C only once the reactor has started ("after
-    # startup"); one that came while the crawlers were being built is handed
-    # to it then, so it stops them the way it stops a running crawl
+    # Scrapy installs its handlers in an "after startup" trigger that
+    # process.start() adds after this one; a trigger added while the phase
+    # fires runs in the same pass, so hand_over comes straight after Scrapy's.
     reactor: Any = installed
-    reactor.addSystemEventTrigger("after", "startup", lambda: reactor.callLater(0, held.hand_over))
+    reactor.addSystemEventTrigger(
+        "after",
+        "startup",
+        lambda: reactor.addSystemEventTrigger(
+            "after", "startup", held.hand_over, reactor, lambda: _engines_up(crawlers)
+        ),
+    )
     try:
         process.start()
     finally:
@@ -132,7 +142,6 @@ def _run(
         figures.finish_reasons.setdefault(
             crawler.spidercls.name, "shutdown" if held.caught else "not started"
         )
-    figures.operators = link_operators(config.catalogue_uri)
     return CrawlResult(
         figures=figures,
         elapsed=time.monotonic() - started,
@@ -144,6 +153,20 @@ def _run(
     )
 
 
+def _engines_up(crawlers: Sequence[Crawler]) -> bool:
+    """Whether every crawler that is crawling has its engine running: only then
+    does Scrapy's stop close the spiders (pipelines, frontier) rather than
+    just stopping the reactor."""
+    return all(not c.crawling or (c.engine is not None and c.engine.running) for c in crawlers)
+
+
+# what a Ctrl-C prints: the clean stop can take a while
+STOPPING = (
+    "stopping: the pages in flight and the records they hold are finished first; "
+    "this can take a minute (kill the process to stop at once: a --job-dir crawl resumes)\n"
+)
+
+
 class _HeldSignals:
     """Ctrl-C and SIGTERM noted, not acted on, until Scrapy can act on them."""
 
@@ -151,45 +174,56 @@ class _HeldSignals:
         self.caught: list[int] = []
         self.told = False
 
-    def note(self, signum: int, _frame: Any) -> None:
-        self.caught.append(signum)
+    def _tell(self) -> None:
+        if not self.told:
+            self.told = True
+            # os.write, not print: a signal handler may interrupt another
+            # write to the same buffered stream
+            with contextlib.suppress(OSError):
+                os.write(2, STOPPING.encode())
 
-    def hand_over(self) -> None:
+    def note(self, signum: int, _frame: Any) -> None:
+        """While the crawl is being built: note it (a second one is insisting:
+        the build may be what hangs)."""
+        self._tell()
+        self.caught.append(signum)
+        if len(self.caught) > 1:
+            raise KeyboardInterrupt
+
+    def hand_over(self, reactor: Any, ready: Callable[[], bool], waited: float = 0.0) -> None:
         """Once Scrapy's handlers are in: note what reaches them too (a crawler
-        they stop before its spider opens has no reason of its own), then
-        deliver the signal held so far, if any."""
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            scrapys = signal.getsignal(sig)
-            if callable(scrapys):
-                signal.signal(sig, self._noting(scrapys))
-        if self.caught:
-            os.kill(os.getpid(), self.caught[0])
+        they stop before its spider opens has no reason of its own), then,
+        once the engines run, deliver the signal held so far, if any."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if not waited:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                scrapys = signal.getsignal(sig)
+                if callable(scrapys):
+                    signal.signal(sig, self._noting(scrapys))
+        held = list(self.caught)
+        if not held:
+            return
+        if not ready() and waited < ENGINE_WAIT:
+            reactor.callLater(0.1, self.hand_over, reactor, ready, waited + 0.1)
+            return
+        os.kill(os.getpid(), held[0])
 
     def _noting(self, handler: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
         def noted(signum: int, frame: Any) -> Any:
-            if not self.told:  # the clean stop can take a while: say so
-                self.told = True
-                # from the reactor's loop: a write from a signal handler may
-                # land inside another write to the same stream
-                reactor = sys.modules.get("twisted.internet.reactor")
-                if reactor is not None:
-                    reactor.callFromThread(print, STOPPING, file=sys.stderr, flush=True)
+            self._tell()
             self.caught.append(signum)
             return handler(signum, frame)
 
         return noted
 
 
-# Scrapy's forced stop (a second Ctrl-C) still waits for the spiders to close
-STOPPING = (
-    "stopping: the pages in flight and the records they hold are finished first; "
-    "this can take a minute (kill the process to stop at once: a --job-dir crawl resumes)"
-)
+ENGINE_WAIT = 30.0  # seconds a held Ctrl-C waits for the engines to start
 
 
 @contextmanager
 def _signals_held() -> Iterator[_HeldSignals]:
-    """Hold SIGINT and SIGTERM while the crawl is set up and runs, then put the
+    """Hold SIGINT and SIGTERM while the crawl is built and runs, then put the
     process's own handlers back.  Without it, a Ctrl-C in the second or two
     before Scrapy installs its handlers raised KeyboardInterrupt inside a
     crawler's set-up, where Twisted logged it and the crawl ran on to the end

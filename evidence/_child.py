@@ -16,23 +16,33 @@ they do not outlive a parent that was killed outright.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import os
 import re
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+# loaded here, not in the forked child: dlopen after fork() in a threaded
+# process may wait on a lock another thread held
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
-def die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the parent dies (Linux prctl
-    PR_SET_PDEATHSIG)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+def die_with_parent(parent: int) -> Callable[[], None]:
+    """A ``preexec_fn``: in the child, before exec, ask for SIGTERM when the
+    parent dies (Linux prctl PR_SET_PDEATHSIG), and leave at once if it died
+    before the request was made.  ``parent``: the caller's ``os.getpid()``."""
+
+    def setup() -> None:
+        if _LIBC is not None:
+            _LIBC.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+            if os.getppid() != parent:
+                os._exit(1)
+
+    return setup
 
 
 @contextmanager
@@ -43,7 +53,7 @@ def serve_child(cmd: list[str], ready: re.Pattern[str], what: str) -> Iterator[s
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        preexec_fn=die_with_parent,
+        preexec_fn=die_with_parent(os.getpid()),
     )
     drain: threading.Thread | None = None
     try:

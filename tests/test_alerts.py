@@ -240,7 +240,11 @@ def test_empty_crawl_per_platform_only_when_it_returned_records_before() -> None
 def test_empty_crawl_leaves_rechecks_and_summaries_without_platform_counts() -> None:
     assert empty_crawl(job(kind="recheck", records=0), [], CFG) == []
     # a crawl stopped with Ctrl-C in its first seconds has no records and is no failure
-    assert empty_crawl(job(records=0, pages=0, status="interrupted"), [], CFG) == []
+    stopped = job(records=0, pages=0, status="interrupted", note="shutdown")
+    assert empty_crawl(stopped, [], CFG) == []
+    assert empty_crawl({**stopped, "note": "Ctrl-C"}, [], CFG) == []
+    # the memory cap or an error count also leave a job "interrupted": still alerted
+    assert empty_crawl({**stopped, "note": "memusage_exceeded"}, [], CFG) != []
     assert empty_crawl(job(records=0, pages=0, status="failed"), [], CFG) != []
     no_counts = job()
     del no_counts["records_by_platform"]

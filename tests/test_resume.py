@@ -72,7 +72,8 @@ def test_interrupted_crawl_resumes_without_losing_or_repeating(demo_server, grou
     os.killpg(first.pid, signal.SIGINT)
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err[-2000:]
-    assert "stopped early" in out and "interrupted" in out, err[-2000:]
+    assert "stopped early" in out and "): interrupted" in err, err[-2000:]
+    assert "stopping: the pages in flight" in err
     interrupted = count(tmp_path / "catalogue.db")
     assert interrupted >= 30
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -152,7 +153,7 @@ def test_a_ctrl_c_before_scrapy_listens_is_held_then_handed_over():
             time.sleep(0.01)
         assert held.caught == [signal.SIGINT]  # no KeyboardInterrupt
         signal.signal(signal.SIGINT, lambda signum, _frame: reached.append(signum))  # "Scrapy's"
-        held.hand_over()
+        held.hand_over(None, lambda: True)  # the engines are up: delivered at once
         deadline = time.monotonic() + 5
         while not reached and time.monotonic() < deadline:
             time.sleep(0.01)
