@@ -255,8 +255,10 @@ class Watch:
 
     def stop(self) -> None:
         """Stop scheduling and ask running children to finish (SIGINT: Scrapy
-        closes its spiders cleanly; before Scrapy runs it is a KeyboardInterrupt
-        the job history records), then wait for them."""
+        closes its spiders cleanly, and one that comes while a crawl is being
+        set up is kept until its crawlers run; before that, and after the
+        crawl, it is a KeyboardInterrupt the job history records), then wait
+        for them."""
         self._stopping.set()
         self.scheduler.shutdown(wait=False)
         with self._lock:
