@@ -173,6 +173,7 @@ class _HeldSignals:
     def __init__(self) -> None:
         self.caught: list[int] = []
         self.told = False
+        self.reached_scrapy = False
 
     def _tell(self) -> None:
         if not self.told:
@@ -207,12 +208,14 @@ class _HeldSignals:
         if not ready() and waited < ENGINE_WAIT:
             reactor.callLater(0.1, self.hand_over, reactor, ready, waited + 0.1)
             return
-        os.kill(os.getpid(), held[0])
+        if not self.reached_scrapy:  # a Ctrl-C since has stopped it: a second is a kill
+            os.kill(os.getpid(), held[0])
 
     def _noting(self, handler: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
         def noted(signum: int, frame: Any) -> Any:
             self._tell()
             self.caught.append(signum)
+            self.reached_scrapy = True
             return handler(signum, frame)
 
         return noted
