@@ -874,7 +874,7 @@ class RedisServer:
                     # out of the terminal's process group: a Ctrl-C stops the
                     # crawl, which then needs its frontier to close cleanly
                     start_new_session=True,
-                    preexec_fn=die_with_parent(os.getpid()),
+                    preexec_fn=die_with_parent(),
                 )
             if self.folder is not None:
                 (self.folder / PIDFILE).write_text(str(self.proc.pid), encoding="ascii")

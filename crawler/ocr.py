@@ -411,13 +411,12 @@ def reading_json(path: str, reading: Reading) -> str:
 # --- worker processes ---------------------------------------------------------
 
 
-def _worker_init(name: str, library_defaults: bool, parent: int | None = None) -> None:
+def _worker_init(name: str, library_defaults: bool, parent: int) -> None:
     # A Ctrl-C in the terminal reaches every process of its group: a worker's
     # KeyboardInterrupt would come back through its future and abort the
     # crawl's clean stop.  The parent stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     engine(name, library_defaults)
 

@@ -31,10 +31,11 @@ from contextlib import contextmanager
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
-def die_with_parent(parent: int) -> Callable[[], None]:
-    """A ``preexec_fn``: in the child, before exec, ask for SIGTERM when the
-    parent dies (Linux prctl PR_SET_PDEATHSIG), and leave at once if it died
-    before the request was made.  ``parent``: the caller's ``os.getpid()``."""
+def die_with_parent() -> Callable[[], None]:
+    """A ``preexec_fn`` for a child of this process: in the child, before exec,
+    ask for SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG), and
+    leave at once if it died before the request was made."""
+    parent = os.getpid()
 
     def setup() -> None:
         if _LIBC is not None:
@@ -53,7 +54,7 @@ def serve_child(cmd: list[str], ready: re.Pattern[str], what: str) -> Iterator[s
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        preexec_fn=die_with_parent(os.getpid()),
+        preexec_fn=die_with_parent(),
     )
     drain: threading.Thread | None = None
     try:
