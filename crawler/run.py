@@ -88,69 +88,56 @@ def crawl(
     profiles = load_profiles(config.sites_dir)
     wanted = [c for c in channels if select_profiles(profiles, c, list(sites) or None)]
     with _signals_held() as held:
-        result = _run(settings, config, wanted, sites, queries, max_pages, progress, held)
+        process = CrawlerProcess(settings)
+        for channel in wanted:
+            # a spider class, not a Crawler: Scrapy re-applies the process settings over a
+            # ready Crawler's, which would undo the spider's own (per-channel JOBDIR)
+            process.crawl(
+                SPIDERS[channel],
+                sites=",".join(sites),
+                queries="\n".join(queries),
+                max_pages=max_pages or "",
+            )
+        crawlers: list[Crawler] = sorted(process.crawlers, key=lambda c: c.spidercls.name)
+        ticker = Progress(crawlers) if progress else None
+        started = time.monotonic()
+        if ticker:
+            ticker.start()
+        from twisted.internet import reactor as installed
+
+        # Scrapy installs its handlers in an "after startup" trigger that
+        # process.start() adds after this one; a trigger added while the phase
+        # fires runs in the same pass, so hand_over comes straight after Scrapy's.
+        reactor: Any = installed
+        reactor.addSystemEventTrigger(
+            "after",
+            "startup",
+            lambda: reactor.addSystemEventTrigger(
+                "after", "startup", held.hand_over, reactor, lambda: _engines_up(crawlers)
+            ),
+        )
+        try:
+            process.start()
+        finally:
+            if ticker:
+                ticker.stop()
+        figures = Figures.of(crawlers)
+        for crawler in crawlers:  # stopped before its spider opened: no reason of its own
+            figures.finish_reasons.setdefault(
+                crawler.spidercls.name, "shutdown" if held.caught else "not started"
+            )
+        result = CrawlResult(
+            figures=figures,
+            elapsed=time.monotonic() - started,
+            config=config,
+            stats={
+                c.spider.name if c.spider else "?": c.stats.get_stats() if c.stats else {}
+                for c in crawlers
+            },
+        )
     # the process's own handlers are back: a Ctrl-C from here is a KeyboardInterrupt
     result.figures.operators = link_operators(config.catalogue_uri)
     return result
-
-
-def _run(
-    settings: Settings,
-    config: AdwatchConfig,
-    wanted: Sequence[str],
-    sites: Sequence[str],
-    queries: Sequence[str],
-    max_pages: int | None,
-    progress: bool,
-    held: _HeldSignals,
-) -> CrawlResult:
-    process = CrawlerProcess(settings)
-    for channel in wanted:
-        # a spider class, not a Crawler: Scrapy re-applies the process settings over a
-        # ready Crawler's, which would undo the spider's own (per-channel JOBDIR)
-        process.crawl(
-            SPIDERS[channel],
-            sites=",".join(sites),
-            queries="\n".join(queries),
-            max_pages=max_pages or "",
-        )
-    crawlers: list[Crawler] = sorted(process.crawlers, key=lambda c: c.spidercls.name)
-    ticker = Progress(crawlers) if progress else None
-    started = time.monotonic()
-    if ticker:
-        ticker.start()
-    from twisted.internet import reactor as installed
-
-    # Scrapy installs its handlers in an "after startup" trigger that
-    # process.start() adds after this one; a trigger added while the phase
-    # fires runs in the same pass, so hand_over comes straight after Scrapy's.
-    reactor: Any = installed
-    reactor.addSystemEventTrigger(
-        "after",
-        "startup",
-        lambda: reactor.addSystemEventTrigger(
-            "after", "startup", held.hand_over, reactor, lambda: _engines_up(crawlers)
-        ),
-    )
-    try:
-        process.start()
-    finally:
-        if ticker:
-            ticker.stop()
-    figures = Figures.of(crawlers)
-    for crawler in crawlers:  # stopped before its spider opened: no reason of its own
-        figures.finish_reasons.setdefault(
-            crawler.spidercls.name, "shutdown" if held.caught else "not started"
-        )
-    return CrawlResult(
-        figures=figures,
-        elapsed=time.monotonic() - started,
-        config=config,
-        stats={
-            c.spider.name if c.spider else "?": c.stats.get_stats() if c.stats else {}
-            for c in crawlers
-        },
-    )
 
 
 def _engines_up(crawlers: Sequence[Crawler]) -> bool:
@@ -202,14 +189,13 @@ class _HeldSignals:
                 scrapys = signal.getsignal(sig)
                 if callable(scrapys):
                     signal.signal(sig, self._noting(scrapys))
-        held = list(self.caught)
-        if not held:
+        if not self.caught:
             return
         if not ready() and waited < ENGINE_WAIT:
             reactor.callLater(0.1, self.hand_over, reactor, ready, waited + 0.1)
             return
         if not self.reached_scrapy:  # a Ctrl-C since has stopped it: a second is a kill
-            os.kill(os.getpid(), held[0])
+            os.kill(os.getpid(), self.caught[0])
 
     def _noting(self, handler: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
         def noted(signum: int, frame: Any) -> Any:
