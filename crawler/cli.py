@@ -1094,6 +1094,12 @@ def jobs(
 @click.option("--once", is_flag=True, help="Run every profile once, one after another, then stop.")
 @click.option("--run-for", default=None, help="Stop after this long (e.g. 2h, 90s); default never.")
 @click.option(
+    "--stop-wait",
+    default="5m",
+    show_default=True,
+    help="On stop, how long runs may take to finish cleanly before they are killed.",
+)
+@click.option(
     "-s",
     "--set",
     "sets",
@@ -1108,6 +1114,7 @@ def schedule(
     demo: bool,
     once: bool,
     run_for: str | None,
+    stop_wait: str,
     sets: tuple[str, ...],
     data_dir: str | None,
     catalogue: str | None,
@@ -1116,6 +1123,8 @@ def schedule(
 
     Each run is a child `adwatch crawl|recheck --profile NAME`, bounded in pages and
     time; two runs of one profile never overlap; every run is in `adwatch jobs`.
+    Ctrl-C or SIGTERM stops it: the runs in progress finish cleanly (up to
+    --stop-wait); a second Ctrl-C kills them.
 
     \b
     Example:
@@ -1142,6 +1151,7 @@ def schedule(
     }
     extra = [arg for item in sets for arg in ("-s", item)]
     seconds = _duration(run_for).total_seconds() if run_for else None
+    wait = _duration(stop_wait).total_seconds()
     with (
         demo_web(slow_seconds=8.0) if demo else nullcontext(None) as url,
         _demo_tsa(settings) if demo else nullcontext(),
@@ -1155,14 +1165,28 @@ def schedule(
         def ended(profile: Any, job_id: str, ending: str) -> None:
             close_job(config.catalogue_uri, profile.name, profile.command, job_id, ending)
 
-        watch = Watch(profiles, child_env(env), extra, on_end=ended, out=click.echo)
+        watch = Watch(
+            profiles,
+            child_env(env),
+            extra,
+            on_end=ended,
+            out=click.echo,
+            stop_wait=wait,
+        )
         if once:
-            for profile in profiles:
-                watch.run_once(profile)
+            watch.run_each_once()
         else:
             watch.run_for(seconds)
-    failed = [run for run in watch.runs if run.returncode not in (0, None) or run.timed_out]
-    click.echo(f"{len(watch.runs)} runs, {len(failed)} failed or timed out (see `adwatch jobs`)")
+    runs = watch.runs
+    stopped = sum(run.stopped for run in runs)
+    timed_out = sum(run.timed_out for run in runs)
+    failed = sum(
+        run.returncode not in (0, None) and not run.stopped and not run.timed_out for run in runs
+    )
+    click.echo(
+        f"{len(runs)} runs: {failed} failed, {timed_out} timed out, {stopped} stopped "
+        "(see `adwatch jobs`)"
+    )
 
 
 def _elastic_settings(data_dir: str | None) -> Any:

@@ -50,6 +50,9 @@ DEFAULT_FILE = Path(__file__).parent / "schedule.yaml"
 COMMANDS = ("crawl", "recheck")
 GRACE_S = 60.0  # beyond max_minutes before the scheduler stops a run (SIGTERM)
 TERM_WAIT_S = 10.0  # from SIGTERM to SIGKILL of a run over its time
+# On stop, how long a run may take to finish cleanly: a crawl stopped by hand still
+# stores the pages it has fetched and reads their images (30-60 s on the demo).
+STOP_WAIT_S = 300.0
 
 
 class ScheduleError(ValueError):
@@ -157,6 +160,7 @@ class Run:
     returncode: int | None
     seconds: float
     timed_out: bool
+    stopped: bool = False  # ended while the watch was stopping (asked to, or killed)
 
 
 class Watch:
@@ -170,6 +174,7 @@ class Watch:
         on_end: Callable[[Profile, str, str], None] | None = None,
         out: Callable[[str], None] = print,
         grace: float = GRACE_S,
+        stop_wait: float = STOP_WAIT_S,
     ) -> None:
         self.profiles = list(profiles)
         self.env = dict(env)
@@ -177,9 +182,11 @@ class Watch:
         self.on_end = on_end
         self.out = out
         self.grace = grace
+        self.stop_wait = stop_wait
         self.runs: list[Run] = []
         self._children: dict[int, subprocess.Popen[bytes]] = {}
-        self._lock = threading.Lock()
+        # re-entrant: the signal handler runs in the main thread, which may hold it
+        self._lock = threading.RLock()
         self._stopping = threading.Event()
         self.scheduler = BackgroundScheduler(
             timezone="Asia/Shanghai",
@@ -206,6 +213,8 @@ class Watch:
             )
             with self._lock:
                 self._children[child.pid] = child
+                if self._stopping.is_set():  # stop() listed the runs before this one
+                    child.send_signal(signal.SIGINT)
             timed_out = False
             try:
                 child.wait(timeout=profile.max_minutes * 60 + self.grace)
@@ -223,7 +232,9 @@ class Watch:
             _signal_group(child, signal.SIGKILL)  # whatever of the run is left
             err_file.seek(0)
             err = err_file.read()[-4000:]
-        run = Run(profile.name, job_id, child.returncode, time.monotonic() - started, timed_out)
+        seconds = time.monotonic() - started
+        stopped = self._stopping.is_set() and not timed_out
+        run = Run(profile.name, job_id, child.returncode, seconds, timed_out, stopped)
         self.runs.append(run)
         if self.on_end is not None:
             # What to call the run if the child could not close its own history line.
@@ -258,29 +269,80 @@ class Watch:
         closes its spiders cleanly, and one that comes while a crawl is being
         set up is kept until its crawlers run; before that, and after the
         crawl, it is a KeyboardInterrupt the job history records), then wait
-        for them."""
+        for them, up to ``stop_wait`` seconds; what is left then is killed."""
         self._stopping.set()
-        self.scheduler.shutdown(wait=False)
-        with self._lock:
-            children = list(self._children.values())
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        children = self._running()
+        if children:
+            self.out(
+                f"{time.strftime('%H:%M:%S')} stopping: {len(children)} run(s) finishing "
+                f"cleanly, up to {self.stop_wait:.0f} s (signal again to kill them now)"
+            )
         for child in children:
-            child.send_signal(signal.SIGINT)
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + self.stop_wait
         for child in children:
             try:
-                child.wait(timeout=60)
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                self.out(f"{time.strftime('%H:%M:%S')} killing a run still closing")
                 _signal_group(child, signal.SIGKILL)
+
+    def kill(self) -> None:
+        """Kill every running child and its process group now (it records no job
+        of its own; run_once closes its history line as interrupted)."""
+        self._stopping.set()
+        children = self._running()
+        if children:
+            self.out(f"{time.strftime('%H:%M:%S')} killing {len(children)} run(s)")
+        for child in children:
+            _signal_group(child, signal.SIGKILL)
+
+    def _running(self) -> list[subprocess.Popen[bytes]]:
+        with self._lock:
+            return [child for child in self._children.values() if child.poll() is None]
 
     def run_for(self, seconds: float | None) -> None:
         """Schedule until `seconds` have passed (None: until SIGINT/SIGTERM)."""
-        stop = threading.Event()
-        previous = {
-            sig: signal.signal(sig, lambda *_: stop.set())
-            for sig in (signal.SIGINT, signal.SIGTERM)
-        }
         self.start()
+        self._until(threading.Event(), seconds)
+
+    def run_each_once(self) -> None:
+        """Run every profile once, one after another; SIGINT/SIGTERM stops the run
+        in progress cleanly and starts no other."""
+        done = threading.Event()
+
+        def each() -> None:
+            try:
+                for profile in self.profiles:
+                    if self._stopping.is_set():
+                        break
+                    self.run_once(profile)
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=each, name="adwatch-once")
+        worker.start()
+        self._until(done, None)
+        worker.join()
+
+    def _until(self, done: threading.Event, seconds: float | None) -> None:
+        """Block until ``done`` is set, ``seconds`` pass or SIGINT/SIGTERM comes,
+        then stop.  The runs are children in sessions of their own (a terminal's
+        Ctrl-C does not reach them), so the signal is passed on by stop(); a
+        second signal, while they are still closing, kills them."""
+
+        def on_signal(_signum: int, _frame: Any) -> None:
+            if self._stopping.is_set():
+                self.kill()
+            else:
+                done.set()
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            stop.wait(timeout=seconds)
+            done.wait(timeout=seconds)
         finally:
             self.stop()
             for sig, handler in previous.items():

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -279,3 +280,86 @@ def test_a_run_over_its_time_is_killed_and_recorded(demo_server, tmp_path: Path)
         (job,) = cat.jobs(profile="slow")
     assert marked == [run.job_id] == [job["id"]]
     assert job["status"] == "timeout" and "time limit" in job["note"]
+
+
+# A run that takes `closing` seconds to finish after SIGINT, as a crawl stopped by
+# hand does while it stores what it has fetched; it writes `ready` once it listens.
+CLOSING_RUN = """
+import signal, sys, time
+from pathlib import Path
+closing, ready = float(sys.argv[1]), Path(sys.argv[2])
+def finish(*_):
+    time.sleep(closing)
+    sys.exit(0)
+signal.signal(signal.SIGINT, finish)
+ready.write_text("ready")
+time.sleep(600)
+"""
+
+
+@dataclass(frozen=True)
+class ClosingRun(Profile):
+    closing: float = 0.0
+    ready: str = ""
+
+    def argv(self, job_id: str) -> list[str]:
+        return [sys.executable, "-c", CLOSING_RUN, str(self.closing), self.ready]
+
+
+def _signal_us_when_ready(ready: Path, times: int) -> threading.Thread:
+    """SIGINT to this process once the run listens and the watch has taken over
+    SIGINT from pytest, then again 0.5 s later if `times` is 2."""
+    ours = signal.getsignal(signal.SIGINT)
+
+    def send() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if ready.exists() and signal.getsignal(signal.SIGINT) is not ours:
+                for _ in range(times):
+                    os.kill(os.getpid(), signal.SIGINT)
+                    time.sleep(0.5)
+                return
+            time.sleep(0.05)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    return sender
+
+
+@pytest.mark.parametrize(
+    ("closing", "stop_wait", "signals", "returncode"),
+    [
+        (1.0, 60.0, 1, 0),  # finishes cleanly within the wait
+        (60.0, 1.0, 1, -signal.SIGKILL),  # still closing when the wait is over: killed
+        (60.0, 60.0, 2, -signal.SIGKILL),  # a second signal: killed now
+    ],
+)
+def test_a_stopped_watch_lets_its_run_finish_then_kills_what_is_left(
+    tmp_path: Path, closing: float, stop_wait: float, signals: int, returncode: int
+) -> None:
+    """--once as a user stops it with Ctrl-C: the run in progress is asked to
+    finish (the runs are in sessions of their own, so the scheduler passes the
+    signal on), the next profile never starts, and nothing is left running."""
+    ready = tmp_path / "ready"
+    first = ClosingRun("first", "crawl", max_minutes=5, closing=closing, ready=str(ready))
+    second = ClosingRun("second", "crawl", max_minutes=5, ready=str(tmp_path / "never"))
+    ended: list[tuple[str, str]] = []
+    lines: list[str] = []
+    watch = Watch(
+        [first, second],
+        child_env({}),
+        on_end=lambda p, _job, ending: ended.append((p.name, ending)),
+        out=lines.append,
+        stop_wait=stop_wait,
+    )
+    sender = _signal_us_when_ready(ready, signals)
+    started = time.monotonic()
+    watch.run_each_once()
+    sender.join()
+    assert time.monotonic() - started < 30
+    (run,) = watch.runs
+    assert (run.profile, run.returncode, run.stopped) == ("first", returncode, True)
+    assert ended == [("first", "interrupted")]
+    assert not (tmp_path / "never").exists()
+    assert any("stopping: 1 run(s) finishing cleanly" in line for line in lines)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
