@@ -245,7 +245,10 @@ def crawl(
             from crawler.evidence_run import capture_pending
 
             click.echo("capturing evidence of the ads and suspects found…", err=True)
-            click.echo(capture_pending(settings).summary())
+            captured = capture_pending(settings)
+            click.echo(captured.summary())
+            if captured.stopped:
+                job.finish("interrupted", "Ctrl-C during the evidence capture")
         elif settings.getbool("ADWATCH_CAPTURE"):
             click.echo("evidence not captured: the crawl stopped early (`adwatch capture` does it)")
     unstored = sum(int(s.get("adwatch/catalogue/unstored", 0)) for s in result.stats.values())
@@ -729,6 +732,8 @@ def recheck(
         job.gone_ads = figures.by_status.get("gone", 0)
         job.blocked = figures.by_outcome.get("blocked", 0)
         click.echo(figures.summary())
+        if figures.stopped:
+            job.finish("interrupted", "Ctrl-C")
 
 
 @cli.command()

@@ -15,6 +15,10 @@ A capture the run cannot keep (the evidence store or the catalogue failing
 to write: a full disk) is not the page's fault and not an attempt: it is
 reported as not kept, naming the file, and the record stays queued.
 
+A Ctrl-C (or SIGTERM) stops a run cleanly: the pages being captured are
+finished, sealed and time-stamped, the others are left in the queue for the
+next run and counted as stopped; a second Ctrl-C aborts at once.
+
 A re-check compares the new capture with the newest bundle's content digest
 (normalised text, perceptual image hashes): the ad is ``live`` (unchanged),
 ``changed`` or ``gone``, each with its own sealed bundle, so a dossier can
@@ -28,10 +32,12 @@ import contextlib
 import hashlib
 import json
 import logging
+import signal
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,10 +71,12 @@ class EvidenceFigures:
     store_problem: str = ""  # the first such failure, naming the file or catalogue
     elapsed: float = 0.0
     review: str = "evidence/review/"
+    stopped: int = 0  # pages left in the queue by a Ctrl-C / SIGTERM stop
 
     def summary(self) -> str:
         verb = "re-checked" if self.kind == "recheck" else "captured"
-        lines = [f"evidence: {self.targets} pages {verb} in {self.elapsed:.1f}s"]
+        done = f"{self.targets - self.stopped} of {self.targets}" if self.stopped else self.targets
+        lines = [f"evidence: {done} pages {verb} in {self.elapsed:.1f}s"]
         if self.by_outcome:
             lines.append("  outcomes: " + _counts(self.by_outcome))
         if self.by_status:
@@ -85,6 +93,12 @@ class EvidenceFigures:
             lines.append(
                 f"  NOT KEPT: {self.not_kept} pages captured but not stored: "
                 f"{self.store_problem}; they stay queued (free space, then {again})"
+            )
+        if self.stopped:
+            again = "`adwatch recheck`" if self.kind == "recheck" else "`adwatch capture`"
+            lines.append(
+                f"  stopped:  {self.stopped} pages not {verb}: stopped by hand; "
+                f"they stay queued ({again})"
             )
         if self.unstamped:
             why = f" ({self.tsa_problem})" if self.tsa_problem else ""
@@ -182,10 +196,25 @@ async def _run(
             stamping.down(str(clock.get("why", "")))
         gate = asyncio.Semaphore(config.capture_concurrency)
         done = 0
+        stopping = asyncio.Event()
+
+        def stop() -> None:
+            if stopping.is_set():
+                raise KeyboardInterrupt  # the second: abort now
+            stopping.set()
+            if out is not None:
+                out.write(
+                    "\nstopping: the pages being captured are finished and sealed, the rest "
+                    "stay queued (Ctrl-C again to abort)\n"
+                )
+                out.flush()
 
         async def one(row: dict[str, Any]) -> None:
             nonlocal done
             async with gate:
+                if stopping.is_set():
+                    figures.stopped += 1
+                    return
                 try:
                     capture = await _capture_row(capturer, catalogue, profiles, row, kind, config)
                     # sealing fsyncs every blob: in a thread, while the browser works on
@@ -206,8 +235,9 @@ async def _run(
                 out.write(f"\revidence: {done}/{len(targets)} pages")
                 out.flush()
 
-        async with Capturer(capture_settings(settings, config), clock) as capturer:
-            await asyncio.gather(*(one(row) for row in targets))
+        with _on_stop_signals(stop):
+            async with Capturer(capture_settings(settings, config), clock) as capturer:
+                await asyncio.gather(*(one(row) for row in targets))
         if out is not None and out.isatty():
             out.write("\n")
         figures.tsa_problem = stamping.problem or figures.tsa_problem
@@ -218,6 +248,26 @@ async def _run(
         figures.tsa_problem = "no time-stamp authority configured (ADWATCH_TSA_URL)"
     figures.elapsed = time.monotonic() - started
     return figures
+
+
+@contextlib.contextmanager
+def _on_stop_signals(callback: Callable[[], None]) -> Iterator[None]:
+    """Call ``callback`` in the running loop on SIGINT and SIGTERM for the block
+    (main thread only: elsewhere the signals are not ours to take)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        loop.add_signal_handler(sig, callback)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            loop.remove_signal_handler(sig)
+            if handler is not None:  # None: set outside Python, left as remove_ made it
+                signal.signal(sig, handler)
 
 
 async def _capture_row(

@@ -197,6 +197,10 @@ class Capturer:
                 headless=True,
                 args=list(self.settings.launch_args),
                 timeout=30_000,
+                # a terminal's Ctrl-C reaches Playwright's driver too: left to
+                # itself it would close the browser under the pages being
+                # captured; the run stops them itself (crawler.evidence_run)
+                handle_sigint=False,
             )
         except BaseException:
             await self._pw.stop()

@@ -122,6 +122,9 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 self.server.stopping.wait(0.5)  # type: ignore[attr-defined]
             return
+        if path == "/slow":  # the ad page, after a second and a half
+            self.server.stopping.wait(1.5)  # type: ignore[attr-defined]
+            path = "/ad"
         status, media, body = PAGES.get(path, (404, "text/plain", b"no such page"))
         self.send_response(status)
         self.send_header("Content-Type", media)

@@ -4,6 +4,11 @@ again until the attempts are spent, and a missing TSA leaves bundles queued."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,9 +52,7 @@ def seed(data: Path, site: Site) -> tuple[str, str]:
     return ad.id, wall.id
 
 
-def test_evidence_is_sealed_and_a_captcha_is_left_for_a_person(
-    site: Site, tmp_path: Path
-) -> None:
+def test_evidence_is_sealed_and_a_captcha_is_left_for_a_person(site: Site, tmp_path: Path) -> None:
     ad, wall = seed(tmp_path, site)
     with TsaServer(tmp_path / "tsa") as tsa:
         first = capture_pending(settings(tmp_path, ADWATCH_TSA_URL=tsa.url), out=None)
@@ -90,3 +93,56 @@ def test_contacts_in_pictures_are_part_of_the_content_digest(site: Site, tmp_pat
     store = EvidenceStore(tmp_path / "evidence")
     (bundle,) = store.bundle_ids()
     assert "wechat:zhengxin_ok" in store.manifest(bundle)["about"]["content"]["contacts"]
+
+
+def test_a_ctrl_c_finishes_the_captures_in_progress_and_leaves_the_rest_queued(
+    site: Site, tmp_path: Path
+) -> None:
+    """`adwatch capture` as a user stops it: Ctrl-C reaches its whole process
+    group (Playwright's driver too, which must not close the browser under
+    the page being captured). The pages in progress are sealed and stamped,
+    none is spent as a failed attempt, the rest stay in the queue."""
+    ids = []
+    with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
+        records = [
+            # each page takes 1.5 s to come, three at a time: the stop comes while
+            # the next three are in progress, and three are left
+            AdRecord(channel="video", platform="nowhere", url=f"{site.base}/slow?n={n}", label="ad")
+            for n in range(9)
+        ]
+        cat.upsert([r.to_dict() for r in records])
+        ids = [r.id for r in records]
+    with TsaServer(tmp_path / "tsa") as tsa:
+        env = dict(
+            os.environ,
+            ADWATCH_DATA_DIR=str(tmp_path),
+            ADWATCH_TSA_URL=tsa.url,
+        )
+        child = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "capture"],
+            cwd=Path(__file__).parent.parent,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and child.poll() is None:
+            with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
+                if any(cat.captures(i) for i in ids):
+                    break
+            time.sleep(0.1)
+        os.killpg(child.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
+        out, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err
+    with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
+        done = [c for i in ids for c in cat.captures(i)]
+    assert done and all(c["outcome"] == "page" for c in done)
+    left = len(ids) - len(done)
+    assert left >= 1 and f"stopped:  {left} pages not captured" in out
+    assert "stopping: the pages being captured are finished" in err
+    store = EvidenceStore(tmp_path / "evidence")
+    assert len(store.bundle_ids()) == len(done) and store.unstamped() == []
+    again = capture_pending(settings(tmp_path, ADWATCH_TSA_URL=""), out=None)
+    assert again.targets == left
