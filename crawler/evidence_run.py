@@ -235,14 +235,14 @@ async def _run(
                 out.write(f"\revidence: {done}/{len(targets)} pages")
                 out.flush()
 
-        with _on_stop_signals(stop):
+        with _on_stop_signals(stop):  # up to the ledger's head stamp, which a stop waits for
             async with Capturer(capture_settings(settings, config), clock) as capturer:
                 await asyncio.gather(*(one(row) for row in targets))
-        if out is not None and out.isatty():
-            out.write("\n")
-        figures.tsa_problem = stamping.problem or figures.tsa_problem
-        if figures.sealed:
-            await asyncio.to_thread(stamping.stamp_head, store)
+            if out is not None and out.isatty():
+                out.write("\n")
+            figures.tsa_problem = stamping.problem or figures.tsa_problem
+            if figures.sealed:
+                await asyncio.to_thread(stamping.stamp_head, store)
     figures.unstamped = len(store.unstamped())
     if figures.unstamped and not config.tsa_url:
         figures.tsa_problem = "no time-stamp authority configured (ADWATCH_TSA_URL)"

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -53,6 +53,7 @@ TERM_WAIT_S = 10.0  # from SIGTERM to SIGKILL of a run over its time
 # On stop, how long a run may take to finish cleanly: a crawl stopped by hand still
 # stores the pages it has fetched and reads their images (30-60 s on the demo).
 STOP_WAIT_S = 300.0
+RECORD_WAIT_S = 60.0  # then, for the runs' threads to record how they ended
 
 
 class ScheduleError(ValueError):
@@ -187,51 +188,72 @@ class Watch:
         self._children: dict[int, subprocess.Popen[bytes]] = {}
         # re-entrant: the signal handler runs in the main thread, which may hold it
         self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)  # notified as each run_once ends
+        self._active = 0  # run_once calls in progress
         self._stopping = threading.Event()
+        self._killed = False  # a second signal killed the runs
         self.scheduler = BackgroundScheduler(
             timezone="Asia/Shanghai",
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300},
         )
 
-    def run_once(self, profile: Profile) -> Run:
-        """Run one profile now, in a child, bounded in time."""
+    def run_once(self, profile: Profile) -> Run | None:
+        """Run one profile now, in a child, bounded in time (None, and nothing
+        started, once the watch is stopping)."""
         job_id = uuid.uuid4().hex[:16]
         # -s settings and --base-url are the crawl command's; re-checks use stored URLs.
         argv = profile.argv(job_id) + (self.extra_args if profile.command == "crawl" else [])
-        self.out(f"{time.strftime('%H:%M:%S')} start {profile.name} (job {job_id})")
         started = time.monotonic()
         # Its own process group: a run killed for its time limit takes its
-        # browser and Playwright driver with it.  stderr to a file, not a
-        # pipe, which those grandchildren would hold open.
+        # Playwright driver with it (and so its browser).  stderr to a file, not
+        # a pipe, which those grandchildren would hold open.
         with tempfile.TemporaryFile() as err_file:
-            child = subprocess.Popen(
-                argv,
-                env=self.env,
-                stdout=subprocess.DEVNULL,
-                stderr=err_file,
-                start_new_session=True,
-            )
-            with self._lock:
+            with self._lock:  # so stop() sees every child it has to wait for
+                if self._stopping.is_set():
+                    return None
+                child = subprocess.Popen(
+                    argv,
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err_file,
+                    start_new_session=True,
+                )
                 self._children[child.pid] = child
-                if self._stopping.is_set():  # stop() listed the runs before this one
-                    child.send_signal(signal.SIGINT)
-            timed_out = False
+                self._active += 1
             try:
-                child.wait(timeout=profile.max_minutes * 60 + self.grace)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _signal_group(child, signal.SIGTERM)
-                try:
-                    child.wait(timeout=TERM_WAIT_S)
-                except subprocess.TimeoutExpired:
-                    _signal_group(child, signal.SIGKILL)
-                    child.wait()
+                return self._watch(profile, job_id, child, err_file, started)
             finally:
-                with self._lock:
-                    self._children.pop(child.pid, None)
-            _signal_group(child, signal.SIGKILL)  # whatever of the run is left
-            err_file.seek(0)
-            err = err_file.read()[-4000:]
+                with self._idle:
+                    self._active -= 1
+                    self._idle.notify_all()
+
+    def _watch(
+        self,
+        profile: Profile,
+        job_id: str,
+        child: subprocess.Popen[bytes],
+        err_file: IO[bytes],
+        started: float,
+    ) -> Run:
+        """Wait for a run (killing it at its time limit), record its ending."""
+        self.out(f"{time.strftime('%H:%M:%S')} start {profile.name} (job {job_id})")
+        timed_out = False
+        try:
+            child.wait(timeout=profile.max_minutes * 60 + self.grace)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _signal_group(child, signal.SIGTERM)
+            try:
+                child.wait(timeout=TERM_WAIT_S)
+            except subprocess.TimeoutExpired:
+                _signal_group(child, signal.SIGKILL)
+                child.wait()
+        finally:
+            with self._lock:
+                self._children.pop(child.pid, None)
+        _signal_group(child, signal.SIGKILL)  # whatever of the run is left
+        err_file.seek(0)
+        err = err_file.read()[-4000:]
         seconds = time.monotonic() - started
         stopped = self._stopping.is_set() and not timed_out
         run = Run(profile.name, job_id, child.returncode, seconds, timed_out, stopped)
@@ -289,15 +311,15 @@ class Watch:
             except subprocess.TimeoutExpired:
                 self.out(f"{time.strftime('%H:%M:%S')} killing a run still closing")
                 _signal_group(child, signal.SIGKILL)
+        if self._killed:
+            self.out(f"{time.strftime('%H:%M:%S')} killed the runs at the second signal")
 
-    def kill(self) -> None:
-        """Kill every running child and its process group now (it records no job
-        of its own; run_once closes its history line as interrupted)."""
+    def _kill_now(self) -> None:
+        """Kill every running child and its process group (a signal handler:
+        prints nothing, since it may interrupt a print; stop() says it)."""
         self._stopping.set()
-        children = self._running()
-        if children:
-            self.out(f"{time.strftime('%H:%M:%S')} killing {len(children)} run(s)")
-        for child in children:
+        self._killed = True
+        for child in self._running():
             _signal_group(child, signal.SIGKILL)
 
     def _running(self) -> list[subprocess.Popen[bytes]]:
@@ -306,47 +328,57 @@ class Watch:
 
     def run_for(self, seconds: float | None) -> None:
         """Schedule until `seconds` have passed (None: until SIGINT/SIGTERM)."""
-        self.start()
-        self._until(threading.Event(), seconds)
+        self._until(threading.Event(), seconds, begin=self.start)
 
     def run_each_once(self) -> None:
         """Run every profile once, one after another; SIGINT/SIGTERM stops the run
         in progress cleanly and starts no other."""
         done = threading.Event()
+        failed: list[BaseException] = []
 
         def each() -> None:
             try:
                 for profile in self.profiles:
-                    if self._stopping.is_set():
+                    if self.run_once(profile) is None:
                         break
-                    self.run_once(profile)
+            except BaseException as exc:  # raised again in the main thread
+                failed.append(exc)
             finally:
                 done.set()
 
         worker = threading.Thread(target=each, name="adwatch-once")
-        worker.start()
-        self._until(done, None)
+        self._until(done, None, begin=worker.start)
         worker.join()
+        if failed:
+            raise failed[0]
 
-    def _until(self, done: threading.Event, seconds: float | None) -> None:
-        """Block until ``done`` is set, ``seconds`` pass or SIGINT/SIGTERM comes,
-        then stop.  The runs are children in sessions of their own (a terminal's
-        Ctrl-C does not reach them), so the signal is passed on by stop(); a
-        second signal, while they are still closing, kills them."""
+    def _until(
+        self, done: threading.Event, seconds: float | None, begin: Callable[[], None]
+    ) -> None:
+        """Call ``begin``, block until ``done`` is set, ``seconds`` pass or
+        SIGINT/SIGTERM comes, then stop and wait for every run to be recorded.
+        The runs are children in sessions of their own (a terminal's Ctrl-C
+        does not reach them), so the signal is passed on by stop(); a second
+        signal, while they are still closing, kills them."""
 
         def on_signal(_signum: int, _frame: Any) -> None:
             if self._stopping.is_set():
-                self.kill()
+                self._kill_now()
             else:
                 done.set()
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            done.wait(timeout=seconds)
+            try:
+                begin()
+                done.wait(timeout=seconds)
+            finally:
+                self.stop()
+                with self._idle:  # the runs' own threads record their endings
+                    self._idle.wait_for(lambda: self._active == 0, timeout=RECORD_WAIT_S)
         finally:
-            self.stop()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            for sig, handler in previous.items():  # None: set outside Python
+                signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
 def _signal_group(child: subprocess.Popen[bytes], sig: int) -> None:

@@ -133,6 +133,7 @@ def test_a_ctrl_c_finishes_the_captures_in_progress_and_leaves_the_rest_queued(
                 if any(cat.captures(i) for i in ids):
                     break
             time.sleep(0.1)
+        assert child.poll() is None, child.communicate()
         os.killpg(child.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
         out, err = child.communicate(timeout=120)
     assert child.returncode == 0, err
