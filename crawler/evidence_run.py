@@ -47,6 +47,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.config import AdwatchConfig
 from crawler.profiles import SiteProfile, load_profiles
+from crawler.stopping import STOP_SIGNALS
 from evidence._safe import printable
 from evidence.bundle import seal_capture, stamp_bundle, stamp_head
 from evidence.capture import Capture, Capturer, CaptureSettings, Target, times
@@ -75,6 +76,7 @@ class EvidenceFigures:
 
     def summary(self) -> str:
         verb = "re-checked" if self.kind == "recheck" else "captured"
+        again = "`adwatch recheck`" if self.kind == "recheck" else "`adwatch capture`"
         done = f"{self.targets - self.stopped} of {self.targets}" if self.stopped else self.targets
         lines = [f"evidence: {done} pages {verb} in {self.elapsed:.1f}s"]
         if self.by_outcome:
@@ -89,13 +91,11 @@ class EvidenceFigures:
                 f"never sealed; retried next run, screenshots for a person in {self.review}"
             )
         if self.not_kept:
-            again = "`adwatch recheck`" if self.kind == "recheck" else "`adwatch capture`"
             lines.append(
                 f"  NOT KEPT: {self.not_kept} pages captured but not stored: "
                 f"{self.store_problem}; they stay queued (free space, then {again})"
             )
         if self.stopped:
-            again = "`adwatch recheck`" if self.kind == "recheck" else "`adwatch capture`"
             lines.append(
                 f"  stopped:  {self.stopped} pages not {verb}: stopped by hand; "
                 f"they stay queued ({again})"
@@ -258,7 +258,7 @@ def _on_stop_signals(callback: Callable[[], None]) -> Iterator[None]:
         yield
         return
     loop = asyncio.get_running_loop()
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     for sig in previous:
         loop.add_signal_handler(sig, callback)
     try:

@@ -32,6 +32,7 @@ from crawler.progress import Figures, Progress, summary
 from crawler.spiders.market import MarketSpider
 from crawler.spiders.search import SearchSpider
 from crawler.spiders.video import VideoSpider
+from crawler.stopping import stop_signals_to
 from evidence._child import serve_child
 
 SPIDERS = {"search": SearchSpider, "video": VideoSpider, "market": MarketSpider}
@@ -222,12 +223,8 @@ def _signals_held() -> Iterator[_HeldSignals]:
     if threading.current_thread() is not threading.main_thread():
         yield held  # signals reach the main thread only; nothing to hold
         return
-    previous = {sig: signal.signal(sig, held.note) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with stop_signals_to(held.note):
         yield held
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 _DEMO_LINE = re.compile(r"(http://127\.0\.0\.1:\d+)")

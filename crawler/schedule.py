@@ -43,6 +43,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import parse_duration
+from crawler.stopping import stop_signals_to
 
 logger = logging.getLogger(__name__)
 
@@ -367,8 +368,7 @@ class Watch:
             else:
                 done.set()
 
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
+        with stop_signals_to(on_signal):
             try:
                 begin()
                 done.wait(timeout=seconds)
@@ -376,9 +376,6 @@ class Watch:
                 self.stop()
                 with self._idle:  # the runs' own threads record their endings
                     self._idle.wait_for(lambda: self._active == 0, timeout=RECORD_WAIT_S)
-        finally:
-            for sig, handler in previous.items():  # None: set outside Python
-                signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
 def _signal_group(child: subprocess.Popen[bytes], sig: int) -> None:
