@@ -66,6 +66,8 @@ class Crawl:
     @property
     def rejects(self) -> list[dict[str, Any]]:
         path = self.data_dir / "rejects.jsonl"
+        if not path.exists():  # written at the first reject
+            return []
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 

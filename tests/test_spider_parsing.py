@@ -101,7 +101,9 @@ def test_video_list_from_captured_xhr(tmp_path):
         **{XHR_BODIES_META: [(DATA / "aweme.json").read_text(encoding="utf-8"), "{bad json"]},
     )
     out = list(spider.parse_list(response, profile_name="demo-douyin", query="停催", page=1))
-    [detail] = out
+    # the good answer said there was more: the list is read again (see below)
+    [detail] = [r for r in out if "record" in r.cb_kwargs]
+    assert len(out) == 2
     record = detail.cb_kwargs["record"]
     assert record.url == f"{BASE}/video/7301" and record.title == "逾期别慌 #停催"
     assert record.author.name == "上岸哥" and record.author.url == f"{BASE}/user/MS4wLjABAAAAxyz"
@@ -201,10 +203,48 @@ def test_a_list_read_while_the_crawl_stops_is_left_unfinished(tmp_path):
         return out, response.meta, [r.reason for r in rejects]
 
     out, meta, _ = read(True, None, [body])
-    assert len(out) == 1 and UNFINISHED_META not in meta
+    assert len(out) == 2 and UNFINISHED_META not in meta  # its item; the list again (below)
     for crawling, closing in ((False, None), (True, object())):  # Ctrl-C; a CLOSESPIDER limit
         out, meta, _ = read(crawling, closing, [body])
         assert len(out) == 1 and meta[UNFINISHED_META] is True
     # a page whose data never came while stopping: no reject, the resumed crawl reads it
     out, meta, rejected = read(False, None, [])
     assert out == [] and meta[UNFINISHED_META] is True and rejected == []
+
+
+def test_a_list_whose_scrolling_stopped_short_is_read_again_then_rejected(tmp_path):
+    """The last data answer says there is more, yet no answer came to the scroll
+    (a slow data request): the list is rendered again up to RETRY_TIMES, its
+    items read so far kept and not followed twice; then a reject says so."""
+    import json
+
+    from crawler.browser import XHR_META
+
+    body = (DATA / "aweme.json").read_text(encoding="utf-8")
+    last = json.dumps({**json.loads(body), "has_more": 0})
+    url = f"{BASE}/douyin/search?keyword=停催"
+    spider, rejects = make_spider(VideoSpider, tmp_path)
+    spider.crawler.crawling = True
+
+    def cut(rejects: list) -> list:  # aweme.json has an item without an id, also a reject
+        return [r for r in rejects if r.reason != "no_id"]
+
+    def read(bodies: list[str], **meta: object) -> list:
+        response = html(url, "video.html", **{XHR_BODIES_META: bodies, XHR_META: "x", **meta})
+        return list(spider.parse_list(response, profile_name="demo-douyin", query="q", page=1))
+
+    first = read([body])
+    [again] = [r for r in first if "record" not in r.cb_kwargs]
+    assert again.dont_filter and again.meta["retry_times"] == 1
+    assert XHR_BODIES_META not in again.meta and again.meta[XHR_META] == "x"
+    assert len(first) == 2 and cut(rejects) == []
+    # read again, further this time: the first batch's item is not followed twice
+    assert read([body, last], **again.meta) == []
+    # the budget spent: a reject names the batch the scrolling stopped at
+    assert read([body, body], retry_times=spider.settings.getint("RETRY_TIMES")) == []
+    [reject] = cut(rejects)
+    assert reject.reason == "scroll_cut_short" and "after batch 2 of up to 5" in reject.detail
+    # no more to read, or as many batches as the profile asks for: nothing to do
+    spider, rejects = make_spider(VideoSpider, tmp_path)
+    spider.crawler.crawling = True
+    assert len(read([last])) == 1 and len(read([body] * 5)) == 0 and cut(rejects) == []

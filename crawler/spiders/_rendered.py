@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 
 from crawler.browser import XHR_BODIES_META
@@ -63,7 +64,8 @@ class RenderedListSpider(ChannelSpider):
         bodies: list[str] = response.meta.get(XHR_BODIES_META) or []
         if not bodies and not s.get("render", True):
             bodies = [response.text]
-        if s.get("render", True) and crawl_stopping(self.crawler):
+        stopping = bool(s.get("render", True)) and crawl_stopping(self.crawler)
+        if stopping:
             # the crawl is stopping, which may have cut the page's data answers
             # short: the frontier keeps this list to be read whole by a resumed
             # crawl (the items read now are kept, and not queued twice then)
@@ -112,8 +114,38 @@ class RenderedListSpider(ChannelSpider):
             )
             for record in records:
                 yield self.follow(profile, record, self.parse_detail)
-        if not s.get("scroll") and has_next and page < self.max_pages(profile):
-            yield self._list_request(profile, query, page + 1)
+        if not s.get("scroll"):
+            if has_next and page < self.max_pages(profile):
+                yield self._list_request(profile, query, page + 1)
+        elif has_next and len(bodies) < self.max_pages(profile) and not stopping:
+            yield from self._scroll_cut_short(response, profile, len(bodies))
+
+    def _scroll_cut_short(
+        self, response: Response, profile: SiteProfile, answered: int
+    ) -> Iterator[scrapy.Request]:
+        """The page stopped answering the scroll while its last answer still
+        said there was more (a slow data request, a busy browser): render it
+        again, up to RETRY_TIMES.  What was read is kept and not followed twice
+        (first_sighting); a list that never gets further is a reject, so that
+        the results it hides are not lost without a word."""
+        request = response.request
+        retry = (
+            get_retry_request(request, spider=self, reason="scroll_cut_short")
+            if request is not None
+            else None
+        )
+        if retry is not None:
+            retry.meta.pop(XHR_BODIES_META, None)
+            yield retry
+            return
+        self.reject(
+            response.url,
+            "fetch",
+            "scroll_cut_short",
+            f"no data answer to the scroll after batch {answered} of up to "
+            f"{self.max_pages(profile)}, though search.has_next said there was more",
+            platform=profile.name,
+        )
 
     def _item_record(
         self,
