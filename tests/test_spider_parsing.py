@@ -143,17 +143,18 @@ def test_market_list_and_next_page(tmp_path):
     assert nexts[0].meta["playwright"] is True
 
 
-def test_rendered_page_without_data_is_a_reject(tmp_path):
+def test_rendered_page_without_data_is_read_again_then_a_reject(tmp_path):
     spider, rejects = make_spider(VideoSpider, tmp_path)
-    out = list(
-        spider.parse_list(
-            html(f"{BASE}/douyin/search?keyword=x", "video.html"),
-            profile_name="demo-douyin",
-            query="x",
-            page=1,
-        )
-    )
-    assert out == [] and rejects[0].reason == "no_data"
+
+    def read(**meta: object) -> list:
+        response = html(f"{BASE}/douyin/search?keyword=x", "video.html", **meta)
+        return list(spider.parse_list(response, profile_name="demo-douyin", query="x", page=1))
+
+    [again] = read()
+    assert again.meta["retry_times"] == 1 and again.dont_filter and rejects == []
+    assert read(retry_times=spider.settings.getint("RETRY_TIMES")) == []
+    [reject] = rejects
+    assert reject.reason == "no_data" and "within 8 s" in reject.detail
 
 
 def test_browser_contexts_rotate_when_requests_are_sent():

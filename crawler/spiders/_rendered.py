@@ -80,12 +80,12 @@ class RenderedListSpider(ChannelSpider):
             if not bodies:
                 return
         if not bodies:
-            self.reject(
-                response.url,
-                "fetch",
+            yield from self._again_or_reject(
+                response,
+                profile,
                 "no_data",
-                "the page fired no data request matching search.xhr",
-                platform=profile.name,
+                f"the page fired no data request matching search.xhr within "
+                f"{self.config.xhr_wait:g} s",
             )
             return
         has_next = False
@@ -118,34 +118,29 @@ class RenderedListSpider(ChannelSpider):
             if has_next and page < self.max_pages(profile):
                 yield self._list_request(profile, query, page + 1)
         elif has_next and len(bodies) < self.max_pages(profile) and not stopping:
-            yield from self._scroll_cut_short(response, profile, len(bodies))
+            yield from self._again_or_reject(
+                response,
+                profile,
+                "scroll_cut_short",
+                f"no data answer to the scroll after batch {len(bodies)} of up to "
+                f"{self.max_pages(profile)}, though search.has_next said there was more",
+            )
 
-    def _scroll_cut_short(
-        self, response: Response, profile: SiteProfile, answered: int
+    def _again_or_reject(
+        self, response: Response, profile: SiteProfile, reason: str, detail: str
     ) -> Iterator[scrapy.Request]:
-        """The page stopped answering the scroll while its last answer still
-        said there was more (a slow data request, a busy browser): render it
-        again, up to RETRY_TIMES.  What was read is kept and not followed twice
-        (first_sighting); a list that never gets further is a reject, so that
-        the results it hides are not lost without a word."""
+        """A rendered list whose data did not all come in time (a slow data
+        request, a busy browser): render it again, up to RETRY_TIMES.  What was
+        read is kept and not followed twice (first_sighting); a list that never
+        gets further is a reject, so that the results it hides are not lost
+        without a word."""
         request = response.request
-        retry = (
-            get_retry_request(request, spider=self, reason="scroll_cut_short")
-            if request is not None
-            else None
-        )
+        retry = get_retry_request(request, spider=self, reason=reason) if request else None
         if retry is not None:
             retry.meta.pop(XHR_BODIES_META, None)
             yield retry
             return
-        self.reject(
-            response.url,
-            "fetch",
-            "scroll_cut_short",
-            f"no data answer to the scroll after batch {answered} of up to "
-            f"{self.max_pages(profile)}, though search.has_next said there was more",
-            platform=profile.name,
-        )
+        self.reject(response.url, "fetch", reason, detail, platform=profile.name)
 
     def _item_record(
         self,

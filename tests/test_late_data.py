@@ -1,7 +1,8 @@
-"""A scrolled result list whose next data answer comes too late, in a real
-crawl (Chromium, the demo web): the list is rendered again and nothing is lost,
-or, when the answer never comes in time, a reject says where the list stopped.
-Without this, the results behind the late answer were dropped without a word."""
+"""A rendered result list whose data answer comes too late, in a real crawl
+(Chromium, the demo web): the first answer or the answer to a scroll.  The list
+is rendered again and nothing is lost, or, when the answer never comes in time,
+a reject says where the list stopped.  Without this, the results behind a late
+scroll answer were dropped without a word."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 API = "/aweme/v1/web/search/item/"
 QUERY = "停催"
-LATE = "20"  # the third batch's offset
+THIRD = "20"  # the third batch's offset
 XHR_WAIT = 1.5  # the crawl's wait for a data answer; the late one takes twice that
 
 
@@ -32,15 +33,15 @@ def server() -> Iterator[DemoServer]:
         yield srv
 
 
-def late_answers(server: DemoServer, times: int) -> list[int]:
-    """Make the first `times` answers for the third batch of QUERY late; the
-    list returned counts how many times that batch was asked for."""
+def late_answers(server: DemoServer, offset: str, times: int) -> list[int]:
+    """Make the first `times` answers for the batch of QUERY at `offset` late;
+    the list returned counts how many times that batch was asked for."""
     asked = [0]
     route: Callable[[dict[str, list[str]], str], Response] = server.router._exact[API]
 
     def answer(qs: dict[str, list[str]], base: str) -> Response:
         made = route(qs, base)
-        if qs.get("keyword") == [QUERY] and qs.get("offset") == [LATE]:
+        if qs.get("keyword") == [QUERY] and qs.get("offset") == [offset]:
             asked[0] += 1
             if asked[0] <= times:
                 return dataclasses.replace(made, delay=2 * XHR_WAIT)
@@ -69,7 +70,7 @@ def wanted(server: DemoServer) -> list[str]:
 def test_a_late_answer_to_the_scroll_is_waited_out_by_reading_the_list_again(
     server: DemoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    asked = late_answers(server, times=1)
+    asked = late_answers(server, THIRD, times=1)
     done = crawl(server, tmp_path_factory)
     want = wanted(server)
     assert len(want) > 30  # the query has four batches, the last two behind the late one
@@ -82,7 +83,7 @@ def test_a_late_answer_to_the_scroll_is_waited_out_by_reading_the_list_again(
 def test_an_answer_always_late_ends_in_a_reject_naming_the_batch(
     server: DemoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    asked = late_answers(server, times=sys.maxsize)
+    asked = late_answers(server, THIRD, times=sys.maxsize)
     done = crawl(server, tmp_path_factory)
     urls = stored_urls(done.data_dir)
     want = wanted(server)
@@ -91,3 +92,14 @@ def test_an_answer_always_late_ends_in_a_reject_naming_the_batch(
     [reject] = [r for r in done.rejects if r["reason"] == "scroll_cut_short"]
     assert QUERY in reject["url"] or "%E5%81%9C%E5%82%AC" in reject["url"]
     assert "after batch 2 of up to 5" in reject["detail"]
+
+
+def test_a_late_first_answer_is_waited_out_by_reading_the_list_again(
+    server: DemoServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    asked = late_answers(server, "0", times=1)
+    done = crawl(server, tmp_path_factory)
+    urls = stored_urls(done.data_dir)
+    assert [u for u in wanted(server) if u not in urls] == []
+    assert asked[0] == 2
+    assert [r for r in done.rejects if r["reason"] == "no_data"] == []
