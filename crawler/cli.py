@@ -34,6 +34,22 @@ def _settings(data_dir: str | None, catalogue: str | None, **extra: Any) -> Any:
     return project_settings(overrides)
 
 
+def sets_option(help_text: str) -> Any:
+    """-s/--set NAME=VALUE, repeatable: any Scrapy or adwatch setting."""
+    return click.option("-s", "--set", "sets", multiple=True, metavar="NAME=VALUE", help=help_text)
+
+
+def _parse_sets(sets: tuple[str, ...]) -> dict[str, str]:
+    """-s NAME=VALUE pairs as a dict; the values are parsed by the setting's reader."""
+    parsed: dict[str, str] = {}
+    for item in sets:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--set")
+        parsed[name.strip()] = value
+    return parsed
+
+
 def _catalogue_uri(data_dir: str | None, catalogue: str | None) -> str:
     from crawler.config import AdwatchConfig
 
@@ -133,14 +149,7 @@ def cli() -> None:
     help="Keep the crawl's frontier here so a stopped or killed crawl resumes "
     "(with --demo, the demo web's port too).",
 )
-@click.option(
-    "-s",
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Any Scrapy or adwatch setting, e.g. -s DOWNLOAD_TIMEOUT=5.",
-)
+@sets_option("Any Scrapy or adwatch setting, e.g. -s DOWNLOAD_TIMEOUT=5.")
 @click.option(
     "--ocr-engine",
     type=click.Choice(["rapidocr", "paddleocr", "none"]),
@@ -186,12 +195,7 @@ def crawl(
     from crawler.run import crawl as run_crawl
     from crawler.run import demo_web
 
-    extra: dict[str, Any] = {}
-    for item in sets:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--set")
-        extra[name.strip()] = value
+    extra: dict[str, Any] = dict(_parse_sets(sets))
     if job_dir:
         extra["JOBDIR"] = job_dir
     if ocr_engine:
@@ -605,8 +609,10 @@ def _duration(text: str) -> timedelta:
         raise click.BadParameter(str(exc)) from None
 
 
-def _evidence_settings(data_dir: str | None, catalogue: str | None, tsa_url: str | None) -> Any:
-    settings = _settings(data_dir, catalogue)
+def _evidence_settings(
+    data_dir: str | None, catalogue: str | None, tsa_url: str | None, sets: tuple[str, ...] = ()
+) -> Any:
+    settings = _settings(data_dir, catalogue, **_parse_sets(sets))
     if tsa_url:
         settings.set("ADWATCH_TSA_URL", tsa_url, priority="cmdline")
     return settings
@@ -653,12 +659,14 @@ def ca_option(help_text: str) -> Any:
 @click.option("--record", "record_ids", multiple=True, help="Capture this record (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N pages.")
 @tsa_option
+@sets_option("An adwatch setting, e.g. -s ADWATCH_CAPTURE_CONCURRENCY=2.")
 @data_dir_option
 @catalogue_option
 def capture(
     record_ids: tuple[str, ...],
     limit: int | None,
     tsa_url: str | None,
+    sets: tuple[str, ...],
     data_dir: str | None,
     catalogue: str | None,
 ) -> None:
@@ -670,10 +678,11 @@ def capture(
     Example:
       adwatch capture
       adwatch capture --record 3f1c9a0b2d4e6f8a1b2c3d4e --tsa http://127.0.0.1:8318/
+      adwatch capture -s ADWATCH_CAPTURE_TIMEOUT=40   # a slow site
     """
     from crawler.evidence_run import capture_pending
 
-    settings = _evidence_settings(data_dir, catalogue, tsa_url)
+    settings = _evidence_settings(data_dir, catalogue, tsa_url, sets)
     try:
         figures = capture_pending(settings, record_ids=list(record_ids) or None, limit=limit)
     except KeyError as exc:
@@ -693,6 +702,7 @@ def capture(
 @profile_option
 @job_id_option
 @tsa_option
+@sets_option("An adwatch setting, e.g. -s ADWATCH_CAPTURE_CONCURRENCY=2.")
 @data_dir_option
 @catalogue_option
 def recheck(
@@ -702,6 +712,7 @@ def recheck(
     profile: str,
     job_id: str | None,
     tsa_url: str | None,
+    sets: tuple[str, ...],
     data_dir: str | None,
     catalogue: str | None,
 ) -> None:
@@ -718,7 +729,7 @@ def recheck(
     from crawler.evidence_run import recheck as run_recheck
     from crawler.jobs import Job
 
-    settings = _evidence_settings(data_dir, catalogue, tsa_url)
+    settings = _evidence_settings(data_dir, catalogue, tsa_url, sets)
     job = Job(profile=profile, kind="recheck")
     job.id = job_id or job.id
     with _job(AdwatchConfig.from_settings(settings).catalogue_uri, settings, job):
@@ -1104,14 +1115,7 @@ def jobs(
     show_default=True,
     help="On stop, how long runs may take to finish cleanly before they are killed.",
 )
-@click.option(
-    "-s",
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="A setting passed to every run, e.g. -s ADWATCH_CAPTURE=False.",
-)
+@sets_option("A setting passed to every run, e.g. -s ADWATCH_CAPTURE=False.")
 @data_dir_option
 @catalogue_option
 def schedule(
@@ -1154,7 +1158,9 @@ def schedule(
         "ADWATCH_DATA_DIR": str(config.data_dir.resolve()),
         "ADWATCH_CATALOGUE": config.catalogue_uri,
     }
-    extra = [arg for item in sets for arg in ("-s", item)]
+    _parse_sets(sets)  # a malformed one is an error now, not in every run
+    set_args = [arg for item in sets for arg in ("-s", item)]
+    extra: list[str] = []
     seconds = _duration(run_for).total_seconds() if run_for else None
     wait = _duration(stop_wait).total_seconds()
     with (
@@ -1177,6 +1183,7 @@ def schedule(
             on_end=ended,
             out=click.echo,
             stop_wait=wait,
+            settings_args=set_args,
         )
         if once:
             watch.run_each_once()

@@ -177,10 +177,12 @@ class Watch:
         out: Callable[[str], None] = print,
         grace: float = GRACE_S,
         stop_wait: float = STOP_WAIT_S,
+        settings_args: Sequence[str] = (),
     ) -> None:
         self.profiles = list(profiles)
         self.env = dict(env)
-        self.extra_args = list(extra_args)
+        self.extra_args = list(extra_args)  # crawls only (--base-url)
+        self.settings_args = list(settings_args)  # every run (-s NAME=VALUE)
         self.on_end = on_end
         self.out = out
         self.grace = grace
@@ -202,8 +204,9 @@ class Watch:
         """Run one profile now, in a child, bounded in time (None, and nothing
         started, once the watch is stopping)."""
         job_id = uuid.uuid4().hex[:16]
-        # -s settings and --base-url are the crawl command's; re-checks use stored URLs.
-        argv = profile.argv(job_id) + (self.extra_args if profile.command == "crawl" else [])
+        # --base-url is the crawl command's; re-checks use stored URLs.
+        argv = profile.argv(job_id) + self.settings_args
+        argv += self.extra_args if profile.command == "crawl" else []
         started = time.monotonic()
         # Its own process group: a run killed for its time limit takes its
         # Playwright driver with it (and so its browser).  stderr to a file, not

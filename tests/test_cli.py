@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from crawler.cli import cli
 from crawler.items import AdRecord
 from evidence.index import open_catalogue
+from tests.conftest import adwatch
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -115,6 +116,15 @@ def test_sites_check_passes_on_bundled_profiles():
     assert result.exit_code == 0 and "profiles OK" in result.output
 
 
-def test_crawl_rejects_a_malformed_setting():
-    result = CliRunner().invoke(cli, ["crawl", "-s", "NOEQUALS"])
+@pytest.mark.parametrize("command", ["crawl", "capture", "recheck"])
+def test_a_malformed_setting_is_refused(command, tmp_path):
+    result = CliRunner().invoke(cli, [command, "--data-dir", str(tmp_path), "-s", "NOEQUALS"])
     assert result.exit_code == 2 and "expected NAME=VALUE" in result.output
+
+
+@pytest.mark.parametrize("command", ["capture", "recheck"])
+def test_the_capture_commands_take_settings(command, tmp_path):
+    """-s reaches the capture's own settings (a bad value is named)."""
+    done = adwatch(command, "-s", "ADWATCH_CAPTURE_TIMEOUT=soon", data_dir=tmp_path)
+    assert done.returncode == 1
+    assert "ADWATCH_CAPTURE_TIMEOUT must be a number, got 'soon'" in done.stderr

@@ -92,6 +92,23 @@ def test_a_profile_becomes_its_command_line() -> None:
     assert "-s" not in recheck and recheck[-2:] == ["--older-than", "12h"]
 
 
+def test_settings_reach_every_run_and_the_base_url_only_crawls(tmp_path: Path) -> None:
+    """`schedule -s` is passed to re-checks too (they take -s since it tunes the
+    capture); --base-url is the crawl's alone (a re-check would refuse it)."""
+    env = child_env({"ADWATCH_DATA_DIR": str(tmp_path / "var")})
+    said: list[str] = []
+    watch = Watch(
+        [],
+        env,
+        ["--base-url", "http://127.0.0.1:9"],
+        out=said.append,
+        settings_args=["-s", "ADWATCH_CAPTURE_CONCURRENCY=0"],
+    )
+    run = watch.run_once(Profile("again", "recheck", options={"older_than": "0"}))
+    assert run is not None and run.returncode == 1, said
+    assert any("ADWATCH_CAPTURE_CONCURRENCY must be > 0" in line for line in said), said
+
+
 def test_a_profile_lock_is_exclusive_and_dies_with_its_process(tmp_path: Path) -> None:
     with (
         profile_lock(tmp_path, "demo-search"),
