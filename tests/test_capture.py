@@ -197,7 +197,8 @@ def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     s.close()
 
 
-SETTINGS = CaptureSettings(navigation_timeout=10, load_wait=2, settle=1, tile_height=8000)
+# settle: 1 s was once too short for /ad's pictures with the machine busy (a CI run)
+SETTINGS = CaptureSettings(navigation_timeout=10, load_wait=2, settle=5, tile_height=8000)
 
 
 @pytest.fixture(scope="module")
