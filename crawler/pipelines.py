@@ -234,7 +234,8 @@ class OcrPipeline:
         if future is None:  # the same picture on two records is read once
             future = asyncio.ensure_future(self._read_once(path))
             self._inflight[sha256] = future
-            future.add_done_callback(lambda _f: self._inflight.pop(sha256, None))
+            future.add_done_callback(lambda _f: self._finished(sha256))
+            self._count_waiting()
         # shielded: one waiting item being cancelled must not cancel the others' read
         reading = await asyncio.shield(future)
         if not reading.get("error"):
@@ -247,6 +248,16 @@ class OcrPipeline:
                 stats.inc_value("adwatch/ocr/images")
                 stats.inc_value("adwatch/ocr/ms", int(reading.get("ms", 0)))
         return reading
+
+    def _finished(self, sha256: str) -> None:
+        self._inflight.pop(sha256, None)
+        self._count_waiting()
+
+    def _count_waiting(self) -> None:
+        """For the status line: a crawl whose pages are all fetched is still
+        busy while its records wait for their pictures to be read."""
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("adwatch/ocr/waiting", len(self._inflight))
 
     async def _read_once(self, path: str) -> dict[str, Any]:
         """One image through the worker pool; a worker that died takes every

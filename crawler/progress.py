@@ -26,6 +26,8 @@ class Figures:
     rejects: int = 0
     blocked: int = 0
     operators: int = 0  # operators with two or more linked ads, after the crawl
+    images_read: int = 0  # by OCR (a picture met before comes from the cache)
+    images_waiting: int = 0  # in the OCR workers' queue: records wait for them
     by_channel: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, int] = field(default_factory=dict)
     blocked_platforms: dict[str, int] = field(default_factory=dict)
@@ -42,6 +44,8 @@ class Figures:
             f.suspects += int(stats.get("adwatch/label/suspect", 0))
             f.rejects += int(stats.get("adwatch/rejects", 0))
             f.blocked += int(stats.get("adwatch/blocked", 0))
+            f.images_read += int(stats.get("adwatch/ocr/images", 0))
+            f.images_waiting += int(stats.get("adwatch/ocr/waiting", 0))
             for key, value in stats.items():
                 if key.startswith("adwatch/records/"):
                     channel = key.rsplit("/", 1)[1]
@@ -59,10 +63,16 @@ class Figures:
         return f
 
     def line(self, elapsed: float) -> str:
-        return (
+        line = (
             f"{elapsed:6.0f}s  pages {self.pages}  records {self.records}  "
             f"likely ads {self.ads}  rejects {self.rejects}  blocked {self.blocked}"
         )
+        if self.images_read or self.images_waiting:
+            # after the last page, records still come while their images are read
+            line += f"  images read {self.images_read}"
+            if self.images_waiting:
+                line += f" ({self.images_waiting} waiting)"
+        return line
 
 
 class Progress:
@@ -102,6 +112,8 @@ def summary(figures: Figures, elapsed: float, catalogue_uri: str, rejects_path: 
     for channel in ("search", "video", "market"):
         lines.append(f"  {channel:<8}{figures.by_channel.get(channel, 0):>6}")
     lines.append(f"  {'total':<8}{figures.records:>6}")
+    if figures.images_read:
+        lines.append(f"images read:  {figures.images_read}   (OCR; pictures met before are cached)")
     lines.append(f"likely ads:   {figures.ads}   (suspect: {figures.suspects})")
     lines.append(f"operators:    {figures.operators}   (2+ linked ads; adwatch clusters)")
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(figures.reject_reasons.items()))

@@ -79,6 +79,11 @@ def test_crawl_prints_the_summary(crawl: Crawl):
         "blocked:",
     ):
         assert line in crawl.out
+    # the demo's pictures are read by OCR, which the summary counts as the log does
+    read = re.search(r"^images read:\s+(\d+)", crawl.out, re.M)
+    assert read and int(read.group(1)) == crawl_stats(crawl.data_dir)("adwatch/ocr/images") > 0
+    # and the status lines show it while it goes on (stderr is not a terminal here)
+    assert re.search(r"records \d+ .* images read \d+", crawl.err), crawl.err[-2000:]
 
 
 def test_the_crawl_log_has_no_python_warnings(crawl: Crawl):
