@@ -239,3 +239,30 @@ def test_a_dead_worker_fails_its_image_and_the_pool_recovers(tmp_path: Path) -> 
         pool.close()
     assert "征信修复" in squash(reading["text"])
     assert pool.restarts >= 1
+
+
+def test_the_cpus_are_shared_out_among_the_workers(monkeypatch):
+    from crawler import ocr
+
+    monkeypatch.setattr(ocr.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
+    assert [ocr.threads_per_worker(n) for n in (1, 2, 3, 8)] == [4, 2, 1, 1]
+
+
+@pytest.mark.parametrize("name", ["rapidocr", "paddleocr"])
+def test_a_worker_engine_runs_its_models_on_its_share_of_threads(name, monkeypatch):
+    """Each onnxruntime session of a worker's engine (detector, recogniser, and
+    the second look's recogniser) is limited to the worker's threads."""
+    import gc
+
+    import onnxruntime
+
+    from crawler import ocr
+
+    monkeypatch.setattr(ocr, "_threads", 1)
+    reader = (ocr.RapidEngine if name == "rapidocr" else ocr.PaddleEngine)()
+    # an l in an ID: the second look reads it again with rapidocr's recogniser
+    reading = read_image(png(banner(["微信 aw1ea_62"])), reader)
+    assert "62" in reading.text and not reading.error
+    sessions = [s for s in gc.get_objects() if isinstance(s, onnxruntime.InferenceSession)]
+    mine = [s for s in sessions if s.get_session_options().intra_op_num_threads == 1]
+    assert len(mine) >= 2, [s.get_session_options().intra_op_num_threads for s in sessions]
