@@ -80,8 +80,11 @@ def test_crawl_prints_the_summary(crawl: Crawl):
     ):
         assert line in crawl.out
     # the demo's pictures are read by OCR, which the summary counts as the log does
+    # (one stats dump per channel)
     read = re.search(r"^images read:\s+(\d+)", crawl.out, re.M)
-    assert read and int(read.group(1)) == crawl_stats(crawl.data_dir)("adwatch/ocr/images") > 0
+    [log] = (crawl.data_dir / "logs").glob("crawl-*.log")
+    dumps = re.findall(r"'adwatch/ocr/images': (\d+)", log.read_text(encoding="utf-8"))
+    assert len(dumps) == 3 and read and int(read.group(1)) == sum(map(int, dumps)) > 0
     # and the status lines show it while it goes on (stderr is not a terminal here)
     assert re.search(r"records \d+ .* images read \d+", crawl.err), crawl.err[-2000:]
 
