@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 API = "/aweme/v1/web/search/item/"
 QUERY = "停催"
 THIRD = "20"  # the third batch's offset
-XHR_WAIT = 1.5  # the crawl's wait for a data answer; the late one takes twice that
+XHR_WAIT = 3.0  # the crawl's wait for a data answer; the late one takes twice that
 
 
 @pytest.fixture
