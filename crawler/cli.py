@@ -1158,8 +1158,8 @@ def schedule(
         "ADWATCH_DATA_DIR": str(config.data_dir.resolve()),
         "ADWATCH_CATALOGUE": config.catalogue_uri,
     }
-    _parse_sets(sets)  # a malformed one is an error now, not in every run
-    set_args = [arg for item in sets for arg in ("-s", item)]
+    # parsed here, so that a malformed one is an error now, not in every run
+    set_args = [arg for n, v in _parse_sets(sets).items() for arg in ("-s", f"{n}={v}")]
     extra: list[str] = []
     seconds = _duration(run_for).total_seconds() if run_for else None
     wait = _duration(stop_wait).total_seconds()

@@ -55,10 +55,16 @@ def expected(ground_truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def crawl_stats(data_dir: Path) -> Callable[[str], int]:
-    """A reader of the Scrapy stats in the one crawl log under ``data_dir``."""
+def crawl_log(data_dir: Path) -> str:
+    """The text of the one crawl log under ``data_dir``."""
     [log] = (data_dir / "logs").glob("crawl-*.log")
-    text = log.read_text(encoding="utf-8")
+    return log.read_text(encoding="utf-8")
+
+
+def crawl_stats(data_dir: Path) -> Callable[[str], int]:
+    """A reader of the Scrapy stats in the one crawl log under ``data_dir``
+    (the first stats dump: one channel's)."""
+    text = crawl_log(data_dir)
 
     def stat(name: str) -> int:
         found = re.search(rf"'{re.escape(name)}': (\d+)", text)
@@ -82,8 +88,7 @@ def test_crawl_prints_the_summary(crawl: Crawl):
     # the demo's pictures are read by OCR, which the summary counts as the log does
     # (one stats dump per channel)
     read = re.search(r"^images read:\s+(\d+)", crawl.out, re.M)
-    [log] = (crawl.data_dir / "logs").glob("crawl-*.log")
-    dumps = re.findall(r"'adwatch/ocr/images': (\d+)", log.read_text(encoding="utf-8"))
+    dumps = re.findall(r"'adwatch/ocr/images': (\d+)", crawl_log(crawl.data_dir))
     assert len(dumps) == 3 and read and int(read.group(1)) == sum(map(int, dumps)) > 0
     # and the status lines show it while it goes on (stderr is not a terminal here)
     assert re.search(r"records \d+ .* images read \d+", crawl.err), crawl.err[-2000:]
@@ -91,8 +96,7 @@ def test_crawl_prints_the_summary(crawl: Crawl):
 
 def test_the_crawl_log_has_no_python_warnings(crawl: Crawl):
     """Deprecations in Scrapy or Playwright show up here before they break."""
-    [log] = (crawl.data_dir / "logs").glob("crawl-*.log")
-    warnings = [line for line in log.read_text(encoding="utf-8").splitlines() if "Warning:" in line]
+    warnings = [line for line in crawl_log(crawl.data_dir).splitlines() if "Warning:" in line]
     assert not warnings, warnings[:5]
 
 
