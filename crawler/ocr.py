@@ -477,11 +477,20 @@ class OcrPool:
     def _start(self) -> ProcessPoolExecutor:
         import multiprocessing
 
+        threads = threads_per_worker(self.workers)
+        logger.info(
+            "OCR: %d %s worker process%s, %d onnxruntime thread%s each",
+            self.workers,
+            self.name,
+            "" if self.workers == 1 else "es",
+            threads,
+            "" if threads == 1 else "s",
+        )
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(self.name, False, os.getpid(), threads_per_worker(self.workers)),
+            initargs=(self.name, False, os.getpid(), threads),
         )
 
     def submit(self, path: str) -> Future[dict[str, Any]]:

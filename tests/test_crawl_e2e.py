@@ -15,6 +15,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 import pytest
 
+from crawler.ocr import threads_per_worker
 from tests.conftest import Crawl, adwatch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -92,6 +93,10 @@ def test_crawl_prints_the_summary(crawl: Crawl):
     assert len(dumps) == 3 and read and int(read.group(1)) == sum(map(int, dumps)) > 0
     # and the status lines show it while it goes on (stderr is not a terminal here)
     assert re.search(r"records \d+ .* images read \d+", crawl.err), crawl.err[-2000:]
+    # by the two workers the session crawl asks for (conftest), sharing the cores
+    threads = threads_per_worker(2)
+    started = f"OCR: 2 rapidocr worker processes, {threads} onnxruntime thread"
+    assert started in crawl_log(crawl.data_dir)
 
 
 def test_the_crawl_log_has_no_python_warnings(crawl: Crawl):
