@@ -41,7 +41,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from PIL import Image
 
 from crawler import lookalike
-from crawler.images import ImageRejected, decode
+from crawler.frames import frames
+from crawler.images import ImageRejected
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +54,14 @@ TILE_OVERLAP = 96  # pixels shared by neighbouring tiles, so no line is cut
 MAX_RESTARTS = 3  # fresh worker pools in a row that read nothing before giving up
 SMALL_SIDE = 200  # images whose longest side is below this are upscaled
 EDGE = 2  # pixels: a line box this close to a tile's cut edge was cut by it
-READER_VERSION = 2  # raised when readings change (2: the look-alike second look)
+READER_VERSION = 3  # raised when readings change (2: the look-alike second look;
+# 3: pictures upright by EXIF, transparency on a contrasting backdrop, every frame)
 
 
 @dataclass
 class Line:
     text: str
-    box: list[list[int]]  # four corners, in pixels of the original image
+    box: list[list[int]]  # four corners, in pixels of the picture as shown (upright)
     confidence: float
 
 
@@ -73,6 +75,7 @@ class Reading:
     engine: str = ""
     ms: int = 0
     error: str = ""
+    frames: int = 1  # pictures read: more than one for an animation
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -274,17 +277,38 @@ def engine(name: str = DEFAULT_ENGINE, library_defaults: bool = False) -> Engine
 
 
 def load(data: bytes) -> Image.Image:
-    """Decode image bytes fully (bombs, truncation, non-images rejected), as RGB."""
-    return decode(data).convert("RGB")
+    """The first frame of image bytes as shown (crawler.frames), as RGB; bombs,
+    truncation and non-images are rejected (ImageRejected)."""
+    return frames(data)[0]
 
 
 def read_image(data: bytes, ocr: Engine) -> Reading:
-    """Text and QR codes of one image (bytes), or a Reading with ``error``."""
+    """Text and QR codes of one image (bytes), or a Reading with ``error``.
+    Each different frame of an animation is read (crawler.frames); a line
+    already read in an earlier frame is not repeated."""
     started = time.perf_counter()
     try:
-        img = load(data)
+        pictures = frames(data)
     except ImageRejected as exc:
         return Reading(engine=ocr.name, error=str(exc))
+    lines: list[Line] = []
+    qr: list[str] = []
+    said: set[str] = set()
+    for picture in pictures:
+        found, codes = _read_picture(picture, ocr)
+        for line in found:
+            key = "".join(line.text.split())
+            if key not in said:
+                said.add(key)
+                lines.append(line)
+        qr += [code for code in codes if code not in qr]
+    ms = round((time.perf_counter() - started) * 1000)
+    text = "\n".join(ln.text for ln in lines)
+    return Reading(text, lines, qr, ocr.name, ms, frames=len(pictures))
+
+
+def _read_picture(img: Image.Image, ocr: Engine) -> tuple[list[Line], list[str]]:
+    """The text lines (top to bottom) and QR payloads of one still picture."""
     lines: list[Line] = []
     tile_of: dict[int, int] = {}  # id(line) -> the tile it was read in
     whole = None  # the image as a BGR array, when a tile is the whole image
@@ -314,9 +338,7 @@ def read_image(data: bytes, ocr: Engine) -> Reading:
                 lines[lines.index(twin)] = line
                 tile_of[id(line)] = n
     lines.sort(key=lambda ln: (ln.box[0][1], ln.box[0][0]))
-    qr = qr_payloads(img, whole)
-    ms = round((time.perf_counter() - started) * 1000)
-    return Reading("\n".join(ln.text for ln in lines), lines, qr, ocr.name, ms)
+    return lines, qr_payloads(img, whole)
 
 
 def _tiles(img: Image.Image) -> list[tuple[Image.Image, int, int, float]]:
@@ -426,6 +448,8 @@ def reading_json(path: str, reading: Reading) -> str:
         "engine": reading.engine,
         "ms": reading.ms,
     }
+    if reading.frames > 1:  # an animation: its lines come frame by frame
+        out["frames"] = reading.frames
     return json.dumps(out, ensure_ascii=False)
 
 

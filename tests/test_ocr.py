@@ -104,6 +104,51 @@ def test_qr_codes_are_decoded_and_become_contact_text() -> None:
     assert qr_text("mqqwpa://im/chat?chat_type=wpa&uin=42936349") == "QQ:42936349"
 
 
+def test_a_sideways_phone_photo_is_read_upright() -> None:
+    """Stored turned, with the EXIF tag that tells a browser to turn it back."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo = banner(["逾期先别还 当天停催", "微信 tingcui_88"]).transpose(Image.Transpose.ROTATE_90)
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=90, exif=exif)
+    reading = read_image(out.getvalue(), engine())
+    assert "当天停催" in squash(reading.text) and "tingcui_88" in reading.text
+
+
+def test_black_text_on_a_transparent_background_is_read() -> None:
+    """Most tools store black under full transparency: flattened as stored,
+    the slogan would be black on black (read before: nothing)."""
+    font = ImageFont.truetype(FONT, 28, index=2)
+    img = Image.new("RGBA", (640, 100), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.text((16, 10), "征信修复 包过", font=font, fill=(0, 0, 0, 255))
+    draw.text((16, 55), "微信 zx_fix66", font=font, fill=(0, 0, 0, 255))
+    reading = read_image(png(img), engine())
+    assert "征信修复" in squash(reading.text) and "zx_fix66" in reading.text
+
+
+@pytest.mark.parametrize("name", ["rapidocr", "paddleocr"])
+def test_every_frame_of_an_animated_banner_is_read(name: str, tmp_path: Path) -> None:
+    """The slogan in one frame, the contact in the next: both are read, and the
+    slogan shown again in a third frame is not repeated."""
+    slogan, contact = banner(["逾期先别还 当天停催"]), banner(["加V tingcui_99 电话13900139000"])
+    gif = tmp_path / "cycling.gif"
+    slogan.save(gif, "GIF", save_all=True, append_images=[contact, slogan], duration=800)
+    reading = read_image(gif.read_bytes(), engine(name))
+    text = squash(reading.text)
+    assert "当天停催" in text and "13900139000" in text
+    assert text.count("当天停催") == 1
+    assert reading.frames == 2
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "ocr", "--engine", name, str(gif)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout)["frames"] == 2
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
