@@ -8,11 +8,11 @@ import re
 import unicodedata
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from demo import content, disguises, generate
 from demo.contacts import chinese_digits, contact_text, make_operators, phone_text, qr_payload
-from demo.images import render
+from demo.images import render, sideways
 from demo.model import Contact, ImageSpec
 
 
@@ -98,6 +98,21 @@ def test_images_render_deterministically_with_text_and_qr() -> None:
         assert img.size == (720, 480) and len(img.getcolors(100000) or []) > 2
     photo, ctype = render(ImageSpec("p.jpg", "photo", ("实拍图",), seed=4))
     assert ctype == "image/jpeg" and photo[:2] == b"\xff\xd8"
+
+
+def test_some_listing_posters_are_stored_sideways_like_phone_photos() -> None:
+    web = generate(7, 1)
+    posters = [s for s in web.images.values() if s.kind == "poster" and s.name.startswith("item_")]
+    turned = [s for s in posters if sideways(s)]
+    assert 0 < len(turned) < len(posters)
+    assert not any(sideways(s) for s in web.images.values() if not s.name.startswith("item_"))
+    data, ctype = render(turned[0])
+    assert ctype == "image/jpeg" and render(turned[0])[0] == data
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.getexif()[0x0112] == 6
+        assert img.size == (turned[0].height, turned[0].width)  # stored turned
+        shown = ImageOps.exif_transpose(img)
+        assert shown.size == (turned[0].width, turned[0].height)
 
 
 def test_image_only_ads_say_nothing_in_text() -> None:
