@@ -1,5 +1,5 @@
-"""crawler.frames: pictures as a viewer sees them (upright, flattened, every
-different frame), on images drawn here."""
+"""crawler.frames and evidence.pictures: pictures as a viewer sees them
+(upright, flattened, every different frame), on images drawn here."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from crawler import frames as frames_module
-from crawler.frames import flatten, frames
+from crawler.frames import frames
 from crawler.images import ImageRejected
+from evidence.pictures import flatten
 
 
 def encoded(img: Image.Image, fmt: str, **kwargs: object) -> bytes:

@@ -56,7 +56,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, UnidentifiedImageError
+
+from evidence import pictures
 
 KINDS = ("phone", "wechat", "qq", "id_card", "bank_card", "name", "face", "text_in_image")
 MASK = "[已遮挡]"
@@ -414,9 +416,7 @@ def _number_hits(text: str, matchers: Sequence[_Matcher]) -> list[_Hit]:
     return out
 
 
-def _number_hit(
-    text: str, digits: str, where: list[int], k: int, m: _Matcher
-) -> _Hit | None:
+def _number_hit(text: str, digits: str, where: list[int], k: int, m: _Matcher) -> _Hit | None:
     """The occurrence of ``m`` at digit ``k`` of a run, if it stands alone."""
     first, last = where[k], where[k + len(m.digits) - 1]
     if last + 1 < len(text) and text[last + 1] in _ARABIC:
@@ -569,17 +569,10 @@ def _decode(data: bytes, where: str) -> Image.Image:
 
 
 def _upright_rgb(img: Image.Image) -> Image.Image:
-    """The picture as a browser shows it: EXIF rotation applied, first frame,
-    transparency flattened on white (hidden colour under alpha is not kept)."""
-    upright = ImageOps.exif_transpose(img) or img
-    if upright.mode in ("RGBA", "LA", "PA") or (
-        upright.mode == "P" and "transparency" in upright.info
-    ):
-        rgba = upright.convert("RGBA")
-        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
-        canvas.paste(rgba, mask=rgba.getchannel("A"))
-        return canvas
-    return upright.convert("RGB")
+    """The picture as a browser shows it (evidence.pictures, as OCR read it):
+    EXIF rotation applied, first frame, transparency flattened over the
+    backdrop that contrasts with its ink (hidden colour under alpha is not kept)."""
+    return pictures.shown(img)
 
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (exclusive), in pixels
@@ -782,7 +775,8 @@ def redact_image(
     kept = _kept(keep)
     img = _decode(data, where)
     rgb = _upright_rgb(img)
-    changed = rgb.size != img.size or getattr(img, "n_frames", 1) > 1 or _rotated(img)
+    changed = rgb.size != img.size or getattr(img, "n_frames", 1) > 1
+    changed = changed or pictures.turn(img) is not None
     fills: list[tuple[Box, str]] = []
     if faces:
         fills += [(box, "face") for box in find_faces(rgb)]
@@ -802,10 +796,3 @@ def redact_image(
         draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=FILL)
     masked = [_masked(kind, where, FILLED) for _box, kind in fills]
     return _encode(rgb, img.format or ""), masked
-
-
-def _rotated(img: Image.Image) -> bool:
-    try:
-        return int(img.getexif().get(0x0112, 1)) not in (0, 1)
-    except (ValueError, TypeError, OSError):
-        return False
