@@ -413,6 +413,31 @@ def test_real_ocr_finds_the_phone_in_a_banner_and_cannot_read_it_afterwards() ->
     assert [m.kind for m in masked] == ["phone"]
 
 
+def test_light_text_on_transparency_is_shown_on_black_as_ocr_read_it() -> None:
+    """White ink on a transparent picture (stored over white, as some tools
+    write it): on a white page it shows nothing; OCR and the exhibit both lay
+    it on black, and the third party's number is masked there."""
+    from crawler.ocr import engine, read_image
+
+    ocr = engine()
+
+    def find_text(data: bytes) -> OcrLines:
+        return [(line.text, line.box) for line in read_image(data, ocr).lines]
+
+    lines = ["当天停催 不成功退款", "评论：我的电话13912345678"]
+    img = Image.new("RGBA", (640, 20 + len(lines) * 48), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(img)
+    for n, line in enumerate(lines):
+        draw.text((16, 10 + n * 48), line, font=font(28), fill=(255, 255, 255, 255))
+    out, masked = redact_image(encode(img), [PHONE], "images/05.png", find_text)
+    shown = Image.open(io.BytesIO(out)).convert("RGB")
+    assert shown.getpixel((630, 5)) == (0, 0, 0)
+    assert shown.crop((16, 10, 300, 40)).convert("L").getextrema()[1] > 200  # the slogan
+    assert [m.kind for m in masked] == ["phone"]
+    again = "".join(t for t, _ in find_text(out)).replace(" ", "")
+    assert "当天停催" in again and PHONE not in again
+
+
 def _bomb() -> bytes:
     return encode(Image.new("1", (9_000, 9_000)))
 
