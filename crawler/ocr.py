@@ -63,6 +63,7 @@ class Line:
     text: str
     box: list[list[int]]  # four corners, in pixels of the picture as shown (upright)
     confidence: float
+    frame: int = 0  # which of an animation's different frames it was read in
 
 
 @dataclass
@@ -294,12 +295,13 @@ def read_image(data: bytes, ocr: Engine) -> Reading:
     lines: list[Line] = []
     qr: list[str] = []
     said: set[str] = set()
-    for picture in pictures:
+    for index, picture in enumerate(pictures):
         found, codes = _read_picture(picture, ocr)
         for line in found:
             key = "".join(line.text.split())
             if key not in said:
                 said.add(key)
+                line.frame = index
                 lines.append(line)
         qr += [code for code in codes if code not in qr]
     ms = round((time.perf_counter() - started) * 1000)
@@ -441,9 +443,12 @@ def reading_json(path: str, reading: Reading) -> str:
     out: dict[str, Any] = {"file": path}
     if reading.error:
         out["error"] = reading.error
+    lines = [asdict(ln) for ln in reading.lines]
+    if reading.frames == 1:  # a still's lines are all of frame 0: only an animation's say which
+        lines = [{k: v for k, v in line.items() if k != "frame"} for line in lines]
     out |= {
         "text": reading.text,
-        "lines": [asdict(ln) for ln in reading.lines],
+        "lines": lines,
         "qr": reading.qr,
         "engine": reading.engine,
         "ms": reading.ms,

@@ -146,7 +146,9 @@ def test_every_frame_of_an_animated_banner_is_read(name: str, tmp_path: Path) ->
         text=True,
         check=True,
     )
-    assert json.loads(done.stdout)["frames"] == 2
+    said = json.loads(done.stdout)
+    assert said["frames"] == 2
+    assert [line["frame"] for line in said["lines"]] == [0, 1]
 
 
 @pytest.mark.parametrize(
@@ -185,6 +187,7 @@ def test_cli_prints_one_json_line_per_image(tmp_path: Path) -> None:
     assert done.returncode == 1  # one image failed
     first, second = (json.loads(line) for line in done.stdout.splitlines())
     assert set(first) == {"file", "text", "lines", "qr", "engine", "ms"}
+    assert set(first["lines"][0]) == {"text", "box", "confidence"}
     assert "逾期先别还" in squash(first["text"])
     assert second["error"].startswith("not_image")
     assert "bad.jpg" in done.stderr
