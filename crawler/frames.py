@@ -11,54 +11,83 @@ the difference:
 * Animated banners (GIF, WebP, APNG) cycle their pitch, the contact often in a
   later frame than the slogan.  Each different frame is read, up to
   MAX_FRAMES, within a budget of frames and pixels, so an animation of
-  thousands of frames costs no more than a few stills.
+  thousands of frames costs no more than a few stills.  A later frame is
+  held to the same pixel limit as the first, and one that fails to decode
+  (a truncated file, a forged header) ends the animation: the frames before
+  it are still read.
 """
 
 from __future__ import annotations
 
-from PIL import Image, ImageChops, ImageStat
+import warnings
 
-from crawler.images import decode
+from PIL import Image, ImageChops
+
+from crawler.images import MAX_PIXELS, decode
 from evidence.pictures import shown as shown_as
 
+ANIMATED = frozenset({"GIF", "WEBP", "PNG"})  # formats whose extra frames are shown in turn
 MAX_FRAMES = 8  # different frames read from one animation
 MAX_SCANNED = 200  # frames looked at before the rest of an animation is left unread
 FRAME_PIXELS = 120_000_000  # pixels decoded per animation, all frames together
-SAME_FRAME = 2.0  # mean grey difference (0-255, 64x64 thumbnails) below which frames match
+CHANGED = 32  # grey levels: a pixel that differs by more has changed between frames
 
 
 def frames(data: bytes) -> list[Image.Image]:
     """The different frames of image bytes as shown (upright, RGB), the first
-    always; raises crawler.images.ImageRejected for what cannot be decoded.
-    A frame that fails to decode ends the animation: the frames before it
-    are still read."""
+    always; raises crawler.images.ImageRejected for what cannot be decoded."""
     img = decode(data)
-    count = getattr(img, "n_frames", 1)
+    first = shown_as(img)
+    count = _count(img)
+    if count == 1:
+        return [first]
+    shown = [first]
     budget = FRAME_PIXELS - img.width * img.height
-    shown: list[Image.Image] = []
-    thumbs: list[Image.Image] = []
-    for index in range(min(count, MAX_SCANNED)):
-        if index:
-            budget -= img.width * img.height
-            if budget < 0:
-                break
-            try:
-                img.seek(index)
-                img.load()
-            except (EOFError, OSError, ValueError, SyntaxError):
-                break
-        frame = shown_as(img)
-        if count == 1:
-            return [frame]
-        thumb = frame.convert("L").resize((64, 64), Image.Resampling.BILINEAR)
-        if any(_difference(thumb, seen) < SAME_FRAME for seen in thumbs):
+    for index in range(1, min(count, MAX_SCANNED)):
+        frame = _frame(img, index)
+        if frame is None:
+            break
+        budget -= frame.width * frame.height
+        if budget < 0:
+            break
+        if any(_same(frame, seen) for seen in shown):
             continue
         shown.append(frame)
-        thumbs.append(thumb)
         if len(shown) == MAX_FRAMES:
             break
     return shown
 
 
-def _difference(a: Image.Image, b: Image.Image) -> float:
-    return float(ImageStat.Stat(ImageChops.difference(a, b)).mean[0])
+def _count(img: Image.Image) -> int:
+    """Frames to look at: 1 for a still, and for formats whose other frames
+    are not shown one after another (a JPEG's preview, TIFF pages)."""
+    if img.format not in ANIMATED:
+        return 1
+    try:
+        return max(1, int(getattr(img, "n_frames", 1)))
+    except Exception:  # counting walks the file: a cut or forged one fails here
+        return 1
+
+
+def _frame(img: Image.Image, index: int) -> Image.Image | None:
+    """Frame ``index`` as shown, or None when it cannot be decoded within
+    the pixel limit (Pillow raises many kinds of error on hostile frames)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img.seek(index)
+            if img.width * img.height > MAX_PIXELS:
+                return None
+            img.load()
+            return shown_as(img)
+        except Exception:
+            return None
+
+
+def _same(a: Image.Image, b: Image.Image) -> bool:
+    """No pixel differs by more than CHANGED grey levels: a small contact line
+    added to a big banner still makes a different frame."""
+    if a.size != b.size:
+        return False
+    moved = ImageChops.difference(a.convert("L"), b.convert("L"))
+    return moved.point(lambda v: 255 if v > CHANGED else 0).getbbox() is None

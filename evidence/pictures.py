@@ -36,25 +36,39 @@ def turn(img: Image.Image) -> Image.Transpose | None:
         return None
 
 
-def flatten(img: Image.Image) -> Image.Image:
-    """The current frame as RGB, transparency laid over the backdrop that
-    contrasts with what is drawn (the mean grey of its opaque pixels)."""
-    if img.mode not in ("RGBA", "LA", "PA") and not (
-        img.mode == "P" and "transparency" in img.info
-    ):
-        return img.convert("RGB")
+WHITE, BLACK = (255, 255, 255), (0, 0, 0)
+
+
+def see_through(img: Image.Image) -> bool:
+    """Whether the current frame has transparency: an alpha channel, or a
+    colour key (tRNS) on a palette, grey or RGB picture."""
+    return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
+
+
+def backdrop(img: Image.Image) -> tuple[int, int, int] | None:
+    """The colour transparency is laid over: WHITE under dark ink, BLACK under
+    light ink (the mean grey of the opaque pixels), None if nothing is see-through."""
+    if not see_through(img):
+        return None
     rgba = img.convert("RGBA")
     alpha = rgba.getchannel("A")
     if alpha.getextrema()[0] == 255:  # an alpha channel, but nothing see-through
-        return rgba.convert("RGB")
+        return None
     drawn = alpha.point(lambda a: 255 if a >= 128 else 0)
-    backdrop = (255, 255, 255)
-    if drawn.getbbox() is not None:
-        ink = ImageStat.Stat(rgba.convert("L"), mask=drawn).mean[0]
-        if ink >= 128:
-            backdrop = (0, 0, 0)
-    canvas = Image.new("RGB", rgba.size, backdrop)
-    canvas.paste(rgba, mask=alpha)
+    if drawn.getbbox() is None:
+        return WHITE
+    ink = ImageStat.Stat(rgba.convert("L"), mask=drawn).mean[0]
+    return BLACK if ink >= 128 else WHITE
+
+
+def flatten(img: Image.Image) -> Image.Image:
+    """The current frame as RGB, transparency laid over its backdrop()."""
+    under = backdrop(img)
+    if under is None:
+        return img.convert("RGB")
+    rgba = img.convert("RGBA")
+    canvas = Image.new("RGB", rgba.size, under)
+    canvas.paste(rgba, mask=rgba.getchannel("A"))
     return canvas
 
 

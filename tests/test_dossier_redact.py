@@ -436,6 +436,18 @@ def test_light_text_on_transparency_is_shown_on_black_as_ocr_read_it() -> None:
     assert [m.kind for m in masked] == ["phone"]
     again = "".join(t for t, _ in find_text(out)).replace(" ", "")
     assert "当天停催" in again and PHONE not in again
+    # with nothing to mask it is still shown on black, not as stored (white on a white page)
+    data = encode(img)
+    out, masked = redact_image(data, [], "images/06.png", find_text, faces=False)
+    assert out != data and not masked
+    assert Image.open(io.BytesIO(out)).convert("RGB").getpixel((630, 5)) == (0, 0, 0)
+    # dark ink on transparency is shown as stored: on a white page it reads as OCR read it
+    dark = Image.new("RGBA", (200, 60), (0, 0, 0, 0))
+    ImageDraw.Draw(dark).text((10, 10), "停催", font=font(28), fill=(0, 0, 0, 255))
+    assert redact_image(encode(dark), [], "images/07.png", find_text, faces=False) == (
+        encode(dark),
+        [],
+    )
 
 
 def _bomb() -> bytes:

@@ -75,11 +75,14 @@ def test_an_opaque_alpha_channel_and_a_wholly_clear_picture() -> None:
 
 @pytest.mark.parametrize("fmt", ["GIF", "WEBP", "PNG"])
 def test_each_different_frame_of_an_animation_is_kept_once(fmt: str) -> None:
-    first, again, other = card(0), card(0), card(5)
-    options: dict[str, object] = {"save_all": True, "append_images": [again, other]}
+    # not one after the other: the writers merge consecutive equal frames themselves
+    first, other, again = card(0), card(5), card(0)
+    options: dict[str, object] = {"save_all": True, "append_images": [other, again]}
     if fmt == "WEBP":
         options["lossless"] = True
     data = encoded(first, fmt, duration=500, **options)
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.n_frames == 3
     shown = frames(data)
     assert len(shown) == 2  # the repeated first frame is read once
     assert shown[0].getpixel((5, 40)) == (0, 0, 0)
@@ -95,12 +98,77 @@ def test_a_long_animation_is_read_within_its_budget(monkeypatch: pytest.MonkeyPa
     assert len(frames(data)) == 3
 
 
-def test_a_truncated_animation_keeps_the_frames_before_the_cut() -> None:
+def test_a_cut_animation_keeps_the_frames_before_the_cut() -> None:
+    """Cut anywhere, a file is either refused or read up to the cut: never an
+    error of another kind (Pillow raises struct.error, IndexError, EOFError
+    on cut frame headers)."""
     data = encoded(card(0), "GIF", save_all=True, append_images=[card(4), card(8)])
-    cut = data[: len(data) - 60]  # into the last frame
-    shown = frames(cut)
-    assert 1 <= len(shown) <= 2
-    assert shown[0].getpixel((5, 40)) == (0, 0, 0)
+    whole = len(frames(data))
+    assert whole == 3
+    kept = []
+    for end in range(1, len(data)):
+        try:
+            kept.append(len(frames(data[:end])))
+        except ImageRejected:
+            continue
+    assert kept and min(kept) >= 1 and max(kept) <= whole
+    assert 2 in kept  # cut inside the last frame: the first two are read
+
+
+def _frame_sizes(data: bytes) -> list[int]:
+    """Offsets of the width field of each GIF image descriptor (after the 0x2C)."""
+    at = 13 + (3 << ((data[10] & 7) + 1) if data[10] & 0x80 else 0)
+    found = []
+    while at < len(data) and data[at] != 0x3B:
+        if data[at] == 0x21:  # an extension: label, then sub-blocks
+            at += 2
+        else:  # 0x2C, an image: descriptor, local palette, LZW code size, sub-blocks
+            found.append(at + 5)
+            flags = data[at + 9]
+            at += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0) + 1
+        while data[at]:
+            at += data[at] + 1
+        at += 1
+    return found
+
+
+def test_a_later_frame_over_the_pixel_limit_ends_the_animation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = encoded(card(0), "GIF", save_all=True, append_images=[card(6)])
+    assert len(frames(data)) == 2
+    # the first frame was checked by crawler.images.decode; the next ones here
+    monkeypatch.setattr(frames_module, "MAX_PIXELS", 160 * 80 - 1)
+    assert len(frames(data)) == 1
+
+
+def test_a_later_frame_forged_as_a_bomb_ends_the_animation() -> None:
+    data = bytearray(encoded(card(0), "GIF", save_all=True, append_images=[card(6)]))
+    second = _frame_sizes(bytes(data))[1]
+    data[second : second + 4] = (9_000).to_bytes(2, "little") * 2  # 9000 x 9000: 81 MP
+    with Image.open(io.BytesIO(bytes(data))) as img:
+        img.seek(1)
+        assert img.width * img.height > 60_000_000  # Pillow would decode it
+    assert len(frames(bytes(data))) == 1
+
+
+def test_a_small_contact_added_in_a_later_frame_makes_it_different() -> None:
+    slogan = Image.new("RGB", (1280, 720), "#c8102e")
+    ImageDraw.Draw(slogan).rectangle((100, 100, 1100, 300), fill="#ffe14d")
+    contact = slogan.copy()
+    ImageDraw.Draw(contact).rectangle((100, 650, 420, 670), fill="white")  # one small line
+    data = encoded(slogan, "PNG", save_all=True, append_images=[contact])
+    assert len(frames(data)) == 2
+
+
+def test_a_colour_key_is_transparency_too() -> None:
+    """An RGB PNG may name one colour transparent (tRNS): black keyed out,
+    near-black ink on it shows on white, as a page would show it."""
+    img = Image.new("RGB", (60, 30), (0, 0, 0))
+    ImageDraw.Draw(img).rectangle((10, 10, 30, 20), fill=(8, 8, 8))
+    [shown] = frames(encoded(img, "PNG", transparency=(0, 0, 0)))
+    assert shown.getpixel((50, 5)) == (255, 255, 255)
+    assert shown.getpixel((20, 15)) == (8, 8, 8)
 
 
 def test_what_cannot_be_decoded_is_still_rejected() -> None:

@@ -767,16 +767,18 @@ def redact_image(
     stored (so an OCR cache keyed by hash still hits), else a PNG of the
     upright first frame.  With nothing masked the original bytes come back
     unchanged (their hash is the sealed one) unless the picture had to be
-    made upright or still (EXIF rotation, animation: the dossier shows what
-    was checked).  Raises ImageNotChecked when the bytes cannot be decoded
-    or the OCR fails: such a picture must not be shown.
+    made upright, still or legible (EXIF rotation, animation, light ink on
+    transparency, laid on black: the dossier shows what was checked).
+    Raises ImageNotChecked when the bytes cannot be decoded or the OCR
+    fails: such a picture must not be shown.
     """
     matchers = _matchers(secrets, keep)
     kept = _kept(keep)
     img = _decode(data, where)
     rgb = _upright_rgb(img)
     changed = rgb.size != img.size or getattr(img, "n_frames", 1) > 1
-    changed = changed or pictures.turn(img) is not None
+    # turned, or light ink laid on black: as stored, a page would show it otherwise
+    changed = changed or pictures.turn(img) is not None or pictures.backdrop(img) == pictures.BLACK
     fills: list[tuple[Box, str]] = []
     if faces:
         fills += [(box, "face") for box in find_faces(rgb)]
