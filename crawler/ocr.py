@@ -277,12 +277,6 @@ def engine(name: str = DEFAULT_ENGINE, library_defaults: bool = False) -> Engine
 # --- one image --------------------------------------------------------------
 
 
-def load(data: bytes) -> Image.Image:
-    """The first frame of image bytes as shown (crawler.frames), as RGB; bombs,
-    truncation and non-images are rejected (ImageRejected)."""
-    return frames(data)[0]
-
-
 def read_image(data: bytes, ocr: Engine) -> Reading:
     """Text and QR codes of one image (bytes), or a Reading with ``error``.
     Each different frame of an animation is read (crawler.frames); a line
