@@ -42,6 +42,7 @@ def frames(data: bytes) -> list[Image.Image]:
     if count == 1:
         return [first]
     shown = [first]
+    greys = [first.convert("L")]  # what each kept frame is compared by
     budget = FRAME_PIXELS - img.width * img.height
     for index in range(1, min(count, MAX_SCANNED)):
         frame = _frame(img, index)
@@ -50,9 +51,11 @@ def frames(data: bytes) -> list[Image.Image]:
         budget -= frame.width * frame.height
         if budget < 0:
             break
-        if any(_same(frame, seen) for seen in shown):
+        grey = frame.convert("L")
+        if any(_same(grey, seen) for seen in greys):
             continue
         shown.append(frame)
+        greys.append(grey)
         if len(shown) == MAX_FRAMES:
             break
     return shown
@@ -85,9 +88,9 @@ def _frame(img: Image.Image, index: int) -> Image.Image | None:
 
 
 def _same(a: Image.Image, b: Image.Image) -> bool:
-    """No pixel differs by more than CHANGED grey levels: a small contact line
-    added to a big banner still makes a different frame."""
+    """No pixel of two grey frames differs by more than CHANGED levels: a small
+    contact line added to a big banner still makes a different frame."""
     if a.size != b.size:
         return False
-    moved = ImageChops.difference(a.convert("L"), b.convert("L"))
+    moved = ImageChops.difference(a, b)
     return moved.point(lambda v: 255 if v > CHANGED else 0).getbbox() is None
