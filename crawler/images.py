@@ -74,8 +74,7 @@ def decode(data: bytes) -> Image.Image:
             head = data[:64].lstrip().lower()
             kind = "html" if head.startswith((b"<!doctype", b"<html", b"<")) else "unknown bytes"
             raise ImageRejected("not_image", f"{kind}, {len(data)} bytes") from None
-        except (
-            Exception
-        ) as exc:  # decoders raise many kinds (EOFError, struct.error...) on cut files
+        # decoders raise many kinds of error on cut files (EOFError, struct.error...)
+        except Exception as exc:
             raise ImageRejected("corrupt_image", str(exc)[:200] or type(exc).__name__) from None
     return img

@@ -291,11 +291,12 @@ def read_image(data: bytes, ocr: Engine) -> Reading:
     said: set[str] = set()
     for index, picture in enumerate(pictures):
         found, codes = _read_picture(picture, ocr)
-        for line in found:  # a line an earlier frame showed is not repeated
-            if "".join(line.text.split()) not in said:
+        keys = ["".join(line.text.split()) for line in found]
+        for line, key in zip(found, keys, strict=True):
+            if key not in said:  # a line an earlier frame showed is not repeated
                 line.frame = index
                 lines.append(line)
-        said |= {"".join(line.text.split()) for line in found}
+        said.update(keys)
         qr += [code for code in codes if code not in qr]
     ms = round((time.perf_counter() - started) * 1000)
     text = "\n".join(ln.text for ln in lines)

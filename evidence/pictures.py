@@ -48,9 +48,10 @@ def see_through(img: Image.Image) -> bool:
 def backdrop(img: Image.Image) -> tuple[int, int, int] | None:
     """The colour transparency is laid over: WHITE under dark ink, BLACK under
     light ink (the mean grey of the opaque pixels), None if nothing is see-through."""
-    if not see_through(img):
-        return None
-    rgba = img.convert("RGBA")
+    return _backdrop(img.convert("RGBA")) if see_through(img) else None
+
+
+def _backdrop(rgba: Image.Image) -> tuple[int, int, int] | None:
     alpha = rgba.getchannel("A")
     if alpha.getextrema()[0] == 255:  # an alpha channel, but nothing see-through
         return None
@@ -63,10 +64,12 @@ def backdrop(img: Image.Image) -> tuple[int, int, int] | None:
 
 def flatten(img: Image.Image) -> Image.Image:
     """The current frame as RGB, transparency laid over its backdrop()."""
-    under = backdrop(img)
-    if under is None:
+    if not see_through(img):
         return img.convert("RGB")
-    rgba = img.convert("RGBA")
+    rgba = img.convert("RGBA")  # once: the backdrop is judged on it too
+    under = _backdrop(rgba)
+    if under is None:
+        return rgba.convert("RGB")
     canvas = Image.new("RGB", rgba.size, under)
     canvas.paste(rgba, mask=rgba.getchannel("A"))
     return canvas
