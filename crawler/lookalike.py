@@ -1,12 +1,13 @@
 """A second look at letters the recogniser reads by context: ``l`` / ``I`` / ``1``
-(and an ``i`` with no dot) and ``o`` / ``0`` / ``O`` inside IDs.
+(and an ``i`` with no dot) and ``o`` / ``0`` / ``O`` inside IDs, capitals
+shaped like their lower case, and underscores.
 
 Inside lower-case letters the PP-OCR recogniser prefers the lower-case reading:
 ``aw1ea`` comes out ``awlea``, ``mnjsb0nz`` as ``mnjsbonz``, even at 36 px where
 the picture leaves no doubt.  The glyphs differ in height, and the line itself
 shows which height is which: in nearly every Latin font a lower-case ``l``
 reaches the ascender line (the stems of ``b d h k``), ``I`` and ``1`` stop at the
-cap and digit line (``2``-``9``, capitals), and ``o`` at the x-height (``a c e m n
+cap and digit line (``2``-``9``, most capitals), and ``o`` at the x-height (``a c e m n
 r s u v w x z``).  So for each such letter in an ID-like token the ink is
 measured (subpixel, from the anti-aliased edges) against the heights of its
 neighbours in the same line, and a lower-case reading standing at the cap line
@@ -14,11 +15,23 @@ is replaced by the recogniser's own better-scoring capital or digit (``I`` or
 ``1``; ``0`` or ``O``).  An ``i`` reading is looked at only when no dot stands
 over its stroke.
 
-It only overrules, never guesses: nothing changes unless the line holds both
+The same heights settle ``C S V W X Z``: drawn like their lower-case letters,
+only taller, they are sometimes read as capitals inside lower-case IDs
+(``xzcvwsx`` as ``xzcVWSX``); one standing at the x-height is lower case.
+
+Underscores sit on the recogniser's decision edge too: a long thin stroke,
+emitted in one frame or not at all, read as ``.``, or emitted twice, most of all
+where a descender's tail (``g``, ``p``) runs into it.  Where the recogniser gave
+``_`` fair odds but read ``.`` or nothing, an underscore is put in if the ink
+shows one (a flat stroke on the baseline, about three quarters of the cap
+height long, with nothing above it), and two read on a stroke no longer than
+one become one.
+
+It only overrules, never guesses: nothing changes unless the line holds the
 reference heights, they are clearly apart (fonts such as Arial draw ``l`` and
 ``I`` the same height, and there is nothing to measure), and the letter stands
-clearly at one of them.  Upper-case and digit readings are left alone: the
-recogniser's bias runs the other way.
+clearly at one of them.  Other upper-case and digit readings are left alone:
+the recogniser's bias runs the other way.
 """
 
 from __future__ import annotations
@@ -27,21 +40,32 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from statistics import median
 from typing import Any
 
 ASCENDERS = frozenset("bdhk")  # straight stems up to the ascender line
-CAP_LINE = frozenset("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")  # I, O, 0, 1: look-alikes
+# I, O, 0, 1 are look-alikes; C S V W X Z are read for their lower case (below)
+CAP_LINE = frozenset("23456789ABDEFGHJKLMNPQRTUY")
 X_HEIGHT = frozenset("acemnrsuvwxz")
 TALL_READS = {"l": "I1", "i": "I1", "ì": "I1", "ī": "I1", "í": "I1"}  # read -> cap-line choices
 DOTTED = frozenset("iìīí")  # readings that are only suspect when no dot is seen
 ROUND_READS = {"o": "0O"}
-TOKEN = re.compile(r"[A-Za-z0-9_\-ìīí]{4,}")
+# capitals drawn as their lower-case letter, only larger: told apart by height alone
+SAME_SHAPE = {"C": "c", "S": "s", "V": "v", "W": "w", "X": "x", "Z": "z"}
+SAME_SHAPE |= {small: capital for capital, small in SAME_SHAPE.items()}
+DESCENDERS = frozenset("gjpqy")
+DASHES = frozenset("-–—")
+UNDERSCORE_READS = DASHES | {".", ","}  # what an underscore is misread as
+MARKS = UNDERSCORE_READS | {"_"}
+TOKEN = re.compile(r"[A-Za-z0-9_\-–—.,ìīí]{4,}")
 
 # a letter at z (0 = the lower reference, 1 = the upper) is judged only when it
 # is clearly nearer one end; outside [-0.5, 1.5] the measurement went astray
 TALL_CAP_BELOW = 0.35  # l-like reading at most this far up from the cap line: I or 1
 ROUND_CAP_ABOVE = 0.7  # o reading at least this far up from the x-height: 0 or O
+SMALL_CAP_BELOW = 0.3  # C S V W X Z reading at most this far up from the x-height: lower case
+UNDERSCORE_ODDS = 0.2  # the recogniser's own odds for "_" where it read "." or nothing
 MIN_GAP_PX = 0.35  # reference lines closer than this cannot be told apart
 MIN_GAP_SHARE = 0.03  # ... nor closer than this share of the cap height
 FRAGMENT = 0.8  # a reference glyph shorter than this share of its kind's tallest is a piece
@@ -53,6 +77,7 @@ STROKE_INK = 0.5  # pixels at least this inked are part of a stroke
 class Ink:
     height: float  # crop pixels, subpixel
     bare: bool  # nothing inked right above the stroke: no dot (not an i or j)
+    bottom: float  # crop row (subpixel) where the stroke ends below
 
 
 @dataclass
@@ -188,7 +213,7 @@ def heights(
             and stats[j, cv2.CC_STAT_TOP] + stats[j, cv2.CC_STAT_HEIGHT]
             >= top - 0.5 * (found[1] - found[0])
         ]
-        out.append(Ink(found[1] - found[0], bare=not dots))
+        out.append(Ink(found[1] - found[0], bare=not dots, bottom=found[1]))
     return out
 
 
@@ -217,27 +242,33 @@ def _apart(low: float, high: float) -> bool:
 
 def second_look(
     crop_bgr: Any, probs: Any, charset: Sequence[str], input_width: int, resized_width: int
-) -> tuple[str, list[tuple[int, str, str]]]:
-    """The line's text with look-alike readings corrected, and the changes made
-    as (position, read, now).  ``probs``: the recogniser's (frames, classes)
-    output for the crop (see ``heights`` for the widths); ``charset[k]`` is
-    class k's character."""
+) -> tuple[str, str]:
+    """The line as read again and as seen: ``(seen, read)``, where ``read`` is
+    the recogniser's greedy reading of ``probs``, its (frames, classes) output
+    for the crop (see ``heights`` for the widths; ``charset[k]`` is class k's
+    character), and ``seen`` that reading with look-alike letters, capitals
+    drawn at the x-height and underscores put right."""
     glyphs = decode(probs, charset)
-    text = "".join(g.char for g in glyphs)
-    ascii_at = _in_tokens(text)
-    suspects = [k for k in ascii_at if text[k] in TALL_READS or text[k] in ROUND_READS]
-    if not suspects:
-        return text, []
+    read = "".join(g.char for g in glyphs)
+    ascii_at = _in_tokens(read)
+    index = {c: i for i, c in enumerate(charset)}
+    marks = _underscore_odds(glyphs, probs, index, set(ascii_at))
+    suspects = [k for k in ascii_at if read[k] in TALL_READS or read[k] in ROUND_READS]
+    suspects += [k for k in ascii_at if read[k] in SAME_SHAPE]  # either case
+    doubled = "__" in read
+    if not suspects and not marks and not doubled:
+        return read, read
     measured = heights(crop_bgr, glyphs, probs.shape[0], input_width, resized_width)
 
     def in_number(k: int) -> bool:  # a 0 or 1 beside another digit is a digit
-        return any(0 <= j < len(text) and text[j].isdigit() for j in (k - 1, k + 1))
+        return any(0 <= j < len(read) and read[j].isdigit() for j in (k - 1, k + 1))
 
-    def reference(letters: frozenset[str], numbers: bool = False) -> float | None:
+    def reference(letters: frozenset[str], numbers: bool = False, leave: int = -1) -> float | None:
         found = [
             h
             for k in ascii_at
-            if (text[k] in letters or (numbers and text[k] in "01" and in_number(k)))
+            if k != leave
+            and (read[k] in letters or (numbers and read[k] in "01" and in_number(k)))
             and (m := measured[k]) is not None
             and (h := m.height)
         ]
@@ -245,34 +276,150 @@ def second_look(
         whole = [h for h in found if h >= FRAGMENT * max(found, default=0.0)]
         return median(whole) if whole else None
 
-    asc, x_height = reference(ASCENDERS), reference(X_HEIGHT)
-    cap = reference(CAP_LINE, numbers=True)
-    index = {c: i for i, c in enumerate(charset)}
-    chars = list(text)
-    changes: list[tuple[int, str, str]] = []
-    for k in suspects:
+    asc, cap = reference(ASCENDERS), reference(CAP_LINE, numbers=True)
+    chars = list(read)
+    for k in sorted(suspects):
         m = measured[k]
-        read = text[k]
-        if m is None or (read in DOTTED and not m.bare):
+        was = read[k]
+        # not by its own height: a v read for a V would be its own reference
+        x_height = reference(X_HEIGHT, leave=k)
+        if m is None or (was in DOTTED and not m.bare):
             continue  # not measured, or a real i: the dot is there
         h = m.height
-        if read in TALL_READS and asc is not None and cap is not None and _apart(cap, asc):
+        options = ""
+        if was in TALL_READS and asc is not None and cap is not None and _apart(cap, asc):
             z = (h - cap) / (asc - cap)
-            options = TALL_READS[read] if -0.5 <= z <= TALL_CAP_BELOW else ""
-        elif read in ROUND_READS and cap is not None and x_height is not None:
-            z = (h - x_height) / (cap - x_height) if _apart(x_height, cap) else -1.0
-            options = ROUND_READS[read] if ROUND_CAP_ABOVE <= z <= 1.5 else ""
-        else:
-            options = ""
+            options = TALL_READS[was] if -0.5 <= z <= TALL_CAP_BELOW else ""
+        elif cap is not None and x_height is not None and _apart(x_height, cap):
+            z = (h - x_height) / (cap - x_height)
+            if was in ROUND_READS:
+                options = ROUND_READS[was] if ROUND_CAP_ABOVE <= z <= 1.5 else ""
+            elif was in SAME_SHAPE and was.isupper():
+                options = SAME_SHAPE[was] if -0.5 <= z <= SMALL_CAP_BELOW else ""
+            elif was in SAME_SHAPE:
+                options = SAME_SHAPE[was] if ROUND_CAP_ABOVE <= z <= 1.5 else ""
         choices = [c for c in options if c in index]
-        if not choices:
+        if choices:
+            g = glyphs[k]
+            window = probs[max(0, g.first - 1) : g.last + 2].max(0)
+            chars[k] = max(choices, key=lambda c: float(window[index[c]]))
+    if (marks or doubled) and cap is not None:
+        bottoms = [
+            m.bottom
+            for k in ascii_at
+            if read[k] in CAP_LINE | X_HEIGHT | ASCENDERS and (m := measured[k]) is not None
+        ]
+        if bottoms:
+            chars = _underscores(
+                chars,
+                glyphs,
+                marks,
+                crop_bgr,
+                probs,
+                input_width,
+                resized_width,
+                median(bottoms),
+                cap,
+            )
+    return "".join(chars), read
+
+
+def _underscore_odds(
+    glyphs: list[Glyph], probs: Any, index: dict[str, int], in_token: set[int]
+) -> dict[float, float]:
+    """Where an underscore may have been misread: position k for a ``.`` or
+    ``,`` read at k where the recogniser gave ``_`` fair odds, and for any
+    dash read at k (a dash stands at mid-height, an underscore on the
+    baseline: the ink tells them apart, whatever the odds); position k + 0.5
+    for nothing read between the letters or digits k and k + 1 where it gave
+    ``_`` fair odds in between.  The value: those odds."""
+    us = index.get("_")
+    if us is None:
+        return {}
+    odds: dict[float, float] = {}
+    n = len(glyphs)
+    for k, g in enumerate(glyphs):
+        if k not in in_token or not 0 < k < n - 1:
             continue
-        g = glyphs[k]
-        window = probs[max(0, g.first - 1) : g.last + 2].max(0)
-        best = max(choices, key=lambda c: float(window[index[c]]))
-        chars[k] = best
-        changes.append((k, read, best))
-    return "".join(chars), changes
+        if (
+            g.char in UNDERSCORE_READS
+            and _id_char(glyphs[k - 1].char)
+            and _id_char(glyphs[k + 1].char)
+        ):
+            p = float(probs[max(0, g.first - 1) : g.last + 2, us].max())
+            if p >= UNDERSCORE_ODDS or g.char in DASHES:
+                odds[k] = p
+    for k in range(n - 1):
+        a, b = glyphs[k], glyphs[k + 1]
+        if k in in_token and k + 1 in in_token and _alnum(a.char) and _alnum(b.char):
+            between = probs[a.last + 1 : b.first, us]
+            if between.size and float(between.max()) >= UNDERSCORE_ODDS:
+                odds[k + 0.5] = float(between.max())
+    return odds
+
+
+def _underscores(
+    chars: list[str],
+    glyphs: list[Glyph],
+    marks: dict[float, float],
+    crop_bgr: Any,
+    probs: Any,
+    input_width: int,
+    resized_width: int,
+    baseline: float,
+    cap: float,
+) -> list[str]:
+    """``chars`` with an underscore wherever the recogniser gave one fair odds
+    (``marks``) and the ink shows one, and with one underscore where it read
+    two on a stroke no longer than one (an underscore is about three
+    quarters of the cap height long, two are twice that)."""
+    import cv2
+
+    ink = ink_map(cv2.cvtColor(crop_bgr, cv2.COLOR_BGR2GRAY).astype("float32"))
+    per_frame = input_width / probs.shape[0] * crop_bgr.shape[1] / resized_width
+
+    def run(a: int, b: int) -> int:  # the flat run between glyphs a and b's centres
+        if a < 0 or b >= len(glyphs):
+            return 0
+        centres = [(glyphs[k].first + glyphs[k].last + 1) / 2 * per_frame for k in (a, b)]
+        return _flat_run(ink, centres[0], centres[1], baseline, cap)
+
+    out: list[str] = []
+    for k, c in enumerate(chars):
+        if k in marks and run(k - 1, k + 1) >= cap / 3:
+            c = "_"
+        if c == "_" and out[-1:] == ["_"] and 0 < run(k - 2, k + 1) < 1.1 * cap:
+            continue  # one underscore read twice
+        out.append(c)
+        if k + 0.5 in marks and run(k, k + 1) >= cap / 3:
+            out.append("_")
+    return out
+
+
+def _flat_run(ink: Any, left: float, right: float, baseline: float, cap: float) -> int:
+    """The longest run of columns between ``left`` and ``right`` whose ink
+    lies as an underscore's does: starting no higher than just above the
+    baseline, at most a third of the cap height thick.  An underscore makes
+    a run about three quarters of the cap height long; a dot or a comma a
+    short one; a letter's columns hold ink higher up.  The recogniser places
+    glyphs only to within a frame or so, so the window reaches from one
+    neighbour's centre to the other's."""
+    a, b = max(0, int(left)), min(ink.shape[1], math.ceil(right))
+    run = longest = 0
+    for column in (ink[:, a:b] >= STROKE_INK).T:
+        rows = column.nonzero()[0]
+        flat = bool(rows.size) and rows[0] >= baseline - 0.15 * cap
+        run = run + 1 if flat and rows[-1] - rows[0] + 1 <= cap / 3 else 0
+        longest = max(longest, run)
+    return longest
+
+
+def _id_char(c: str) -> bool:
+    return c == "_" or _alnum(c)
+
+
+def _alnum(c: str) -> bool:
+    return c.isascii() and c.isalnum()
 
 
 def _in_tokens(text: str) -> list[int]:
@@ -281,5 +428,28 @@ def _in_tokens(text: str) -> list[int]:
 
 
 def suspect(text: str) -> bool:
-    """Whether a line holds an ID-like token with a reading worth a second look."""
-    return any(text[k] in TALL_READS or text[k] in ROUND_READS for k in _in_tokens(text))
+    """Whether a line holds an ID-like token worth a second look: a reading
+    that may be a look-alike, a capital that may be lower case, or an
+    underscore that may be misread or lost (after a descending letter, whose
+    tail runs into it)."""
+    for m in TOKEN.finditer(text):
+        token = m.group()
+        if any(
+            c in TALL_READS or c in ROUND_READS or (c.isupper() and c in SAME_SHAPE) for c in token
+        ):
+            return True
+        if any(c.isalpha() for c in token) and (
+            any(c in UNDERSCORE_READS for c in token.strip(".,"))
+            or "__" in token
+            or any(a in DESCENDERS and _alnum(b) for a, b in pairwise(token))
+        ):
+            return True
+    return False
+
+
+def comparable(text: str) -> str:
+    """``text`` as two readings of one line are compared: without spaces and
+    underscores or what they are misread as, C S V W X Z in lower case."""
+    return "".join(
+        c.lower() if c in SAME_SHAPE else c for c in text if not c.isspace() and c not in MARKS
+    )

@@ -209,13 +209,13 @@ def _look_again(rec: Any, image: Any, box: Any, text: str) -> str:
     charset = rec.postprocess_op.character
     input_width = int(height * ratio)
     resized_width = min(input_width, math.ceil(height * w / h))
-    seen, changes = lookalike.second_look(crop, probs, charset, input_width, resized_width)
-    again = list(seen)  # what this recognition read, before the changes
-    for k, read, _now in changes:
-        again[k] = read
-    # read alone, a line may gain or lose a space; any other difference and
-    # the measurements belong to another reading: keep the first
-    if changes and "".join(again).split() == text.split():
+    seen, again = lookalike.second_look(crop, probs, charset, input_width, resized_width)
+    # Read alone, a line may gain or lose a space, an underscore or a letter's
+    # case on the recogniser's decision edge (it reads these better alone than
+    # in a batch padded to the widest line; the second look measures them
+    # either way); any other difference and the measurements belong to
+    # another reading: keep the first.
+    if seen.split() != text.split() and lookalike.comparable(again) == lookalike.comparable(text):
         return seen
     return text
 

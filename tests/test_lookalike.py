@@ -164,3 +164,126 @@ def test_a_failing_second_look_keeps_the_first_reading(
     # a vertical line is not measured at all
     tall = [[0, 0], [10, 0], [10, 80], [0, 80]]
     assert ocr.look_again(rec, crop, tall, "微信 ybylgnw_25") == "微信 ybylgnw_25"
+
+
+def with_odds(
+    probs: np.ndarray, charset: list[str], x: float, char: str, odds: float
+) -> tuple[np.ndarray, list[str]]:
+    """``probs`` with ``char`` given ``odds`` (and the blank the rest) in the
+    frame over crop column ``x``, where nothing was read."""
+    if char not in charset:
+        charset = [*charset, char]
+        probs = np.concatenate([probs, np.zeros((probs.shape[0], 1), np.float32)], axis=1)
+    t = int(x // FRAME)
+    probs = probs.copy()
+    probs[t] = 0.0
+    probs[t, 0], probs[t, charset.index(char)] = 1.0 - odds, odds
+    return probs, charset
+
+
+def seen_as(crop: np.ndarray, probs: np.ndarray, charset: list[str]) -> str:
+    width = probs.shape[0] * FRAME
+    return second_look(crop, probs, charset, width, width)[0]
+
+
+@pytest.mark.parametrize("font_path", [SANS, SERIF])
+def test_an_underscore_read_as_nothing_is_put_back_where_the_ink_shows_one(
+    font_path: str,
+) -> None:
+    # a serif g's tail runs into the underscore, and the recogniser drops it
+    crop, centres = drawn("xfeung_97", font_path)
+    reading = "xfeung97"
+    probs, charset = read_as(crop, centres[:6] + centres[7:], reading, {})
+    probs, charset = with_odds(probs, charset, centres[6], "_", 0.4)
+    assert seen_as(crop, probs, charset) == "xfeung_97"
+    # the same odds where the ink holds no underscore change nothing
+    crop, centres = drawn("xfeung97", font_path)
+    probs, charset = read_as(crop, centres, reading, {})
+    probs, charset = with_odds(probs, charset, (centres[5] + centres[6]) / 2, "_", 0.4)
+    assert seen_as(crop, probs, charset) == "xfeung97"
+    # nor do odds too low to be the recogniser's doubt
+    crop, centres = drawn("xfeung_97", font_path)
+    probs, charset = read_as(crop, centres[:6] + centres[7:], reading, {})
+    probs, charset = with_odds(probs, charset, centres[6], "_", 0.1)
+    assert seen_as(crop, probs, charset) == "xfeung97"
+
+
+@pytest.mark.parametrize("font_path", [SANS, SERIF])
+def test_an_underscore_read_as_a_dot_becomes_one_and_a_real_dot_stays(font_path: str) -> None:
+    doubt = {5: {".": 0.55, "_": 0.45}}
+    crop, centres = drawn("rosgg_96", font_path)
+    probs, charset = read_as(crop, centres, "rosgg.96", doubt)
+    assert seen_as(crop, probs, charset) == "rosgg_96"
+    crop, centres = drawn("rosgg.96", font_path)
+    probs, charset = read_as(crop, centres, "rosgg.96", doubt)
+    assert seen_as(crop, probs, charset) == "rosgg.96"
+
+
+@pytest.mark.parametrize("font_path", [SANS, SERIF])
+def test_one_underscore_read_twice_is_one_and_two_stay_two(font_path: str) -> None:
+    crop, centres = drawn("eknppv_85", font_path)
+    twice = [*centres[:7], centres[6] + 2 * FRAME, *centres[7:]]
+    probs, charset = read_as(crop, twice, "eknppv__85", {})
+    assert seen_as(crop, probs, charset) == "eknppv_85"
+    crop, centres = drawn("eknppv__85", font_path)
+    probs, charset = read_as(crop, centres, "eknppv__85", {})
+    assert seen_as(crop, probs, charset) == "eknppv__85"
+
+
+def test_a_capital_drawn_at_the_x_height_is_lower_case() -> None:
+    # c s v w x z differ from their capitals by height alone
+    doubt = {4: {"V": 0.8, "v": 0.2}}
+    crop, centres = drawn("bjvsv_14")
+    probs, charset = read_as(crop, centres, "bjvsV_14", doubt)
+    assert seen_as(crop, probs, charset) == "bjvsv_14"
+    crop, centres = drawn("bjvsV_14")
+    probs, charset = read_as(crop, centres, "bjvsV_14", doubt)
+    assert seen_as(crop, probs, charset) == "bjvsV_14"
+
+
+def test_lines_that_may_hide_an_underscore_or_a_small_capital_are_suspects() -> None:
+    assert suspect("微信 xfeung97")  # a g's tail may hide an underscore
+    assert suspect("微信 rOsgg.96")
+    assert suspect("微信 eknppv__85")
+    assert suspect("微信 xzcVWSX_88")
+    assert not suspect("微信 abcde_85")  # nothing that could be misread
+
+
+@pytest.mark.parametrize("font_path", [SANS, SERIF])
+def test_an_underscore_read_as_a_dash_becomes_one_and_a_real_hyphen_stays(
+    font_path: str,
+) -> None:
+    # a dash stands at mid-height, an underscore on the baseline: no odds needed
+    crop, centres = drawn("rosgg_96", font_path)
+    probs, charset = read_as(crop, centres, "rosgg–96", {5: {"–": 0.98, "_": 0.02}})
+    assert seen_as(crop, probs, charset) == "rosgg_96"
+    crop, centres = drawn("rosgg-96", font_path)
+    probs, charset = read_as(crop, centres, "rosgg-96", {})
+    assert seen_as(crop, probs, charset) == "rosgg-96"
+
+
+def test_a_small_letter_standing_at_the_cap_height_is_a_capital() -> None:
+    crop, centres = drawn("bjvsV_14")
+    probs, charset = read_as(crop, centres, "bjvsv_14", {4: {"v": 0.7, "V": 0.3}})
+    assert seen_as(crop, probs, charset) == "bjvsV_14"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("wid", "font_path", "size"), [("rosgg_96", SERIF, 20), ("xzcvwsx_88", SERIF, 20)]
+)
+def test_the_engine_reads_underscores_and_small_letters_it_used_to_misread(
+    wid: str, font_path: str, size: int
+) -> None:
+    """End to end on rapidocr: in a batch its recogniser read these as
+    ``rosgg96`` and ``xzcVwsx_88`` (seen when this test was written); alone it
+    reads ``rosgg–96`` and the letters right, and the ink settles the rest."""
+    font = ImageFont.truetype(font_path, size, index=SANS_SC)
+    slogan = "征信修复，不成功退款"
+    img = Image.new("RGB", (int(font.getlength(slogan)) + 40, 2 * size + 50), "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((20, 10), slogan, font=font, fill="black")
+    draw.text((20, 24 + size), "微信 " + wid, font=font, fill="black")
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    assert wid in read_image(out.getvalue(), engine("rapidocr")).text.replace(" ", "")
