@@ -53,7 +53,6 @@ DOTTED = frozenset("iìīí")  # readings that are only suspect when no dot is s
 ROUND_READS = {"o": "0O"}
 # capitals drawn as their lower-case letter, only larger: told apart by height alone
 SAME_SHAPE = {"C": "c", "S": "s", "V": "v", "W": "w", "X": "x", "Z": "z"}
-SAME_SHAPE |= {small: capital for capital, small in SAME_SHAPE.items()}
 DESCENDERS = frozenset("gjpqy")
 DASHES = frozenset("-–—")
 UNDERSCORE_READS = DASHES | {".", ","}  # what an underscore is misread as
@@ -251,10 +250,10 @@ def second_look(
     glyphs = decode(probs, charset)
     read = "".join(g.char for g in glyphs)
     ascii_at = _in_tokens(read)
-    index = {c: i for i, c in enumerate(charset)}
+    index = _index(charset)
     marks = _underscore_odds(glyphs, probs, index, set(ascii_at))
     suspects = [k for k in ascii_at if read[k] in TALL_READS or read[k] in ROUND_READS]
-    suspects += [k for k in ascii_at if read[k] in SAME_SHAPE]  # either case
+    suspects += [k for k in ascii_at if read[k] in SAME_SHAPE]
     doubled = "__" in read
     if not suspects and not marks and not doubled:
         return read, read
@@ -263,12 +262,11 @@ def second_look(
     def in_number(k: int) -> bool:  # a 0 or 1 beside another digit is a digit
         return any(0 <= j < len(read) and read[j].isdigit() for j in (k - 1, k + 1))
 
-    def reference(letters: frozenset[str], numbers: bool = False, leave: int = -1) -> float | None:
+    def reference(letters: frozenset[str], numbers: bool = False) -> float | None:
         found = [
             h
             for k in ascii_at
-            if k != leave
-            and (read[k] in letters or (numbers and read[k] in "01" and in_number(k)))
+            if (read[k] in letters or (numbers and read[k] in "01" and in_number(k)))
             and (m := measured[k]) is not None
             and (h := m.height)
         ]
@@ -276,13 +274,12 @@ def second_look(
         whole = [h for h in found if h >= FRAGMENT * max(found, default=0.0)]
         return median(whole) if whole else None
 
-    asc, cap = reference(ASCENDERS), reference(CAP_LINE, numbers=True)
+    asc, x_height = reference(ASCENDERS), reference(X_HEIGHT)
+    cap = reference(CAP_LINE, numbers=True)
     chars = list(read)
     for k in sorted(suspects):
         m = measured[k]
         was = read[k]
-        # not by its own height: a v read for a V would be its own reference
-        x_height = reference(X_HEIGHT, leave=k)
         if m is None or (was in DOTTED and not m.bare):
             continue  # not measured, or a real i: the dot is there
         h = m.height
@@ -294,10 +291,8 @@ def second_look(
             z = (h - x_height) / (cap - x_height)
             if was in ROUND_READS:
                 options = ROUND_READS[was] if ROUND_CAP_ABOVE <= z <= 1.5 else ""
-            elif was in SAME_SHAPE and was.isupper():
-                options = SAME_SHAPE[was] if -0.5 <= z <= SMALL_CAP_BELOW else ""
             elif was in SAME_SHAPE:
-                options = SAME_SHAPE[was] if ROUND_CAP_ABOVE <= z <= 1.5 else ""
+                options = SAME_SHAPE[was] if -0.5 <= z <= SMALL_CAP_BELOW else ""
         choices = [c for c in options if c in index]
         if choices:
             g = glyphs[k]
@@ -322,6 +317,18 @@ def second_look(
                 cap,
             )
     return "".join(chars), read
+
+
+_indexes: dict[int, tuple[Sequence[str], dict[str, int]]] = {}
+
+
+def _index(charset: Sequence[str]) -> dict[str, int]:
+    """Each character's class, worked out once per charset (6,000 and more
+    characters: building it took longer than the measuring)."""
+    known = _indexes.get(id(charset))
+    if known is None or known[0] is not charset:
+        known = _indexes[id(charset)] = (charset, {c: i for i, c in enumerate(charset)})
+    return known[1]
 
 
 def _underscore_odds(
@@ -434,9 +441,7 @@ def suspect(text: str) -> bool:
     tail runs into it)."""
     for m in TOKEN.finditer(text):
         token = m.group()
-        if any(
-            c in TALL_READS or c in ROUND_READS or (c.isupper() and c in SAME_SHAPE) for c in token
-        ):
+        if any(c in TALL_READS or c in ROUND_READS or c in SAME_SHAPE for c in token):
             return True
         if any(c.isalpha() for c in token) and (
             any(c in UNDERSCORE_READS for c in token.strip(".,"))

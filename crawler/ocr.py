@@ -162,7 +162,7 @@ class PaddleEngine:
 
                     params = {"Global.log_level": "error"} | _rapid_threads()
                     self._rec = RapidOCR(params=params)._load_rec_model()
-                text = look_again(self._rec, image, poly, text)
+                text = look_again(self._rec, image, poly, text, same_reader=False)
             lines.append(Line(text, _corners(poly), round(float(score), 4)))
         return lines
 
@@ -176,20 +176,22 @@ def _rapid_threads() -> dict[str, Any]:
     }
 
 
-def look_again(rec: Any, image: Any, box: Any, text: str) -> str:
+def look_again(rec: Any, image: Any, box: Any, text: str, same_reader: bool = True) -> str:
     """``text`` with its look-alike letters measured (crawler.lookalike).
     ``rec``: a rapidocr recogniser (its PP-OCR model gives per-frame
     probabilities); the line is cropped from ``image`` as rapidocr does and
-    recognised once more.  Unchanged unless that reading is ``text`` again,
-    and unchanged if the second look fails: it must never cost the reading."""
+    recognised once more.  Unchanged unless that reading is ``text`` again
+    (give or take what the second look measures, if ``rec`` is the recogniser
+    that read ``text``: see ``_look_again``), and unchanged if the second look
+    fails: it must never cost the reading."""
     try:
-        return _look_again(rec, image, box, text)
+        return _look_again(rec, image, box, text, same_reader)
     except Exception:  # a crop or a model call gone wrong: keep the first reading
         logger.warning("second look at %r failed; first reading kept", text, exc_info=True)
         return text
 
 
-def _look_again(rec: Any, image: Any, box: Any, text: str) -> str:
+def _look_again(rec: Any, image: Any, box: Any, text: str, same_reader: bool) -> str:
     import numpy as np
     from rapidocr.utils.process_img import get_rotate_crop_image
 
@@ -210,12 +212,17 @@ def _look_again(rec: Any, image: Any, box: Any, text: str) -> str:
     input_width = int(height * ratio)
     resized_width = min(input_width, math.ceil(height * w / h))
     seen, again = lookalike.second_look(crop, probs, charset, input_width, resized_width)
-    # Read alone, a line may gain or lose a space, an underscore or a letter's
-    # case on the recogniser's decision edge (it reads these better alone than
-    # in a batch padded to the widest line; the second look measures them
-    # either way); any other difference and the measurements belong to
-    # another reading: keep the first.
-    if seen.split() != text.split() and lookalike.comparable(again) == lookalike.comparable(text):
+    # Read alone, a line may gain or lose a space, and with the same
+    # recogniser an underscore or a letter's case on its decision edge (it
+    # reads these better alone than in a batch padded to the widest line; the
+    # second look measures them either way).  Another recogniser's reading
+    # (PaddleOCR's lines) is no better than the first there: only what the
+    # second look measured may differ.  Any other difference and the
+    # measurements belong to another reading: keep the first.
+    same = lookalike.comparable(again) == lookalike.comparable(text)
+    if not same_reader:
+        same = again.split() == text.split()
+    if same and seen.split() != text.split():
         return seen
     return text
 

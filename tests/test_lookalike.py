@@ -262,12 +262,6 @@ def test_an_underscore_read_as_a_dash_becomes_one_and_a_real_hyphen_stays(
     assert seen_as(crop, probs, charset) == "rosgg-96"
 
 
-def test_a_small_letter_standing_at_the_cap_height_is_a_capital() -> None:
-    crop, centres = drawn("bjvsV_14")
-    probs, charset = read_as(crop, centres, "bjvsv_14", {4: {"v": 0.7, "V": 0.3}})
-    assert seen_as(crop, probs, charset) == "bjvsV_14"
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("wid", "font_path", "size"), [("rosgg_96", SERIF, 20), ("xzcvwsx_88", SERIF, 20)]
