@@ -251,7 +251,7 @@ def second_look(
     read = "".join(g.char for g in glyphs)
     ascii_at = _in_tokens(read)
     index = _index(charset)
-    marks = _underscore_odds(glyphs, probs, index, set(ascii_at))
+    marks = _maybe_underscores(glyphs, probs, index, set(ascii_at))
     suspects = [k for k in ascii_at if read[k] in TALL_READS or read[k] in ROUND_READS]
     suspects += [k for k in ascii_at if read[k] in SAME_SHAPE]
     doubled = "__" in read
@@ -331,19 +331,19 @@ def _index(charset: Sequence[str]) -> dict[str, int]:
     return known[1]
 
 
-def _underscore_odds(
+def _maybe_underscores(
     glyphs: list[Glyph], probs: Any, index: dict[str, int], in_token: set[int]
-) -> dict[float, float]:
+) -> set[float]:
     """Where an underscore may have been misread: position k for a ``.`` or
     ``,`` read at k where the recogniser gave ``_`` fair odds, and for any
     dash read at k (a dash stands at mid-height, an underscore on the
     baseline: the ink tells them apart, whatever the odds); position k + 0.5
     for nothing read between the letters or digits k and k + 1 where it gave
-    ``_`` fair odds in between.  The value: those odds."""
+    ``_`` fair odds in between."""
     us = index.get("_")
     if us is None:
-        return {}
-    odds: dict[float, float] = {}
+        return set()
+    places: set[float] = set()
     n = len(glyphs)
     for k, g in enumerate(glyphs):
         if k not in in_token or not 0 < k < n - 1:
@@ -355,20 +355,20 @@ def _underscore_odds(
         ):
             p = float(probs[max(0, g.first - 1) : g.last + 2, us].max())
             if p >= UNDERSCORE_ODDS or g.char in DASHES:
-                odds[k] = p
+                places.add(k)
     for k in range(n - 1):
         a, b = glyphs[k], glyphs[k + 1]
         if k in in_token and k + 1 in in_token and _alnum(a.char) and _alnum(b.char):
             between = probs[a.last + 1 : b.first, us]
             if between.size and float(between.max()) >= UNDERSCORE_ODDS:
-                odds[k + 0.5] = float(between.max())
-    return odds
+                places.add(k + 0.5)
+    return places
 
 
 def _underscores(
     chars: list[str],
     glyphs: list[Glyph],
-    marks: dict[float, float],
+    marks: set[float],
     crop_bgr: Any,
     probs: Any,
     input_width: int,
@@ -376,10 +376,11 @@ def _underscores(
     baseline: float,
     cap: float,
 ) -> list[str]:
-    """``chars`` with an underscore wherever the recogniser gave one fair odds
-    (``marks``) and the ink shows one, and with one underscore where it read
-    two on a stroke no longer than one (an underscore is about three
-    quarters of the cap height long, two are twice that)."""
+    """``chars`` with an underscore wherever one may have been misread
+    (``marks``: see ``_maybe_underscores``) and the ink shows one, and with
+    one underscore where the recogniser read two on a stroke no longer than
+    one (an underscore is about three quarters of the cap height long, two
+    are twice that)."""
     import cv2
 
     ink = ink_map(cv2.cvtColor(crop_bgr, cv2.COLOR_BGR2GRAY).astype("float32"))
