@@ -60,6 +60,19 @@ def look(text: str, reading: str, doubt: dict[int, dict[str, float]], font_path:
     return seen
 
 
+def banner(wid: str, font_path: str, size: int) -> bytes:
+    """A plain PNG banner: a slogan over ``微信 <wid>``."""
+    font = ImageFont.truetype(font_path, size, index=SANS_SC)
+    slogan = "征信修复，不成功退款"
+    img = Image.new("RGB", (int(font.getlength(slogan)) + 40, 2 * size + 50), "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((20, 10), slogan, font=font, fill="black")
+    draw.text((20, 24 + size), "微信 " + wid, font=font, fill="black")
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
 def test_a_digit_read_as_l_is_measured_back_to_a_digit() -> None:
     # what the recogniser does inside lower-case letters: 1 read as l
     doubt = {3: {"l": 0.7, "1": 0.25, "I": 0.05}}
@@ -125,15 +138,7 @@ def test_the_engines_read_ids_they_used_to_misread(
     """End to end on the real engines: on these plain drawings PP-OCR alone
     reads the 1 or I as l (seen when this test was written; PaddleOCR reads
     the last one right by itself)."""
-    font = ImageFont.truetype(font_path, size, index=SANS_SC)
-    slogan = "征信修复，不成功退款"
-    img = Image.new("RGB", (int(font.getlength(slogan)) + 40, 2 * size + 50), "white")
-    draw = ImageDraw.Draw(img)
-    draw.text((20, 10), slogan, font=font, fill="black")
-    draw.text((20, 24 + size), "微信 " + wid, font=font, fill="black")
-    out = io.BytesIO()
-    img.save(out, "PNG")
-    assert wid in read_image(out.getvalue(), engine(name)).text.replace(" ", "")
+    assert wid in read_image(banner(wid, font_path, size), engine(name)).text.replace(" ", "")
 
 
 def test_measurement_ignores_a_neighbours_stem() -> None:
@@ -272,12 +277,5 @@ def test_the_engine_reads_underscores_and_small_letters_it_used_to_misread(
     """End to end on rapidocr: in a batch its recogniser read these as
     ``rosgg96`` and ``xzcVwsx_88`` (seen when this test was written); alone it
     reads ``rosgg–96`` and the letters right, and the ink settles the rest."""
-    font = ImageFont.truetype(font_path, size, index=SANS_SC)
-    slogan = "征信修复，不成功退款"
-    img = Image.new("RGB", (int(font.getlength(slogan)) + 40, 2 * size + 50), "white")
-    draw = ImageDraw.Draw(img)
-    draw.text((20, 10), slogan, font=font, fill="black")
-    draw.text((20, 24 + size), "微信 " + wid, font=font, fill="black")
-    out = io.BytesIO()
-    img.save(out, "PNG")
-    assert wid in read_image(out.getvalue(), engine("rapidocr")).text.replace(" ", "")
+    reading = read_image(banner(wid, font_path, size), engine("rapidocr"))
+    assert wid in reading.text.replace(" ", "")
