@@ -276,6 +276,12 @@ def second_look(
 
     asc, x_height = reference(ASCENDERS), reference(X_HEIGHT)
     cap = reference(CAP_LINE, numbers=True)
+    bottoms = [
+        m.bottom
+        for k in ascii_at
+        if read[k] in CAP_LINE | X_HEIGHT | ASCENDERS and (m := measured[k]) is not None
+    ]
+    baseline = median(bottoms) if bottoms else None
     chars = list(read)
     for k in sorted(suspects):
         m = measured[k]
@@ -291,32 +297,34 @@ def second_look(
             z = (h - x_height) / (cap - x_height)
             if was in ROUND_READS:
                 options = ROUND_READS[was] if ROUND_CAP_ABOVE <= z <= 1.5 else ""
-            elif was in SAME_SHAPE:
+            elif was in SAME_SHAPE and _on(baseline, m, cap):
+                # a stroke that stops above the baseline was measured in part
+                # (the faint point of a thin V) or is not the ID's (the V of a
+                # label "加V" run into it): its height says nothing
                 options = SAME_SHAPE[was] if -0.5 <= z <= SMALL_CAP_BELOW else ""
         choices = [c for c in options if c in index]
         if choices:
             g = glyphs[k]
             window = probs[max(0, g.first - 1) : g.last + 2].max(0)
             chars[k] = max(choices, key=lambda c: float(window[index[c]]))
-    if (marks or doubled) and cap is not None:
-        bottoms = [
-            m.bottom
-            for k in ascii_at
-            if read[k] in CAP_LINE | X_HEIGHT | ASCENDERS and (m := measured[k]) is not None
-        ]
-        if bottoms:
-            chars = _underscores(
-                chars,
-                glyphs,
-                marks,
-                crop_bgr,
-                probs,
-                input_width,
-                resized_width,
-                median(bottoms),
-                cap,
-            )
+    if (marks or doubled) and cap is not None and baseline is not None:
+        chars = _underscores(
+            chars,
+            glyphs,
+            marks,
+            crop_bgr,
+            probs,
+            input_width,
+            resized_width,
+            baseline,
+            cap,
+        )
     return "".join(chars), read
+
+
+def _on(baseline: float | None, ink: Ink, cap: float) -> bool:
+    """Whether a glyph stands on the baseline (to a tenth of the cap height)."""
+    return baseline is not None and abs(ink.bottom - baseline) <= 0.1 * cap
 
 
 _indexes: dict[int, tuple[Sequence[str], dict[str, int]]] = {}
@@ -455,7 +463,12 @@ def suspect(text: str) -> bool:
 
 def comparable(text: str) -> str:
     """``text`` as two readings of one line are compared: without spaces and
-    underscores or what they are misread as, C S V W X Z in lower case."""
+    underscores or what they are misread as, and C S V W X Z of ID-like
+    tokens in lower case (the case of a label such as "wx:" is the
+    recogniser's word alone, and a reading that differs there is another)."""
+    in_token = set(_in_tokens(text))
     return "".join(
-        c.lower() if c in SAME_SHAPE else c for c in text if not c.isspace() and c not in MARKS
+        c.lower() if c in SAME_SHAPE and k in in_token else c
+        for k, c in enumerate(text)
+        if not c.isspace() and c not in MARKS
     )

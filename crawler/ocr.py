@@ -222,7 +222,7 @@ def _look_again(rec: Any, image: Any, box: Any, text: str, same_reader: bool) ->
     same = lookalike.comparable(again) == lookalike.comparable(text)
     if not same_reader:
         same = again.split() == text.split()
-    if same and seen.split() != text.split():
+    if same and "".join(seen.split()) != "".join(text.split()):
         return seen
     return text
 
