@@ -1,4 +1,4 @@
-"""The second look at l / I / 1 and o / 0 / O (crawler.lookalike): the ink
+"""The second look at l / I / 1, o / 0 / O, C S V W X Z and underscores (crawler.lookalike): the ink
 measured on lines drawn here, the recogniser's output made by hand so that
 each test says exactly what was read; then the real engine end to end."""
 
@@ -157,7 +157,7 @@ def test_a_failing_second_look_keeps_the_first_reading(
 ) -> None:
     from crawler import lookalike, ocr
 
-    def broken(*_args: object) -> tuple[str, list[tuple[int, str, str]]]:
+    def broken(*_args: object) -> tuple[str, str]:
         raise ValueError("measurement blew up")
 
     monkeypatch.setattr(lookalike, "second_look", broken)
