@@ -57,6 +57,7 @@ DESCENDERS = frozenset("gjpqy")
 DASHES = frozenset("-–—")
 UNDERSCORE_READS = DASHES | {".", ","}  # what an underscore is misread as
 MARKS = UNDERSCORE_READS | {"_"}
+ON_BASELINE = CAP_LINE | X_HEIGHT | ASCENDERS  # the glyphs whose bottoms give the baseline
 TOKEN = re.compile(r"[A-Za-z0-9_\-–—.,ìīí]{4,}")
 
 # a letter at z (0 = the lower reference, 1 = the upper) is judged only when it
@@ -134,15 +135,28 @@ def extent(ink: Any, x0: float, x1: float) -> tuple[float, float] | None:
     return top, bottom
 
 
-def heights(
+def place(
     crop_bgr: Any, glyphs: list[Glyph], frames: int, input_width: int, resized_width: int
+) -> tuple[Any, float, list[float]]:
+    """The crop's ink map (see ``ink_map``), the crop pixels per recogniser
+    frame, and each glyph's centre (crop column).  The recogniser gave
+    ``frames`` outputs for an input ``input_width`` pixels wide, of which the
+    crop, resized, filled the first ``resized_width``."""
+    import cv2
+
+    ink = ink_map(cv2.cvtColor(crop_bgr, cv2.COLOR_BGR2GRAY).astype("float32"))
+    per_frame = input_width / frames * crop_bgr.shape[1] / resized_width
+    return ink, per_frame, [(g.first + g.last + 1) / 2 * per_frame for g in glyphs]
+
+
+def heights(
+    ink: Any, glyphs: list[Glyph], centres: list[float], per_frame: float
 ) -> list[Ink | None]:
     """Each glyph's ink: its height in crop pixels, and whether it has a dot
-    (None where nothing was measured).
+    (None where nothing was measured).  ``ink``, ``centres`` and
+    ``per_frame``: see ``place``.
 
-    The recogniser gave ``frames`` outputs for an input ``input_width`` pixels
-    wide, of which the crop, resized, filled the first ``resized_width``.  Its
-    frames place a glyph only to within about one narrow letter, so a window
+    The recogniser's frames place a glyph only to within about one narrow letter, so a window
     at that place would catch a neighbour's stem or descender: a glyph is
     measured on one stroke (connected ink), the one nearest the middle of its
     cell (for b, d, h, k the tallest: the stem), and only if that stroke is
@@ -152,8 +166,6 @@ def heights(
     import cv2
     import numpy as np
 
-    gray = cv2.cvtColor(crop_bgr, cv2.COLOR_BGR2GRAY).astype("float32")
-    ink = ink_map(gray)
     count, labels, stats, _centroids = cv2.connectedComponentsWithStats(
         (ink >= STROKE_INK).astype(np.uint8), connectivity=8
     )
@@ -167,8 +179,6 @@ def heights(
         for i in range(1, count)
         if stats[i, cv2.CC_STAT_HEIGHT] >= 0.3 * tallest
     }
-    per_frame = input_width / frames * crop_bgr.shape[1] / resized_width
-    centres = [(g.first + g.last + 1) / 2 * per_frame for g in glyphs]
     cells = []
     for k, cx in enumerate(centres):
         left = centres[k - 1] if k else cx - 2 * per_frame
@@ -244,7 +254,7 @@ def second_look(
 ) -> tuple[str, str]:
     """The line as read again and as seen: ``(seen, read)``, where ``read`` is
     the recogniser's greedy reading of ``probs``, its (frames, classes) output
-    for the crop (see ``heights`` for the widths; ``charset[k]`` is class k's
+    for the crop (see ``place`` for the widths; ``charset[k]`` is class k's
     character), and ``seen`` that reading with look-alike letters, capitals
     drawn at the x-height and underscores put right."""
     glyphs = decode(probs, charset)
@@ -257,7 +267,8 @@ def second_look(
     doubled = "__" in read
     if not suspects and not marks and not doubled:
         return read, read
-    measured = heights(crop_bgr, glyphs, probs.shape[0], input_width, resized_width)
+    ink, per_frame, centres = place(crop_bgr, glyphs, probs.shape[0], input_width, resized_width)
+    measured = heights(ink, glyphs, centres, per_frame)
 
     def in_number(k: int) -> bool:  # a 0 or 1 beside another digit is a digit
         return any(0 <= j < len(read) and read[j].isdigit() for j in (k - 1, k + 1))
@@ -277,9 +288,7 @@ def second_look(
     asc, x_height = reference(ASCENDERS), reference(X_HEIGHT)
     cap = reference(CAP_LINE, numbers=True)
     bottoms = [
-        m.bottom
-        for k in ascii_at
-        if read[k] in CAP_LINE | X_HEIGHT | ASCENDERS and (m := measured[k]) is not None
+        m.bottom for k in ascii_at if read[k] in ON_BASELINE and (m := measured[k]) is not None
     ]
     baseline = median(bottoms) if bottoms else None
     chars = list(read)
@@ -308,17 +317,7 @@ def second_look(
             window = probs[max(0, g.first - 1) : g.last + 2].max(0)
             chars[k] = max(choices, key=lambda c: float(window[index[c]]))
     if (marks or doubled) and cap is not None and baseline is not None:
-        chars = _underscores(
-            chars,
-            glyphs,
-            marks,
-            crop_bgr,
-            probs,
-            input_width,
-            resized_width,
-            baseline,
-            cap,
-        )
+        chars = _underscores(chars, marks, ink, centres, baseline, cap)
     return "".join(chars), read
 
 
@@ -375,12 +374,9 @@ def _maybe_underscores(
 
 def _underscores(
     chars: list[str],
-    glyphs: list[Glyph],
     marks: set[float],
-    crop_bgr: Any,
-    probs: Any,
-    input_width: int,
-    resized_width: int,
+    ink: Any,
+    centres: list[float],
     baseline: float,
     cap: float,
 ) -> list[str]:
@@ -388,17 +384,12 @@ def _underscores(
     (``marks``: see ``_maybe_underscores``) and the ink shows one, and with
     one underscore where the recogniser read two on a stroke no longer than
     one (an underscore is about three quarters of the cap height long, two
-    are twice that)."""
-    import cv2
-
-    ink = ink_map(cv2.cvtColor(crop_bgr, cv2.COLOR_BGR2GRAY).astype("float32"))
-    per_frame = input_width / probs.shape[0] * crop_bgr.shape[1] / resized_width
+    are twice that).  ``ink`` and ``centres``: see ``place``."""
 
     def run(a: int, b: int) -> int:  # the flat run between glyphs a and b's centres
-        if a < 0 or b >= len(glyphs):
+        if a < 0 or b >= len(centres):
             return 0
-        centres = [(glyphs[k].first + glyphs[k].last + 1) / 2 * per_frame for k in (a, b)]
-        return _flat_run(ink, centres[0], centres[1], baseline, cap)
+        return _flat_run(ink, centres[a], centres[b], baseline, cap)
 
     out: list[str] = []
     for k, c in enumerate(chars):

@@ -219,8 +219,9 @@ def _look_again(rec: Any, image: Any, box: Any, text: str, same_reader: bool) ->
     # (PaddleOCR's lines) is no better than the first there: only what the
     # second look measured may differ.  Any other difference and the
     # measurements belong to another reading: keep the first.
-    same = lookalike.comparable(again) == lookalike.comparable(text)
-    if not same_reader:
+    if same_reader:
+        same = lookalike.comparable(again) == lookalike.comparable(text)
+    else:
         same = again.split() == text.split()
     if same and "".join(seen.split()) != "".join(text.split()):
         return seen
