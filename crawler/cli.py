@@ -192,8 +192,8 @@ def crawl(
     from crawler.config import AdwatchConfig
     from crawler.frontier import job_finished, mark_job_finished
     from crawler.jobs import Job, complete_crawl
+    from crawler.run import check_sites, demo_web
     from crawler.run import crawl as run_crawl
-    from crawler.run import demo_web
 
     extra: dict[str, Any] = dict(_parse_sets(sets))
     if job_dir:
@@ -201,6 +201,7 @@ def crawl(
     if ocr_engine:
         extra["ADWATCH_OCR_ENGINE"] = ocr_engine
     settings = _settings(data_dir, catalogue, **extra)
+    check_sites(settings, sites)  # an unknown --site: a usage error before anything starts
     own_frontier = bool(job_dir) and not settings.get("ADWATCH_REDIS_URL")
     if job_dir and own_frontier and (finished := job_finished(Path(job_dir))):
         click.echo(

@@ -27,7 +27,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.config import AdwatchConfig
 from crawler.items import CHANNELS
-from crawler.profiles import load_profiles, select_profiles
+from crawler.profiles import ProfileError, load_profiles, select_profiles
 from crawler.progress import Figures, Progress, summary
 from crawler.spiders.market import MarketSpider
 from crawler.spiders.search import SearchSpider
@@ -72,6 +72,23 @@ def link_operators(catalogue_uri: str) -> int:
     except Exception:
         logging.getLogger(__name__).exception("linking operators failed")
         return 0
+
+
+def check_sites(settings: Settings, sites: Sequence[str]) -> None:
+    """Refuse unknown ``--site`` names (and a malformed profile) as a usage
+    error, before the job, the frontier or the demo web start: found later,
+    inside :func:`crawl`, it was a ProfileError traceback after all of them."""
+    import click
+
+    sites_dir = AdwatchConfig.from_settings(settings).sites_dir
+    try:
+        profiles = load_profiles(sites_dir)
+    except ProfileError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        select_profiles(profiles, None, list(sites) or None)
+    except ProfileError as exc:
+        raise click.BadParameter(f"{exc} (in {sites_dir})", param_hint="--site") from None
 
 
 def crawl(

@@ -128,3 +128,17 @@ def test_the_capture_commands_take_settings(command, tmp_path):
     done = adwatch(command, "-s", "ADWATCH_CAPTURE_TIMEOUT=soon", data_dir=tmp_path)
     assert done.returncode == 1
     assert "ADWATCH_CAPTURE_TIMEOUT must be a number, got 'soon'" in done.stderr
+
+
+def test_an_unknown_site_is_a_usage_error_before_anything_starts(tmp_path):
+    """`crawl --site UNKNOWN` ended in a ProfileError traceback, after the job
+    record and the data folder were made; now a one-line usage error (exit 2)
+    naming the site and the known profiles, and nothing started or written."""
+    done = adwatch("crawl", "--site", "UNKNOWN", "--ocr-engine", "none", data_dir=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "--site" in errors[0] and "UNKNOWN" in errors[0]
+    assert all(name in errors[0] for name in ("baidu", "demo-baidu", "demo-douyin", "xianyu"))
+    assert list(tmp_path.iterdir()) == []  # no log, no catalogue, no job line
+
