@@ -71,8 +71,8 @@ ADWATCH_MONITOR_MAX_ERROR_RATE = 0.2  # spider-close check: download errors / re
 ADWATCH_MONITOR_MAX_INVALID_RATE = 0.05  # spider-close check: invalid records / records
 ADWATCH_OCR_ENGINE = "rapidocr"  # rapidocr | paddleocr | none: read text and QR codes in images
 ADWATCH_OCR_WORKERS = 1  # OCR worker processes (each holds one engine, ~250-350 MB)
-ADWATCH_RULES_DIR = ""  # detection rule files; empty = crawler/detect/rules
-ADWATCH_SITES_DIR = ""  # site profiles folder; empty = crawler/sites
+ADWATCH_RULES_DIR = os.environ.get("ADWATCH_RULES_DIR", "")  # rules; empty = crawler/detect/rules
+ADWATCH_SITES_DIR = os.environ.get("ADWATCH_SITES_DIR", "")  # site profiles; empty = crawler/sites
 ADWATCH_TSA_CA = ""  # PEM file of the TSA's trusted root(s); empty = <data dir>/tsa/ca.pem if there
 ADWATCH_TSA_URL = os.environ.get("ADWATCH_TSA_URL", "")  # RFC 3161 time-stamp authority
 ADWATCH_XHR_WAIT = 8.0  # seconds a rendered page may take to fire its data request

@@ -142,3 +142,49 @@ def test_an_unknown_site_is_a_usage_error_before_anything_starts(tmp_path):
     assert all(name in errors[0] for name in ("baidu", "demo-baidu", "demo-douyin", "xianyu"))
     assert list(tmp_path.iterdir()) == []  # no log, no catalogue, no job line
 
+
+def test_the_sites_and_rules_folders_are_taken_from_the_environment(tmp_path):
+    """ADWATCH_SITES_DIR and ADWATCH_RULES_DIR in the environment were ignored
+    (ADWATCH_DATA_DIR and ADWATCH_TSA_URL were honoured): `adwatch sites`
+    listed the bundled profiles, and a crawl scored with the bundled rules."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    bundled = Path(__file__).resolve().parents[1] / "crawler" / "sites" / "demo-baidu.yaml"
+    text = bundled.read_text(encoding="utf-8").replace("name: demo-baidu", "name: env-baidu")
+    (sites / "env-baidu.yaml").write_text(text, encoding="utf-8")
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "crawler" / "detect" / "rules", rules)
+    env = dict(os.environ, ADWATCH_SITES_DIR=str(sites), ADWATCH_RULES_DIR=str(rules))
+    root = Path(__file__).resolve().parents[1]
+    listed = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "sites"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["env-baidu"]
+    # what a crawl reads its folders from (AdwatchConfig over the project settings)
+    probe = (
+        "from crawler.config import AdwatchConfig; from crawler.run import project_settings; "
+        "c = AdwatchConfig.from_settings(project_settings()); "
+        "print(c.sites_dir); print(c.rules_dir)"
+    )
+    read = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert read.stdout.splitlines() == [str(sites), str(rules)], read.stderr[-2000:]
