@@ -19,6 +19,7 @@ from scrapy.settings import BaseSettings
 from crawler import settings as defaults
 from crawler.items import LABELS
 from crawler.ocr import ENGINES
+from evidence.netpolicy import AddressPolicy, origin_entry
 
 
 class ConfigError(ValueError):
@@ -53,6 +54,7 @@ class AdwatchConfig:
     tsa_url: str
     tsa_ca: Path | None
     monitor_limits: dict[str, float]
+    allow_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AdwatchConfig:
@@ -96,6 +98,7 @@ class AdwatchConfig:
                 name: _rate(settings, f"ADWATCH_MONITOR_MAX_{name.upper()}")
                 for name in ("invalid_rate", "error_rate", "block_rate")
             },
+            allow_hosts=_allow_hosts(settings.get("ADWATCH_ALLOW_HOSTS")),
         )
         unknown = set(cfg.capture_labels) - set(LABELS)
         if unknown or not cfg.capture_labels:
@@ -116,6 +119,20 @@ class AdwatchConfig:
                 f"({cfg.block_backoff_max} < {cfg.block_backoff})"
             )
         return cfg
+
+    def address_policy(self) -> AddressPolicy:
+        """What adwatch may fetch: public http(s) addresses, the hosts of
+        ADWATCH_ALLOW_HOSTS, and the host and port of ADWATCH_BASE_URL (a host
+        the operator named: --base-url, or --demo's web)."""
+        return AddressPolicy(self.allow_hosts).allowing(origin_entry(self.base_url))
+
+
+def _allow_hosts(value: Any) -> tuple[str, ...]:
+    try:
+        items = value if isinstance(value, list | tuple) else str(value or "")
+        return AddressPolicy.from_text(items).allow
+    except ValueError as exc:
+        raise ConfigError(f"ADWATCH_ALLOW_HOSTS: {exc}") from None
 
 
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*")

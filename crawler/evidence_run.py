@@ -122,6 +122,7 @@ def capture_settings(settings: BaseSettings, config: AdwatchConfig) -> CaptureSe
         user_agent="",
         navigation_timeout=config.capture_timeout,
         load_wait=config.capture_load_wait,
+        allow_hosts=config.address_policy().allow,
     )
 
 

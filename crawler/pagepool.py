@@ -19,6 +19,11 @@ when a page *closes*, which is why it is lifted here).
 
 A request that asks for its page itself (``playwright_include_page``) gets a
 fresh page outside the pool, as with plain scrapy-playwright.
+
+Every context's traffic goes through the crawl's egress guard
+(``evidence.egress``), which applies the address policy to each connection
+the browser makes; a document it refused fails the download with
+:class:`~crawler.rejects.RefusedRequest`, naming the address.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from contextvars import ContextVar
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -36,6 +43,9 @@ from scrapy.http import Response
 from scrapy_playwright.handler import DEFAULT_CONTEXT_NAME, ScrapyPlaywrightDownloadHandler
 
 from crawler.browser import generation_of
+from crawler.netguard import policy_of
+from crawler.rejects import RefusedRequest
+from evidence.egress import REFUSED_HEADER, EgressGuards
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +95,40 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
         self._held: dict[Page, _Held] = {}
         self._newest: dict[str, int] = {}  # platform -> newest context generation seen
         self._closing: set[asyncio.Task[None]] = set()
+        self.guards = EgressGuards(policy_of(crawler))
+        self.config.launch_options["proxy"] = self.guards.proxy("")
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self.guards.close()
+
+    async def _create_browser_context(
+        self, name: str, context_kwargs: Any, spider: Any = None
+    ) -> Any:
+        """Each context sends its traffic through the guard (chained to the
+        profile's own proxy, if it names one)."""
+        kwargs = dict(context_kwargs or {})
+        upstream = (kwargs.get("proxy") or {}).get("server", "")
+        kwargs["proxy"] = self.guards.proxy(upstream)
+        return await super()._create_browser_context(name, kwargs, spider)
 
     async def _download_request_with_retry(self, request: Request, spider: Spider) -> Response:
+        started = time.time()
+        try:
+            response = await self._pooled_download(request, spider)
+        except PlaywrightError as exc:
+            refused = self.guards.refused_since(started) if "ERR_TUNNEL" in str(exc) else None
+            if refused is not None:
+                raise RefusedRequest(refused.reason, refused.detail) from None
+            raise
+        said = self.guards.refusal_said(response.headers.get(REFUSED_HEADER))
+        if said is not None:  # the guard's own answer to a refused hop, not the site's page
+            raise RefusedRequest(*said)
+        return response
+
+    async def _pooled_download(self, request: Request, spider: Spider) -> Response:
         if request.meta.get("playwright_include_page"):  # the callback owns its page
             return await super()._download_request_with_retry(request, spider)
         request.meta["playwright_include_page"] = True  # keeps scrapy-playwright from closing it

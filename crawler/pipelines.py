@@ -37,6 +37,7 @@ from crawler.detect import detect, load_rules
 from crawler.detect.rules import normal_form
 from crawler.images import ImageFacts, ImageRejected, inspect
 from crawler.items import AdRecord, utc_now
+from crawler.netguard import policy_of
 from crawler.rejects import Reject, reason_of, send_reject
 from evidence.index import Catalogue, UpsertResult, open_catalogue
 
@@ -44,8 +45,13 @@ logger = logging.getLogger(__name__)
 
 
 class ValidatePipeline:
+    """Drops what is not a usable record, and the pictures of a record whose
+    links the address policy refuses (``file:``, ``javascript:``, an internal
+    host), each as a reject: the record goes on without them."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.policy = policy_of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
@@ -68,6 +74,25 @@ class ValidatePipeline:
             )
             raise DropItem(problem)
         assert isinstance(item, AdRecord)
+        kept = []
+        for image in item.images:
+            refused = self.policy.url_refusal(image.url)
+            if refused is None:
+                kept.append(image)
+                continue
+            item.problems.append(f"image {image.url[:200]}: {refused.reason}")
+            send_reject(
+                self.crawler,
+                Reject(
+                    url=image.url[:2000],
+                    stage="image",
+                    reason=refused.reason,
+                    detail=refused.detail,
+                    platform=item.platform,
+                    data={"record": item.id},
+                ),
+            )
+        item.images = kept
         return item
 
 

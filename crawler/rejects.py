@@ -44,12 +44,24 @@ class BlockedError(IgnoreRequest):
     """A page stayed a block/captcha page after every retry."""
 
 
+class RefusedRequest(IgnoreRequest):
+    """The address policy (evidence.netpolicy) refused a URL or the address it
+    led to; ``reason`` is refused_scheme or refused_address."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
 def reason_of(failure: Failure) -> tuple[str, str]:
     """A short reason word and a detail line for a failed download."""
     exc = failure.value
     detail = f"{type(exc).__name__}: {exc}"[:500]
     if isinstance(exc, BlockedError):
         return "blocked", detail
+    if isinstance(exc, RefusedRequest):
+        return exc.reason, exc.detail[:500]
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}", detail
     if isinstance(exc, IgnoreRequest) and "redirections" in str(exc):

@@ -33,6 +33,10 @@ ADWATCH_ALERT_SMTP_USER = ""
 ADWATCH_ALERT_SPIKE_FACTOR = 3.0  # new ads above factor x the median of earlier jobs
 ADWATCH_ALERT_SPIKE_MIN_NEW_ADS = 10  # ... and at least this many
 ADWATCH_ALERT_WEBHOOK_URL = os.environ.get("ADWATCH_ALERT_WEBHOOK_URL", "")  # empty = none
+# Hosts the address policy lets adwatch fetch although they are internal
+# (evidence/netpolicy.py): host, host:port, an address or a network, comma-separated.
+# --base-url's host and port, and --demo's web, are allowed without being listed.
+ADWATCH_ALLOW_HOSTS = os.environ.get("ADWATCH_ALLOW_HOSTS", "")
 ADWATCH_BACKEND = "sqlite"  # catalogue backend when ADWATCH_CATALOGUE is empty: sqlite | elastic
 ADWATCH_BASE_URL = ""  # replaces a profile's base_url (used to point demo profiles at a port)
 ADWATCH_BLOCK_BACKOFF = 2.0  # seconds a platform pauses after its first block page
@@ -101,6 +105,8 @@ ROBOTSTXT_OBEY = False  # monitoring for regulators; a profile may set its own r
 ADDONS = {"crawler.frontier.SharedFrontier": 0}  # switched on by ADWATCH_REDIS_URL
 DOWNLOADER_MIDDLEWARES = {
     "crawler.blocking.BlockDetectionMiddleware": 560,
+    # after redirects (each hop re-enters the chain), before retries (a refusal is final)
+    "crawler.netguard.AddressPolicyMiddleware": 580,
     "crawler.browser.ContextRecycler": 960,
 }
 EXTENSIONS = {
@@ -125,6 +131,8 @@ MEMUSAGE_ENABLED = True
 MEMUSAGE_LIMIT_MB = 3000  # counts the browser processes too (scrapy-playwright memusage)
 MEMUSAGE_WARNING_MB = 2000
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# answers only addresses the address policy allows (IPv4 and IPv6, cached as Scrapy's)
+TWISTED_DNS_RESOLVER = "crawler.netguard.PolicyResolver"
 # Scrapy re-reads each callback's source per response to warn about `return x`
 # in generators (its cache misses on bound methods): ~9 % of plain-page CPU.
 WARN_ON_GENERATOR_RETURN_VALUE = False

@@ -24,6 +24,14 @@ capture never raises for a bad page: limits (a document that never arrives,
 a load event that never fires, a 20 MB page, a page that navigates away or
 starts a download, an invalid certificate) end it with what it got and why.
 
+Every connection the capture's browser makes goes through an egress guard
+(``evidence.egress``) applying the address policy (``evidence.netpolicy``):
+a catalogue record pointing at ``file:``, an internal host, or a page that
+redirects or navigates there is a failed capture that says so, never a
+sealed one; a picture or frame refused on the way is a problem noted.  The
+server addresses in the manifest and the WARC are the ones the guard
+connected to (the browser itself only sees the guard).
+
 This module builds captures; ``evidence.seal`` keeps them in the store.
 """
 
@@ -48,7 +56,9 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Response as PlaywrightResponse
 
 from evidence.content import ContentDigest, digest_of
+from evidence.egress import REFUSED_HEADER, EgressGuards
 from evidence.netfacts import dns_answers, tls_chain
+from evidence.netpolicy import AddressPolicy, Refused, default_port
 from evidence.warc import Exchange, NetworkRecorder, wacz_bytes, warc_bytes
 
 logger = logging.getLogger(__name__)
@@ -120,6 +130,7 @@ class CaptureSettings:
     max_total: int = 120 * 1024 * 1024  # bytes of all responses kept
     max_images: int = 60  # pictures kept as their own artifacts
     step_timeout: float = 30.0  # seconds for one snapshot step (a page may keep the CPU busy)
+    allow_hosts: tuple[str, ...] = ()  # internal hosts the address policy lets through
 
     @property
     def budget(self) -> float:
@@ -188,8 +199,11 @@ class Capturer:
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self.environment: dict[str, Any] = {}
+        self.policy = AddressPolicy(settings.allow_hosts)
+        self.guards = EgressGuards(self.policy)
 
     async def __aenter__(self) -> Capturer:
+        self.guards.proxy("")  # the guard starts before the browser that needs it
         self._pw = await async_playwright().start()
         try:
             self._browser = await self._pw.chromium.launch(
@@ -204,6 +218,7 @@ class Capturer:
             )
         except BaseException:
             await self._pw.stop()
+            self.guards.close()
             raise
         s = self.settings
         self.environment = {
@@ -217,6 +232,11 @@ class Capturer:
             "timezone": s.timezone_id,
             "locale": s.locale,
             "clock": self.clock or {"checked": False, "why": "no time-stamp authority configured"},
+            "egress": {
+                "guard": "every connection through adwatch's address guard on loopback, "
+                "which checked each address and recorded the server it connected to",
+                "allowed_internal_hosts": list(s.allow_hosts),
+            },
         }
         return self
 
@@ -227,6 +247,7 @@ class Capturer:
         finally:
             if self._pw is not None:
                 await self._pw.stop()
+            self.guards.close()
 
     async def capture(self, target: Target) -> Capture:
         """Capture ``target.url``; never raises for what the page does: a page
@@ -235,6 +256,10 @@ class Capturer:
         started = datetime.now(UTC)
         problems: list[str] = []
         budget = self.settings.budget
+        try:
+            await asyncio.to_thread(self.policy.check, target.url)
+        except Refused as exc:
+            return self._failed(target, started, f"{REFUSED_BY} {exc.detail}", [])
         try:
             async with asyncio.timeout(budget):
                 try:
@@ -253,12 +278,16 @@ class Capturer:
     ) -> Capture:
         assert self._browser is not None, "use Capturer as an async context manager"
         s = self.settings
+        try:
+            proxy = self.guards.proxy(target.proxy)
+        except ValueError as exc:  # a proxy the guard cannot chain to
+            return self._failed(target, started, str(exc), [])
         context = await self._browser.new_context(
             viewport={"width": s.viewport[0], "height": s.viewport[1]},
             timezone_id=s.timezone_id,
             locale=s.locale,
             user_agent=s.user_agent or None,
-            proxy={"server": target.proxy} if target.proxy else None,
+            proxy=proxy,  # type: ignore[arg-type]
             storage_state=target.storage_state or None,
             extra_http_headers=dict(target.headers) or None,
             ignore_https_errors=ignore_tls,
@@ -295,6 +324,7 @@ class Capturer:
             else None,
         )
         t0 = time.monotonic()
+        since = time.time()
         response: PlaywrightResponse | None = None
         try:
             response = await page.goto(
@@ -302,6 +332,10 @@ class Capturer:
             )
         except PlaywrightError as exc:
             message = _first_line(exc.message)
+            refusal = self.guards.refused_since(since) if "ERR_TUNNEL" in message else None
+            if refusal is not None:  # a redirect to a refused host, over https
+                await _quietly(page.close())
+                return self._failed(target, started, f"{REFUSED_BY} {refusal.detail}", downloads)
             if "ERR_CERT" in message and not ignore_tls:
                 await _quietly(page.close())
                 raise _CertificateInvalid(message) from None
@@ -314,6 +348,10 @@ class Capturer:
             if not await _has_document(page):
                 return self._failed(target, started, f"no page: {message}", downloads, problems)
             problems.append(f"the document did not finish within the limit: {message}")
+        said = response and self.guards.refusal_said(await _header(response, REFUSED_HEADER))
+        if said:  # the guard's answer to a redirect to a refused host
+            await _quietly(page.close())
+            return self._failed(target, started, f"{REFUSED_BY} {said[1]}", downloads)
         document_ms = round((time.monotonic() - t0) * 1000)
         load_fired = await _wait(page.wait_for_load_state("load", timeout=s.load_wait * 1000))
         if not load_fired:
@@ -326,6 +364,7 @@ class Capturer:
         shots, snap = await self._snapshot(page, problems)
         await recorder.settle()  # bodies still being read are read before the page goes
         await _quietly(page.close())
+        self._through_guard(recorder, since, problems)
         finished = datetime.now(UTC)
         # what is read off Playwright objects is read here, in the loop's thread;
         # packaging (WARC, WACZ, hashes, DNS, TLS) then runs in a worker thread
@@ -358,6 +397,27 @@ class Capturer:
                 "tls_checked": not ignore_tls,
             },
         )
+
+    def _through_guard(self, recorder: NetworkRecorder, since: float, problems: list[str]) -> None:
+        """Give each exchange the server address the guard connected to; the
+        guard's own refusals are no exchange with a site, only a problem."""
+        kept = []
+        for ex in recorder.exchanges:
+            said = self.guards.refusal_said(_header_of(ex.response_headers, REFUSED_HEADER))
+            if said is not None:
+                recorder.refused.append(ex.url)
+                problems.append(f"{REFUSED_BY} {ex.url[:200]}: {said[1]}"[:400])
+                continue
+            parts = urlsplit(ex.url)
+            host, port = parts.hostname or "", parts.port or default_port(parts.scheme)
+            where = self.guards.address_of(host, port)
+            ex.server_ip, ex.server_port = where if where else ("", 0)
+            kept.append(ex)
+        recorder.exchanges[:] = kept
+        for failed in recorder.failed:
+            refusal = self.guards.refusal_for_url(failed["url"])
+            if refusal is not None and refusal.at >= since:
+                problems.append(f"{REFUSED_BY} {failed['url'][:200]}: {refusal.detail}"[:400])
 
     async def _snapshot(
         self, page: Page, problems: list[str]
@@ -430,6 +490,9 @@ class Capturer:
         exchanges = recorder.exchanges
         document = _document(exchanges, final_url)
         first = _document(exchanges, str(snap["first_url"]))
+        if final_url in recorder.refused:  # the page navigated itself to a refused host
+            problem = next((p for p in problems if p.startswith(f"{REFUSED_BY} {final_url}")), "")
+            return self._failed(target, started, problem or REFUSED_BY, [], problems)
         for ex in exchanges:
             if ex.body is None and ex.note:
                 problems.append(f"{ex.url}: {ex.note}"[:400])
@@ -495,7 +558,9 @@ class Capturer:
             },
         }
         if urlsplit(final_url).scheme == "https" and host:
-            chain = tls_chain(host, port)
+            # the handshake goes to the address the browser's connection went to
+            where = self.guards.address_of(host, port)
+            chain = tls_chain(host, port, address=where[0] if where else "")
             facts["tls"] = chain.facts() | {"checked_by_browser": page_facts["tls_checked"]}
             if chain.pem:
                 artifacts["tls-chain.pem"] = (chain.pem.encode(), "application/x-pem-file")
@@ -587,6 +652,21 @@ def classify(status: int, text: str, has_pictures: bool, target: Target) -> tupl
 
 class _CertificateInvalid(Exception):
     pass
+
+
+REFUSED_BY = "refused by the address policy:"
+
+
+async def _header(response: PlaywrightResponse, name: str) -> str | None:
+    try:
+        return await response.header_value(name)
+    except PlaywrightError:
+        return None
+
+
+def _header_of(headers: list[tuple[str, str]], name: str) -> str | None:
+    low = name.lower()
+    return next((v for k, v in headers if k.lower() == low), None)
 
 
 def _first_line(message: str) -> str:

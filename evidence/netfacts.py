@@ -63,13 +63,21 @@ class TlsChain:
         return d
 
 
-def tls_chain(host: str, port: int, timeout: float = 10.0) -> TlsChain:
-    """The certificate chain ``host:port`` presents, and whether it verifies."""
+def tls_chain(host: str, port: int, timeout: float = 10.0, address: str = "") -> TlsChain:
+    """The certificate chain ``host:port`` presents, and whether it verifies.
+
+    ``address``: the server address to connect to (the one the capture's
+    browser reached, as its egress guard checked it), so that the handshake
+    is made with that server and never with whatever the name resolves to
+    now; without it nothing is connected to (the name was not reached)."""
     chain = TlsChain()
+    if not address:
+        chain.error = f"no connection to {host}:{port} was made through the address guard"
+        return chain
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
     ctx.set_verify(SSL.VERIFY_NONE, lambda *_: True)
     try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
+        with socket.create_connection((address, port), timeout=timeout) as sock:
             conn = SSL.Connection(ctx, sock)
             conn.set_tlsext_host_name(host.encode("idna"))
             conn.set_connect_state()
@@ -86,7 +94,7 @@ def tls_chain(host: str, port: int, timeout: float = 10.0) -> TlsChain:
         chain.subjects.append(cert.subject.rfc4514_string())
         chain.issuers.append(cert.issuer.rfc4514_string())
         chain.not_after.append(cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    chain.verified, chain.verify_error = _verifies(host, port, timeout)
+    chain.verified, chain.verify_error = _verifies(host, address, port, timeout)
     return chain
 
 
@@ -105,11 +113,11 @@ def _handshake(conn: SSL.Connection, sock: socket.socket, deadline: float) -> No
                 raise TimeoutError("TLS handshake timed out") from None
 
 
-def _verifies(host: str, port: int, timeout: float) -> tuple[bool, str]:
+def _verifies(host: str, address: str, port: int, timeout: float) -> tuple[bool, str]:
     ctx = ssl.create_default_context()
     try:
         with (
-            socket.create_connection((host, port), timeout=timeout) as sock,
+            socket.create_connection((address, port), timeout=timeout) as sock,
             ctx.wrap_socket(sock, server_hostname=host),
         ):
             return True, ""

@@ -75,6 +75,7 @@ class NetworkRecorder:
     def __init__(self, page: Page, max_body: int, max_total: int) -> None:
         self.exchanges: list[Exchange] = []
         self.failed: list[dict[str, str]] = []
+        self.refused: list[str] = []  # URLs the egress guard refused (not exchanges)
         self.max_body = max_body
         self.max_total = max_total
         self._kept = 0

@@ -12,6 +12,7 @@ import ssl
 import threading
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from evidence.bundle import seal_capture
 from evidence.capture import Capture, Capturer, CaptureSettings, Target, classify
+from evidence.netpolicy import origin_entry
 from evidence.store import EvidenceStore
 
 pytestmark = pytest.mark.browser
@@ -201,6 +203,14 @@ def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 SETTINGS = CaptureSettings(navigation_timeout=10, load_wait=2, settle=5, tile_height=8000)
 
 
+def allowing(settings: CaptureSettings, *sites: Site) -> CaptureSettings:
+    """The capture settings with these loopback test sites allowed by the
+    address policy, and port 9 (nothing listens there: a refused connection)."""
+    return replace(
+        settings, allow_hosts=(*(origin_entry(s.base) for s in sites), "127.0.0.1:9")
+    )
+
+
 @pytest.fixture(scope="module")
 def captures(site: Site, tls_site: Site) -> dict[str, Capture]:
     """Every page captured once, three at a time, in one browser."""
@@ -215,7 +225,8 @@ def captures(site: Site, tls_site: Site) -> dict[str, Capture]:
 
     async def run() -> dict[str, Capture]:
         gate = asyncio.Semaphore(3)
-        async with Capturer(SETTINGS, {"checked": True, "offset_ms": 1.5}) as capturer:
+        settings = allowing(SETTINGS, site, tls_site)
+        async with Capturer(settings, {"checked": True, "offset_ms": 1.5}) as capturer:
 
             async def one(url: str) -> Capture:
                 async with gate:
@@ -409,7 +420,9 @@ def test_an_ad_inside_a_frame_is_read(captures: dict[str, Capture]) -> None:
 
 
 def test_a_page_that_hogs_the_browser_ends_within_the_budget(site: Site) -> None:
-    tight = CaptureSettings(navigation_timeout=5, load_wait=1, settle=1, step_timeout=2)
+    tight = allowing(
+        CaptureSettings(navigation_timeout=5, load_wait=1, settle=1, step_timeout=2), site
+    )
 
     async def run() -> list[Capture]:
         async with Capturer(tight) as capturer:

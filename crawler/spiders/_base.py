@@ -25,7 +25,8 @@ from crawler.browser import browser_meta
 from crawler.config import AdwatchConfig
 from crawler.items import AdRecord, canonical_url
 from crawler.profiles import SiteProfile, load_profiles, select_profiles
-from crawler.rejects import Reject, reason_of, send_reject
+from crawler.rejects import RefusedRequest, Reject, reason_of, send_reject
+from evidence.netpolicy import AddressPolicy
 
 logger = logging.getLogger(__name__)
 _Entry = TypeVar("_Entry")
@@ -82,11 +83,13 @@ class ChannelSpider(scrapy.Spider):
         if spider.config.base_url:
             chosen = [p.with_base_url(spider.config.base_url) for p in chosen]
         spider.profiles = {p.name: p for p in chosen}
+        spider.policy = spider.config.address_policy()
         if not chosen:
             logger.warning("no %s site profile selected; nothing to crawl", cls.channel)
         return spider
 
     config: AdwatchConfig
+    policy: AddressPolicy
 
     # --- what each channel spider provides --------------------------------
     def search_requests(self, profile: SiteProfile, query: str) -> Iterator[scrapy.Request]:
@@ -144,8 +147,9 @@ class ChannelSpider(scrapy.Spider):
         keep: Callable[[_Entry], dict[str, Any]],
     ) -> Iterator[AdRecord]:
         """The records of a list page's entries (results, items), each once per
-        crawl.  An entry that cannot be read is a reject (with ``keep(entry)`` as
-        its data); the others go on."""
+        crawl.  An entry that cannot be read, or whose link the address policy
+        refuses (``javascript:``, ``file:``, an internal host), is a reject
+        (with ``keep(entry)`` as its data), never a record; the others go on."""
         for position, entry in enumerate(entries, start=1):
             try:
                 record = build(entry, position)
@@ -159,9 +163,20 @@ class ChannelSpider(scrapy.Spider):
                     data=keep(entry),
                 )
                 continue
-            if record is not None and self.first_sighting(
-                profile.name, record.url, profile.drop_params
-            ):
+            if record is None:
+                continue
+            refused = self.policy.url_refusal(record.url)
+            if refused is not None:
+                self.reject(
+                    record.url[:2000],
+                    "parse",
+                    refused.reason,
+                    f"#{position}: {refused.detail}"[:500],
+                    platform=profile.name,
+                    data=keep(entry),
+                )
+                continue
+            if self.first_sighting(profile.name, record.url, profile.drop_params):
                 yield record
 
     def follow(
@@ -175,14 +190,19 @@ class ChannelSpider(scrapy.Spider):
         meta = self.meta(profile, "detail")
         if d.get("render"):
             meta.update(self.render_meta(profile, d.get("xhr", ""), 1))
-        return scrapy.Request(
-            record.url,
-            callback=callback,
-            errback=self.detail_failed,
-            meta=meta,
-            dont_filter=True,  # records are deduplicated; a redirect must not be dropped
-            cb_kwargs={"record": record},
-        )
+        try:
+            return scrapy.Request(
+                record.url,
+                callback=callback,
+                errback=self.detail_failed,
+                meta=meta,
+                dont_filter=True,  # records are deduplicated; a redirect must not be dropped
+                cb_kwargs={"record": record},
+            )
+        except ValueError as exc:  # a link Scrapy cannot request: that record's problem only
+            self.reject(record.url[:2000], "parse", "bad_link", str(exc)[:300], record.platform)
+            record.problems.append(f"{self.detail_name}: bad_link")
+            return record
 
     def new_record(self, profile: SiteProfile, url: str, **fields: Any) -> AdRecord:
         return AdRecord(
@@ -242,10 +262,14 @@ class ChannelSpider(scrapy.Spider):
         yield record
 
     def detail_failed(self, failure: Failure) -> Iterator[AdRecord]:
-        """Errback of detail pages: the fetch is a reject; the record is kept."""
+        """Errback of detail pages: the fetch is a reject; the record is kept,
+        unless the address policy refused where its link led (a redirect to
+        an internal host, a name resolving to one): that is no ad's page."""
         request = failure.request  # type: ignore[attr-defined]
         record: AdRecord = request.cb_kwargs["record"]
         reason, detail = reason_of(failure)
         self.reject(request.url, "fetch", reason, detail, platform=record.platform)
+        if isinstance(failure.value, RefusedRequest):
+            return
         record.problems.append(f"{self.detail_name}: {reason}")
         yield record

@@ -1,0 +1,169 @@
+"""The address policy (evidence.netpolicy) inside Scrapy.
+
+Three places, so that no fetch of the plain downloader escapes it:
+
+* :class:`AddressPolicyMiddleware` refuses a request before it is sent (its
+  scheme, a literal or local host), every hop of a redirect included (each
+  hop is a new request through the chain), and refuses a response that came
+  from a refused address all the same;
+* :class:`PolicyResolver` (``TWISTED_DNS_RESOLVER``) hands Twisted only
+  addresses the policy allows, so a public name that resolves to a private
+  address is never connected to, and the address checked is the address used;
+* the browser's traffic goes through an egress guard (``crawler.pagepool``).
+
+A refused request fails with :class:`~crawler.rejects.RefusedRequest`, whose
+reason (``refused_scheme`` or ``refused_address``) the spiders' errbacks and
+the image stage turn into a reject.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.resolver import CachingHostnameResolver
+from twisted.internet import error as neterror
+from twisted.internet.interfaces import IAddress, IHostnameResolver, IResolutionReceiver
+from zope.interface import implementer, provider
+
+from crawler.config import AdwatchConfig
+from crawler.rejects import RefusedRequest
+from evidence.netpolicy import AddressPolicy, normal_host
+
+logger = logging.getLogger(__name__)
+
+_refused_names: OrderedDict[str, str] = OrderedDict()  # host -> why, as the resolver refused it
+_names_lock = threading.Lock()
+
+
+def _note_refused_name(host: str, why: str) -> None:
+    with _names_lock:
+        _refused_names[normal_host(host)] = why
+        _refused_names.move_to_end(normal_host(host))
+        while len(_refused_names) > 5000:
+            _refused_names.popitem(last=False)
+
+
+def refused_name(host: str) -> str:
+    """Why the resolver refused ``host`` ("" if it did not)."""
+    with _names_lock:
+        return _refused_names.get(normal_host(host), "")
+
+
+def policy_of(crawler: Any) -> AddressPolicy:
+    """The crawl's address policy (crawler: a Crawler or a CrawlerProcess)."""
+    return AdwatchConfig.from_settings(crawler.settings).address_policy()
+
+
+class AddressPolicyMiddleware:
+    """Downloader middleware: refuse what the policy refuses, as a reject."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressPolicyMiddleware:
+        return cls(policy_of(crawler))
+
+    def process_request(self, request: Request) -> None:
+        refused = self.policy.url_refusal(request.url)
+        if refused is not None:
+            raise RefusedRequest(refused.reason, refused.detail)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        address = response.ip_address
+        if address is not None and not request.meta.get("playwright"):
+            # the browser's responses come from its egress guard, which checked them
+            why = self.policy.address_refusal(str(address), _port(request.url), _host(request.url))
+            if why:
+                raise RefusedRequest("refused_address", why)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, neterror.DNSLookupError):
+            why = refused_name(_host(request.url))
+            if why:
+                raise RefusedRequest("refused_address", why) from None
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or ""
+
+
+def _port(url: str) -> int:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+@implementer(IHostnameResolver)
+class PolicyResolver(CachingHostnameResolver):
+    """Scrapy's caching resolver, answering only addresses the policy allows:
+    a name with any refused address resolves to nothing (the request then
+    fails, and the middleware names the refusal)."""
+
+    def __init__(self, reactor: Any, cache_size: int, policy: AddressPolicy) -> None:
+        super().__init__(reactor, cache_size)
+        self.policy = policy
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> PolicyResolver:
+        size = crawler.settings.getint("DNSCACHE_SIZE")
+        cache = size if crawler.settings.getbool("DNSCACHE_ENABLED") else 0
+        return cls(reactor, cache, policy_of(crawler))
+
+    def resolveHostName(
+        self,
+        resolutionReceiver: Any,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Sequence[type[IAddress]] | None = None,
+        transportSemantics: str = "TCP",
+    ) -> Any:
+        guarded: Any = _Checked(resolutionReceiver, self.policy, hostName, portNumber)
+        return super().resolveHostName(
+            guarded, hostName, portNumber, addressTypes, transportSemantics
+        )
+
+
+@provider(IResolutionReceiver)
+class _Checked:
+    """Holds a resolution's addresses until it is complete, then passes them
+    all on, or none if the policy refuses any of them."""
+
+    def __init__(
+        self, receiver: Any, policy: AddressPolicy, host: str, port: int
+    ) -> None:
+        self.receiver = receiver
+        self.policy = policy
+        self.host = host
+        self.port = port
+        self.addresses: list[Any] = []
+
+    def resolutionBegan(self, resolution: Any) -> None:
+        self.receiver.resolutionBegan(resolution)
+
+    def addressResolved(self, address: Any) -> None:
+        self.addresses.append(address)
+
+    def resolutionComplete(self) -> None:
+        if not self.policy.host_allowed(self.host, self.port):
+            for address in self.addresses:
+                why = self.policy.address_refusal(str(address.host), self.port, self.host)
+                if why:
+                    _note_refused_name(self.host, why)
+                    logger.warning("refused to connect to %s: %s", self.host, why)
+                    self.addresses = []
+                    break
+        for address in self.addresses:
+            self.receiver.addressResolved(address)
+        self.receiver.resolutionComplete()
