@@ -27,9 +27,12 @@ ledger line are one step: the step is noted in a journal (``.writing.json``)
 before its file is written, so if the process dies before the line is
 appended, the next writer moves that file to ``interrupted/`` (logged) instead
 of leaving a bundle or a token no ledger line vouches for; a step that fails
-(a full disk) is taken back at once.  A ledger line torn by a crash (no final
-newline) is cut off when the store is next written, moved to a side file, and
-the cut is logged.
+(a full disk) is taken back at once.  Until a writer comes, ``evidence.verify``
+(which changes nothing) reports that one file, exactly as the journal
+describes it, as interrupted, not as tampering; anything else on disk that no
+ledger line lists (a bundle folder, a token in ``heads/``) is a failure there.
+A ledger line torn by a crash (no final newline) is cut off when the store is
+next written, moved to a side file, and the cut is logged.
 """
 
 from __future__ import annotations

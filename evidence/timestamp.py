@@ -420,6 +420,28 @@ def check_token(tsr: bytes, digest_hex: str, trust_pem: bytes | None) -> TokenCh
     return result
 
 
+def token_imprint(tsr: bytes) -> tuple[str, str]:
+    """(the SHA-256 digest a token is over, its genTime), read without judging
+    the signature: what ``verify`` needs to tell which ledger line a head token
+    on disk stamped, whatever its ledger line says.  ValueError if unreadable."""
+    problems = TokenCheck(status="failed")
+    token = _load_token(tsr, problems)
+    if token is None:
+        raise ValueError("; ".join(problems.problems) or "not a time-stamp token")
+    try:
+        tst = _tst_info(token)
+        imprint = tst["message_imprint"]
+        alg = imprint["hash_algorithm"]["algorithm"].native
+        digest = imprint["hashed_message"].native
+        gen_time = tst["gen_time"].native
+    except Exception as exc:  # a shape the parser did not foresee
+        raise ValueError(f"malformed token: {_short(exc)}") from exc
+    if alg != "sha256" or not isinstance(digest, bytes):
+        raise ValueError(f"imprint algorithm is {alg}, not sha256")
+    when = _iso_ms(gen_time) if isinstance(gen_time, dt.datetime) else ""
+    return digest.hex(), when
+
+
 def _load_token(tsr: bytes, result: TokenCheck) -> Any:
     """The token ContentInfo of a response (noting a status other than granted)
     or of a bare token; None (and the reason in ``result``) if it is neither."""

@@ -16,23 +16,46 @@ Each bundle gets four checks, each ``passed``, ``failed`` or ``not_checked``
 Verification never stops at the first problem: every one is named, with the
 ledger line or artifact it concerns.  A blob shared by many bundles is hashed
 once per run.  The result is failed if anything failed.
+
+The ledger alone cannot show lines removed and the chain re-hashed after them,
+so verify also lists what is on disk and holds it against the ledger:
+
+* every folder in ``bundles/`` must be listed by a ledger line (with ``--all``);
+* every token in ``heads/`` must have its ``{"head": ...}`` ledger line, and
+  the hash it time-stamps (read from the token itself, not from that line)
+  must still be the hash of ledger line <seq>.  A line hash commits to every
+  line before it, so a head token whose digest is no line of the ledger proves
+  that lines up to <seq> were removed or rewritten since, even when the chain
+  was re-hashed and the head line itself cut off.
+
+A crash can leave one thing the ledger does not list yet: the file of the
+step named in the store's journal (``.writing.json``: a bundle folder, a
+bundle's token or a head token written, its ledger line not yet appended).
+The next writer sets it aside to ``interrupted/``; until then verify reports
+it under ``interrupted`` and does not count it as tampering, but only if it is
+exactly what the journal says that step wrote (a head token must also stamp
+the ledger's present last line).  Anything else on disk that no ledger line
+vouches for is a failure.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from evidence._safe import printable
-from evidence.store import GENESIS, EvidenceStore, canonical, sha256
+from evidence.store import GENESIS, JOURNAL, EvidenceStore, canonical, sha256
 
 State = Literal["passed", "failed", "not_checked"]
 CHECKS = ("manifest", "artifacts", "ledger", "timestamp")
 _HEX64 = frozenset("0123456789abcdef")
+_HEAD_FILE = re.compile(r"(\d{12,})\.tsr\Z")  # EvidenceStore.head_path's names
+_TEMP_FILE = re.compile(r"\..+\.\d+\.\d+\.tmp\Z")  # what a write killed half-way leaves
 
 
 @dataclass
@@ -55,6 +78,7 @@ class BundleReport:
     bundle_id: str
     checks: dict[str, Check] = field(default_factory=dict)
     gen_time: str = ""
+    token_cut_short: bool = False  # its token's ledger line is the journal's step in progress
 
     @property
     def state(self) -> State:
@@ -81,8 +105,10 @@ class StoreReport:
     ledger: Check  # problems of the ledger as a whole (edited or reordered lines)
     unlisted: list[str]  # bundle folders on disk that no ledger line lists
     seconds: float = 0.0
-    # the newest good time-stamped ledger head: {"seq", "gen_time", "lines"}
+    # the newest good time-stamped ledger head: {"seq", "gen_time", "lines", "tokens"}
     head: dict[str, Any] = field(default_factory=dict)
+    # a write cut short, as the journal names it: not yet in the ledger, not tampering
+    interrupted: list[str] = field(default_factory=list)
 
     @property
     def state(self) -> State:
@@ -148,6 +174,32 @@ def _read_ledger(store: EvidenceStore) -> _Ledger:
     return found
 
 
+def _listing(folder: Path, *, folders: bool) -> list[str]:
+    """The names in ``folder``: its sub-folders (``folders``) or everything else."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() == folders)
+
+
+def _read_journal(root: Path) -> dict[str, Any]:
+    """The step a writer has in progress (or was killed in), as the store's
+    journal names it; empty when there is none."""
+    try:
+        note = json.loads((root / JOURNAL).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(note, dict) or not isinstance(note.get("entry"), dict):
+        return {}
+    return note
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 class Verifier:
     """Verifies bundles of one store; ``trust_pem``: the TSA root(s), PEM."""
 
@@ -165,57 +217,152 @@ class Verifier:
         self.openssl = openssl and ca_file is not None
         self.ca_file = ca_file
         self._blobs: dict[str, tuple[str, int] | None] = {}
+        self._journal: dict[str, Any] = {}  # the store's step in progress, as run() read it
 
     def run(self, bundle_ids: list[str] | None = None) -> StoreReport:
         import time
 
         started = time.perf_counter()
-        # folders first, then the ledger: a bundle sealed meanwhile is then in
-        # the ledger read, not a folder "in no ledger line"
-        folders = self.store.root / "bundles"
-        on_disk = {p.name for p in folders.iterdir() if p.is_dir()} if folders.is_dir() else set()
+        # what is on disk first, then the journal, then the ledger: a writer
+        # writes the journal, the file, the ledger line, and then drops the
+        # journal, so a file seen here whose line is not in the ledger read
+        # below is still named by the journal read in between (or tampering)
+        root = self.store.root
+        on_disk = _listing(root / "bundles", folders=True)
+        head_files = _listing(root / "heads", folders=False)
+        self._journal = _read_journal(root)
         ledger = _read_ledger(self.store)
         whole = Check("failed" if ledger.broken else "passed")
         for problems in ledger.broken.values():
             whole.problems += problems
-        head = self._heads(ledger, whole)
+        interrupted: list[str] = []
+        bad: set[int] = set()
+        head = self._heads(ledger, whole, bad)
+        self._head_files(head_files, ledger, whole, interrupted, bad)
+        head["tokens"] = sum(1 for name in head_files if _HEAD_FILE.match(name))
         wanted = list(ledger.bundles) if bundle_ids is None else bundle_ids
         reports = [self.bundle(b, ledger) for b in wanted]
         unlisted: list[str] = []
         if bundle_ids is None:
-            unlisted = sorted(on_disk - set(ledger.bundles))
+            for b in sorted(set(on_disk) - set(ledger.bundles)):
+                if self._cut_short(f"bundles/{b}", {"bundle": b}):
+                    interrupted.append(
+                        f"bundle {b}: sealed, its ledger line not yet written "
+                        f"(a write in progress or cut short, named in {JOURNAL}; "
+                        f"the next write sets it aside to interrupted/)"
+                    )
+                else:
+                    unlisted.append(b)
             whole.problems += [f"bundle {b} is on disk but in no ledger line" for b in unlisted]
+        interrupted += [
+            p for r in reports if r.token_cut_short for p in r.checks["timestamp"].problems
+        ]
         if whole.problems:
             whole.state = "failed"
         report = StoreReport(reports, whole, unlisted, time.perf_counter() - started)
         report.head = head
+        report.interrupted = interrupted
         return report
 
-    def _heads(self, ledger: _Ledger, whole: Check) -> dict[str, Any]:
+    def _cut_short(self, made: str, entry: dict[str, Any], data: bytes | None = None) -> bool:
+        """Whether ``made`` is the file of the step the journal names, not yet
+        in the ledger: ``entry`` holds what its ledger line would say, and
+        ``data`` (a token's bytes) must be the bytes that step wrote."""
+        note = self._journal
+        if note.get("made") != made:
+            return False
+        planned = note.get("entry") or {}
+        if any(planned.get(k) != v for k, v in entry.items()):
+            return False
+        return data is None or sha256(data) == planned.get("tsr_sha256")
+
+    def _head_files(
+        self,
+        names: list[str],
+        ledger: _Ledger,
+        whole: Check,
+        interrupted: list[str],
+        bad: set[int],
+    ) -> None:
+        """Every file in heads/ against the ledger: a head token must have its
+        ledger line, and the hash it stamps must still be line <seq>'s hash.
+        The digest is read from the token, so a token whose line was cut, or
+        whose line was rewritten along with the chain, still tells.  ``bad``:
+        the heads whose ledger line ``_heads`` already found wrong."""
+        from evidence.timestamp import token_imprint
+
+        noted = {_int(line.get("head_seq")) for _, line in ledger.heads}
+        for name in names:
+            rel = f"heads/{name}"
+            found = _HEAD_FILE.match(name)
+            if found is None:
+                if not _TEMP_FILE.match(name):  # a temporary file a killed write left
+                    whole.problems.append(f"{rel} is not a ledger head token (unknown file)")
+                continue
+            seq = int(found.group(1))
+            path = self.store.root / "heads" / name
+            try:
+                data = path.read_bytes()
+                digest, gen_time = token_imprint(data)
+            except (OSError, ValueError) as exc:
+                whole.problems.append(f"{rel} is not a readable time-stamp token: {exc}")
+                continue
+            if seq in noted and (self.tokens or seq in bad):
+                continue  # its ledger line's check (``_heads``) judged the token already
+            what = f"{rel} (a ledger head time-stamp at {gen_time or '?'}, over line {seq})"
+            if ledger.hashes.get(seq) != digest:
+                elsewhere = [n for n, h in ledger.hashes.items() if h == digest]
+                whole.problems.append(
+                    f"{what}: it stamps the ledger hash {digest}, which is now the hash of "
+                    + (
+                        f"line {elsewhere[0]}, not line {seq} (the token was renamed)"
+                        if elsewhere
+                        else "no line of the ledger: lines up to line "
+                        f"{seq} were removed or rewritten and the chain re-hashed"
+                    )
+                )
+                continue
+            if seq in noted:
+                continue
+            entry = {"head": digest, "head_seq": seq}
+            if self._cut_short(rel, entry, data) and seq == ledger.lines:
+                interrupted.append(
+                    f"{what}: its ledger line not yet written (a write in progress or cut "
+                    f"short, named in {JOURNAL}; the next write sets it aside to interrupted/)"
+                )
+                continue
+            whole.problems.append(
+                f"{what} is on disk but in no ledger line: its head line was removed"
+            )
+
+    def _heads(self, ledger: _Ledger, whole: Check, bad: set[int]) -> dict[str, Any]:
         """Check each time-stamped ledger head: the line it names is there with
         that hash (nothing before it was removed or rewritten), and the token is
-        over that hash.  Returns what the newest good head covers."""
+        over that hash.  Returns what the newest good head covers; the line
+        each wrong head stamps (its ``head_seq``) is added to ``bad``."""
         from evidence.timestamp import check_token
 
         covered: dict[str, Any] = {"seq": 0, "gen_time": "", "lines": ledger.lines}
         for n, line in ledger.heads:
-            seq, claimed = int(line.get("head_seq", 0)), str(line.get("head", ""))
+            seq, claimed = _int(line.get("head_seq")), str(line.get("head", ""))
             where = f"ledger head time-stamp on line {n} (over line {seq})"
+            problems: list[str] = []
+            path = self.store.head_path(seq)
             if ledger.hashes.get(seq) != claimed:
-                whole.problems.append(
+                problems.append(
                     f"{where}: line {seq} is not the line that was time-stamped "
                     "(lines were removed or the chain was rewritten before it)"
                 )
-                continue
-            path = self.store.head_path(seq)
-            if not path.exists() or sha256(path.read_bytes()) != line.get("tsr_sha256"):
-                whole.problems.append(f"{where}: its token is missing or changed")
-                continue
-            if self.tokens:
+            elif not path.exists() or sha256(path.read_bytes()) != line.get("tsr_sha256"):
+                problems.append(f"{where}: its token is missing or changed")
+            elif self.tokens:
                 result = check_token(path.read_bytes(), claimed, self.trust_pem)
                 if result.status == "failed":
-                    whole.problems += [f"{where}: {p}" for p in result.problems]
-                    continue
+                    problems += [f"{where}: {p}" for p in result.problems]
+            if problems:
+                whole.problems += problems
+                bad.add(seq)
+                continue
             covered = {"seq": seq, "gen_time": str(line.get("gen_time", "")), "lines": ledger.lines}
         return covered
 
@@ -299,6 +446,17 @@ class Verifier:
         noted = ledger.stamps.get(bundle_id)
         path = self.store.timestamp_path(bundle_id)
         if noted is None:
+            rel = f"bundles/{bundle_id}/timestamp.tsr"
+            if path.exists() and self._cut_short(rel, {"timestamp": bundle_id}, path.read_bytes()):
+                report.token_cut_short = True
+                return Check(
+                    "not_checked",
+                    [
+                        f"bundle {bundle_id}: its time-stamp token's ledger line not yet written "
+                        f"(a write in progress or cut short, named in {JOURNAL}; "
+                        "the next write sets the token aside and the bundle waits for another)"
+                    ],
+                )
             if path.exists():
                 return Check(
                     "failed",
@@ -366,11 +524,19 @@ def format_report(report: StoreReport, trust: Path | None) -> str:
             f"ledger: lines 1-{head['seq']} sealed by a time-stamp at {head['gen_time']}"
             + (f"; {after} newer lines not yet" if after > 0 else "")
         )
+    elif head.get("tokens"):
+        lines.append(
+            f"ledger: no good time-stamped head, though heads/ holds {head['tokens']} "
+            "token(s) (see below)"
+        )
     elif head:
         lines.append("ledger: no time-stamped head yet (`adwatch timestamp` makes one)")
     if report.ledger.problems:
         lines.append("ledger:")
         lines += [f"  {p}" for p in report.ledger.problems]
+    if report.interrupted:
+        lines.append("interrupted (not yet in the ledger, not counted as evidence):")
+        lines += [f"  {p}" for p in report.interrupted]
     failed = [b for b in report.bundles if b.state == "failed"]
     if failed:
         lines.append("failed:")
@@ -395,4 +561,3 @@ def format_report(report: StoreReport, trust: Path | None) -> str:
             lines.append("  (no TSA root set: ADWATCH_TSA_CA names who may sign tokens)")
     lines.append(f"result: {report.state.replace('_', ' ').upper()}")
     return "\n".join(printable(line) for line in lines)
-

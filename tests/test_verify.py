@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.store import EvidenceStore, canonical, sha256
+from evidence.store import GENESIS, JOURNAL, EvidenceStore, canonical, sha256
 from evidence.timestamp import stamp_pending
 from evidence.tsa import TsaServer
 from evidence.verify import format_report, verify
@@ -259,7 +259,6 @@ def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 2 and "no evidence store" in done.stderr
 
 
-
 def test_a_time_stamped_ledger_head_catches_lines_removed_before_it(
     store: EvidenceStore, tsa: TsaServer
 ) -> None:
@@ -301,3 +300,152 @@ def test_a_missing_trust_file_is_an_error(store: EvidenceStore, tmp_path: Path) 
     typo = str(tmp_path / "typo.pem")
     done = adwatch("verify", "--all", "--ca", typo, data_dir=store.root.parent)
     assert done.returncode == 2 and "cannot be read" in done.stderr
+
+
+# --- what is on disk, held against the ledger (heads/ and bundles/) ------------------------
+
+
+def stamped_with_head(store: EvidenceStore, tsa: TsaServer) -> bytes:
+    """Every bundle stamped and the ledger's head time-stamped, as a capture run
+    leaves the store; returns the head line (the ledger's last)."""
+    from evidence.bundle import stamp_head
+
+    assert stamp_pending(store, tsa.url).stamped == 1
+    assert stamp_head(store, tsa.url) == ("stamped", "")
+    report = verify(store, trust=tsa.files.ca_pem)
+    assert report.state == "passed" and report.head["seq"] == 8, report.failures()
+    return ledger_lines(store)[-1]
+
+
+def test_a_head_token_whose_ledger_line_was_cut_is_named(
+    store: EvidenceStore, tsa: TsaServer
+) -> None:
+    """Cutting the head line leaves a chain that holds; heads/ still has the token."""
+    stamped_with_head(store, tsa)
+    write_ledger(store, ledger_lines(store)[:-1])
+    report = verify(store, trust=tsa.files.ca_pem)
+    token = "heads/000000000008.tsr"
+    assert report.state == "failed"
+    (problem,) = report.ledger.problems
+    assert problem.startswith(f"{token} (a ledger head time-stamp at 20")
+    assert problem.endswith(
+        ", over line 8) is on disk but in no ledger line: its head line was removed"
+    )
+    text = format_report(report, tsa.files.ca_pem)
+    assert "no time-stamped head yet" not in text and "heads/ holds 1 token(s)" in text
+    assert "result: FAILED" in text
+
+
+def test_a_middle_bundle_removed_and_the_chain_rehashed_after_the_head_line_was_cut(
+    store: EvidenceStore, tsa: TsaServer
+) -> None:
+    """The head line cut, then a middle bundle's two lines removed, the chain
+    re-hashed and its folder deleted: every line checks, but the head token on
+    disk stamped a ledger hash no line has any more, and `adwatch verify --all`
+    names it."""
+    stamped_with_head(store, tsa)
+    second = ids(store)[1]
+    kept = [
+        ln
+        for ln in ledger_lines(store)[:-1]
+        if second not in (json.loads(ln).get("bundle"), json.loads(ln).get("timestamp"))
+    ]
+    seq_fixed = []
+    for n, raw in enumerate(kept, 1):
+        line = json.loads(raw)
+        line["seq"] = n
+        seq_fixed.append(canonical(line))
+    write_ledger(store, seq_fixed)
+    _rewrite_chain(store, {})
+    shutil.rmtree(store.bundle_path(second).parent)
+    data = store.root.parent
+    (data / "tsa").mkdir(exist_ok=True)
+    shutil.copy(tsa.files.ca_pem, data / "tsa" / "ca.pem")
+    done = adwatch("verify", "--all", data_dir=data)
+    assert done.returncode == 1, done.stdout
+    assert "3 passed, 0 failed, 0 not checked" in done.stdout  # each bundle left holds
+    assert "heads/000000000008.tsr (a ledger head time-stamp at " in done.stdout
+    assert (
+        "which is now the hash of no line of the ledger: lines up to line 8 were removed "
+        "or rewritten and the chain re-hashed" in done.stdout
+    )
+    assert "result: FAILED" in done.stdout
+
+
+def test_a_head_line_rewritten_with_the_chain_is_caught_without_checking_signatures(
+    store: EvidenceStore, tsa: TsaServer
+) -> None:
+    """A forger who re-hashes the chain and points the head line at the new
+    hash: the token itself still names the old one (store.check reads it too)."""
+    stamped_with_head(store, tsa)
+    lines = [json.loads(ln) for ln in ledger_lines(store)]
+    lines[1]["at"] = "2020-01-01T00:00:00.000000Z"
+    prev = GENESIS
+    for line in lines:
+        line.pop("hash")
+        line["prev"] = prev
+        if "head" in line:
+            line["head"] = prev  # the re-hashed line 8
+        line["hash"] = prev = sha256(canonical(line))
+    write_ledger(store, [canonical(line) for line in lines])
+    (problem,) = store.check()
+    assert problem.startswith("heads/000000000008.tsr (a ledger head time-stamp at 20")
+    assert "which is now the hash of no line of the ledger" in problem
+
+
+def test_a_write_cut_short_is_interrupted_not_tampering(
+    store: EvidenceStore, tsa: TsaServer
+) -> None:
+    """kill -9 between a head token and its ledger line leaves the token and the
+    journal naming it (test_faults.py makes it with a real kill): verify lists
+    it as interrupted, not failed, until the next writer sets it aside.  The
+    same token without the journal, or not the one the journal names, fails."""
+    head = json.loads(stamped_with_head(store, tsa))
+    write_ledger(store, ledger_lines(store)[:-1])
+    token = store.head_path(head["head_seq"])
+    entry = {k: v for k, v in head.items() if k not in ("seq", "prev", "hash")}
+    journal = store.root / JOURNAL
+    journal.write_bytes(canonical({"entry": entry, "made": "heads/000000000008.tsr"}))
+    report = verify(EvidenceStore(store.root, readonly=True), trust=tsa.files.ca_pem)
+    assert report.state == "passed" and report.ledger.problems == [], report.failures()
+    (note,) = report.interrupted
+    assert note.startswith("heads/000000000008.tsr (a ledger head time-stamp at ")
+    assert "its ledger line not yet written" in note
+    assert "interrupted (not yet in the ledger" in format_report(report, tsa.files.ca_pem)
+    # the journal names the token, but the token is another one: tampering
+    good = token.read_bytes()
+    shutil.copy(store.timestamp_path(ids(store)[0]), token)
+    assert any(p.startswith("heads/000000000008.tsr") for p in problems(store, tsa))
+    token.write_bytes(good)
+    # a bundle folder half sealed (its manifest not even renamed into place)
+    orphan = "ab" * 32
+    (store.root / "bundles" / orphan).mkdir()
+    (store.root / "bundles" / orphan / ".manifest.json.1.2.tmp").write_bytes(b"{")
+    journal.write_bytes(
+        canonical({"entry": {"bundle": orphan, "at": "x"}, "made": f"bundles/{orphan}"})
+    )
+    report = verify(store, trust=tsa.files.ca_pem)
+    assert report.unlisted == [] and report.interrupted[0].startswith(f"bundle {orphan}: sealed")
+    assert [p for p in report.failures() if "heads/" in p]  # no longer the journal's step
+    # the next writer sets both aside, and the store verifies clean
+    journal.write_bytes(canonical({"entry": entry, "made": "heads/000000000008.tsr"}))
+    EvidenceStore(store.root)
+    assert not token.exists() and not journal.exists()
+    shutil.rmtree(store.root / "bundles" / orphan)
+    report = verify(store, trust=tsa.files.ca_pem)
+    assert report.state == "passed" and report.interrupted == [], report.failures()
+
+
+def test_a_file_in_heads_that_is_no_head_token_is_named(
+    store: EvidenceStore, tsa: TsaServer
+) -> None:
+    stamped_with_head(store, tsa)
+    (store.root / "heads" / "notes.txt").write_text("hi")
+    (store.root / "heads" / "000000000003.tsr").write_bytes(b"not a token")
+    (store.root / "heads" / ".000000000010.tsr.4242.17.tmp").write_bytes(b"half")  # a killed write
+    found = problems(store, tsa)
+    assert "heads/notes.txt is not a ledger head token (unknown file)" in found
+    assert any(
+        p.startswith("heads/000000000003.tsr is not a readable time-stamp token") for p in found
+    )
+    assert len(found) == 2, found
