@@ -8,6 +8,8 @@ to check it with ``sha256sum`` and ``openssl`` alone, or with ``verify.py``
     README.txt                    what this is and how to check it, Chinese then English
     verify.py                     the standalone checker
     SHA256SUMS                    `sha256sum -c` list of every other file
+    bundles.json                  the package's own list of its bundles, machine-readable:
+                                  id, the seq of the ledger line that seals it, stamped or not
     ledger.jsonl                  the ledger lines from the first bundle's "bundle"
                                   line to the last line about any exported bundle
     tsa/ca.pem                    the TSA trust root(s), when given
@@ -19,9 +21,15 @@ Why so: everything is copied byte for byte (a re-encoded manifest or ledger
 line would no longer hash to what was sealed); the ledger excerpt is
 contiguous, so its chain can be followed from line to line, and lines about
 bundles not exported stay in it (dropping them would break the chain; they
-reveal only ids and times).  The package is written to a temporary folder
-and renamed into place, and every byte copied from the store is re-hashed
-on the way, so a package is either whole and as sealed, or not there.
+reveal only ids and times).  Because of those, neither the ledger excerpt nor
+SHA256SUMS can tell which bundles the package is meant to hold: a bundle folder
+removed with its SHA256SUMS lines would leave a package that still checks.
+bundles.json (hashed in SHA256SUMS; README.txt lists the same ids for people)
+says so, and verify.py holds it against the folders present and the ledger
+lines carried, naming each bundle missing or added.  The package is written
+to a temporary folder and renamed into place, and every byte copied from the
+store is re-hashed on the way, so a package is either whole and as sealed, or
+not there.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from cryptography.hazmat.primitives import hashes
 
 from evidence.offline_verify import (
     BEIJING_SECONDS,
+    LISTING,
     artifact_name_problem,
     epoch_of_utc_iso,
     printable,
@@ -256,11 +265,36 @@ def _write_package(
         for name, art in bundle.artifacts.items():
             _copy_blob(store, bundle.id, name, art, folder / "files" / name)
     _write(root / "ledger.jsonl", excerpt)
+    _write(root / LISTING, listing(planned, excerpt, now))
     if trust_pem is not None:
         _write(root / "tsa" / "ca.pem", trust_pem)
     _write(root / "verify.py", VERIFY_SOURCE.read_bytes())
     _write(root / "README.txt", readme(planned, trust_pem, now).encode("utf-8"))
     _write(root / "SHA256SUMS", _sums(root))
+
+
+def listing(planned: list[_Planned], excerpt: bytes, now: datetime) -> bytes:
+    """bundles.json: every exported bundle's id, in ledger order, with the seq
+    of the excerpt's line that seals it and whether its token is included, so
+    the recipient's verify.py can tell a bundle removed from the package (or
+    one added) from the package as it was made."""
+    seqs: dict[str, object] = {}
+    for raw in excerpt.splitlines():
+        entry = json.loads(raw)
+        if "bundle" in entry:
+            seqs.setdefault(str(entry["bundle"]), entry.get("seq"))
+    body = {
+        "about": "the bundles of this adwatch evidence package (README.txt lists them too)",
+        "version": 1,
+        "exported_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "count": len(planned),
+        "bundles": [
+            {"id": b.id, "ledger_seq": seqs.get(b.id), "timestamped": b.token is not None}
+            for b in planned
+        ],
+    }
+    text = json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True)
+    return (text + "\n").encode("utf-8")
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -473,6 +507,8 @@ manifest.json，清单记录采集时间、网址，以及每个文件的 SHA-25
   verify.py                      自动核验程序：只用 Python 标准库，只读取文件，
                                  不做任何修改，不联网
   SHA256SUMS                     本文件夹中其他所有文件的 SHA-256 值（sha256sum 格式）
+  bundles.json                   本包所含证据包的列表（机器可读）：编号、账本中封存它的行的
+                                 序号（seq）、是否附有时间戳；与第一部分所列编号相同
   ledger.jsonl                   账本摘录，原样保留：从第一个导出证据包的封存记录起，
                                  到与导出证据包有关的最后一行止。其中也可能有未导出
                                  证据包的行：保留它们，哈希链才不中断
@@ -502,7 +538,9 @@ sha256sum），依次执行：
 
 1. 核对所有文件：
      sha256sum -c SHA256SUMS
-   每一行都应显示 OK（中文环境下显示"成功"）。
+   每一行都应显示 OK（中文环境下显示"成功"）。bundles/ 下的文件夹应恰好是
+   bundles.json 和第一部分所列的 {count} 个编号，不多也不少：
+     ls bundles/
 
 2. 核对证据包编号，对每个证据包：
      sha256sum bundles/<编号>/manifest.json
@@ -575,6 +613,10 @@ The bundles in this package:
                                  only; it only reads, changes nothing and
                                  uses no network
   SHA256SUMS                     SHA-256 of every other file (sha256sum format)
+  bundles.json                   the list of this package's bundles, machine-
+                                 readable: id, the seq of the ledger line that
+                                 seals it, time-stamped or not; the same ids as
+                                 listed in part 1
   ledger.jsonl                   the ledger excerpt, byte for byte: from the
                                  first exported bundle's sealing line to the
                                  last line about any exported bundle.  Lines
@@ -609,7 +651,9 @@ does what sha256sum does) and:
 
 1. Check every file:
      sha256sum -c SHA256SUMS
-   Every line must say OK.
+   Every line must say OK.  The folders in bundles/ must be exactly the
+   {count} ids listed in bundles.json and in part 1, none missing, none added:
+     ls bundles/
 
 2. Check each bundle id:
      sha256sum bundles/<id>/manifest.json

@@ -11,6 +11,10 @@ problem it finds rather than stopping at the first:
 
 1. SHA256SUMS: every file it lists is present with that SHA-256, and no file
    is present that it does not list;
+   bundles.json (the package's list of its bundles, the same ids README.txt
+   lists): every bundle it lists has its folder and a ledger line that seals
+   it, and no bundle folder is there that it does not list (a bundle removed
+   with its SHA256SUMS lines is named, not passed over);
 2. each bundle (bundles/<id>/): the SHA-256 of manifest.json is the bundle id
    (the folder name); every artifact the manifest lists is in files/ with the
    SHA-256 and size the manifest gives, and nothing else is there;
@@ -37,6 +41,8 @@ terminal.
 （不会在第一个问题处停止）：
 
 1. SHA256SUMS：所列每个文件都存在且 SHA-256 一致；没有未列出的多余文件；
+   bundles.json（本包证据包列表，与 README.txt 所列编号相同）：所列每个证据包都有
+   其文件夹和封存它的账本行；没有列表之外的证据包文件夹；
 2. 每个证据包（bundles/<编号>/）：manifest.json 的 SHA-256 等于证据包编号（即文件夹
    名）；清单所列每个文件都在 files/ 中，SHA-256 和大小与清单一致，且没有多余文件；
 3. ledger.jsonl（adwatch 哈希链账本的摘录）：每行自身的哈希、序号连续、每行的
@@ -70,6 +76,7 @@ PASSED, FAILED, NOT_CHECKED = "passed", "failed", "not_checked"
 LABELS = {PASSED: "通过/passed", FAILED: "失败/failed", NOT_CHECKED: "未检查/not checked"}
 GENESIS = "0" * 64  # the "prev" of the very first ledger line
 SUMS = "SHA256SUMS"
+LISTING = "bundles.json"  # the package's own list of its bundles (README.txt lists them too)
 CA_IN_PACKAGE = "tsa/ca.pem"
 BEIJING_SECONDS = 8 * 3600  # Beijing time is UTC+8 all year (no daylight saving)
 OPENSSL_TIMEOUT = 60
@@ -78,6 +85,7 @@ _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 _SUM_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)\Z")
 _UTC_ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?Z\Z")
 _OPENSSL_TIME = re.compile(r"([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)(\.\d+)? (\d{4}) GMT")
+_README_ID = re.compile(r"^  \d+\. ([0-9a-f]{64})$", re.M)  # README.txt's list of bundles
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _ESCAPED = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}  # controls, bidi, format, unassigned
 
@@ -305,6 +313,7 @@ class Ledger:
         self.seqs: dict[int, object] = {}
         self.bundles: dict[str, int] = {}  # bundle id -> its (first) "bundle" line
         self.stamps: dict[str, tuple[int, dict]] = {}  # bundle id -> its "timestamp" line
+        self.about: dict[int, tuple[str, str]] = {}  # line -> ("bundle"/"timestamp", bundle id)
         self.problems: dict[int, list[str]] = {}
         self.whole: list[str] = []  # problems of the file as a whole
 
@@ -344,8 +353,10 @@ def read_ledger(pkg: Package) -> Ledger:
         before = entry
         if "timestamp" in entry:
             ledger.stamps[str(entry["timestamp"])] = (n, entry)
+            ledger.about[n] = ("timestamp", str(entry["timestamp"]))
         elif "bundle" in entry:
             ledger.bundles.setdefault(str(entry["bundle"]), n)
+            ledger.about[n] = ("bundle", str(entry["bundle"]))
     return ledger
 
 
@@ -396,6 +407,119 @@ def check_ledger(ledger: Ledger) -> Check:
         "each line's hash, sequence and link to the line before"
     )
     return verdict(title, problems, note)
+
+
+# --- 1. the package's list of its bundles -------------------------------------------------
+
+
+def check_listing(pkg: Package, ledger: Ledger, folders: list[str]) -> Check:
+    """The bundles the package says it holds (bundles.json, and README.txt's
+    list) against the folders present and the ledger lines it carries.
+    SHA256SUMS and the ledger cannot show a bundle removed with its SHA256SUMS
+    lines: the ledger keeps lines about bundles not exported too."""
+    title = "证据包列表/bundle list (bundles.json)"
+    problems: list[str] = []
+    readme = pkg.read("README.txt")
+    in_readme = _README_ID.findall(readme.decode("utf-8", "replace")) if readme else []
+    in_readme = list(dict.fromkeys(in_readme))  # each id is listed in Chinese and in English
+    listed, seqs = _listed(pkg, problems)
+    if listed is None:
+        listed = in_readme
+        if listed:
+            problems.append("the bundles README.txt lists are checked instead")
+    if readme is not None:
+        for b in listed:
+            if b not in in_readme:
+                problems.append(f"bundle {b} is in {LISTING} but not in README.txt's list")
+        for b in in_readme:
+            if b not in listed:
+                problems.append(f"bundle {b} is in README.txt's list but not in {LISTING}")
+    present = set(folders)
+    for bundle_id in listed:
+        n = ledger.bundles.get(bundle_id)
+        if bundle_id not in present:
+            sealed = "no line of ledger.jsonl seals it"
+            if n is not None:
+                sealed = f"{ledger.where(n)} still seals it"
+            problems.append(
+                f"bundle {bundle_id} is listed in {LISTING} but bundles/{bundle_id}/ is missing "
+                f"(removed from the package); {sealed}"
+            )
+        seq = seqs.get(bundle_id)
+        if n is not None and seq is not None and ledger.seqs.get(n) != seq:
+            problems.append(
+                f"{LISTING} says the ledger line of seq {shown(seq, 20)} seals bundle "
+                f"{bundle_id}, but {ledger.where(n)} does"
+            )
+    for name in folders:
+        if name not in listed:
+            problems.append(
+                f"bundles/{shown(name, 80)}/ is not in {LISTING} "
+                "(a bundle added to the package, or the list edited)"
+            )
+    problems += _excerpt_ends(ledger, set(listed))
+    digest = pkg.digest(LISTING)
+    note = f"{len(listed)} bundles listed, each present and sealed in ledger.jsonl, no other"
+    return verdict(
+        title, problems, note + (f"; SHA-256 of {LISTING}: {digest[0]}" if digest else "")
+    )
+
+
+def _listed(pkg: Package, problems: list[str]) -> tuple[list[str] | None, dict[str, object]]:
+    """The ids bundles.json lists, in its order, and the ledger seq it gives
+    each; None (and why, in ``problems``) if it is missing or unreadable."""
+    raw = pkg.read(LISTING)
+    if raw is None:
+        problems.append(f"{LISTING} is missing: the package's own list of its bundles is gone")
+        return None, {}
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        body = None
+    entries = body.get("bundles") if isinstance(body, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        problems.append(f"{LISTING} is not a list of bundles")
+        return None, {}
+    listed: list[str] = []
+    seqs: dict[str, object] = {}
+    for entry in entries:
+        bundle_id = entry.get("id")
+        if not isinstance(bundle_id, str) or not _HEX64.match(bundle_id):
+            problems.append(f"{LISTING} lists {shown(bundle_id, 80)!r}, which is not a bundle id")
+        elif bundle_id in seqs:
+            problems.append(f"{LISTING} lists bundle {bundle_id} twice")
+        else:
+            listed.append(bundle_id)
+            seqs[bundle_id] = entry.get("ledger_seq")
+    count = body.get("count") if isinstance(body, dict) else None
+    if count != len(entries):
+        problems.append(
+            f"{LISTING} says it lists {shown(count, 20)} bundles, but lists {len(entries)}"
+        )
+    return listed, seqs
+
+
+def _excerpt_ends(ledger: Ledger, listed: set[str]) -> list[str]:
+    """An export's ledger excerpt begins with the sealing of its first bundle
+    and ends with the last line about any of its bundles: ends about a bundle
+    the package does not list mean the list was cut along with the bundle."""
+    if not ledger.count or not listed:
+        return []
+    problems = []
+    kind, first = ledger.about.get(1, ("", ""))
+    if kind != "bundle" or first not in listed:
+        problems.append(
+            f"{ledger.where(1)} is not the sealing of a bundle {LISTING} lists: an export's "
+            "excerpt begins with its first bundle's sealing line (a bundle and its listing "
+            "removed?)"
+        )
+    last = ledger.about.get(ledger.count, ("", ""))[1]
+    if last not in listed:
+        problems.append(
+            f"{ledger.where(ledger.count)} is not about a bundle {LISTING} lists: an export's "
+            "excerpt ends with the last line about its bundles (a bundle and its listing removed?)"
+        )
+    return problems
 
 
 # --- 2. and 4. each bundle ----------------------------------------------------------------
@@ -685,8 +809,8 @@ def verify(root: str, ca_arg: str | None = None) -> int:
                 say(f"    SHA-256 指纹/fingerprint: {fingerprint}")
         say("    (请与时间戳机构公布的指纹比对/compare with the one the TSA publishes)")
     ledger = read_ledger(pkg)
-    checks = [check_sums(pkg), check_ledger(ledger)]
     ids = bundle_folders(pkg, ledger)
+    checks = [check_sums(pkg), check_listing(pkg, ledger, ids), check_ledger(ledger)]
     if not ids:
         checks.append(Check("证据包/bundles", FAILED, ["the package holds no bundle folder"]))
     say()

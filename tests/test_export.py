@@ -169,6 +169,12 @@ def test_the_layout_is_as_documented(evidence: Evidence, package: ExportResult) 
     end = kinds.index((None, evidence.b3))
     assert files["ledger.jsonl"] == b"".join(ledger[start : end + 1])
     assert json.loads(ledger[start])["seq"] == 2
+    # bundles.json: the package's own list, in ledger order, with each sealing line's seq
+    listing = json.loads(files["bundles.json"])
+    assert listing["count"] == 3 and [b["id"] for b in listing["bundles"]] == list(package.bundles)
+    seqs = {e["bundle"]: e["seq"] for e in map(json.loads, ledger) if "bundle" in e}
+    assert [b["ledger_seq"] for b in listing["bundles"]] == [seqs[b] for b in package.bundles]
+    assert all(b["timestamped"] for b in listing["bundles"])
     # SHA256SUMS: every other file, sorted, `sha256sum` format
     sums = files["SHA256SUMS"].decode().splitlines()
     assert [line.split("  ", 1)[1] for line in sums] == sorted(set(files) - {"SHA256SUMS"})
@@ -178,9 +184,9 @@ def test_a_good_package_passes_everywhere(package: ExportResult) -> None:
     done = verify(package.folder)
     assert done.returncode == 0, done.stdout + done.stderr
     found = states(done.stdout)
-    assert len(found) == 2 + 5 * 3  # the package's two checks, five per bundle
+    assert len(found) == 3 + 5 * 3  # the package's three checks, five per bundle
     assert {state for state, _ in found} == {"通过/passed"}
-    assert "Summary: PASSED. All 17 checks passed (3 bundles)." in done.stdout
+    assert "Summary: PASSED. All 18 checks passed (3 bundles)." in done.stdout
     assert "总结：通过" in done.stdout
     assert "2026-11-25 01:00:01 UTC = 2026-11-25 09:00:01 北京时间" in done.stdout
     assert done.stdout.count("Verification: OK") == 3
@@ -378,6 +384,69 @@ def extra_file(ev: Evidence, folder: Path) -> list[str]:
     ]
 
 
+def drop_sums(folder: Path, prefix: str) -> None:
+    """Take the SHA256SUMS lines of files under ``prefix`` out, as a tamperer would."""
+    sums = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in sums if not line.split("  ", 1)[1].startswith(prefix)]
+    (folder / "SHA256SUMS").write_text("".join(kept), encoding="utf-8")
+
+
+def resum(folder: Path, rel: str) -> None:
+    """Put ``rel``'s SHA256SUMS line right again after it was edited."""
+    sums = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines(keepends=True)
+    digest = sha256((folder / rel).read_bytes())
+    fixed = [f"{digest}  {rel}\n" if line.endswith(f"  {rel}\n") else line for line in sums]
+    (folder / "SHA256SUMS").write_text("".join(fixed), encoding="utf-8")
+
+
+def removed_bundle(ev: Evidence, folder: Path) -> list[str]:
+    """A bundle folder and its SHA256SUMS lines removed: every file left checks,
+    the ledger too (it keeps lines of bundles not exported); the list does not."""
+    shutil.rmtree(folder / f"bundles/{ev.b1}")
+    drop_sums(folder, f"bundles/{ev.b1}/")
+    return [
+        f"bundle {ev.b1} is listed in bundles.json but bundles/{ev.b1}/ is missing "
+        "(removed from the package); ledger.jsonl line 2 (seq 3) still seals it",
+    ]
+
+
+def removed_first_bundle_and_its_listing(ev: Evidence, folder: Path) -> list[str]:
+    """The first bundle removed with its lines in SHA256SUMS, bundles.json and
+    README.txt: the ledger excerpt still begins with its sealing."""
+    shutil.rmtree(folder / f"bundles/{ev.b0}")
+    drop_sums(folder, f"bundles/{ev.b0}/")
+    listing = json.loads((folder / "bundles.json").read_bytes())
+    listing["bundles"] = [b for b in listing["bundles"] if b["id"] != ev.b0]
+    listing["count"] = 2
+    (folder / "bundles.json").write_text(json.dumps(listing), encoding="utf-8")
+    readme = (folder / "README.txt").read_text(encoding="utf-8")
+    (folder / "README.txt").write_text(readme.replace(f". {ev.b0}\n", ". \n"), encoding="utf-8")
+    for rel in ("bundles.json", "README.txt"):
+        resum(folder, rel)
+    return [
+        "ledger.jsonl line 1 (seq 2) is not the sealing of a bundle bundles.json lists",
+    ]
+
+
+def added_bundle(ev: Evidence, folder: Path) -> list[str]:
+    """Another bundle's folder put in, with its SHA256SUMS lines."""
+    other = export_bundles(ev.store, [ev.b2], folder.parent / "other", ev.ca).folder
+    shutil.copytree(other / f"bundles/{ev.b2}", folder / f"bundles/{ev.b2}")
+    sums = (other / "SHA256SUMS").read_text(encoding="utf-8").splitlines(keepends=True)
+    with (folder / "SHA256SUMS").open("a", encoding="utf-8") as f:
+        f.writelines(line for line in sums if f"  bundles/{ev.b2}/" in line)
+    return [f"bundles/{ev.b2}/ is not in bundles.json (a bundle added to the package"]
+
+
+def removed_listing(ev: Evidence, folder: Path) -> list[str]:
+    (folder / "bundles.json").unlink()
+    drop_sums(folder, "bundles.json")
+    return [
+        "bundles.json is missing: the package's own list of its bundles is gone",
+        "the bundles README.txt lists are checked instead",
+    ]
+
+
 TAMPERING: list[Callable[..., list[str]]] = [
     changed_artifact,
     removed_artifact,
@@ -390,6 +459,10 @@ TAMPERING: list[Callable[..., list[str]]] = [
     foreign_tsa_token,
     changed_readme,
     extra_file,
+    removed_bundle,
+    removed_first_bundle_and_its_listing,
+    added_bundle,
+    removed_listing,
 ]
 
 
