@@ -243,15 +243,16 @@ class EgressGuard:
         try:
             addresses = await loop.run_in_executor(None, self.policy.resolve, host, port)
         except Refused as exc:
+            detail = f"connection to {host}:{port} refused: {exc.detail}"
             if exc.reason != "unresolved":
                 self._remember(
                     self._refusals,
                     (host, port),
-                    Refusal(host, port, exc.reason, exc.detail, time.time()),
+                    Refusal(host, port, exc.reason, detail, time.time()),
                 )
-                logger.warning("egress guard refused %s:%d: %s", host, port, exc.detail)
+                logger.warning("egress guard: %s", detail)
             status = 403 if exc.reason != "unresolved" else 502
-            await _answer(writer, status, self.token, exc.reason, exc.detail)
+            await _answer(writer, status, self.token, exc.reason, detail)
             return None
         errors = []
         for address in addresses:

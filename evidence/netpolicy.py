@@ -28,8 +28,9 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -39,6 +40,7 @@ SCHEMES = frozenset({"http", "https"})
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _LEGACY_V4 = re.compile(r"[0-9a-fA-FxX.]+")  # 2130706433, 0x7f.1, 0177.0.0.1, 127.1
+_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
 
@@ -69,8 +71,8 @@ def kind_of(address: IPAddress) -> str:
         ("link-local", address.is_link_local),
         ("multicast", address.is_multicast),
         ("shared (carrier-grade NAT)", address in _SHARED),
-        ("private", address.is_private),
         ("reserved", address.is_reserved),
+        ("private", address.is_private),
         ("not public", not address.is_global),
     )
     return next((name for name, hit in checks if hit), "")
@@ -147,6 +149,8 @@ def _parse_entry(text: str) -> _Entry:
     if not host:
         raise ValueError(f"{text!r} names no host")
     literal = literal_address(host)
+    if literal is None and not _NAME.fullmatch(host):
+        raise ValueError(f"{text!r} is not a host, host:port, address or network")
     return _Entry(host=str(literal) if literal is not None else host, port=port)
 
 
@@ -160,11 +164,17 @@ def default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
 
 
+Lookup = Callable[..., list[Any]]
+
+
 @dataclass(frozen=True)
 class AddressPolicy:
-    """The outbound-address policy, with the hosts an operator allowed."""
+    """The outbound-address policy, with the hosts an operator allowed.
+    ``lookup`` is the resolver asked (``socket.getaddrinfo``; tests give
+    their own answers, so that no test needs a name that resolves inward)."""
 
     allow: tuple[str, ...] = ()
+    lookup: Lookup = field(default=socket.getaddrinfo, compare=False, repr=False)
     _entries: tuple[_Entry, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -179,7 +189,7 @@ class AddressPolicy:
 
     def allowing(self, *entries: str) -> AddressPolicy:
         """This policy with more hosts allowed (the demo web, a test server)."""
-        return AddressPolicy((*self.allow, *(e for e in entries if e)))
+        return AddressPolicy((*self.allow, *(e for e in entries if e)), self.lookup)
 
     # --- judging --------------------------------------------------------------
     def host_allowed(self, host: str, port: int) -> bool:
@@ -202,8 +212,10 @@ class AddressPolicy:
         kind = kind_of(address)
         if not kind:
             return ""
-        via = f"{host} resolves to " if host and normal_host(host) != str(address) else ""
-        return f"{via}{address} is a {kind} address (allow it with ADWATCH_ALLOW_HOSTS)"
+        hint = "(allow it with ADWATCH_ALLOW_HOSTS)"
+        if host and normal_host(host) != str(address):
+            return f"{host} resolves to {address}, a {kind} address {hint}"
+        return f"{address} is a {kind} address {hint}"
 
     def url_refusal(self, url: str) -> Refused | None:
         """What can be said of a URL without DNS: its scheme, a literal or
@@ -255,7 +267,7 @@ class AddressPolicy:
         if not named and (host in _LOCAL_NAMES or host.endswith(".localhost")):
             raise Refused("refused_address", f"{host} is this machine")
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = self.lookup(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as exc:
             raise Refused("unresolved", f"{host} does not resolve: {exc}") from None
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))

@@ -268,6 +268,9 @@ class ChannelSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         record: AdRecord = request.cb_kwargs["record"]
         reason, detail = reason_of(failure)
+        hops = request.meta.get("redirect_urls") or []
+        if hops:
+            detail = f"{detail} (redirected from {hops[0]})"[:600]
         self.reject(request.url, "fetch", reason, detail, platform=record.platform)
         if isinstance(failure.value, RefusedRequest):
             return
