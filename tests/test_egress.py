@@ -40,7 +40,7 @@ class Seen(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: Seen
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.server.requests.append((self.headers.get("Host", ""), self.path))
         body = b"<html><body><p>public page</p></body></html>"
         self.send_response(200)
@@ -92,7 +92,7 @@ def test_the_browser_reaches_only_what_the_guard_checked(servers: tuple[Seen, Se
                     answer = await route.fetch()
                     out["fetched"] = answer.status
                     await route.fulfill(response=answer)
-                except Exception as exc:  # noqa: BLE001 - what it raised is the finding
+                except Exception as exc:
                     out["fetched"] = repr(exc)
                     await route.abort()
 
@@ -164,13 +164,13 @@ class _Collect:
         self.addresses: list[Any] = []
         self.began = self.done = False
 
-    def resolutionBegan(self, resolution: Any) -> None:  # noqa: N802 - Twisted's interface
+    def resolutionBegan(self, resolution: Any) -> None:
         self.began = True
 
-    def addressResolved(self, address: Any) -> None:  # noqa: N802
+    def addressResolved(self, address: Any) -> None:
         self.addresses.append(address)
 
-    def resolutionComplete(self) -> None:  # noqa: N802
+    def resolutionComplete(self) -> None:
         self.done = True
 
 

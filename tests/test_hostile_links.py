@@ -55,7 +55,7 @@ class Recorder(ThreadingHTTPServer):
 class _Internal(BaseHTTPRequestHandler):
     server: Recorder
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.server.paths.append(self.path)
         body = f"<html><body><h1>admin</h1><p>{SECRET}</p><p>{PITCH}</p></body></html>".encode()
         self.send_response(200)
@@ -64,7 +64,7 @@ class _Internal(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_POST = do_GET  # noqa: N815
+    do_POST = do_GET
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -76,7 +76,7 @@ def _public_handler(internal: str) -> type[BaseHTTPRequestHandler]:
     class Public(BaseHTTPRequestHandler):
         server: Recorder
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.server.paths.append(self.path)
             path = urlsplit(self.path).path
             if path in ("/s", "/r/s"):
@@ -180,7 +180,7 @@ def hostile_crawl(
 ) -> tuple[Path, Any]:
     """One crawl of the hostile results, plain and rendered landing pages,
     ending with the evidence capture of the ads it found."""
-    public, internal = world
+    public, _internal = world
     data_dir = tmp_path_factory.mktemp("hostile")
     sites = data_dir / "sites"
     sites.mkdir()
@@ -220,7 +220,7 @@ def test_the_internal_server_receives_nothing(
     world: tuple[Recorder, Recorder], hostile_crawl: tuple[Path, Any]
 ) -> None:
     public, internal = world
-    data_dir, done = hostile_crawl
+    _data_dir, done = hostile_crawl
     assert done.returncode == 0, done.stderr[-3000:]
     assert internal.paths == []
     assert "/land/ok" in public.paths and "/r/land/ok" in public.paths  # the crawl did run
