@@ -18,6 +18,7 @@ from crawler.evidence_run import capture_pending
 from crawler.items import AdRecord
 from crawler.run import project_settings
 from evidence.index import open_catalogue
+from evidence.netpolicy import origin_entry
 from evidence.store import EvidenceStore
 from evidence.tsa import TsaServer
 from tests.test_capture import Site
@@ -32,10 +33,12 @@ def site() -> Iterator[Site]:
     s.close()
 
 
-def settings(data: Path, **extra: object) -> object:
+def settings(data: Path, site: Site, **extra: object) -> object:
+    """The run's settings, the test site allowed by the address policy."""
     return project_settings(
         {
             "ADWATCH_DATA_DIR": str(data),
+            "ADWATCH_ALLOW_HOSTS": origin_entry(site.base),
             "ADWATCH_CAPTURE_ATTEMPTS": 2,
             "ADWATCH_CAPTURE_LOAD_WAIT": 2,
         }
@@ -55,7 +58,7 @@ def seed(data: Path, site: Site) -> tuple[str, str]:
 def test_evidence_is_sealed_and_a_captcha_is_left_for_a_person(site: Site, tmp_path: Path) -> None:
     ad, wall = seed(tmp_path, site)
     with TsaServer(tmp_path / "tsa") as tsa:
-        first = capture_pending(settings(tmp_path, ADWATCH_TSA_URL=tsa.url), out=None)
+        first = capture_pending(settings(tmp_path, site, ADWATCH_TSA_URL=tsa.url), out=None)
     assert first.targets == 2 and first.sealed == 1 and first.stamped == 1
     assert dict(first.by_outcome) == {"page": 1, "blocked": 1}
     assert "not evidence: 1 pages" in first.summary()
@@ -65,9 +68,9 @@ def test_evidence_is_sealed_and_a_captcha_is_left_for_a_person(site: Site, tmp_p
     review = sorted(p.suffix for p in (tmp_path / "evidence" / "review").iterdir())
     assert review == [".json", ".png"]
     # the captcha is tried again on the next run, then left to a person
-    second = capture_pending(settings(tmp_path), out=None)
+    second = capture_pending(settings(tmp_path, site), out=None)
     assert second.targets == 1 and dict(second.by_outcome) == {"blocked": 1}
-    third = capture_pending(settings(tmp_path), out=None)
+    third = capture_pending(settings(tmp_path, site), out=None)
     assert third.targets == 0
     with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
         assert [c["outcome"] for c in cat.captures(wall)] == ["blocked", "blocked"]
@@ -77,7 +80,7 @@ def test_evidence_is_sealed_and_a_captcha_is_left_for_a_person(site: Site, tmp_p
 
 def test_without_a_tsa_bundles_wait_in_the_queue(site: Site, tmp_path: Path) -> None:
     seed(tmp_path, site)
-    figures = capture_pending(settings(tmp_path, ADWATCH_TSA_URL=""), out=None)
+    figures = capture_pending(settings(tmp_path, site, ADWATCH_TSA_URL=""), out=None)
     assert figures.sealed == 1 and figures.stamped == 0 and figures.unstamped == 1
     assert "no time-stamp authority configured" in figures.summary()
 
@@ -88,7 +91,7 @@ def test_contacts_in_pictures_are_part_of_the_content_digest(site: Site, tmp_pat
     )
     with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
         cat.upsert([banner.to_dict()])
-    figures = capture_pending(settings(tmp_path, ADWATCH_TSA_URL=""), out=None)
+    figures = capture_pending(settings(tmp_path, site, ADWATCH_TSA_URL=""), out=None)
     assert figures.sealed == 1
     store = EvidenceStore(tmp_path / "evidence")
     (bundle,) = store.bundle_ids()
@@ -117,6 +120,7 @@ def test_a_ctrl_c_finishes_the_captures_in_progress_and_leaves_the_rest_queued(
             os.environ,
             ADWATCH_DATA_DIR=str(tmp_path),
             ADWATCH_TSA_URL=tsa.url,
+            ADWATCH_ALLOW_HOSTS=origin_entry(site.base),
         )
         child = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "capture"],
@@ -145,5 +149,5 @@ def test_a_ctrl_c_finishes_the_captures_in_progress_and_leaves_the_rest_queued(
     assert "stopping: the pages being captured are finished" in err
     store = EvidenceStore(tmp_path / "evidence")
     assert len(store.bundle_ids()) == len(done) and store.unstamped() == []
-    again = capture_pending(settings(tmp_path, ADWATCH_TSA_URL=""), out=None)
+    again = capture_pending(settings(tmp_path, site, ADWATCH_TSA_URL=""), out=None)
     assert again.targets == left
