@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from evidence.netpolicy import origin_entry
 from evidence.store import EvidenceStore
 from tests.conftest import Crawl, adwatch
 
@@ -113,6 +114,12 @@ def copy(crawl: Crawl, tmp_path: Path) -> Path:
     return data
 
 
+def allow(demo_server) -> list[str]:
+    """A re-check of the session crawl's records must be let reach the demo web
+    (the crawl allowed it as its --base-url; a later command names it again)."""
+    return ["-s", f"ADWATCH_ALLOW_HOSTS={origin_entry(demo_server.base_url)}"]
+
+
 def test_recheck_tells_live_changed_and_gone_apart(copy: Path, demo_server, tsa) -> None:
     by_channel: dict[str, list[tuple[str, str]]] = {}
     for rid, doc in ads(copy).items():
@@ -123,7 +130,7 @@ def test_recheck_tells_live_changed_and_gone_apart(copy: Path, demo_server, tsa)
     demo_server.take_down(gone_url)
     demo_server.edit(changed_url, "这段视频的文字已经改了，和原来不一样。")
     try:
-        args = ["recheck", "--older-than", "0", "--tsa", tsa.url]
+        args = ["recheck", "--older-than", "0", "--tsa", tsa.url, *allow(demo_server)]
         for rid in (gone_id, same_id, changed_id):
             args += ["--record", rid]
         done = adwatch(*args, data_dir=copy)
@@ -152,11 +159,12 @@ def test_recheck_tells_live_changed_and_gone_apart(copy: Path, demo_server, tsa)
     assert done.returncode == 0 and "0 not checked" in done.stdout
 
 
-def test_a_dead_tsa_queues_bundles_and_loses_none(copy: Path, tsa) -> None:
+def test_a_dead_tsa_queues_bundles_and_loses_none(copy: Path, demo_server, tsa) -> None:
     record_id = sorted(ads(copy))[0]
     before = len(EvidenceStore(copy / "evidence").bundle_ids())
     done = adwatch(
         "recheck", "--older-than", "0", "--record", record_id, "--tsa", "http://127.0.0.1:9/",
+        *allow(demo_server),
         data_dir=copy,
     )
     assert done.returncode == 0, done.stderr[-3000:]

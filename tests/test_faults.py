@@ -53,6 +53,7 @@ from demo.server import DemoServer
 from evidence.bundle import seal_capture, stamp_bundle, stamp_head
 from evidence.capture import Capture
 from evidence.index import open_catalogue
+from evidence.netpolicy import origin_entry
 from evidence.store import INTERRUPTED, JOURNAL, EvidenceStore, StoreError
 from evidence.tsa import TsaServer
 from evidence.verify import verify
@@ -721,8 +722,13 @@ def site() -> Iterator[Site]:
     s.close()
 
 
-def capture_settings(data: Path, **extra: object) -> Any:
-    base = {"ADWATCH_DATA_DIR": str(data), "ADWATCH_CAPTURE_LOAD_WAIT": 2}
+def capture_settings(data: Path, site: Site, **extra: object) -> Any:
+    """Capture settings with the test site allowed by the address policy."""
+    base = {
+        "ADWATCH_DATA_DIR": str(data),
+        "ADWATCH_CAPTURE_LOAD_WAIT": 2,
+        "ADWATCH_ALLOW_HOSTS": origin_entry(site.base),
+    }
     return project_settings(base | {"ADWATCH_OCR_ENGINE": "none"} | extra)
 
 
@@ -748,6 +754,7 @@ def test_a_capture_run_on_a_full_disk_says_so_and_spends_no_attempt(
     filler = fill(small_disk)
     settings = capture_settings(
         tmp_path,
+        site,
         ADWATCH_EVIDENCE_DIR=str(store_dir),
         ADWATCH_TSA_URL=tsa.url,
         ADWATCH_TSA_CA=str(tsa.files.ca_pem),
@@ -777,7 +784,7 @@ def test_a_dead_tsa_leaves_bundles_sealed_unstamped_and_says_why(
     stamps the bundle and the head, and `adwatch verify --all` passes."""
     dead = dead_url()
     an_ad(tmp_path, site)
-    figures = capture_pending(capture_settings(tmp_path, ADWATCH_TSA_URL=dead), out=None)
+    figures = capture_pending(capture_settings(tmp_path, site, ADWATCH_TSA_URL=dead), out=None)
     report = figures.summary()
     assert (figures.sealed, figures.stamped, figures.unstamped) == (1, 0, 1), report
     assert f"TSA {dead}: unreachable" in figures.tsa_problem, figures.tsa_problem
