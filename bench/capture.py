@@ -40,6 +40,7 @@ from demo.generate import generate  # noqa: E402
 from demo.ground_truth import ground_truth_lines  # noqa: E402
 from evidence.bundle import seal_capture, stamp_bundle  # noqa: E402
 from evidence.capture import Capturer, CaptureSettings, Target  # noqa: E402
+from evidence.netpolicy import origin_entry  # noqa: E402
 from evidence.store import EvidenceStore  # noqa: E402
 from evidence.tsa import tsa_process  # noqa: E402
 from evidence.verify import verify  # noqa: E402
@@ -143,9 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
-    settings = CaptureSettings(
-        executable_path=os.environ.get("ADWATCH_CHROMIUM", "/usr/bin/chromium")
-    )
+    chromium = os.environ.get("ADWATCH_CHROMIUM", "/usr/bin/chromium")
     print(f"machine: {os.cpu_count()} cores; {args.pages} demo pages, {args.concurrency} at a time")
     with (
         tempfile.TemporaryDirectory(prefix="adwatch-bench-capture-") as tmp,
@@ -153,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         tsa_process(Path(tmp) / "tsa") as tsa,
     ):
         urls = demo_urls(base, args.pages)
+        # adwatch's captures go through its egress guard, allowed the demo web only
+        settings = CaptureSettings(executable_path=chromium, allow_hosts=(origin_entry(base),))
         bare_best = mine_best = float("inf")
         store = EvidenceStore(Path(tmp) / "evidence-0")
         sealed = 0

@@ -145,6 +145,12 @@ USER_AGENT = (
 DOWNLOAD_HANDLERS = {
     "http": "crawler.pagepool.PooledPageHandler",
     "https": "crawler.pagepool.PooledPageHandler",
+    # never read local files or other schemes, whatever a link says (and the
+    # address policy refuses them before they get here)
+    "data": None,
+    "file": None,
+    "ftp": None,
+    "s3": None,
 }
 PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.should_abort"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
