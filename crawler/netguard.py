@@ -92,6 +92,17 @@ class AddressPolicyMiddleware:
                 raise RefusedRequest("refused_address", why) from None
 
 
+def proxy_hosts() -> list[str]:
+    """The hosts of the proxies the environment configures (Scrapy uses them)."""
+    from urllib.request import getproxies
+
+    hosts = []
+    for scheme, url in getproxies().items():
+        if scheme != "no" and (host := _host(url if "://" in url else f"http://{url}")):
+            hosts.append(f"[{host}]" if ":" in host else host)
+    return hosts
+
+
 def _host(url: str) -> str:
     from urllib.parse import urlsplit
 
@@ -113,7 +124,9 @@ class PolicyResolver(CachingHostnameResolver):
 
     def __init__(self, reactor: Any, cache_size: int, policy: AddressPolicy) -> None:
         super().__init__(reactor, cache_size)
-        self.policy = policy
+        # the proxies the environment names (http_proxy...) are the operator's
+        # own, often internal: connecting to them is not following a link
+        self.policy = policy.allowing(*proxy_hosts())
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> PolicyResolver:

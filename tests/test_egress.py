@@ -191,3 +191,18 @@ def test_the_crawls_resolver_passes_on_no_address_when_one_is_refused() -> None:
     assert "mixed.example resolves to 10.0.0.8" in refused_name("mixed.example")
     assert [a.host for a in fine.addresses] == ["93.184.216.34"]
     assert [a.host for a in allowed.addresses] == ["127.0.0.1"]  # an allowed address and port
+
+
+def test_the_environments_proxy_is_not_refused_by_the_crawls_resolver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An internal proxy named by http_proxy is the operator's own: the
+    resolver lets Scrapy connect to it (the links it fetches are still checked)."""
+    from types import SimpleNamespace
+
+    from crawler.netguard import PolicyResolver
+
+    monkeypatch.setenv("http_proxy", "http://proxy.corp:3128")
+    resolver = PolicyResolver(SimpleNamespace(nameResolver=None), 0, AddressPolicy())
+    assert resolver.policy.host_allowed("proxy.corp", 3128)
+    assert not resolver.policy.host_allowed("intranet.corp", 80)
