@@ -73,9 +73,11 @@ def template_hash(normalized: str, shingle: int = 3) -> str:
     if _AB is None:
         _AB = _permutations()
     a, b = _AB
+    # Each distinct trigram once: a minimum over a set is the minimum over the
+    # multiset, and a long repetitive page has few distinct trigrams.
+    shingles = {text[i : i + shingle] for i in range(len(text) - shingle + 1)}
     hashes = np.fromiter(
-        (zlib.crc32(text[i : i + shingle].encode()) for i in range(len(text) - shingle + 1)),
-        dtype=np.uint64,
+        (zlib.crc32(s.encode()) for s in shingles), dtype=np.uint64, count=len(shingles)
     )
     # a < 2^31 and hashes < 2^32: a*h + b stays below 2^64
     signature = ((a * hashes[None, :] + b) % np.uint64(_PRIME)).min(axis=1)

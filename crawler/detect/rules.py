@@ -44,6 +44,7 @@ RULES_DIR = Path(__file__).with_name("rules")
 _LATIN = re.compile(r"[a-z]")
 _CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:“”‘’「」『』《》〈〉【】()（）\"'#\s]")
 PATTERN_TIMEOUT = 0.05  # seconds per pattern and text
+MAX_HITS_PER_RULE = 50  # per field: a rule's hits after the 50th are not counted
 
 
 class RulesError(ValueError):
@@ -150,25 +151,43 @@ class RuleSet:
         return normalize(raw, self.variants)
 
     def match(self, norm: Normalized, field_name: str) -> list[Hit]:
-        """Every rule hit in one normalised field."""
+        """Every rule hit in one normalised field, but at most
+        ``MAX_HITS_PER_RULE`` per rule (the first ones): a term written
+        50,000 times says no more than written 50 times, and the cap keeps
+        the work and the record's list of matches bounded whatever the page.
+        The automata still walk the whole field (linear, in C); what is
+        capped is the work per hit, and a pattern stops searching at the cap."""
         hits: list[Hit] = []
         text = norm.text
         seen: set[tuple[str, int, int]] = set()
+        count: dict[str, int] = {}
+        skip: set[int] = set()  # id() of automaton values (rule lists) with nothing to add
 
-        def add(rule: Rule, form: str, start: int, end: int) -> None:
+        def add(rule: Rule, form: str, start: int, end: int) -> bool:
+            """Keep a hit; says whether ``rule`` is now at the cap."""
+            n = count.get(rule.id, 0)
             key = (rule.id, start, end)
-            if key in seen:
-                return
+            if n >= MAX_HITS_PER_RULE or key in seen:
+                return n >= MAX_HITS_PER_RULE
             seen.add(key)
+            count[rule.id] = n + 1
             raw_span = norm.raw_span(start, end)
             hits.append(
                 Hit(rule, field_name, form, raw_span, (start, end), norm.raw[slice(*raw_span)])
             )
+            return n + 1 >= MAX_HITS_PER_RULE
+
+        def add_all(rules: list[Rule], form: str, start: int, end: int) -> None:
+            capped = False
+            for rule in rules:
+                capped |= add(rule, form, start, end)
+            if capped and all(count.get(r.id, 0) >= MAX_HITS_PER_RULE for r in rules):
+                skip.add(id(rules))
 
         if len(self._text):
             for end, (key, rules) in self._text.iter(text):
-                for rule in rules:
-                    add(rule, "text", end - len(key) + 1, end + 1)
+                if id(rules) not in skip:
+                    add_all(rules, "text", end - len(key) + 1, end + 1)
         has_latin = bool(_LATIN.search(text))
         found_as_text = {h.rule.id for h in hits}
         for automaton, form, needs_latin in (
@@ -178,15 +197,19 @@ class RuleSet:
             if not len(automaton) or (needs_latin and not has_latin):
                 continue  # initials count only where the author wrote letters
             p = Phonetic(text, INITIALS_FORM if needs_latin else FULL_FORM)
+            checked: set[int] = set()
             for end, (key, rules) in automaton.iter(p.text):
-                if all(rule.id in found_as_text for rule in rules):
-                    continue  # these rules matched as written already
+                if id(rules) in skip:
+                    continue
+                if id(rules) not in checked:
+                    checked.add(id(rules))
+                    if all(rule.id in found_as_text for rule in rules):
+                        skip.add(id(rules))  # these rules matched as written already
+                        continue
                 start = end - len(key) + 1
                 span = _aligned(p, text, start, end + 1, needs_latin)
-                if span is None:
-                    continue
-                for rule in rules:
-                    add(rule, form, *span)
+                if span is not None:
+                    add_all(rules, form, *span)
         clauses = _CLAUSE_BREAK.sub("\n", text) if self.patterns else text
         present = (
             {key for _end, key in self._literals.iter(clauses)} if len(self._literals) else set()
@@ -200,18 +223,19 @@ class RuleSet:
                 continue  # a literal the pattern cannot match without is absent
             try:
                 for m in pattern.finditer(clauses, timeout=PATTERN_TIMEOUT):
-                    if m.end() > m.start():
-                        add(rule, "pattern", m.start(), m.end())
+                    if m.end() > m.start() and add(rule, "pattern", m.start(), m.end()):
+                        break
             except TimeoutError:
                 logger.warning("rule %s timed out on a %d-character text", rule.source, len(text))
         return hits
 
     def cues(self, norm: Normalized) -> list[Cue]:
-        """Ad and look-alike cues present in a normalised text."""
-        found: list[Cue] = []
+        """Ad and look-alike cues present in a normalised text, each once (in
+        order of first appearance: a cue counts once however often it is said)."""
+        found: dict[Cue, None] = {}
         if len(self._cues):
             for _end, (_key, cues) in self._cues.iter(norm.text):
-                found += cues
+                found.update(dict.fromkeys(cues))
         for side, kinds in (("ad", self.ad_cues), ("lookalike", self.lookalike_cues)):
             for kind, spec in kinds.items():
                 for pattern in spec.patterns:
@@ -222,8 +246,8 @@ class RuleSet:
                     except TimeoutError:
                         continue
                     if m:
-                        found.append(Cue(side, kind, spec.weight, m.group()))
-        return found
+                        found[Cue(side, kind, spec.weight, m.group())] = None
+        return list(found)
 
 
 @lru_cache(maxsize=1024)
