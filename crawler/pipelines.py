@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from io import BytesIO
@@ -33,7 +34,7 @@ from twisted.python.failure import Failure
 
 from crawler import signals
 from crawler.config import AdwatchConfig
-from crawler.detect import detect, load_rules
+from crawler.detect import detect, load_rules, record_fields
 from crawler.detect.rules import normal_form
 from crawler.images import ImageFacts, ImageRejected, inspect
 from crawler.items import AdRecord, utc_now
@@ -342,21 +343,43 @@ def release_pool() -> None:
 class DetectPipeline:
     """Scores each record (crawler.detect).  The rules are loaded once, when
     the crawl starts, so a broken rules file stops it before any page is
-    fetched; a record that fails detection is kept, unscored, with a reject."""
+    fetched; a record that fails detection is kept, unscored, with a reject.
+
+    A record of more than ``INLINE_CHARS`` characters is scored on a thread
+    of its own, off the reactor: a long landing page (up to 100,000
+    characters a field are read) takes up to a few hundred milliseconds,
+    which in the reactor thread would stall every download and the status
+    line.  One such thread, so long records queue there rather than compete
+    for the GIL.  The rules are then used from two threads (short records
+    and the catalogue's normaliser stay in the reactor thread), which is safe
+    because a built RuleSet is only read: its Aho-Corasick automata are
+    searched, never changed (each search has its own iterator), its caches
+    are dicts and lru_caches filled under the GIL, and OpenCC's converter is
+    thread-safe (BYVoid/OpenCC#231)."""
+
+    INLINE_CHARS = 2_000  # at most about 5 ms of scoring, whatever the text: not worth a thread
 
     def __init__(self, crawler: Crawler, config: AdwatchConfig) -> None:
         self.crawler = crawler
         self.rules = load_rules(config.rules_dir)
+        self._thread: ThreadPoolExecutor | None = None  # started by the first long record
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DetectPipeline:
-        return cls(crawler, AdwatchConfig.from_settings(crawler.settings))
+        pipe = cls(crawler, AdwatchConfig.from_settings(crawler.settings))
+        crawler.signals.connect(pipe.close, signal=scrapy_signals.spider_closed)
+        return pipe
 
-    def process_item(self, item: AdRecord) -> AdRecord:
+    async def process_item(self, item: AdRecord) -> AdRecord:
         stats = self.crawler.stats
         assert stats is not None
         try:
-            detect(item, self.rules)
+            if sum(map(len, record_fields(item).values())) <= self.INLINE_CHARS:
+                detect(item, self.rules)
+            else:
+                if self._thread is None:
+                    self._thread = ThreadPoolExecutor(1, thread_name_prefix="adwatch-detect")
+                await asyncio.wrap_future(self._thread.submit(detect, item, self.rules))
         except Exception as exc:  # a detector bug must not lose the record
             logger.exception("detection failed for %s", item.url)
             item.problems.append(f"detection failed: {exc!r}"[:300])
@@ -370,6 +393,11 @@ class DetectPipeline:
         stats.inc_value(f"adwatch/label/{item.label}")
         stats.inc_value(f"adwatch/platform_records/{item.platform}")
         return item
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=False)
+            self._thread = None
 
 
 class CataloguePipeline:

@@ -10,18 +10,21 @@ bench/detect_hostile.py, never here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from crawler.detect import detect, load_rules, score_text, verdict_json
 from crawler.detect.normalize import MAX_CHARS, Variants, normalize
 from crawler.detect.rules import MAX_HITS_PER_RULE, Hit, Rule
 from crawler.detect.score import _outermost
 from crawler.items import AdRecord
+from crawler.pipelines import DetectPipeline
 
 ADVERSARIAL = Path(__file__).parent / "data" / "adversarial.jsonl"
 TEN_MB = 10_000_000
@@ -170,3 +173,53 @@ def test_outermost_in_one_sweep_keeps_what_the_pairwise_comparison_kept() -> Non
             seen.add((rule.id, span))
             hits.append(Hit(rule, "text", "text", span, span, ""))
         assert _outermost(hits) == _covered_pairwise(hits)
+
+
+def test_a_long_record_is_scored_while_the_event_loop_goes_on(tmp_path: Path) -> None:
+    """One hostile landing page must not stall the crawl: the pipeline hands
+    a long record to its own thread, and the loop (the reactor's) keeps
+    running other work until the verdict is back."""
+    crawler = get_crawler(settings_dict={"ADWATCH_DATA_DIR": str(tmp_path)})
+    pipe = DetectPipeline.from_crawler(crawler)
+    hostile = AdRecord(
+        channel="video",
+        platform="demo-douyin",
+        url="http://127.0.0.1/v/1",
+        text=repeated("停催", 8_000_000),
+    )
+    short = AdRecord(
+        channel="video",
+        platform="demo-douyin",
+        url="http://127.0.0.1/v/2",
+        text="当天停催，加V tc8888",
+    )
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    async def scenario() -> tuple[int, int]:
+        beat = asyncio.ensure_future(ticker())
+        await asyncio.sleep(0)
+        before = ticks
+        await pipe.process_item(hostile)
+        during = ticks - before
+        before = ticks
+        await pipe.process_item(short)  # a short record is scored in place
+        after_short = ticks - before
+        beat.cancel()
+        return during, after_short
+
+    loop = asyncio.new_event_loop()
+    try:
+        during, after_short = loop.run_until_complete(scenario())
+    finally:
+        pipe.close()
+        loop.close()
+    assert during > 0 and after_short == 0
+    assert hostile.label == "ad" and len(hostile.matches) == MAX_HITS_PER_RULE
+    assert short.label == "ad"
+    assert crawler.stats is not None and crawler.stats.get_value("adwatch/label/ad") == 2
