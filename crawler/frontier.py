@@ -33,17 +33,21 @@ redis-server.  What a plain scrapy-redis set-up lacks, and this module adds:
   frontier; a worker killed with requests in flight loses them.  Here a pop
   moves the request, in the same script, into the worker's in-flight hash, and
   the request is acknowledged (removed) only once Scrapy is done with it and
-  its records are kept: its response or failure went through the callback,
-  the requests it yielded are in the frontier, and the catalogue pipeline has
-  since written its buffer (``records_stored``; records are still written in
-  batches of ``ADWATCH_CATALOGUE_BATCH``).  Each worker keeps an expiring
-  liveness key fresh from a thread; when one has expired, any live worker
-  puts that worker's in-flight requests back on the frontier (atomically,
-  once) and lists them under ``recovered``.  The price is at-least-once for
-  exactly those requests: a page the dead worker had fetched but whose records
-  were not yet written is fetched again, and a record it had stored but not
-  acknowledged is stored again (``times_seen`` 2).  Every other URL is
-  fetched once.
+  its records are kept: its response or failure went through the callback, the
+  requests it yielded are in the frontier, and, if it yielded records, the
+  catalogue pipeline has since written its buffer (``records_stored``; records
+  are still written in batches of ``ADWATCH_CATALOGUE_BATCH``).  A request that
+  yielded none (a result page whose records ride on their detail requests, a
+  redirect hop whose next hop is queued) is acknowledged at once: held until
+  the next write, each hop of a redirect loop came back after a kill as a
+  chain of its own, and stored the record once per hop.  Each worker keeps an
+  expiring liveness key fresh from a thread; when one has expired, any live
+  worker puts that worker's in-flight requests back on the frontier
+  (atomically, once) and lists them under ``recovered``.  The price is
+  at-least-once for exactly those requests: a page the dead worker had fetched
+  but whose records were not yet written is fetched again, and a record it had
+  stored but not acknowledged is stored again (``times_seen`` 2).  Every other
+  URL is fetched once.
 - **A job folder's own frontier.**  ``job_frontier(folder)`` runs the same
   frontier on a redis-server of the folder's own, persisted there (append-only
   file), for ``adwatch crawl --job-dir``: a crawl killed with kill -9 resumes
@@ -121,6 +125,9 @@ from evidence._child import die_with_parent
 logger = logging.getLogger(__name__)
 
 SIGHTED_META = "adwatch_sighted"  # set on a record's detail request once it is in the frontier
+# Set on a request when it is popped: which in-flight entry a record came from.
+# In meta, not by identity, so a copy of the request (a response's) still tells.
+TOKEN_META = "adwatch_frontier_token"
 # Set by a callback on a request it could handle only in part (a list whose
 # scrolling was cut short by the crawl's stop): never acknowledged, so the
 # frontier puts it back at close and a resumed crawl handles it again.
@@ -434,6 +441,8 @@ class RedisScheduler(Scheduler):
         scheduler._buffered = False
         crawler.signals.connect(scheduler._on_buffering, signal=adwatch_signals.catalogue_opened)
         crawler.signals.connect(scheduler._on_stored, signal=adwatch_signals.records_stored)
+        for signal_ in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(scheduler._on_record, signal=signal_)
         return scheduler
 
     # --- life cycle -----------------------------------------------------------
@@ -483,6 +492,8 @@ class RedisScheduler(Scheduler):
         self._tokens: dict[Request, str] = {}
         self._finished: set[str] = set()  # done; their records may still be buffered
         self._ready: set[str] = set()  # done and their records kept: to acknowledge
+        self._yielded: set[str] = set()  # popped requests that yielded a record
+        self._untold = False  # a record from a request not known: every one waits
         if self.reclaim:
             self._reclaim()
         self._empty_since: float | None = None
@@ -533,6 +544,7 @@ class RedisScheduler(Scheduler):
         self._tokens.clear()
         self._finished.clear()
         self._ready.clear()
+        self._yielded.clear()
         self.server.delete(self.alive_key)
         self._heart.join(timeout=5)
         drained = not self._frontier_busy() and not self.server.scard(self.keys["workers"])
@@ -585,6 +597,7 @@ class RedisScheduler(Scheduler):
             return None
         self._popped[token] = request
         self._tokens[request] = token
+        request.meta[TOKEN_META] = token
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
@@ -614,17 +627,33 @@ class RedisScheduler(Scheduler):
         """Every record of the requests finished so far is in the catalogue."""
         self._ready |= self._finished
         self._finished.clear()
+        self._untold = False
         self._acknowledge()
         slot = getattr(self.crawler.engine, "_slot", None)
         if not self._closed and slot is not None and getattr(slot, "closing", None) is None:
             slot.nextcall.schedule()  # the spider may be idle now: let the engine look
 
+    def _on_record(self, item: Any, response: Any, **_: Any) -> None:
+        """A record came out of a response or failure (whichever it was, kept,
+        dropped or failed: conservative): its request waits for the next write."""
+        source = getattr(response, "request", None)  # a Response's or a Failure's
+        meta = getattr(source, "meta", None) or {}
+        token = meta.get(TOKEN_META)
+        if token in self._popped:
+            self._yielded.add(token)
+        else:  # not from a request of ours as far as we can tell: hold them all
+            self._untold = True
+
+    def _waits(self, token: str) -> bool:
+        """Whether a done request must wait for the catalogue's next write:
+        with a buffering catalogue, the records it yielded may not be written."""
+        return self._buffered and (token in self._yielded or self._untold)
+
     def _done(self, request: Request) -> None:
         token = self._tokens.get(request)
         if token is None or self._closed or request.meta.get(UNFINISHED_META):
             return
-        # with a buffering catalogue, its records may not be written yet
-        (self._finished if self._buffered else self._ready).add(token)
+        (self._finished if self._waits(token) else self._ready).add(token)
         self._acknowledge()
 
     def _acknowledge(self) -> None:
@@ -638,6 +667,7 @@ class RedisScheduler(Scheduler):
             return
         self._ready.clear()
         for token in tokens:
+            self._yielded.discard(token)
             request = self._popped.pop(token, None)
             if request is not None:
                 self._tokens.pop(request, None)
@@ -653,7 +683,8 @@ class RedisScheduler(Scheduler):
             for t, r in self._popped.items()
             if r not in working and t not in known and not r.meta.get(UNFINISHED_META)
         ]
-        (self._finished if self._buffered else self._ready).update(done)
+        for token in done:
+            (self._finished if self._waits(token) else self._ready).add(token)
         self._acknowledge()
 
     def _beat(self) -> None:

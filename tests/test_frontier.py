@@ -319,6 +319,16 @@ def test_a_finished_run_leaves_keys_that_expire(redis_server):
         client.close()
 
 
+def _yield_record(scheduler: RedisScheduler, request: scrapy.Request) -> None:
+    """What Scrapy says once a record out of ``request``'s response has been
+    through the item pipelines (into the catalogue's buffer)."""
+    response = scrapy.http.HtmlResponse(request.url, body=b"<html></html>", request=request)
+    record = AdRecord(channel="search", platform="unit", url=request.url)
+    scheduler.crawler.signals.send_catch_log(
+        scrapy.signals.item_scraped, item=record, response=response, spider=scheduler.spider
+    )
+
+
 def test_a_request_is_acknowledged_only_once_its_records_are_written(redis_server):
     a = _scheduler(redis_server, "t-stored", "a")
     client = redis_server.client()
@@ -329,17 +339,26 @@ def test_a_request_is_acknowledged_only_once_its_records_are_written(redis_serve
         request = a.next_request()
         slot = a.crawler.engine._slot  # type: ignore[union-attr]
         slot.inprogress.add(request)
-        slot.remove_request(request)  # done; its records may sit in the buffer
+        _yield_record(a, request)
+        slot.remove_request(request)  # done; its record may sit in the buffer
         a._ack_finished()
         assert client.hlen("t-stored:unit:inflight:a") == 1
         assert not a._frontier_busy()  # an idle spider may close (and write them)
         signals.send_catch_log(adwatch_signals.records_stored)
         assert client.hlen("t-stored:unit:inflight:a") == 0
         slot.nextcall.schedule.assert_called()  # the engine looks at once
+        # one that yielded no record (a redirect hop, a result page whose
+        # records ride on their detail requests): nothing to wait for
+        a.enqueue_request(scrapy.Request("http://x/hop", callback=a.spider.parse))
+        hop = a.next_request()
+        slot.inprogress.add(hop)
+        slot.remove_request(hop)
+        assert client.hlen("t-stored:unit:inflight:a") == 0
         # one finished but never written (a failed write): back on the frontier at close
         a.enqueue_request(scrapy.Request("http://x/list2", callback=a.spider.parse))
         lost = a.next_request()
         slot.inprogress.add(lost)
+        _yield_record(a, lost)
         slot.remove_request(lost)
     finally:
         client.close()

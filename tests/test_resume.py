@@ -159,3 +159,75 @@ def test_a_ctrl_c_before_scrapy_listens_is_held_then_handed_over():
             time.sleep(0.01)
         assert reached == [signal.SIGINT]
     assert signal.getsignal(signal.SIGINT) is before
+
+
+KILL_AT_HOP = 5  # the crawl is killed when the demo answers this request of the loop
+
+
+def test_a_crawl_killed_inside_a_redirect_loop_stores_its_record_and_reject_once(tmp_path):
+    """kill -9 while a landing page redirects in a loop, then resume.  Each hop
+    of a redirect chain is a request of its own in the frontier, and every
+    request stayed in flight until the next catalogue write, records or not:
+    the resumed run put every hop back, each a chain of its own to the limit,
+    and stored the loop's record and reject once per hop (5 here, 11 once
+    the whole chain was in flight).  A request that yields no record (a hop,
+    a result page) is now forgotten once its requests are in the frontier."""
+    import json
+
+    from demo.generate import generate
+    from demo.server import DemoServer
+    from tests.conftest import SLOW_SECONDS
+
+    crawl: subprocess.Popen[str] | None = None
+    hops: list[str] = []
+    with DemoServer(generate(7, 1), port=0, slow_seconds=SLOW_SECONDS) as demo:
+        answer = demo.router.handle
+
+        def kill_in_the_loop(path: str, host: str) -> object:
+            """The real demo's answer; at the KILL_AT_HOP-th hop of the loop, the
+            crawl (its process group) is killed first, as kill -9 would."""
+            if path.startswith("/loop/"):
+                hops.append(path)
+                if len(hops) == KILL_AT_HOP and crawl is not None:
+                    os.killpg(crawl.pid, signal.SIGKILL)
+            return answer(path, host)
+
+        demo.router.handle = kill_in_the_loop
+        cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--channel", "search"]
+        cmd += ["--query", "网贷逾期怎么办", "--max-pages", "2", "--ocr-engine", "none"]
+        cmd += ["--base-url", demo.base_url, "--data-dir", str(tmp_path)]
+        cmd += ["--job-dir", str(tmp_path / "job")]
+        # one catalogue write at the end: everything done is still in flight at the kill
+        for setting in [*CRAWL_SETTINGS, "ADWATCH_CATALOGUE_BATCH=1000"]:
+            cmd += ["-s", setting]
+        crawl = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group, killed as a whole
+        )
+        _out, err = crawl.communicate(timeout=300)
+        assert crawl.returncode == -signal.SIGKILL, err[-2000:]
+        assert len(hops) == KILL_AT_HOP
+        resumed = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+    conn = sqlite3.connect(tmp_path / "catalogue.db")
+    try:
+        seen = [
+            n
+            for doc, n in conn.execute("SELECT doc, times_seen FROM records")
+            if "/loop/" in json.loads(doc)["url"]
+        ]
+        stored_rejects = [
+            r
+            for (d,) in conn.execute("SELECT doc FROM rejects")
+            if (r := json.loads(d))["reason"] == "redirect_loop"
+        ]
+    finally:
+        conn.close()
+    lines = (tmp_path / "rejects.jsonl").read_text(encoding="utf-8").splitlines()
+    logged = [r for r in map(json.loads, lines) if r["reason"] == "redirect_loop"]
+    assert seen == [1], (seen, hops)
+    assert len(stored_rejects) == 1 and len(logged) == 1, (stored_rejects, logged)
