@@ -57,6 +57,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 bench: setup
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/detect.py
+	$(BIN)/python bench/detect_hostile.py
 	$(BIN)/python bench/ocr.py
 	$(BIN)/python bench/capture.py
 	$(BIN)/python bench/index.py
