@@ -4,7 +4,6 @@ that each is documented in README.md too)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -428,7 +427,7 @@ def search(
         )
     if as_json:
         for hit in result.hits:
-            click.echo(json.dumps(hit, ensure_ascii=False))
+            echo_json(hit)
         return
     click.echo(format_hits(query, result.total, result.hits))
 
@@ -514,6 +513,17 @@ def ocr(images: tuple[str, ...], ocr_engine: str) -> None:
         sys.exit(1)
 
 
+def echo_json(value: Any) -> None:
+    """Print ``value`` as one JSON line, for every --json output: ad text,
+    file names and problems come from others, and JSON escapes only C0
+    controls, so bidi overrides (U+202E, U+2066...), zero-width and other
+    format characters, C1 controls and line separators are written as
+    \\uXXXX escapes here, never raw to the terminal (evidence/_safe.py)."""
+    from evidence._safe import json_line
+
+    click.echo(json_line(value))
+
+
 rules_option = click.option(
     "--rules",
     "rules_dir",
@@ -556,7 +566,7 @@ def score(text: str | None, jsonl: Any, rules_dir: str | None) -> None:
     if text is not None:
         from crawler.detect import score_text, verdict_json
 
-        click.echo(json.dumps(verdict_json(score_text(text, rules)), ensure_ascii=False))
+        echo_json(verdict_json(score_text(text, rules)))
         return
     bad = score_lines(jsonl, sys.stdout, rules, err=sys.stderr)
     if bad:
@@ -595,7 +605,7 @@ def clusters(
         found = cat.operators(limit=limit, min_ads=min_ads)
     if as_json:
         for op in found:
-            click.echo(json.dumps(op, ensure_ascii=False))
+            echo_json(op)
         return
     click.echo(format_operators(found))
 
@@ -788,9 +798,9 @@ def verify(
         _cross_check(report, _catalogue_uri(data_dir, None))
     if as_json:
         for bundle in report.bundles:
-            click.echo(json.dumps(bundle.to_dict(), ensure_ascii=False))
+            echo_json(bundle.to_dict())
         if report.ledger.problems:
-            click.echo(json.dumps({"ledger": report.ledger.problems}, ensure_ascii=False))
+            echo_json({"ledger": report.ledger.problems})
     else:
         click.echo(format_report(report, config.tsa_ca))
     if report.state == "failed":
@@ -1094,7 +1104,7 @@ def jobs(
         found = cat.jobs(profile=profile, limit=limit)
     if as_json:
         for job in found:
-            click.echo(json.dumps(job, ensure_ascii=False))
+            echo_json(job)
         return
     click.echo(format_jobs(found))
 

@@ -6,11 +6,18 @@ screen or the window title), a bidi override (which reverses what a reader
 sees) or another control or format character would act on the reader's
 terminal.  ``printable`` shows each as an escape such as ``\\x1b`` or
 ``\\u202e`` instead.  The crawler's terminal output uses the same function.
+
+``json_line`` is the same for JSON output (``--json``, ``--jsonl``): JSON
+escapes only C0 controls, so a bidi override in an ad's text reached the
+terminal raw; there every such character is written as a ``\\uXXXX`` escape,
+which any JSON reader turns back into the same text.
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from typing import Any
 
 _KEEP = {"\n", "\t"}
 _ESCAPED = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
@@ -29,3 +36,34 @@ def printable(text: str, one_line: bool = False) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+class _JsonEscapes(dict[int, str]):
+    """str.translate table for a dumped JSON text: a character of the escaped
+    categories to its ``\\uXXXX`` escape (a surrogate pair above U+FFFF), any
+    other to itself; worked out on the first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        value = ch
+        if unicodedata.category(ch) in _ESCAPED:
+            units = [code] if code < 0x10000 else [0xD7C0 + (code >> 10), 0xDC00 + (code & 0x3FF)]
+            value = "".join(f"\\u{unit:04x}" for unit in units)
+        if len(self) < 200_000:  # hostile input cannot grow it without bound
+            self[code] = value
+        return value
+
+
+_JSON_ESCAPES = _JsonEscapes()
+
+
+def json_line(value: Any) -> str:
+    """``value`` as one line of JSON (Chinese and other text kept readable)
+    in which control, format (bidi, zero-width), private-use, surrogate and
+    line or paragraph separator characters are ``\\uXXXX`` escapes: safe to
+    print, and a lone surrogate from a badly decoded page cannot stop the
+    output with an encoding error."""
+    text = json.dumps(value, ensure_ascii=False)
+    if text.isascii() and "\x7f" not in text:
+        return text  # the common case: JSON has escaped every C0 control already
+    return text.translate(_JSON_ESCAPES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -86,6 +87,32 @@ def test_search_filters_and_json(tmp_path):
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and '"platform": "demo-douyin"' in lines[0]
+
+
+# What a terminal acts on or reorders if it receives it raw: bidi overrides and
+# isolates, marks, zero-width characters, BOM, C1 controls (\x9b is CSI), DEL,
+# line and paragraph separators, a tag character (Cf above U+FFFF).
+FORMAT_CHARACTERS = (
+    "\u202e\u2066\u2069\u200f\u200e\u200b\u200d\ufeff\x85\x9b\x7f\u2028\u2029\U000e0041"
+)
+
+
+def test_search_json_escapes_bidi_and_other_format_characters(tmp_path):
+    """JSON escapes only C0 controls: `search --json` wrote U+202E, U+2066 and
+    U+200F raw to the terminal."""
+    title = "当天停催" + FORMAT_CHARACTERS + "加V tc8888"
+    uri = seed(
+        tmp_path,
+        AdRecord(
+            channel="video", platform="demo-douyin", url="http://h/v/1", title=title, label="ad"
+        ),
+    )
+    result = CliRunner().invoke(cli, ["search", "停催", "--json", "--catalogue", uri])
+    assert result.exit_code == 0, result.output
+    assert not set(FORMAT_CHARACTERS) & set(result.output)
+    assert "\\u202e" in result.output and "当天停催" in result.output  # Chinese stays readable
+    (line,) = result.output.splitlines()
+    assert json.loads(line)["title"] == title  # a JSON reader gets the text back as it was
 
 
 def test_empty_catalogue_says_so(tmp_path):
