@@ -541,7 +541,8 @@ rules_option = click.option(
     "jsonl",
     type=click.File("rb"),
     default=None,
-    help='JSON Lines with a "text" field ("-" for stdin); one result line per input line.',
+    help='JSON Lines with a "text" field ("-" for stdin); one result line per input line '
+    "(an error object for a line that cannot be scored; then the exit status is 1).",
 )
 @rules_option
 def score(text: str | None, jsonl: Any, rules_dir: str | None) -> None:
@@ -571,6 +572,7 @@ def score(text: str | None, jsonl: Any, rules_dir: str | None) -> None:
     bad = score_lines(jsonl, sys.stdout, rules, err=sys.stderr)
     if bad:
         click.echo(f"{bad} input line(s) could not be scored (see the error lines)", err=True)
+        sys.exit(1)
 
 
 @cli.command()

@@ -54,7 +54,7 @@ def test_score_jsonl_answers_every_line_in_order_even_hostile_ones() -> None:
         json.dumps({"text": "红烧肉的家常做法"}, ensure_ascii=False).encode(),
     ]
     result = run_score("--jsonl", "-", stdin=b"\n".join(lines) + b"\n")
-    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert result.returncode == 1, result.stderr.decode()[-2000:]
     out = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert len(out) == len(lines)
     assert out[0]["label"] == "ad"
@@ -67,6 +67,62 @@ def test_score_jsonl_answers_every_line_in_order_even_hostile_ones() -> None:
     assert out[7]["label"] == "clean"
     stderr = result.stderr.decode()
     assert "line 2" in stderr and "4 input line(s) could not be scored" in stderr
+
+
+def test_score_jsonl_gives_one_line_for_every_line_even_blank_or_too_deep() -> None:
+    """A line nested 100,000 deep ended the run with a RecursionError traceback
+    and nothing after it was scored; a blank line got no output line, so line N
+    no longer answered line N; and the exit status was 0 with lines failed."""
+    ad = json.dumps({"text": "当天停催，加V abc_1234"}, ensure_ascii=False).encode()
+    lines = [
+        ad,
+        b"",
+        b"[" * 100_000,
+        ad,
+        b"   \t",
+        b"[" * 50_000 + b"]" * 50_000,  # valid JSON, but deeper than the reader goes
+        b"[1, 2]",
+        b'"just a string"',
+        b'{"text": 5}',
+        b'{"text": "x", "n": ' + b"1" * 5000 + b"}",  # more digits than Python reads
+        ad + b"\r",  # a CRLF file
+        ad,
+    ]
+    result = run_score("--jsonl", "-", stdin=b"\n".join(lines))  # no final newline
+    assert result.returncode == 1, result.stderr.decode()[-2000:]
+    out = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(out) == len(lines)
+    good = [0, 3, 10, 11]
+    assert all(out[n]["label"] == "ad" for n in good)
+    for n, answer in enumerate(out, 1):
+        if n - 1 in good:
+            continue
+        assert set(answer) == {"line", "error"} and answer["line"] == n
+        assert answer["error"].startswith(f"line {n}: ")
+    assert "blank line" in out[1]["error"] and "blank line" in out[4]["error"]
+    assert "nested too deeply" in out[2]["error"] and "nested too deeply" in out[5]["error"]
+    assert all('string "text"' in out[n]["error"] for n in (6, 7, 8))
+    assert "not JSON" in out[9]["error"]
+    stderr = result.stderr.decode()
+    assert "Traceback" not in stderr and "8 input line(s) could not be scored" in stderr
+
+
+def test_score_output_escapes_bidi_and_other_format_characters() -> None:
+    """The matched text is the text as written, disguises included: U+202E,
+    U+2066, zero-width and C1 characters reached the terminal raw."""
+    hostile = "当天停\u200b催\u202e加V\u2066 tc8888\u200f\x9b\u2028"
+    result = CliRunner().invoke(cli, ["score", hostile])
+    assert result.exit_code == 0, result.output
+    assert not set("\u200b\u202e\u2066\u200f\x9b\u2028") & set(result.output)
+    answer = json.loads(result.output)
+    assert answer["label"] == "ad"
+    assert any(m["text"] == "当天停\u200b催" for m in answer["matches"])
+    stdin = json.dumps({"text": hostile}).encode() + b"\n" + b"\xe2\x80\xae\n"  # a raw U+202E line
+    result = run_score("--jsonl", "-", stdin=stdin)
+    assert not set("\u200b\u202e\u2066\u200f\x9b\u2028") & set(result.stdout.decode())
+    assert not set("\u202e") & set(result.stderr.decode())
+    first, second = (json.loads(line) for line in result.stdout.decode().splitlines())
+    assert first == answer and "not JSON" in second["error"]
 
 
 def test_score_reads_a_file_and_uses_custom_rules(tmp_path: Path) -> None:
