@@ -210,7 +210,9 @@ def _strengths(hits: list[FieldHit]) -> dict[str, float]:
 
 
 def _terms(hits: list[FieldHit], category: str) -> list[str]:
-    terms: list[str] = []
+    """The category's terms as the reasons show them, each once, in order
+    (a dict, not a list: thousands of distinct writings stay linear)."""
+    terms: dict[str, None] = {}
     for h in hits:
         if h.hit.rule.category != category:
             continue
@@ -221,9 +223,8 @@ def _terms(hits: list[FieldHit], category: str) -> list[str]:
             shown = f"{h.hit.raw} (for {h.hit.rule.term})"
         if h.hit.field.startswith(IMAGE_FIELD):
             shown += " [image]"
-        if shown not in terms:
-            terms.append(shown)
-    return terms
+        terms.setdefault(shown)
+    return list(terms)
 
 
 def _disguised(hit: Hit, normalized: str) -> bool:
