@@ -5,9 +5,11 @@
 score, look-alike cues that lower it) and ``variants.yaml`` (spellings and
 what they stand for).  Terms are normalised like page text and matched with
 Aho-Corasick over the normalised text and over its full-pinyin and initials
-forms; patterns use the ``regex`` module with a time limit, so a careless
-pattern cannot hang a crawl, and match within one clause: punctuation,
-quotes, hashtags and spaces end a clause, and ``.`` does not cross them.
+forms; patterns use the ``regex`` module with a time limit (0.05 s of
+matching per pattern and field, tried twice), so a careless pattern cannot
+hang a crawl, and match within one clause: punctuation, quotes, hashtags and
+spaces end a clause, and ``.`` does not cross them.  A rule counts at most
+``MAX_HITS_PER_RULE`` hits a field (see ``RuleSet.match``).
 
 A malformed file raises :class:`RulesError` naming the file and line.
 """
@@ -44,6 +46,11 @@ RULES_DIR = Path(__file__).with_name("rules")
 _LATIN = re.compile(r"[a-z]")
 _CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:“”‘’「」『』《》〈〉【】()（）\"'#\s]")
 PATTERN_TIMEOUT = 0.05  # seconds per pattern and text
+# A pause of the whole process (a full garbage collection of a large crawl's
+# heap took 60-90 ms in the tests) counts against the time limit too, and then
+# a pattern's hits depended on when the collector ran; a pattern that is slow
+# on this text times out on the second try as well.
+PATTERN_TRIES = 2
 MAX_HITS_PER_RULE = 50  # per field: a rule's hits after the 50th are not counted
 
 
@@ -221,12 +228,17 @@ class RuleSet:
             rule, pattern = self.patterns[n]
             if not _all_present(self._needs[rule.id], present):
                 continue  # a literal the pattern cannot match without is absent
-            try:
-                for m in pattern.finditer(clauses, timeout=PATTERN_TIMEOUT):
-                    if m.end() > m.start() and add(rule, "pattern", m.start(), m.end()):
-                        break
-            except TimeoutError:
-                logger.warning("rule %s timed out on a %d-character text", rule.source, len(text))
+            for attempt in range(PATTERN_TRIES):
+                try:
+                    for m in pattern.finditer(clauses, timeout=PATTERN_TIMEOUT):
+                        if m.end() > m.start() and add(rule, "pattern", m.start(), m.end()):
+                            break
+                    break
+                except TimeoutError:  # the hits found so far are kept; a retry adds the rest
+                    if attempt + 1 == PATTERN_TRIES:
+                        logger.warning(
+                            "rule %s timed out on a %d-character text", rule.source, len(text)
+                        )
         return hits
 
     def cues(self, norm: Normalized) -> list[Cue]:
@@ -241,10 +253,13 @@ class RuleSet:
                 for pattern in spec.patterns:
                     if not _may_match(required_literals(pattern.pattern), norm.text):
                         continue
-                    try:
-                        m = pattern.search(norm.text, timeout=PATTERN_TIMEOUT)
-                    except TimeoutError:
-                        continue
+                    m = None
+                    for _attempt in range(PATTERN_TRIES):
+                        try:
+                            m = pattern.search(norm.text, timeout=PATTERN_TIMEOUT)
+                            break
+                        except TimeoutError:
+                            continue
                     if m:
                         found[Cue(side, kind, spec.weight, m.group())] = None
         return list(found)
