@@ -465,11 +465,14 @@ class CataloguePipeline:
                 logger.error(
                     "catalogue: %d records not written now, kept to re-send", result.deferred
                 )
+        if self._rejects:  # before records_stored: a frontier then forgets their requests
+            try:
+                self.catalogue.add_rejects(self._rejects)
+                self._rejects = []
+            except Exception as exc:  # kept to try again; rejects.jsonl has them already
+                logger.error("catalogue: %d rejects not stored now: %s", len(self._rejects), exc)
         # nothing buffered: every record of every request done so far is kept
         self.crawler.signals.send_catch_log(signal=signals.records_stored)
-        if self._rejects:
-            self.catalogue.add_rejects(self._rejects)
-            self._rejects = []
 
     def _spill(self) -> None:
         """Records the catalogue never took: counted in the stats (the crawl
