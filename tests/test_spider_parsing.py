@@ -17,7 +17,9 @@ BASE = "http://127.0.0.1:8765"
 
 
 def make_spider(cls, tmp_path):
-    crawler = get_crawler(cls, {"ADWATCH_DATA_DIR": str(tmp_path)})
+    # the fixtures' links point at the demo web's usual port, allowed as --demo allows it
+    settings = {"ADWATCH_DATA_DIR": str(tmp_path), "ADWATCH_ALLOW_HOSTS": "127.0.0.1:8765"}
+    crawler = get_crawler(cls, settings)
     spider = cls.from_crawler(crawler)
     crawler.spider = spider
     rejects = []
@@ -249,3 +251,35 @@ def test_a_list_whose_scrolling_stopped_short_is_read_again_then_rejected(tmp_pa
     spider, rejects = make_spider(VideoSpider, tmp_path)
     spider.crawler.crawling = True
     assert len(read([last])) == 1 and len(read([body] * 5)) == 0 and cut(rejects) == []
+
+
+def test_a_bad_link_is_one_reject_and_the_rest_of_the_page_goes_on(tmp_path):
+    """A javascript: link in a result's target raised ValueError in follow()
+    and cost the rest of the page; now it and every link the address policy
+    refuses is one reject each, and the results after them are followed."""
+    spider, rejects = make_spider(SearchSpider, tmp_path)
+    targets = [
+        "/l/first",
+        "javascript:void(0)",
+        "file:///etc/passwd",
+        "http://10.0.0.5/admin",
+        "http://[::1/broken",
+        "/l/last",
+    ]
+    blocks = "".join(
+        f'<div class="result c-container" mu="{t}"><h3 class="t"><a href="{t}">停催 {n}</a>'
+        f'</h3><div class="c-abstract">协商还款 {n}</div></div>'
+        for n, t in enumerate(targets)
+    )
+    page = f'<html><body><div id="content_left">{blocks}</div></body></html>'
+    url = f"{BASE}/s?wd=x&pn=0"
+    response = HtmlResponse(url=url, body=page.encode(), request=Request(url), encoding="utf-8")
+    out = list(spider.parse_results(response, profile_name="demo-baidu", query="x", page=1))
+    followed = [r.url for r in out if isinstance(r, Request)]
+    assert followed == [f"{BASE}/l/first", f"{BASE}/l/last"]
+    assert [(r.reason, r.url) for r in rejects] == [
+        ("refused_scheme", "javascript:void(0)"),
+        ("refused_scheme", "file:///etc/passwd"),
+        ("refused_address", "http://10.0.0.5/admin"),
+        ("bad_result", url),  # not even a URL: the result cannot be read
+    ]
