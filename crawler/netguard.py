@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -34,26 +36,31 @@ from zope.interface import implementer, provider
 
 from crawler.config import AdwatchConfig
 from crawler.rejects import RefusedRequest
-from evidence.netpolicy import AddressPolicy, normal_host
+from evidence.netpolicy import AddressPolicy, default_port, normal_host
 
 logger = logging.getLogger(__name__)
 
-_refused_names: OrderedDict[str, str] = OrderedDict()  # host -> why, as the resolver refused it
+# (host, port) -> (why, when), as the resolver refused them; read back by the
+# middleware to name the refusal of the request that failed to resolve
+_refused_names: OrderedDict[tuple[str, int], tuple[str, float]] = OrderedDict()
 _names_lock = threading.Lock()
+_NAME_MEMORY = 120.0  # seconds a refusal explains a failed lookup
 
 
-def _note_refused_name(host: str, why: str) -> None:
+def _note_refused_name(host: str, port: int, why: str) -> None:
+    key = (normal_host(host), port)
     with _names_lock:
-        _refused_names[normal_host(host)] = why
-        _refused_names.move_to_end(normal_host(host))
+        _refused_names[key] = (why, time.monotonic())
+        _refused_names.move_to_end(key)
         while len(_refused_names) > 5000:
             _refused_names.popitem(last=False)
 
 
-def refused_name(host: str) -> str:
-    """Why the resolver refused ``host`` ("" if it did not)."""
+def refused_name(host: str, port: int) -> str:
+    """Why the resolver just refused ``host:port`` ("" if it did not)."""
     with _names_lock:
-        return _refused_names.get(normal_host(host), "")
+        why, when = _refused_names.get((normal_host(host), port), ("", 0.0))
+    return why if why and time.monotonic() - when < _NAME_MEMORY else ""
 
 
 def policy_of(crawler: Any) -> AddressPolicy:
@@ -77,43 +84,59 @@ class AddressPolicyMiddleware:
             raise RefusedRequest(refused.reason, refused.detail)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        """A second look at where the answer came from (the resolver already
+        chose the address): not for the browser's answers, which came through
+        its guard, nor a proxy's, nor a host the operator allowed by name."""
         address = response.ip_address
-        if address is not None and not request.meta.get("playwright"):
-            # the browser's responses come from its egress guard, which checked them
-            why = self.policy.address_refusal(str(address), _port(request.url), _host(request.url))
-            if why:
-                raise RefusedRequest("refused_address", why)
+        host, port = _host(request.url), _port(request.url)
+        if (
+            address is None
+            or request.meta.get("playwright")
+            or request.meta.get("proxy")
+            or self.policy.host_allowed(host, port)
+        ):
+            return response
+        why = self.policy.address_refusal(str(address), port, host)
+        if why:
+            raise RefusedRequest("refused_address", why)
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         if isinstance(exception, neterror.DNSLookupError):
-            why = refused_name(_host(request.url))
+            why = refused_name(_host(request.url), _port(request.url))
             if why:
                 raise RefusedRequest("refused_address", why) from None
 
 
 def proxy_hosts() -> list[str]:
-    """The hosts of the proxies the environment configures (Scrapy uses them)."""
+    """The proxies the environment configures for http and https (the ones
+    Scrapy uses), as ``host:port`` entries: that port only, never the host."""
     from urllib.request import getproxies
 
-    hosts = []
+    entries = []
     for scheme, url in getproxies().items():
-        if scheme != "no" and (host := _host(url if "://" in url else f"http://{url}")):
-            hosts.append(f"[{host}]" if ":" in host else host)
-    return hosts
+        if scheme not in ("http", "https"):
+            continue
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        try:
+            port = parts.port or default_port(parts.scheme)
+        except ValueError:
+            continue
+        if host := parts.hostname:
+            entries.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    return entries
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).hostname or ""
 
 
 def _port(url: str) -> int:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
-    return parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        return parts.port or default_port(parts.scheme)
+    except ValueError:
+        return default_port(parts.scheme)
 
 
 @implementer(IHostnameResolver)
@@ -173,7 +196,7 @@ class _Checked:
             for address in self.addresses:
                 why = self.policy.address_refusal(str(address.host), self.port, self.host)
                 if why:
-                    _note_refused_name(self.host, why)
+                    _note_refused_name(self.host, self.port, why)
                     logger.warning("refused to connect to %s: %s", self.host, why)
                     self.addresses = []
                     break

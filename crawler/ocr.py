@@ -51,6 +51,7 @@ DEFAULT_ENGINE = "rapidocr"
 DET_LIMIT = 960  # detector input: longest side scaled down to this, never up
 TILE_RATIO = 2.0  # a page taller than this many widths is read in tiles
 TILE_OVERLAP = 96  # pixels shared by neighbouring tiles, so no line is cut
+MAX_TILES = 48  # tiles read of one picture (a 30,000 px page 750 px wide takes 21)
 # A picture wider than this many heights (and than DET_LIMIT) is read in tiles
 # this many heights wide.  Wider than TILE_RATIO: a wide picture's lines run
 # along its cuts, and ordinary banners (728x90, 1920x200) read well whole.
@@ -385,15 +386,20 @@ def _tiles(img: Image.Image) -> list[tuple[Image.Image, Box, float]]:
 
 def _bands(length: int, band: int, overlap: int) -> list[tuple[int, int]]:
     """[start, end) spans of ``band`` covering ``length``, each sharing
-    ``overlap`` with the next (the last ends at ``length``)."""
-    spans = []
+    ``overlap`` (at most half a band, so that every span moves on) with the
+    next; the last ends at ``length``.  At most MAX_TILES spans: a picture
+    that would need more (a 40x6,000,000 strip) is read at its start only."""
+    band = max(2, band)
+    overlap = min(overlap, band // 2)
+    spans: list[tuple[int, int]] = []
     start = 0
-    while True:
+    while len(spans) < MAX_TILES:
         end = min(length, start + band)
         spans.append((start, end))
         if end == length:
-            return spans
+            break
         start = end - overlap
+    return spans
 
 
 def _scaled(img: Image.Image, scale: float) -> Image.Image:

@@ -37,15 +37,17 @@ from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
+from playwright.async_api import Request as PlaywrightRequest
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy_playwright.handler import DEFAULT_CONTEXT_NAME, ScrapyPlaywrightDownloadHandler
+from twisted.internet import error as neterror
 
 from crawler.browser import generation_of
 from crawler.netguard import policy_of
 from crawler.rejects import RefusedRequest
-from evidence.egress import REFUSED_HEADER, EgressGuards
+from evidence.egress import NO_WEBRTC, Answer, EgressGuards
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +75,28 @@ class _Held:
 
 
 class _Lease:
-    """The page one download borrowed (set by ``_create_page``)."""
+    """The page one download borrowed (set by ``_create_page``), and the URLs
+    its main frame navigated to meanwhile (the document and its redirects)."""
 
     page: Page | None = None
+
+    def __init__(self, navigations: list[str]) -> None:
+        self.navigations = navigations
+
+    def note(self, request: PlaywrightRequest) -> None:
+        with contextlib.suppress(PlaywrightError):
+            if request.is_navigation_request() and request.frame.parent_frame is None:
+                self.navigations.append(request.url)
+
+
+def _failure(answer: Answer) -> Exception:
+    """What a download the guard answered fails with: the policy's refusal,
+    or the network error it stood for."""
+    if answer.refused:
+        return RefusedRequest(answer.reason, answer.detail)
+    if answer.reason == "unresolved":
+        return neterror.DNSLookupError(answer.detail)
+    return neterror.ConnectError(string=answer.detail)
 
 
 # The current download's lease: the parent handler calls _create_page in the
@@ -108,31 +129,40 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
         self, name: str, context_kwargs: Any, spider: Any = None
     ) -> Any:
         """Each context sends its traffic through the guard (chained to the
-        profile's own proxy, if it names one)."""
+        profile's own proxy, if it names one), and has no WebRTC."""
         kwargs = dict(context_kwargs or {})
         upstream = (kwargs.get("proxy") or {}).get("server", "")
         kwargs["proxy"] = self.guards.proxy(upstream)
-        return await super()._create_browser_context(name, kwargs, spider)
+        wrapper = await super()._create_browser_context(name, kwargs, spider)
+        await wrapper.context.add_init_script(NO_WEBRTC)  # its UDP would go around the guard
+        return wrapper
 
     async def _download_request_with_retry(self, request: Request, spider: Spider) -> Response:
+        """The download, where the egress guard answered instead of a server
+        (for the document or a hop of its redirects) failing as what it was:
+        a refusal of the address policy, or a name or server out of reach."""
         started = time.time()
+        navigations = [request.url]
         try:
-            response = await self._pooled_download(request, spider)
+            response = await self._pooled_download(request, spider, navigations)
         except PlaywrightError as exc:
-            refused = self.guards.refused_since(started) if "ERR_TUNNEL" in str(exc) else None
-            if refused is not None:
-                raise RefusedRequest(refused.reason, refused.detail) from None
+            tunnel = "ERR_TUNNEL" in str(exc)
+            answer = self.guards.answer_for(navigations, started) if tunnel else None
+            if answer is not None:
+                raise _failure(answer) from None
             raise
-        said = self.guards.refusal_said(response.headers.get(REFUSED_HEADER))
-        if said is not None:  # the guard's own answer to a refused hop, not the site's page
-            raise RefusedRequest(*said)
+        answer = self.guards.answer_for([response.url], started)
+        if answer is not None:  # the guard's own page for a plain-http hop, not the site's
+            raise _failure(answer)
         return response
 
-    async def _pooled_download(self, request: Request, spider: Spider) -> Response:
+    async def _pooled_download(
+        self, request: Request, spider: Spider, navigations: list[str]
+    ) -> Response:
         if request.meta.get("playwright_include_page"):  # the callback owns its page
             return await super()._download_request_with_retry(request, spider)
         request.meta["playwright_include_page"] = True  # keeps scrapy-playwright from closing it
-        lease = _Lease()
+        lease = _Lease(navigations)
         token = _LEASE.set(lease)
         broken = True
         try:
@@ -145,6 +175,7 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
             request.meta.pop("playwright_include_page", None)
             request.meta.pop("playwright_page", None)  # pages never leave the handler
             if lease.page is not None:
+                lease.page.remove_listener("request", lease.note)
                 await self._give_back(lease.page, broken)
 
     async def _create_page(self, request: Request, spider: Spider) -> Page:
@@ -162,6 +193,7 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
         page = await self._take(request, spider, pool)
         self._held[page].state = _BUSY
         lease.page = page
+        page.on("request", lease.note)
         return page
 
     async def _take(self, request: Request, spider: Spider, pool: _Pool) -> Page:

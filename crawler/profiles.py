@@ -157,6 +157,11 @@ def load_profile(path: Path) -> SiteProfile:
         raise ProfileError(f"{path}: bad value in rate/block/session/headers: {exc}") from None
     if profile.concurrency < 1:
         raise ProfileError(f"{path}: rate.concurrency must be >= 1")
+    if profile.proxy and not profile.proxy.startswith("http://"):
+        raise ProfileError(
+            f"{path}: proxy {profile.proxy!r} must be an http:// proxy (the browser's "
+            "traffic goes through adwatch's address guard, which chains only http proxies)"
+        )
     return profile
 
 

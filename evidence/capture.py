@@ -56,7 +56,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Response as PlaywrightResponse
 
 from evidence.content import ContentDigest, digest_of
-from evidence.egress import REFUSED_HEADER, EgressGuards
+from evidence.egress import NO_WEBRTC, Answer, EgressGuards
 from evidence.netfacts import dns_answers, tls_chain
 from evidence.netpolicy import AddressPolicy, Refused, default_port
 from evidence.warc import Exchange, NetworkRecorder, wacz_bytes, warc_bytes
@@ -259,7 +259,7 @@ class Capturer:
         try:
             await asyncio.to_thread(self.policy.check, target.url)
         except Refused as exc:
-            return self._failed(target, started, f"{REFUSED_BY} {exc.detail}", [])
+            return self._failed(target, started, _why(exc.reason, exc.detail), [])
         try:
             async with asyncio.timeout(budget):
                 try:
@@ -295,6 +295,7 @@ class Capturer:
             service_workers="block",  # a service worker would hide requests from the WARC
         )
         try:
+            await context.add_init_script(NO_WEBRTC)  # its UDP would go around the guard
             return await self._in_context(context, target, started, problems, ignore_tls)
         finally:
             # shielded: a capture cut off by its budget still closes its context
@@ -325,6 +326,14 @@ class Capturer:
         )
         t0 = time.monotonic()
         since = time.time()
+        hops = [target.url]  # the document's URL and each redirect hop's
+
+        def navigated(request: Any) -> None:
+            with contextlib.suppress(PlaywrightError):
+                if request.is_navigation_request() and request.frame.parent_frame is None:
+                    hops.append(request.url)
+
+        page.on("request", navigated)
         response: PlaywrightResponse | None = None
         try:
             response = await page.goto(
@@ -332,10 +341,10 @@ class Capturer:
             )
         except PlaywrightError as exc:
             message = _first_line(exc.message)
-            refusal = self.guards.refused_since(since) if "ERR_TUNNEL" in message else None
-            if refusal is not None:  # a redirect to a refused host, over https
+            answer = self.guards.answer_for(hops, since) if "ERR_TUNNEL" in message else None
+            if answer is not None:  # a refused or unreachable host, over https
                 await _quietly(page.close())
-                return self._failed(target, started, f"{REFUSED_BY} {refusal.detail}", downloads)
+                return self._failed(target, started, _why(answer.reason, answer.detail), downloads)
             if "ERR_CERT" in message and not ignore_tls:
                 await _quietly(page.close())
                 raise _CertificateInvalid(message) from None
@@ -348,10 +357,10 @@ class Capturer:
             if not await _has_document(page):
                 return self._failed(target, started, f"no page: {message}", downloads, problems)
             problems.append(f"the document did not finish within the limit: {message}")
-        said = response and self.guards.refusal_said(await _header(response, REFUSED_HEADER))
-        if said:  # the guard's answer to a redirect to a refused host
+        answer = self.guards.answer_for([response.url], since) if response is not None else None
+        if answer is not None:  # the guard's own page for a plain-http hop
             await _quietly(page.close())
-            return self._failed(target, started, f"{REFUSED_BY} {said[1]}", downloads)
+            return self._failed(target, started, _why(answer.reason, answer.detail), downloads)
         document_ms = round((time.monotonic() - t0) * 1000)
         load_fired = await _wait(page.wait_for_load_state("load", timeout=s.load_wait * 1000))
         if not load_fired:
@@ -400,13 +409,14 @@ class Capturer:
 
     def _through_guard(self, recorder: NetworkRecorder, since: float, problems: list[str]) -> None:
         """Give each exchange the server address the guard connected to; the
-        guard's own refusals are no exchange with a site, only a problem."""
+        guard's own answers (refused, unresolved, unreachable) are no exchange
+        with a site, only a problem each."""
         kept = []
         for ex in recorder.exchanges:
-            said = self.guards.refusal_said(_header_of(ex.response_headers, REFUSED_HEADER))
-            if said is not None:
+            answer = self.guards.answer_for([ex.url], since)
+            if answer is not None:
                 recorder.refused.append(ex.url)
-                problems.append(f"{REFUSED_BY} {ex.url[:200]}: {said[1]}"[:400])
+                problems.append(_problem(ex.url, answer))
                 continue
             parts = urlsplit(ex.url)
             host, port = parts.hostname or "", parts.port or default_port(parts.scheme)
@@ -415,9 +425,9 @@ class Capturer:
             kept.append(ex)
         recorder.exchanges[:] = kept
         for failed in recorder.failed:
-            refusal = self.guards.refusal_for_url(failed["url"])
-            if refusal is not None and refusal.at >= since:
-                problems.append(f"{REFUSED_BY} {failed['url'][:200]}: {refusal.detail}"[:400])
+            answer = self.guards.answer_for([failed["url"]], since)
+            if answer is not None:
+                problems.append(_problem(failed["url"], answer))
 
     async def _snapshot(
         self, page: Page, problems: list[str]
@@ -491,7 +501,7 @@ class Capturer:
         document = _document(exchanges, final_url)
         first = _document(exchanges, str(snap["first_url"]))
         if final_url in recorder.refused:  # the page navigated itself to a refused host
-            problem = next((p for p in problems if p.startswith(f"{REFUSED_BY} {final_url}")), "")
+            problem = next((p for p in problems if f" {final_url[:200]}: " in p), "")
             return self._failed(target, started, problem or REFUSED_BY, [], problems)
         for ex in exchanges:
             if ex.body is None and ex.note:
@@ -657,16 +667,16 @@ class _CertificateInvalid(Exception):
 REFUSED_BY = "refused by the address policy:"
 
 
-async def _header(response: PlaywrightResponse, name: str) -> str | None:
-    try:
-        return await response.header_value(name)
-    except PlaywrightError:
-        return None
+def _why(reason: str, detail: str) -> str:
+    """A failed capture's reason for what the policy or the guard said."""
+    if reason.startswith("refused_"):
+        return f"{REFUSED_BY} {detail}"
+    return f"no page: {detail}"
 
 
-def _header_of(headers: list[tuple[str, str]], name: str) -> str | None:
-    low = name.lower()
-    return next((v for k, v in headers if k.lower() == low), None)
+def _problem(url: str, answer: Answer) -> str:
+    said = REFUSED_BY if answer.refused else "not fetched:"
+    return f"{said} {url[:200]}: {answer.detail}"[:400]
 
 
 def _first_line(message: str) -> str:

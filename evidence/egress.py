@@ -8,19 +8,25 @@ pictures, XHR, WebSockets, loopback included: ``<-loopback>``) through this
 proxy, which resolves each host itself, checks every address against the
 :class:`~evidence.netpolicy.AddressPolicy` and connects to the address it
 checked.  A name cannot resolve to one address for the check and another for
-the connection.
+the connection.  (WebRTC's UDP cannot go through a proxy: every page adwatch
+opens is given no WebRTC, ``NO_WEBRTC``.)
 
 A refused ``CONNECT`` (https, wss) is answered 403, which Chromium reports as
 ``net::ERR_TUNNEL_CONNECTION_FAILED``; a refused plain-http request is
-answered 403 with the header ``X-Adwatch-Refused`` naming the rule, so the
-page that gets it is never taken for the site's own answer.  Each refusal is
-kept (:meth:`EgressGuard.refusal`) for the capture or the crawl to report,
-and each connection's real server address (:meth:`EgressGuard.address_of`),
-since the browser itself only sees the proxy's.
+answered 403 with a short text.  The guard's answers are known by its book,
+not by anything in them (a page could copy a header): each answer, a
+refusal or a failure to resolve or connect, is kept by host and port with
+its time (:meth:`EgressGuard.answer`), and each connection's real server
+address (:meth:`EgressGuard.address_of`), since the browser only sees the
+proxy's.
 
 The guard runs its own event loop in a thread: a busy crawl reactor or a
-capture's snapshot never holds the browser's traffic.  It can forward to an
-upstream http proxy (a site profile's ``proxy``) after checking the target.
+capture's snapshot never holds the browser's traffic.  Only the browser that
+was given its credentials may use it; it holds at most ``MAX_CONNECTIONS``
+connections, each tunnel for at most ``MAX_TUNNEL`` seconds, and resolves
+names on a pool of its own with a time limit.  It can forward to an upstream
+http proxy (a site profile's ``proxy``), naming the checked address, never
+the name, so the upstream cannot resolve it differently.
 """
 
 from __future__ import annotations
@@ -28,11 +34,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hmac
 import logging
 import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -40,37 +49,61 @@ from evidence.netpolicy import AddressPolicy, Refused, default_port, normal_host
 
 logger = logging.getLogger(__name__)
 
-REFUSED_HEADER = "X-Adwatch-Refused"
-MAX_HEAD = 64 * 1024  # bytes of a request head
+MAX_HEAD = 64 * 1024  # bytes of a request or response head
 CONNECT_TIMEOUT = 15.0
+RESOLVE_TIMEOUT = 10.0
 IDLE_TIMEOUT = 120.0  # seconds a relayed connection may stay silent
-_KEPT = 2000  # refusals and addresses remembered
+MAX_TUNNEL = 600.0  # seconds one connection may last in all
+MAX_CONNECTIONS = 256  # open client connections (each holds two sockets)
+RESOLVERS = 8  # threads resolving names
+_KEPT = 2000  # answers and addresses remembered
+# WebRTC sends UDP (STUN, TURN, candidate checks) straight from the browser,
+# around any proxy, to addresses a page names: every frame of every page
+# adwatch opens has no RTCPeerConnection.  (Chromium's
+# --force-webrtc-ip-handling-policy=disable_non_proxied_udp was measured here
+# and still let STUN datagrams out to a loopback port.)
+NO_WEBRTC = (
+    "for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel',"
+    " 'RTCIceCandidate', 'RTCSessionDescription', 'RTCRtpSender', 'RTCRtpReceiver']) {"
+    " try { Object.defineProperty(window, name, {value: undefined, writable: false,"
+    " configurable: false}); } catch (e) {} }"
+)
 
 
 @dataclass(frozen=True)
-class Refusal:
+class Answer:
+    """What the guard answered for ``host:port`` instead of connecting:
+    ``refused_address`` / ``refused_scheme`` (the policy) or ``unresolved`` /
+    ``unreachable`` (the network)."""
+
     host: str
     port: int
     reason: str
     detail: str
     at: float
 
+    @property
+    def refused(self) -> bool:
+        return self.reason.startswith("refused_")
+
 
 class EgressGuard:
     """A forward proxy on 127.0.0.1 enforcing ``policy``.  Use as a context
     manager, or :meth:`start` / :meth:`close`."""
 
-    def __init__(self, policy: AddressPolicy, upstream: str = "", token: str = "") -> None:
+    def __init__(self, policy: AddressPolicy, upstream: str = "") -> None:
         self.policy = policy
-        # proves a refusal header is the guard's own, not one a site sent
-        self.token = token or secrets.token_hex(8)
         self.upstream = _upstream(upstream)
         self.url = ""
+        self.user, self.password = "adwatch", secrets.token_hex(16)
+        self._auth = "Basic " + base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._resolvers = ThreadPoolExecutor(RESOLVERS, thread_name_prefix="adwatch-egress-dns")
         self._lock = threading.Lock()
-        self._refusals: OrderedDict[tuple[str, int], Refusal] = OrderedDict()
+        self._answers: OrderedDict[tuple[str, int], Answer] = OrderedDict()
         self._addresses: OrderedDict[tuple[str, int], tuple[str, int]] = OrderedDict()
         self.connections = 0
 
@@ -83,6 +116,7 @@ class EgressGuard:
         def run() -> None:
             loop = asyncio.new_event_loop()
             self._loop = loop
+            self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
             try:
                 self._server = loop.run_until_complete(
                     asyncio.start_server(self._serve, "127.0.0.1", 0, limit=MAX_HEAD)
@@ -115,6 +149,7 @@ class EgressGuard:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(10)
         self._loop = self._thread = None
+        self._resolvers.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> EgressGuard:
         self.start()
@@ -125,25 +160,26 @@ class EgressGuard:
 
     def browser_proxy(self) -> dict[str, str]:
         """Playwright's ``proxy`` option sending everything through the guard,
-        loopback too (Chromium bypasses proxies for loopback unless told)."""
-        return {"server": self.url, "bypass": "<-loopback>"}
+        loopback too (Chromium bypasses proxies for loopback unless told),
+        with the credentials that let this browser use it."""
+        return {
+            "server": self.url,
+            "bypass": "<-loopback>",
+            "username": self.user,
+            "password": self.password,
+        }
 
     # --- what it saw ---------------------------------------------------------
-    def refusal(self, host: str, port: int) -> Refusal | None:
-        """The last refusal of ``host:port``, if any."""
+    def answer(self, host: str, port: int, since: float = 0.0) -> Answer | None:
+        """The guard's last answer for ``host:port`` at or after ``since``
+        (a ``time.time()``), if it answered instead of connecting."""
         with self._lock:
-            return self._refusals.get((normal_host(host), port))
-
-    def refusals_since(self, since: float) -> list[Refusal]:
-        with self._lock:
-            return [r for r in self._refusals.values() if r.at >= since]
-
-    def refusal_for_url(self, url: str) -> Refusal | None:
-        parts = urlsplit(url)
-        return self.refusal(parts.hostname or "", parts.port or default_port(parts.scheme))
+            found = self._answers.get((normal_host(host), port))
+        return found if found is not None and found.at >= since else None
 
     def address_of(self, host: str, port: int) -> tuple[str, int] | None:
-        """The server address the guard last connected to for ``host:port``."""
+        """The server address the guard last connected to for ``host:port``
+        (none when it went through an upstream proxy: that one connected)."""
         with self._lock:
             return self._addresses.get((normal_host(host), port))
 
@@ -156,10 +192,12 @@ class EgressGuard:
 
     # --- serving ----------------------------------------------------------------
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        assert self._slots is not None
         self.connections += 1
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)
-            await self._one(head, reader, writer)
+            async with self._slots:
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)
+                await asyncio.wait_for(self._one(head, reader, writer), MAX_TUNNEL)
         except (
             asyncio.IncompleteReadError,
             asyncio.LimitOverrunError,
@@ -179,8 +217,16 @@ class EgressGuard:
         self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         lines = head.decode("latin-1").split("\r\n")
-        method, target, version = ([*lines[0].split(" "), "", ""])[:3]
+        method, target, version = [*lines[0].split(" "), "", ""][:3]
         headers = [line for line in lines[1:] if line]
+        if not self._authorised(headers):
+            writer.write(
+                b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                b'Proxy-Authenticate: Basic realm="adwatch"\r\n'
+                b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            await writer.drain()
+            return
         if method.upper() == "CONNECT":
             host, _, raw_port = target.rpartition(":")
             port = int(raw_port) if raw_port.isdigit() else 443
@@ -188,9 +234,8 @@ class EgressGuard:
             return
         parts = urlsplit(target)
         if parts.scheme.lower() != "http" or not parts.hostname:
-            await _answer(
-                writer, 400, self.token, "refused_scheme", f"{method} {target[:200]}: not http"
-            )
+            why = f"{method} {target[:200]}: only http is proxied in the clear"
+            await _answer(writer, 400, "refused_scheme", why)
             return
         host, port = normal_host(parts.hostname), parts.port or 80
         path = parts.path or "/"
@@ -202,31 +247,40 @@ class EgressGuard:
             if h.split(":", 1)[0].strip().lower()
             not in ("proxy-connection", "proxy-authorization", "connection", "keep-alive")
         ]
-        if self.upstream:  # the upstream proxy takes the absolute form
-            request = f"{method} {target} {version or 'HTTP/1.1'}"
-        else:
-            request = f"{method} {path} {version or 'HTTP/1.1'}"
-        out = "\r\n".join([request, *kept, "Connection: close", *self._upstream_auth(), "", ""])
-        server = await self._connect(host, port, writer, tunnel=False)
-        if server is None:
+        if not any(h.split(":", 1)[0].strip().lower() == "host" for h in kept):
+            kept.insert(0, f"Host: {parts.netloc.rpartition('@')[2]}")
+        opened = await self._connect(host, port, writer, tunnel=False)
+        if opened is None:
             return
-        up_reader, up_writer = server
+        (up_reader, up_writer), address = opened
+        # to an upstream proxy the absolute form, naming the checked address
+        shown = f"[{address}]" if ":" in address else address
+        line = f"http://{shown}:{port}{path}" if self.upstream else path
+        request = f"{method} {line} {version or 'HTTP/1.1'}"
+        out = "\r\n".join([request, *kept, "Connection: close", *self._upstream_auth(), "", ""])
         try:
             up_writer.write(out.encode("latin-1"))
             await _send_body(reader, up_writer, headers)
             # one request per client connection: the next request of a kept-alive
             # connection may name another host, which must be checked too
-            await _pipe(up_reader, writer)
+            await _relay_response(up_reader, writer)
         finally:
             up_writer.close()
+
+    def _authorised(self, headers: list[str]) -> bool:
+        for h in headers:
+            name, _, value = h.partition(":")
+            if name.strip().lower() == "proxy-authorization":
+                return hmac.compare_digest(value.strip().encode(), self._auth.encode())
+        return False
 
     async def _tunnel(
         self, host: str, port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        server = await self._connect(host, port, writer, tunnel=True)
-        if server is None:
+        opened = await self._connect(host, port, writer, tunnel=True)
+        if opened is None:
             return
-        up_reader, up_writer = server
+        (up_reader, up_writer), _address = opened
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         await writer.drain()
         try:
@@ -236,44 +290,53 @@ class EgressGuard:
 
     async def _connect(
         self, host: str, port: int, writer: asyncio.StreamWriter, *, tunnel: bool
-    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+    ) -> tuple[tuple[asyncio.StreamReader, asyncio.StreamWriter], str] | None:
         """A connection to a checked address of ``host:port`` (or to the
-        upstream proxy, tunnelled there), or None with the refusal answered."""
+        upstream proxy, tunnelled to that address) and the address; or None,
+        the guard's answer written and kept in its book."""
         loop = asyncio.get_running_loop()
         try:
-            addresses = await loop.run_in_executor(None, self.policy.resolve, host, port)
+            addresses = await asyncio.wait_for(
+                loop.run_in_executor(self._resolvers, self.policy.resolve, host, port),
+                RESOLVE_TIMEOUT,
+            )
+        except TimeoutError:
+            why = f"{host} did not resolve within {RESOLVE_TIMEOUT:g} s"
+            await self._refuse(writer, host, port, "unresolved", why)
+            return None
         except Refused as exc:
-            detail = f"connection to {host}:{port} refused: {exc.detail}"
-            if exc.reason != "unresolved":
-                self._remember(
-                    self._refusals,
-                    (host, port),
-                    Refusal(host, port, exc.reason, detail, time.time()),
-                )
-                logger.warning("egress guard: %s", detail)
-            status = 403 if exc.reason != "unresolved" else 502
-            await _answer(writer, status, self.token, exc.reason, detail)
+            await self._refuse(writer, host, port, exc.reason, exc.detail)
             return None
         errors = []
         for address in addresses:
             try:
                 if self.upstream:
-                    pair = await self._via_upstream(host, port, tunnel)
+                    pair = await self._via_upstream(address, port, tunnel)
                 else:
                     pair = await asyncio.wait_for(
                         asyncio.open_connection(address, port, limit=MAX_HEAD), CONNECT_TIMEOUT
                     )
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
                 errors.append(f"{address}: {exc}")
                 continue
-            self._remember(self._addresses, (host, port), (address, port))
-            return pair
-        why = f"{host}:{port} unreachable: {'; '.join(errors)}"
-        await _answer(writer, 502, self.token, "unreachable", why)
+            if not self.upstream:
+                self._remember(self._addresses, (host, port), (address, port))
+            return pair, address
+        await self._refuse(writer, host, port, "unreachable", "; ".join(errors)[:300])
         return None
 
+    async def _refuse(
+        self, writer: asyncio.StreamWriter, host: str, port: int, reason: str, why: str
+    ) -> None:
+        verb = "refused" if reason.startswith("refused_") else "failed"
+        detail = f"connection to {host}:{port} {verb}: {why}"
+        self._remember(self._answers, (host, port), Answer(host, port, reason, detail, time.time()))
+        if verb == "refused":
+            logger.warning("egress guard: %s", detail)
+        await _answer(writer, 403 if verb == "refused" else 502, reason, detail)
+
     async def _via_upstream(
-        self, host: str, port: int, tunnel: bool
+        self, address: str, port: int, tunnel: bool
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         assert self.upstream is not None
         up_host, up_port, _auth = self.upstream
@@ -282,12 +345,11 @@ class EgressGuard:
         )
         if not tunnel:
             return reader, writer
-        target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        target = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}", *self._upstream_auth(), "", ""]
         writer.write("\r\n".join(lines).encode("latin-1"))
         answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), CONNECT_TIMEOUT)
-        status = answer.split(b" ", 2)[1:2]
-        if status != [b"200"]:
+        if answer.split(b" ", 2)[1:2] != [b"200"]:
             writer.close()
             raise OSError(f"the upstream proxy answered {answer.splitlines()[0][:100]!r}")
         return reader, writer
@@ -299,11 +361,10 @@ class EgressGuard:
 
 class EgressGuards:
     """The guards of one browser: one per upstream proxy (none, or a site
-    profile's), started when first asked for, sharing one token."""
+    profile's), started when first asked for."""
 
     def __init__(self, policy: AddressPolicy) -> None:
         self.policy = policy
-        self.token = secrets.token_hex(8)
         self._guards: dict[str, EgressGuard] = {}
         self._lock = threading.Lock()
 
@@ -311,7 +372,7 @@ class EgressGuards:
         with self._lock:
             guard = self._guards.get(upstream)
             if guard is None:
-                guard = EgressGuard(self.policy, upstream, self.token)
+                guard = EgressGuard(self.policy, upstream)
                 guard.start()
                 self._guards[upstream] = guard
             return guard
@@ -320,34 +381,23 @@ class EgressGuards:
         """Playwright's ``proxy`` option for a browser or context."""
         return self.guard(upstream).browser_proxy()
 
-    def refused_since(self, since: float) -> Refusal | None:
-        """The latest refusal at or after ``since`` (a time.time()), if any."""
+    def _all(self) -> list[EgressGuard]:
         with self._lock:
-            guards = list(self._guards.values())
-        found = [r for g in guards for r in g.refusals_since(since)]
-        return max(found, key=lambda r: r.at) if found else None
+            return list(self._guards.values())
 
-    def refusal_for_url(self, url: str) -> Refusal | None:
-        with self._lock:
-            guards = list(self._guards.values())
-        return next((r for g in guards if (r := g.refusal_for_url(url))), None)
+    def answer_for(self, urls: Iterable[str], since: float) -> Answer | None:
+        """The guard's answer, since ``since``, for the host and port of any of
+        ``urls`` (a page's navigation: its URL and every redirect hop), a
+        refusal first."""
+        found = []
+        for url in urls:
+            parts = urlsplit(url)
+            host, port = parts.hostname or "", parts.port or default_port(parts.scheme)
+            found += [a for g in self._all() if (a := g.answer(host, port, since))]
+        return max(found, key=lambda a: (a.refused, a.at)) if found else None
 
     def address_of(self, host: str, port: int) -> tuple[str, int] | None:
-        with self._lock:
-            guards = list(self._guards.values())
-        return next((a for g in guards if (a := g.address_of(host, port))), None)
-
-    def refusal_said(self, header: str | bytes | None) -> tuple[str, str] | None:
-        """(reason, detail) of a response carrying the guard's refusal header
-        with this browser's token; None for any other response."""
-        if not header:
-            return None
-        text = header.decode("latin-1") if isinstance(header, bytes) else header
-        token, _, rest = text.partition(" ")
-        if token != self.token:
-            return None
-        reason, _, detail = rest.partition("; ")
-        return reason, detail
+        return next((a for g in self._all() if (a := g.address_of(host, port))), None)
 
     def close(self) -> None:
         with self._lock:
@@ -373,16 +423,12 @@ def _upstream(url: str) -> tuple[str, int, str] | None:
     return parts.hostname, parts.port or 8080, auth
 
 
-async def _answer(
-    writer: asyncio.StreamWriter, status: int, token: str, reason: str, detail: str
-) -> None:
-    body = f"adwatch refused this request: {detail}\n".encode()
+async def _answer(writer: asyncio.StreamWriter, status: int, reason: str, detail: str) -> None:
+    body = f"adwatch did not fetch this ({reason}): {detail}\n".encode()
     words = {403: "Forbidden", 400: "Bad Request", 502: "Bad Gateway"}.get(status, "Error")
-    safe = detail.encode("ascii", "replace").decode().replace("\r", " ").replace("\n", " ")
     head = (
-        f"HTTP/1.1 {status} {words}\r\n{REFUSED_HEADER}: {token} {reason}; {safe[:300]}\r\n"
-        f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
+        f"HTTP/1.1 {status} {words}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
     with contextlib.suppress(ConnectionError):
         writer.write(head.encode() + body)
@@ -418,6 +464,23 @@ async def _send_body(
             writer.write(chunk)
             left -= len(chunk)
     await writer.drain()
+
+
+async def _relay_response(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """The server's answer with its head saying ``Connection: close``: the
+    browser must not send its next request on this connection, which would
+    reach this server unchecked."""
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)
+    lines = head.decode("latin-1").split("\r\n")
+    kept = [
+        line
+        for line in lines[1:]
+        if line
+        and line.split(":", 1)[0].strip().lower()
+        not in ("connection", "keep-alive", "proxy-connection")
+    ]
+    writer.write("\r\n".join([lines[0], *kept, "Connection: close", "", ""]).encode("latin-1"))
+    await _pipe(reader, writer)
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

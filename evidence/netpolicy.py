@@ -25,19 +25,33 @@ that resolves to a public address at the check and a private one later
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 SCHEMES = frozenset({"http", "https"})
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
+# special-purpose blocks some Python versions still call global
+_SPECIAL = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.88.99.0/24",  # the old 6to4 relay anycast
+        "198.18.0.0/15",  # benchmarking
+        "2001:db8::/32",  # documentation
+        "3fff::/20",  # documentation (2024)
+        "fec0::/10",  # the old site-local
+    )
+)
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _LEGACY_V4 = re.compile(r"[0-9a-fA-FxX.]+")  # 2130706433, 0x7f.1, 0177.0.0.1, 127.1
 _NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")
@@ -73,6 +87,7 @@ def kind_of(address: IPAddress) -> str:
         ("shared (carrier-grade NAT)", address in _SHARED),
         ("reserved", address.is_reserved),
         ("private", address.is_private),
+        ("special-purpose", any(address in net for net in _SPECIAL)),
         ("not public", not address.is_global),
     )
     return next((name for name, hit in checks if hit), "")
@@ -110,8 +125,29 @@ def literal_address(host: str) -> IPAddress | None:
 
 
 def normal_host(host: str) -> str:
-    """A host name as compared: lower case, no trailing dot, no brackets."""
-    return host.strip().strip("[]").rstrip(".").lower()
+    """A host as a browser reaches it: percent-escapes undone, a non-ASCII
+    name mapped as IDNA maps it (full-width ``１２７``, circled digits and the
+    ideographic full stop ``。`` become ``127.``), lower case, no trailing dot,
+    no brackets.  A name that cannot be mapped is returned as given (lower
+    case), which names nothing anyone can resolve."""
+    host = unquote(host.strip()).strip("[]")
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):
+            host = host.encode("idna").decode("ascii")
+    return host.rstrip(".").lower()
+
+
+def split_url(url: str) -> SplitResult:
+    """A URL split as a browser reads it (the WHATWG URL standard) rather than
+    as ``urlsplit`` alone would: surrounding controls and spaces dropped, tabs
+    and newlines removed, and in http(s) a backslash read as a slash, so that
+    ``http://127.0.0.1\\@example.com/`` is judged as the loopback URL it is."""
+    url = url.strip("".join(map(chr, range(0x21)))).replace("\t", "").replace("\n", "")
+    url = url.replace("\r", "")
+    scheme, colon, rest = url.partition(":")
+    if colon and scheme.lower() in SCHEMES:
+        url = f"{scheme}:{rest.replace(chr(92), '/')}"
+    return urlsplit(url)
 
 
 @dataclass(frozen=True)
@@ -221,7 +257,7 @@ class AddressPolicy:
         """What can be said of a URL without DNS: its scheme, a literal or
         local host.  None when only resolution can tell."""
         try:
-            parts = urlsplit(url.strip())
+            parts = split_url(url)
             port = parts.port
         except ValueError as exc:
             return Refused("refused_scheme", f"not a URL adwatch can fetch: {exc}")
@@ -282,7 +318,7 @@ class AddressPolicy:
         """The whole check of one URL, DNS included (blocking: call it from a
         thread in an event loop).  Raises :class:`Refused`."""
         self.check_url(url)
-        parts = urlsplit(url.strip())
+        parts = split_url(url)
         host = parts.hostname or ""
         if not self.host_allowed(host, parts.port or default_port(parts.scheme.lower())):
             self.resolve(host, parts.port or default_port(parts.scheme.lower()))
@@ -290,7 +326,7 @@ class AddressPolicy:
 
 def origin_entry(url: str) -> str:
     """The allow-list entry for one URL's host and port (``127.0.0.1:8765``)."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     host = parts.hostname or ""
     if not host:
         return ""

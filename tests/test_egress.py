@@ -8,6 +8,8 @@ policy does not allow, with no DNS involved and no packet leaving 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -19,7 +21,7 @@ from playwright.async_api import Route, async_playwright
 from twisted.internet.address import IPv4Address
 
 from crawler.netguard import _Checked, refused_name
-from evidence.egress import REFUSED_HEADER, EgressGuard, EgressGuards
+from evidence.egress import EgressGuard, EgressGuards
 from evidence.netpolicy import AddressPolicy
 from tests.test_netpolicy import answers
 
@@ -30,6 +32,7 @@ class Seen(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[tuple[str, str]] = []  # (Host header, path)
+        self.page = "<html><body><p>public page</p></body></html>"
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     @property
@@ -42,7 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.requests.append((self.headers.get("Host", ""), self.path))
-        body = b"<html><body><p>public page</p></body></html>"
+        body = self.server.page.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
         self.send_header("Content-Length", str(len(body)))
@@ -84,7 +87,7 @@ def test_the_browser_reaches_only_what_the_guard_checked(servers: tuple[Seen, Se
             ok = await page.goto(f"http://public.example:{public.port}/ok")
             out["ok"] = ok.status if ok else 0
             bad = await page.goto(f"http://rebind.example:{internal.port}/admin")
-            out["bad"] = (bad.status, await bad.header_value(REFUSED_HEADER)) if bad else None
+            out["bad"] = bad.status if bad else 0
 
             # Playwright's own fetch of a routed request goes through the guard too
             async def refetch(route: Route) -> None:
@@ -108,6 +111,7 @@ def test_the_browser_reaches_only_what_the_guard_checked(servers: tuple[Seen, Se
             await page.wait_for_timeout(500)
             await browser.close()
         out["address"] = guard_set.address_of("public.example", public.port)
+        out["answer"] = guard_set.answer_for([f"http://rebind.example:{internal.port}/"], 0)
         return out
 
     try:
@@ -115,19 +119,12 @@ def test_the_browser_reaches_only_what_the_guard_checked(servers: tuple[Seen, Se
     finally:
         guard_set.close()
     assert out["ok"] == 200
-    status, said = out["bad"]
-    assert status == 403 and guard_set.refusal_said(said) is not None
-    assert "rebind.example resolves to 127.0.0.1" in guard_set.refusal_said(said)[1]
-    assert out["fetched"] == 403
+    assert out["bad"] == 403 and out["fetched"] == 403
+    assert out["answer"].refused
+    assert "rebind.example resolves to 127.0.0.1, a loopback address" in out["answer"].detail
     assert internal.requests == []
     assert (f"public.example:{public.port}", "/ok") in public.requests
     assert out["address"] == ("127.0.0.1", public.port)  # the server, for the evidence
-
-
-def test_a_site_cannot_forge_the_guards_refusal() -> None:
-    guards = EgressGuards(AddressPolicy())
-    assert guards.refusal_said("refused_address; 10.0.0.1 is private") is None
-    assert guards.refusal_said(f"{guards.token} refused_address; x") == ("refused_address", "x")
 
 
 def _raw(port: int, data: bytes) -> bytes:
@@ -139,24 +136,97 @@ def _raw(port: int, data: bytes) -> bytes:
     return b"".join(chunks)
 
 
+def _auth(guard: EgressGuard) -> str:
+    pair = base64.b64encode(f"{guard.user}:{guard.password}".encode()).decode()
+    return f"Proxy-Authorization: Basic {pair}\r\n"
+
+
 def test_one_connection_cannot_smuggle_a_second_host(servers: tuple[Seen, Seen]) -> None:
     """Requests kept alive on one proxy connection may each name another host:
-    the guard answers one request per connection, so the second never rides
-    along to the first host's server unchecked."""
+    the guard answers one request per connection (and says Connection: close),
+    so the second never rides along to the first host's server unchecked."""
     public, internal = servers
     with EgressGuard(_policy(public)) as guard:
         port = int(guard.url.rsplit(":", 1)[1])
-        first = f"GET http://127.0.0.1:{public.port}/one HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-        second = f"GET http://127.0.0.1:{internal.port}/two HTTP/1.1\r\nHost: x\r\n\r\n"
+        auth = _auth(guard)
+        first = f"GET http://127.0.0.1:{public.port}/one HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n"
+        second = f"GET http://127.0.0.1:{internal.port}/two HTTP/1.1\r\nHost: x\r\n{auth}\r\n"
         answer = _raw(port, (first + second).encode())
-        tunnel = _raw(port, f"CONNECT 127.0.0.1:{internal.port} HTTP/1.1\r\n\r\n".encode())
-        scheme = _raw(port, b"GET ftp://127.0.0.1/x HTTP/1.1\r\n\r\n")
-    assert answer.startswith(b"HTTP/1.0 200") or answer.startswith(b"HTTP/1.1 200")
-    assert answer.count(b"HTTP/1.") == 1
+        tunnel = _raw(port, f"CONNECT 127.0.0.1:{internal.port} HTTP/1.1\r\n{auth}\r\n".encode())
+        scheme = _raw(port, f"GET ftp://127.0.0.1/x HTTP/1.1\r\n{auth}\r\n".encode())
+    assert answer.startswith((b"HTTP/1.0 200", b"HTTP/1.1 200"))
+    assert answer.count(b"HTTP/1.") == 1 and b"\r\nConnection: close\r\n" in answer
     assert tunnel.startswith(b"HTTP/1.1 403") and b"loopback" in tunnel
     assert scheme.startswith(b"HTTP/1.1 400")
     assert public.requests == [("127.0.0.1", "/one")]
     assert internal.requests == []
+
+
+def test_only_the_browser_given_the_credentials_may_use_the_guard(
+    servers: tuple[Seen, Seen],
+) -> None:
+    public, _internal = servers
+    with EgressGuard(_policy(public)) as guard:
+        port = int(guard.url.rsplit(":", 1)[1])
+        request = f"GET http://127.0.0.1:{public.port}/x HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        bare = _raw(port, (request + "\r\n").encode())
+        wrong = _raw(port, (request + "Proxy-Authorization: Basic YTpi\r\n\r\n").encode())
+    assert bare.startswith(b"HTTP/1.1 407") and wrong.startswith(b"HTTP/1.1 407")
+    assert public.requests == []
+
+
+def test_a_name_that_does_not_resolve_is_a_failure_not_a_refusal() -> None:
+    """The guard says 502 for a name it cannot resolve, and its book says
+    "unresolved": a dead landing page keeps its record, as before the guard."""
+    with EgressGuard(AddressPolicy(lookup=answers({}))) as guard:
+        port = int(guard.url.rsplit(":", 1)[1])
+        said = _raw(port, f"GET http://gone.example/ HTTP/1.1\r\n{_auth(guard)}\r\n".encode())
+        answer = guard.answer("gone.example", 80)
+    assert said.startswith(b"HTTP/1.1 502")
+    assert answer is not None and answer.reason == "unresolved" and not answer.refused
+
+
+def test_a_page_gets_no_webrtc_whose_udp_would_go_around_the_guard(
+    servers: tuple[Seen, Seen], tmp_path: Any
+) -> None:
+    """STUN to a loopback port from the page, a frame it makes and a window it
+    opens: nothing reaches the UDP socket (4 to 12 datagrams without the script)."""
+    from evidence.capture import Capturer, CaptureSettings, Target
+
+    public, _internal = servers
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    udp.settimeout(0.5)
+    stun = f"stun:127.0.0.1:{udp.getsockname()[1]}"
+    script = (
+        "const open = P => { const pc = new P({iceServers: [{urls: 'STUN'}]});"
+        " pc.createDataChannel('x'); pc.createOffer().then(o => pc.setLocalDescription(o)); };"
+        "for (const get of [() => window.RTCPeerConnection,"
+        " () => document.body.appendChild(document.createElement('iframe'))"
+        ".contentWindow.RTCPeerConnection, () => window.open('about:blank').RTCPeerConnection])"
+        " { try { open(get()) } catch (e) { document.title += ' no'; } }"
+    ).replace("STUN", stun)
+    text = "逾期先别还，当天停催，协商还款。" * 3
+    public.page = f"<html><body><p>{text}</p><script>{script}</script></body></html>"
+    settings = CaptureSettings(
+        navigation_timeout=10, load_wait=3, settle=1, allow_hosts=(f"127.0.0.1:{public.port}",)
+    )
+
+    async def run() -> Any:
+        async with Capturer(settings) as capturer:
+            return await capturer.capture(Target(f"http://127.0.0.1:{public.port}/rtc"))
+
+    try:
+        capture = asyncio.run(run())
+        received = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                received.append(udp.recvfrom(4096))
+    finally:
+        udp.close()
+    assert capture.outcome == "page", capture.reason
+    assert capture.facts["page"]["title"].count("no") == 3
+    assert received == []
 
 
 class _Collect:
@@ -188,7 +258,8 @@ def test_the_crawls_resolver_passes_on_no_address_when_one_is_refused() -> None:
             checked.addressResolved(IPv4Address("TCP", a, port))
         checked.resolutionComplete()
     assert mixed.done and mixed.addresses == []
-    assert "mixed.example resolves to 10.0.0.8" in refused_name("mixed.example")
+    assert "mixed.example resolves to 10.0.0.8" in refused_name("mixed.example", 80)
+    assert refused_name("mixed.example", 8080) == ""  # another port was not refused
     assert [a.host for a in fine.addresses] == ["93.184.216.34"]
     assert [a.host for a in allowed.addresses] == ["127.0.0.1"]  # an allowed address and port
 
@@ -197,12 +268,38 @@ def test_the_environments_proxy_is_not_refused_by_the_crawls_resolver(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An internal proxy named by http_proxy is the operator's own: the
-    resolver lets Scrapy connect to it (the links it fetches are still checked)."""
+    resolver lets Scrapy connect to it, on its port only."""
     from types import SimpleNamespace
 
     from crawler.netguard import PolicyResolver
 
-    monkeypatch.setenv("http_proxy", "http://proxy.corp:3128")
-    resolver = PolicyResolver(SimpleNamespace(nameResolver=None), 0, AddressPolicy())
-    assert resolver.policy.host_allowed("proxy.corp", 3128)
-    assert not resolver.policy.host_allowed("intranet.corp", 80)
+    monkeypatch.setenv("http_proxy", "http://10.1.1.1:3128")
+    monkeypatch.setenv("all_proxy", "socks5://127.0.0.1:1080")  # Scrapy does not use it
+    resolver = PolicyResolver(SimpleNamespace(nameResolver=None), 10000, AddressPolicy())
+    assert resolver.policy.host_allowed("10.1.1.1", 3128)
+    assert not resolver.policy.host_allowed("10.1.1.1", 6379)
+    assert not resolver.policy.host_allowed("127.0.0.1", 1080)
+
+
+def test_the_middleware_keeps_what_the_operator_allowed_and_proxied_answers() -> None:
+    """A response's address is looked at again, except from a host allowed by
+    name (it resolves inward by design), or through a proxy (the address is
+    the proxy's)."""
+    from ipaddress import ip_address
+
+    from scrapy.http import HtmlResponse, Request
+
+    from crawler.netguard import AddressPolicyMiddleware
+    from crawler.rejects import RefusedRequest
+
+    middleware = AddressPolicyMiddleware(AddressPolicy(("forum.corp",)))
+
+    def answer(url: str, address: str, **meta: Any) -> Any:
+        request = Request(url, meta=meta)
+        response = HtmlResponse(url, body=b"x", request=request, ip_address=ip_address(address))
+        return middleware.process_response(request, response)
+
+    assert answer("http://forum.corp/page", "10.20.3.4").status == 200
+    assert answer("http://ads.example/", "10.0.0.9", proxy="http://10.1.1.1:3128").status == 200
+    with pytest.raises(RefusedRequest, match=r"ads\.example resolves to 10\.0\.0\.9"):
+        answer("http://ads.example/", "10.0.0.9")

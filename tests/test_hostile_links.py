@@ -247,10 +247,16 @@ def test_refused_links_are_rejects_with_their_reason_never_records(
         assert str(urlsplit(internal.base).port) in hop[0]["url"] + hop[0]["detail"]
         images = [r for r in mine if r["stage"] == "image"]
         assert images and {r["reason"] for r in images} == {"refused_address"}, images
-    urls = {r["url"] for r in _records(data_dir)}
-    assert urls == {
-        f"{public.base}{prefix}/land/{name}" for prefix in ("", "/r") for name in ("ok", "later")
+    records = {r["url"]: r for r in _records(data_dir)}
+    assert set(records) == {
+        f"{public.base}{prefix}/land/{name}"
+        for prefix in ("", "/r")
+        for name in ("ok", "later", "hop")
     }
+    for prefix in ("", "/r"):  # the result's own snippet kept, nothing from where it led
+        hop = json.loads(records[f"{public.base}{prefix}/land/hop"]["doc"])
+        assert "landing page: refused_address" in hop["problems"]
+        assert SECRET not in json.dumps(hop, ensure_ascii=False)
 
 
 def test_nothing_internal_is_sealed(
@@ -264,7 +270,11 @@ def test_nothing_internal_is_sealed(
     assert sealed, "the ads' landing pages were captured"
     assert not any(SECRET.encode() in p.read_bytes() for p in blobs)
     manifests = [json.loads(p.read_text()) for p in bundles.rglob("manifest.json")]
-    for manifest in manifests:  # each capture says what its page tried to reach
+    landings = [
+        m for m in manifests if "/land/" in m["about"]["facts"]["request"]["final_url"]
+    ]
+    assert landings
+    for manifest in landings:  # each capture says what its page tried to reach
         problems = " ".join(manifest["about"]["facts"]["problems"])
         assert f"refused by the address policy: {internal.base}/pixel.png" in problems
         assert f"{internal.base}/frame" in problems

@@ -92,6 +92,16 @@ def test_public_addresses_are_fine(address: str) -> None:
         "http://admin.localhost/",
         "https://169.254.169.254/latest/meta-data/",
         "http://10.0.0.1/",
+        # spellings a browser maps to those before it connects
+        "http://①②⑦.0.0.1/",
+        "http://127。0。0。1/",
+        "http://ｌｏｃａｌｈｏｓｔ:6379/",
+        "http://%31%32%37.0.0.1/",
+        "http://127.0.0.1\\@ads.example.com/",
+        " \thttp://10.0.0.1/",
+        "http://user:pw@[::1]/",
+        "http://192.0.0.8/",
+        "http://[fec0::1]/",
     ],
 )
 def test_internal_hosts_are_refused_before_any_lookup(url: str) -> None:

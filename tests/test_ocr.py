@@ -341,3 +341,15 @@ def test_a_worker_engine_runs_its_models_on_its_share_of_threads(name, monkeypat
     sessions = [s for s in gc.get_objects() if isinstance(s, onnxruntime.InferenceSession)]
     mine = [s for s in sessions if s.get_session_options().intra_op_num_threads == 1]
     assert len(mine) >= 2, [s.get_session_options().intra_op_num_threads for s in sessions]
+
+
+@pytest.mark.parametrize("size", [(40, 100), (10, 30), (1, 5), (600_000, 10), (1000, 200_000)])
+def test_tiling_ends_and_is_bounded_for_any_shape(size: tuple[int, int]) -> None:
+    """A strip narrower than the tiles' overlap once stepped backwards for
+    ever (40x100 never finished); a 600,000x10 strip asked for 1,249 tiles."""
+    from crawler.ocr import MAX_TILES, _tiles
+
+    tiles = _tiles(Image.new("RGB", size))
+    assert 1 <= len(tiles) <= MAX_TILES
+    starts = [box[0] + box[1] for _tile, box, _scale in tiles]
+    assert starts == sorted(set(starts))  # every tile moves on

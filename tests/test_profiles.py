@@ -49,6 +49,11 @@ def test_block_rule():
             " item_url: u}\nrate: {concurrency: 0}\n",
             "rate.concurrency must be >= 1",
         ),
+        (
+            "name: x\nchannel: search\nbase_url: h\nsearch: {url: u, results: r, title: t,"
+            " link: l}\nproxy: socks5://127.0.0.1:1080\n",
+            "must be an http:// proxy",
+        ),
     ],
 )
 def test_malformed_profiles_name_file_and_key(tmp_path, text, message):

@@ -25,7 +25,7 @@ from crawler.browser import browser_meta
 from crawler.config import AdwatchConfig
 from crawler.items import AdRecord, canonical_url
 from crawler.profiles import SiteProfile, load_profiles, select_profiles
-from crawler.rejects import RefusedRequest, Reject, reason_of, send_reject
+from crawler.rejects import Reject, reason_of, send_reject
 from evidence.netpolicy import AddressPolicy
 
 logger = logging.getLogger(__name__)
@@ -262,9 +262,11 @@ class ChannelSpider(scrapy.Spider):
         yield record
 
     def detail_failed(self, failure: Failure) -> Iterator[AdRecord]:
-        """Errback of detail pages: the fetch is a reject; the record is kept,
-        unless the address policy refused where its link led (a redirect to
-        an internal host, a name resolving to one): that is no ad's page."""
+        """Errback of detail pages: the fetch is a reject; the record is kept
+        with what the list page said of it.  Where the address policy refused
+        the page's redirect (to an internal host), nothing of that host is
+        stored, and the record keeps the problem: the list page's snippet is
+        still evidence the advertiser does not control."""
         request = failure.request  # type: ignore[attr-defined]
         record: AdRecord = request.cb_kwargs["record"]
         reason, detail = reason_of(failure)
@@ -272,7 +274,5 @@ class ChannelSpider(scrapy.Spider):
         if hops:
             detail = f"{detail} (redirected from {hops[0]})"[:600]
         self.reject(request.url, "fetch", reason, detail, platform=record.platform)
-        if isinstance(failure.value, RefusedRequest):
-            return
         record.problems.append(f"{self.detail_name}: {reason}")
         yield record
