@@ -303,3 +303,42 @@ def test_the_middleware_keeps_what_the_operator_allowed_and_proxied_answers() ->
     assert answer("http://ads.example/", "10.0.0.9", proxy="http://10.1.1.1:3128").status == 200
     with pytest.raises(RefusedRequest, match=r"ads\.example resolves to 10\.0\.0\.9"):
         answer("http://ads.example/", "10.0.0.9")
+
+
+def test_an_upstream_proxy_is_handed_the_checked_address_never_the_name() -> None:
+    """Behind a profile's proxy, the name is resolved and checked here and the
+    upstream is asked for that address: it cannot resolve the name again to
+    somewhere else.  The stand-in upstream only records what it is asked."""
+    asked: list[bytes] = []
+
+    class Upstream(ThreadingHTTPServer):
+        daemon_threads = True
+
+    class Record(BaseHTTPRequestHandler):
+        def handle_one_request(self) -> None:
+            line = self.rfile.readline()
+            if line:
+                asked.append(line.strip())
+                while self.rfile.readline() not in (b"\r\n", b""):
+                    pass
+                self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+            self.close_connection = True
+
+    upstream = Upstream(("127.0.0.1", 0), Record)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    policy = AddressPolicy(lookup=answers({"ads.example": ["93.184.216.34"]}))
+    try:
+        with EgressGuard(policy, f"http://127.0.0.1:{upstream.server_address[1]}") as guard:
+            port = int(guard.url.rsplit(":", 1)[1])
+            auth = _auth(guard)
+            _raw(port, f"CONNECT ads.example:443 HTTP/1.1\r\n{auth}\r\n".encode())
+            plain = f"GET http://ads.example/x?y=1 HTTP/1.1\r\nHost: ads.example\r\n{auth}\r\n"
+            _raw(port, plain.encode())
+            assert guard.address_of("ads.example", 80) is None  # the upstream connected
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+    assert asked == [
+        b"CONNECT 93.184.216.34:443 HTTP/1.1",
+        b"GET http://93.184.216.34:80/x?y=1 HTTP/1.1",
+    ]
