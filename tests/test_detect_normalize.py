@@ -61,9 +61,10 @@ def test_every_normalised_character_maps_back_to_raw_text() -> None:
     assert (a, b) == (0, len(raw))
 
 
-def test_long_text_is_cut_and_says_so() -> None:
+def test_long_text_is_read_in_windows_and_says_so() -> None:
     norm = normalize("停催" * 100, max_chars=50)
-    assert norm.truncated and len(norm.text) == 50
+    assert norm.truncated and sum(b - a for a, b in norm.windows) == 50
+    assert norm.windows[0][0] == 0 and norm.windows[-1][1] == 200  # head and tail
     assert not normalize("停催").truncated
 
 

@@ -111,9 +111,11 @@ def test_a_record_is_scored_in_place_with_fields_and_image_text() -> None:
     assert "the pitch is only in the images" in record.reasons
 
 
-def test_long_text_is_cut_with_a_problem_noted() -> None:
+def test_long_text_is_read_in_windows_with_a_problem_noted() -> None:
     verdict = score_text("停催" + "好" * 200_000)
-    assert verdict.problems and "first 100000 characters" in verdict.problems[0]
+    assert verdict.problems == [
+        "text: 200,002 characters, read in 2 windows covering 100,000 characters"
+    ]
 
 
 def test_a_search_results_own_site_is_not_a_contact() -> None:

@@ -29,8 +29,10 @@ import regex
 import yaml
 
 from crawler.detect.normalize import (
+    CONTACT_CUES,
     FULL_FORM,
     INITIALS_FORM,
+    Finder,
     Normalized,
     Phonetic,
     Variants,
@@ -52,6 +54,7 @@ PATTERN_TIMEOUT = 0.05  # seconds per pattern and text
 # on this text times out on the second try as well.
 PATTERN_TRIES = 2
 MAX_HITS_PER_RULE = 50  # per field: a rule's hits after the 50th are not counted
+STRONG_TERM = 0.5  # a term this heavy marks a stretch of a long field to read first
 
 
 class RulesError(ValueError):
@@ -105,6 +108,7 @@ class RuleSet:
     _cues: Any = None
     _needs: Any = None
     _literals: Any = None
+    _finder: Any = None
 
     def __post_init__(self) -> None:
         self._text = _automaton()
@@ -149,13 +153,31 @@ class RuleSet:
         for a in (self._text, self._pinyin, self._initials, self._cues, self._literals):
             if len(a):
                 a.make_automaton()
+        self._finder = self._long_field_finder()
+
+    def _long_field_finder(self) -> Finder:
+        """What marks a stretch of a long field as worth reading: heavy terms
+        and variant spellings (strong), light terms and the literals patterns
+        need (weak), contact cues and their variants (contacts)."""
+        strong: list[str] = []
+        weak: list[str] = []
+        contacts = list(CONTACT_CUES)
+        for rule in self.rules:
+            term = normalize(rule.term, self.variants).text
+            (strong if rule.weight >= STRONG_TERM else weak).append(term)
+        for variant, canonical in self.variants.table.items():
+            is_contact = any(cue in canonical for cue in CONTACT_CUES)
+            (contacts if is_contact else strong).append(variant)
+        for groups in self._needs.values():
+            weak += [literal for group in groups for literal in group]
+        return Finder(strong, weak, contacts)
 
     @property
     def categories(self) -> list[str]:
         return list(self.descriptions)
 
     def normalize(self, raw: str) -> Normalized:
-        return normalize(raw, self.variants)
+        return normalize(raw, self.variants, finder=self._finder)
 
     def match(self, norm: Normalized, field_name: str) -> list[Hit]:
         """Every rule hit in one normalised field, but at most

@@ -24,9 +24,10 @@ Label: ``ad`` from 0.6, ``suspect`` from 0.35 (with a category match), else
 ``clean``.  No category term, no score.
 
 Work per record is bounded whatever the page, and linear in what is read:
-each field is read up to its first ``MAX_CHARS`` (100,000) characters
-(normalize.py), a rule counts at most ``MAX_HITS_PER_RULE`` (50) hits per
-field (rules.py: a term's 51st repetition changes nothing but could still
+each field is read in at most ``MAX_CHARS`` (100,000) characters: whole
+when shorter, else its head, its tail and the stretches where trigger words
+or contacts are (normalize.py); a rule counts at most ``MAX_HITS_PER_RULE``
+(50) hits per field (rules.py: a term's 51st repetition changes nothing but could still
 bring a disguised or quoted writing that the first 50 did not; it is not
 seen), a cue counts once, and every step is one pass or a sort.  A field of
 10 MB of one repeated term scores in about a tenth of a second; the
@@ -110,13 +111,13 @@ def assess(
         norm = rules.normalize(raw)
         normalized[name] = norm.text
         if norm.truncated:
-            problems.append(f"{name}: only the first {len(norm.raw)} characters were read")
+            problems.append(f"{name}: {norm.reading()}")
         # Most texts have no quotation marks and no disguising step: skip the
-        # per-hit checks.  Only the part read (norm.raw) is looked at: a 10 MB
-        # field costs no more than its first MAX_CHARS characters.
-        read = norm.raw
-        may_quote = bool(_ANY_QUOTE.search(read))
-        may_hide = bool(_HIDING_STEPS.intersection(norm.steps)) or has_invisible(read)
+        # per-hit checks.  Only the part read (norm.read: a long field's
+        # windows) is scanned: a 10 MB field costs no more than MAX_CHARS.
+        read = norm.raw  # the whole field, which hit spans index
+        may_quote = bool(_ANY_QUOTE.search(norm.read))
+        may_hide = bool(_HIDING_STEPS.intersection(norm.steps)) or has_invisible(norm.read)
         for hit in _outermost(rules.match(norm, name)):
             disguised = hit.form in ("pinyin", "initials") or (
                 may_hide and _disguised(hit, norm.text)
