@@ -11,6 +11,12 @@ Baselines:
 - in the loop: the longest pause of an event loop while DetectPipeline scores
   an 8 MB page, next to the same record scored in the loop thread itself.
 
+A field longer than MAX_CHARS is read in windows (head, tail, stretches with
+trigger words or contacts: crawler/detect/normalize.py); ``read`` is what the
+windows cover, and the label is shown next to what reading only the first
+MAX_CHARS characters (adwatch before issue 23) gave, for pages whose pitch
+sits deep inside.
+
     .venv/bin/python bench/detect_hostile.py [--repeat 3]
 """
 
@@ -39,10 +45,22 @@ DATA = [ROOT / "tests" / "data" / "adversarial.jsonl", ROOT / "tests" / "data" /
 TEN_MB = 10_000_000
 TARGET_SECONDS = 1.0  # per hostile input
 TARGET_STALL = 0.05  # longest pause of the crawl's event loop
+# A long page with a pitch deep inside (written for this bench).
+FILLER = (
+    "第三天我们沿着河岸走到老城区，路边的早餐铺卖豆浆和油条，一份只要6元。"
+    "导游说这座桥建于1923年，“下雨天最好看”。下午去了博物馆，门票免费，"
+    "排队大约20分钟。晚上在夜市吃了烤鱼和凉粉，回酒店时已经十点多了。\n"
+)
+PITCH = "网贷逾期别硬扛，专业团队当天停催，协商还款不成功不收费，加微信 shang_an2025 详聊"
 
 
 def repeated(unit: str, length: int) -> str:
     return (unit * (length // len(unit) + 1))[:length]
+
+
+def pitched(length: int, at: int) -> str:
+    """``length`` characters of FILLER with PITCH at ``at``."""
+    return repeated(FILLER, at) + PITCH + repeated(FILLER, length - at - len(PITCH))
 
 
 def best(fn: Callable[[], Any], repeat: int) -> float:
@@ -157,15 +175,23 @@ def main(argv: list[str] | None = None) -> int:
         ("亭催 over 10 MB (a variant)", repeated("亭催", TEN_MB)),
         ("'tc ' over 10 MB (initials)", repeated("tc ", TEN_MB)),
         ("10 MB mixed: every test text", repeated(mixed, TEN_MB)),
+        ("2 MB page, pitch at 688,811", pitched(2_000_000, 688_811)),
+        ("10 MB page, pitch at 9,500,000", pitched(TEN_MB, 9_500_000)),
     ]
-    print(f"\n{'read':>9}{'adwatch':>10}{'linear':>10}{'ratio':>7}   input")
+    header = f"{'read':>9}{'adwatch':>10}{'linear':>10}{'ratio':>7}"
+    print(f"\n{header}{'label':>8}{'first 100k':>12}   input")
     slowest = 0.0
     for name, text in cases:
-        read = min(len(text), MAX_CHARS)
+        read = sum(b - a for a, b in rules.normalize(text).windows)
         took = best(partial(score_text, text, rules), args.repeat)
         slowest = max(slowest, took)
         expected = per_char * read
-        print(f"{read:>9,}{took:>9.3f}s{expected:>9.3f}s{took / expected:>7.2f}   {name}")
+        label = score_text(text, rules).label
+        before = score_text(text[:MAX_CHARS], rules).label  # what adwatch read before windows
+        print(
+            f"{read:>9,}{took:>9.3f}s{expected:>9.3f}s{took / expected:>7.2f}"
+            f"{label:>8}{before:>12}   {name}"
+        )
 
     def hostile_record() -> AdRecord:
         return AdRecord(
@@ -178,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
 
     took = best(lambda: detect(hostile_record(), rules), args.repeat)
     slowest = max(slowest, took)
-    print(f"{MAX_CHARS + 1_200:>9,}{took:>9.3f}s{'':>17}   8 MB page and its title, detect()")
+    record = hostile_record()
+    read = 1_200 + sum(b - a for a, b in rules.normalize(record.text).windows)
+    print(f"{read:>9,}{took:>9.3f}s{'':>17}   8 MB page and its title, detect()")
     ok = "met" if slowest < TARGET_SECONDS else "NOT met"
     print(f"slowest {slowest:.3f}s   target < {TARGET_SECONDS:.0f} s per input: {ok}")
 
