@@ -2,6 +2,7 @@
 
 import pytest
 
+from crawler.detect import score_text
 from crawler.detect.contacts import extract, normalize_url
 from crawler.detect.rules import load_rules
 
@@ -91,3 +92,132 @@ def test_raw_value_and_span_point_at_the_writing() -> None:
 
 def test_each_contact_once() -> None:
     assert found("13800138000 或 138 0013 8000") == [("phone", "13800138000")]
+
+
+# --- contacts that survive OCR ---------------------------------------------------
+# OCR writes a digit as the letter it resembles (17O47731568), ⓪ as O, ⑴ as
+# "(1)", and tone letters into IDs.  A look-alike counts only inside a run that
+# is otherwise digits and makes a valid number.
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("电话17O47731568", "17047731568"),  # O for 0: a real OCR miss
+        ("热线1715O836627", "17150836627"),
+        ("电话1715o836627", "17150836627"),  # lower-case o
+        ("电话138D0138000", "13800138000"),  # D
+        ("电话l3800138000", "13800138000"),  # l for the leading 1
+        ("电话I3800138000", "13800138000"),  # I
+        ("电话138|0013800", "13810013800"),  # |
+        ("热线 139 8013 5Z84", "13980135284"),  # Z for 2, in groups
+        ("电话1S800138000", "15800138000"),  # S for 5
+        ("电话13B00138000", "13800138000"),  # B for 8
+        ("电话：１７Ｏ４７７３１５６８", "17047731568"),  # full-width O
+        ("电话17О47731568", "17047731568"),  # Cyrillic О
+        ("电话+86 l38 OO13 8000", "13800138000"),  # groups, country code
+        ("电话138-OO13-8000", "13800138000"),
+    ],
+)
+def test_a_mobile_with_letter_look_alikes(text: str, phone: str) -> None:
+    assert ("phone", phone) in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("联系①⑦O④⑦⑦③①⑤⑥⑧", "17047731568"),  # ⓪ read as O: a real OCR miss
+        ("联系❶❼O❹❼❼❸❶❺❻❽", "17047731568"),  # negative circled
+        ("联系❶❸❽⓿⓿❶❸❽⓿⓿O", "13800138000"),  # O at the end
+        ("联系⑴⑶⑻OO⑴⑶⑻⓪⓪⓪", "13800138000"),  # parenthesised
+        ("电话(1)(3)(8)00(1)(3)(8)000", "13800138000"),  # ⑴ as OCR writes it
+        ("电话：(1)⑦(1)⑤0⑧③⑥⑥②⑦", "17150836627"),
+    ],
+)
+def test_circled_and_parenthesised_digits_with_look_alikes(text: str, phone: str) -> None:
+    assert ("phone", phone) in found(text)
+
+
+def test_landline_and_service_numbers_with_look_alikes() -> None:
+    assert ("phone", "01087654321") in found("座机010-8765432l")
+    assert ("phone", "4008001234") in found("热线4OO-800-1234")
+
+
+def test_qq_with_look_alikes_after_its_label() -> None:
+    assert found("QQ：8O5I2347") == [("qq", "80512347")]
+    assert found("扣扣 l2345678") == [("qq", "12345678")]
+    assert found("QQ⑧O⑤①②③④⑦") == [("qq", "80512347")]
+
+
+def test_a_look_alike_number_keeps_its_writing_and_gives_digits() -> None:
+    rules = load_rules()
+    raw = "加我电话 ①⑦O④⑦⑦③①⑤⑥⑧ 谢谢"
+    [contact] = extract(rules.normalize(raw))
+    assert (contact.kind, contact.value, contact.normalized) == (
+        "phone",
+        "①⑦O④⑦⑦③①⑤⑥⑧",
+        "17047731568",
+    )
+    assert raw[contact.span[0] : contact.span[1]] == contact.value
+    [contact] = extract(rules.normalize("电话(1)(3)(8)00(1)(3)(8)000。"))
+    assert contact.value == "(1)(3)(8)00(1)(3)(8)000"
+
+
+def test_a_look_alike_phone_that_is_also_the_wechat_id() -> None:
+    assert ("wechat", "17047731568") in found("17O47731568（微信同号）")
+    assert ("wechat", "17047731568") in found("微信：17O47731568")
+
+
+@pytest.mark.parametrize(
+    ("text", "wechat"),
+    [
+        ("微信 lìu_8899", "liu_8899"),
+        ("加V：xíaoyu_01", "xiaoyu_01"),
+        ("vx: hı_zhang01", "hi_zhang01"),  # dotless ı
+        ("微信号 tuibǎo_88 谢谢", "tuibao_88"),  # a pinyin tone letter
+        ("薇信：аbc_1234", "abc_1234"),  # Cyrillic а
+    ],
+)
+def test_wechat_id_with_a_non_ascii_look_alike(text: str, wechat: str) -> None:
+    assert ("wechat", wechat) in found(text)
+
+
+def test_a_wechat_id_is_not_cut_at_a_look_alike() -> None:
+    """Before, the ID ended at the accented letter: abcdef, a contact nobody has."""
+    assert found("微信 abcdefì_77") == [("wechat", "abcdefi_77")]
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        "BOSS直聘 IOS版 SOS",  # words made of look-alike letters
+        "原价¥1OO 现价1,OOO元 2O23年",  # prices and years
+        "ASIN B001234567",  # a code led by a letter is no 800 number
+        "编号 S1380013800",
+        "I 3800138000",  # a letter apart from the digits
+        "ID abc17O47731568 SN-17O47731568",  # inside an ID or a code
+        "1998-01-01|1.0",  # a date and a figure: two kinds of separator
+        "l38-OO13-8OOO",  # more letters than one in three
+        "138s0013800 138OO1380d0",  # lower-case s and d are letters, not digits
+        "8O5I2347",  # no QQ label
+        "vx yaăâbcdđ",  # Vietnamese, not an ID with a stray accent
+        "(1) 3800138000",  # a list marker
+    ],
+)
+def test_look_alikes_invent_no_contact(noise: str) -> None:
+    """Beside a look-alike number that is one, ordinary writing gives nothing."""
+    assert found(f"{noise}\n电话17O47731568") == [("phone", "17047731568")]
+
+
+def test_a_page_of_look_alike_numbers_gives_each_contact_once() -> None:
+    """10 MB of one look-alike writing: read in linear time (bench/detect_hostile.py
+    and the README give the figures), each contact once, from the first writing."""
+    unit = "联系①⑦O④⑦⑦③①⑤⑥⑧ 或 1715O836627（微信同号）QQ：8O5I2347\n"
+    verdict = score_text((unit * (10_000_000 // len(unit) + 1))[:10_000_000])
+    assert [(c.kind, c.normalized) for _, c in verdict.contacts] == [
+        ("phone", "17047731568"),
+        ("phone", "17150836627"),
+        ("wechat", "17150836627"),
+        ("qq", "80512347"),
+    ]
+    assert verdict.contacts[0][1].span == (2, 13)
