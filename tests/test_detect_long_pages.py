@@ -96,6 +96,21 @@ def test_a_deep_contact_keeps_its_raw_span() -> None:
     assert text[slice(*found.span)] == found.value == "shang_an2025"
 
 
+def test_a_deep_pitch_in_traditional_behind_a_separator_is_found() -> None:
+    """The scan folds Traditional and full-width characters and looks across
+    one or two separators (❤ and its variation selector)."""
+    pitch = "網貸逾期別慌，當天停❤️催，不成功全額退款，ＶＸ：ｈｋ８８６６"
+    at = 1_500_000
+    text = page(3_000_000, {at: pitch})
+    verdict = verdict_json(score_text(text))
+    assert verdict["label"] == "ad" and verdict["categories"][0] == "停催"
+    assert {"kind": "wechat", "value": "hk8866"} in verdict["contacts"]
+    [hit] = [m for m in verdict["matches"] if m["term"] == "当天停催"]
+    start = at + pitch.index("當天")
+    assert hit["span"] == [start, start + len("當天停❤️催")] and hit["disguised"]
+    assert_spans_are_raw(verdict, text)
+
+
 def test_an_ad_only_in_the_tail_is_read() -> None:
     """The closing lines are always read, even a pitch the scan of the raw
     text cannot see (pinyin and a bare phone number)."""
