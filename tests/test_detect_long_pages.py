@@ -15,6 +15,7 @@ import dataclasses
 import json
 import random
 import re
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 
@@ -148,7 +149,7 @@ def test_windows_are_sorted_apart_and_within_the_budget() -> None:
     rnd = random.Random(23)
     for _ in range(20):
         length = rnd.randint(MAX_CHARS + 1, 3 * MAX_CHARS)
-        inserts = {}
+        inserts: dict[int, str] = {}
         for _ in range(rnd.randint(0, 200)):
             at = rnd.randrange(0, length - len(PITCH))
             if all(abs(at - b) > len(PITCH) for b in inserts):
@@ -160,7 +161,7 @@ def test_windows_are_sorted_apart_and_within_the_budget() -> None:
         assert sum(b - a for a, b in spans) <= MAX_CHARS and unread >= 0
 
 
-def _old_normalize(rules: RuleSet):
+def _old_normalize(rules: RuleSet) -> Callable[[str], Normalized]:
     """adwatch before the windows: the first MAX_CHARS characters, no more."""
 
     def read(raw: str) -> Normalized:
