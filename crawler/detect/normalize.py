@@ -572,6 +572,7 @@ def windows(
         if end == n - tail:
             break
     spans = [_snapped(raw, a, b) for a, b in _merged([(0, end), *chosen, (n - tail, n)])]
+    spans = [(a, b) for a, b in spans if a < b]
     starts = np.array([a for a, _ in spans])
     stops = np.array([b for _, b in spans])
     block_start = np.maximum(low, first + found * SCAN_BLOCK)
