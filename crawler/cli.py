@@ -545,7 +545,15 @@ rules_option = click.option(
     "(an error object for a line that cannot be scored; then the exit status is 1).",
 )
 @rules_option
-def score(text: str | None, jsonl: Any, rules_dir: str | None) -> None:
+@click.option(
+    "--model",
+    "model_spec",
+    envvar="ADWATCH_MODEL",
+    default="",
+    help='The learned model beside the rules: a model file, or "none" for the rules '
+    "alone (default: crawler/detect/model.json).",
+)
+def score(text: str | None, jsonl: Any, rules_dir: str | None, model_spec: str) -> None:
     """Score text for anti-collection advertising: label, score, categories,
     matched words, contacts and the reasons, as JSON.
 
@@ -559,20 +567,85 @@ def score(text: str | None, jsonl: Any, rules_dir: str | None) -> None:
 
     if (text is None) == (jsonl is None):
         raise click.UsageError('give either a TEXT or --jsonl FILE (or "-" for stdin)')
+    from crawler.detect.model import load_model
+
     try:
         rules = load_rules(rules_dir)
-    except RulesError as exc:
+        model = load_model(model_spec)
+    except (RulesError, OSError, ValueError, KeyError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if text is not None:
         from crawler.detect import score_text, verdict_json
 
-        echo_json(verdict_json(score_text(text, rules)))
+        echo_json(verdict_json(score_text(text, rules, model)))
         return
-    bad = score_lines(jsonl, sys.stdout, rules, err=sys.stderr)
+    bad = score_lines(jsonl, sys.stdout, rules, err=sys.stderr, model=model)
     if bad:
         click.echo(f"{bad} input line(s) could not be scored (see the error lines)", err=True)
         sys.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--data",
+    "extra",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help='More labelled texts (JSON Lines: "text", "label" ad|not_ad, "category", '
+    '"source"), e.g. analysts\' decisions; repeatable.',
+)
+@click.option(
+    "--folds",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Cross-validation folds of whole sources (0: one source at a time).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the model (default: crawler/detect/model.json).",
+)
+@click.option("--write", is_flag=True, help="Replace the model file (otherwise only report).")
+@rules_option
+def train(
+    extra: tuple[str, ...], folds: int, out: str | None, write: bool, rules_dir: str | None
+) -> None:
+    """Retrain the learned model from labelled texts and print its figures on
+    sources it never saw, beside the rules alone; --write replaces the model.
+
+    \b
+    Example:
+      adwatch train                          # report only
+      adwatch train --data var/reviewed.jsonl --write
+    """
+    from crawler.detect import RulesError, load_rules
+    from crawler.detect.model import MODEL_PATH
+    from crawler.detect.training import default_examples, read_examples, train, write_model
+
+    try:
+        rules = load_rules(rules_dir)
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from None
+    examples, heldout = default_examples()
+    for path in extra:
+        try:
+            examples += read_examples(Path(path), "analyst")
+        except (ValueError, KeyError, UnicodeError) as exc:
+            raise click.ClickException(f"{path}: not labelled JSON Lines ({exc!r})") from None
+    if not any(e.kind != "written" for e in examples):
+        click.echo("note: no real texts found (../shared/data); training on the written set")
+    result = train(examples, heldout, folds, rules, progress=lambda m: click.echo(m, err=True))
+    for line in result.lines:
+        click.echo(line)
+    target = Path(out) if out else MODEL_PATH
+    if write:
+        write_model(result.model, target)
+        click.echo(f"model written: {target}")
+    else:
+        click.echo(f"not written (--write replaces {target})")
 
 
 @cli.command()

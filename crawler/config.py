@@ -55,6 +55,7 @@ class AdwatchConfig:
     tsa_ca: Path | None
     monitor_limits: dict[str, float]
     allow_hosts: tuple[str, ...] = ()
+    model: str = ""  # ADWATCH_MODEL: "" the shipped model, "none", or a model file
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AdwatchConfig:
@@ -99,6 +100,7 @@ class AdwatchConfig:
                 for name in ("invalid_rate", "error_rate", "block_rate")
             },
             allow_hosts=_allow_hosts(settings.get("ADWATCH_ALLOW_HOSTS")),
+            model=str(settings.get("ADWATCH_MODEL") or ""),
         )
         unknown = set(cfg.capture_labels) - set(LABELS)
         if unknown or not cfg.capture_labels:
@@ -106,6 +108,8 @@ class AdwatchConfig:
                 f"ADWATCH_CAPTURE_LABELS must name labels among {', '.join(LABELS)}, "
                 f"got {','.join(cfg.capture_labels)!r}"
             )
+        if cfg.model and cfg.model.lower() != "none" and not Path(cfg.model).is_file():
+            raise ConfigError(f"ADWATCH_MODEL names no model file: {cfg.model!r}")
         _check_alerts(settings)
         if cfg.tsa_url and not cfg.tsa_url.startswith(("http://", "https://")):
             raise ConfigError(f"ADWATCH_TSA_URL must be an http(s) URL, got {cfg.tsa_url!r}")

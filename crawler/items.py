@@ -155,6 +155,8 @@ class AdRecord:
     matches: list[Match] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    rule_score: float = 0.0  # the rules' score; `score` is the model's when one judged
+    model: str = ""  # the learned model's version that judged, "" for the rules alone
     template_hash: str = ""
     cluster_id: str = ""
     # history (kept by the catalogue across crawls)

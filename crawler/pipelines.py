@@ -35,6 +35,7 @@ from twisted.python.failure import Failure
 from crawler import signals
 from crawler.config import AdwatchConfig
 from crawler.detect import detect, load_rules, record_fields
+from crawler.detect.model import load_model
 from crawler.detect.rules import normal_form
 from crawler.images import ImageFacts, ImageRejected, inspect
 from crawler.items import AdRecord, utc_now
@@ -362,6 +363,7 @@ class DetectPipeline:
     def __init__(self, crawler: Crawler, config: AdwatchConfig) -> None:
         self.crawler = crawler
         self.rules = load_rules(config.rules_dir)
+        self.model = load_model(config.model)
         self._thread: ThreadPoolExecutor | None = None  # started by the first long record
 
     @classmethod
@@ -375,11 +377,13 @@ class DetectPipeline:
         assert stats is not None
         try:
             if sum(map(len, record_fields(item).values())) <= self.INLINE_CHARS:
-                detect(item, self.rules)
+                detect(item, self.rules, self.model)
             else:
                 if self._thread is None:
                     self._thread = ThreadPoolExecutor(1, thread_name_prefix="adwatch-detect")
-                await asyncio.wrap_future(self._thread.submit(detect, item, self.rules))
+                await asyncio.wrap_future(
+                    self._thread.submit(detect, item, self.rules, self.model)
+                )
         except Exception as exc:  # a detector bug must not lose the record
             logger.exception("detection failed for %s", item.url)
             item.problems.append(f"detection failed: {exc!r}"[:300])

@@ -75,6 +75,8 @@ ADWATCH_MONITOR_MAX_ERROR_RATE = 0.2  # spider-close check: download errors / re
 ADWATCH_MONITOR_MAX_INVALID_RATE = 0.05  # spider-close check: invalid records / records
 ADWATCH_OCR_ENGINE = "rapidocr"  # rapidocr | paddleocr | none: read text and QR codes in images
 ADWATCH_OCR_WORKERS = 1  # OCR worker processes (each holds one engine, ~250-350 MB)
+# the learned model beside the rules: empty = crawler/detect/model.json, "none" = rules alone
+ADWATCH_MODEL = os.environ.get("ADWATCH_MODEL", "")
 ADWATCH_RULES_DIR = os.environ.get("ADWATCH_RULES_DIR", "")  # rules; empty = crawler/detect/rules
 ADWATCH_SITES_DIR = os.environ.get("ADWATCH_SITES_DIR", "")  # site profiles; empty = crawler/sites
 ADWATCH_TSA_CA = ""  # PEM file of the TSA's trusted root(s); empty = <data dir>/tsa/ca.pem if there

@@ -13,12 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.detect.cluster import template_hash
+from crawler.detect.model import Context, Model, default_model, judge
 from crawler.detect.rules import RulesError, RuleSet, load_rules
 from crawler.detect.score import Verdict, assess
 from crawler.items import AdRecord, Contact, Match
 from crawler.ocr import qr_text
 
 __all__ = ["RulesError", "Verdict", "detect", "load_rules", "score_text", "verdict_json"]
+
+SHIPPED = "shipped"  # a model argument's default: the model file in the repository
 
 
 def record_fields(record: AdRecord) -> dict[str, str]:
@@ -35,10 +38,26 @@ def record_fields(record: AdRecord) -> dict[str, str]:
     return fields
 
 
-def detect(record: AdRecord, rules: RuleSet | None = None) -> Verdict:
-    """Score ``record`` and write the result into it."""
+def _model(model: Model | str | None) -> Model | None:
+    return default_model() if model == SHIPPED else model  # type: ignore[return-value]
+
+
+def detect(
+    record: AdRecord, rules: RuleSet | None = None, model: Model | str | None = SHIPPED
+) -> Verdict:
+    """Score ``record`` and write the result into it: the rules, then the
+    learned model's opinion with the record's context (None: rules alone)."""
     verdict = assess(record_fields(record), rules, sponsored=record.sponsored)
+    context = Context(
+        url=record.url,
+        site=record.author.name,
+        channel=record.channel,
+        sponsored=record.sponsored,
+    )
+    verdict = judge(verdict, context, _model(model))
     record.score = verdict.score
+    record.rule_score = verdict.rule_score
+    record.model = verdict.model
     record.label = verdict.label
     record.categories = verdict.categories
     record.reasons = verdict.reasons
@@ -57,8 +76,11 @@ def detect(record: AdRecord, rules: RuleSet | None = None) -> Verdict:
     return verdict
 
 
-def score_text(text: str, rules: RuleSet | None = None) -> Verdict:
-    return assess({"text": text}, rules)
+def score_text(
+    text: str, rules: RuleSet | None = None, model: Model | str | None = SHIPPED
+) -> Verdict:
+    """A bare text's verdict (no context: no site, channel or paid slot)."""
+    return judge(assess({"text": text}, rules), Context(), _model(model))
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:
@@ -82,6 +104,8 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         ],
         "contacts": [{"kind": c.kind, "value": c.normalized} for _, c in verdict.contacts],
         "reasons": verdict.reasons,
+        "rule_score": verdict.rule_score,
+        "model": verdict.model,
     }
     if verdict.problems:
         out["problems"] = verdict.problems

@@ -16,11 +16,14 @@ import json
 from typing import IO, Any
 
 from crawler.detect import score_text, verdict_json
+from crawler.detect.model import Model
 from crawler.detect.rules import RuleSet
 from evidence._safe import json_line, printable
 
 
-def score_lines(source: IO[bytes], out: IO[str], rules: RuleSet, err: IO[str]) -> int:
+def score_lines(
+    source: IO[bytes], out: IO[str], rules: RuleSet, err: IO[str], model: Model | None = None
+) -> int:
     """Score every line of ``source`` into ``out``, one answer per line;
     returns how many lines were errors."""
     bad = 0
@@ -32,7 +35,7 @@ def score_lines(source: IO[bytes], out: IO[str], rules: RuleSet, err: IO[str]) -
             problem = str(exc)
         else:
             try:
-                answer = verdict_json(score_text(text, rules))
+                answer = verdict_json(score_text(text, rules, model))
             except Exception as exc:  # a detector bug: this line's answer, not the run's end
                 problem = f"could not be scored ({type(exc).__name__}: {exc})"[:300]
             else:

@@ -89,6 +89,9 @@ class Verdict:
     reasons: list[str]
     normalized: dict[str, str] = field(default_factory=dict)  # field -> normalised text
     problems: list[str] = field(default_factory=list)
+    cues: list[str] = field(default_factory=list)  # "ad:<kind>", "lookalike:<kind>", each once
+    rule_score: float = 0.0  # the rules' own score, before any model (score may be the model's)
+    model: str = ""  # the learned model's version when it judged, else ""
 
 
 def assess(
@@ -135,8 +138,11 @@ def assess(
     strengths = _strengths(hits)
     categories = sorted(strengths, key=lambda c: -strengths[c])
     reasons: list[str] = []
+    kinds = list(dict.fromkeys(f"{c.side}:{c.kind}" for c in cues))
     if not categories:
-        return Verdict(0.0, "clean", [], hits, contacts, ["no category term"], normalized, problems)
+        return Verdict(
+            0.0, "clean", [], hits, contacts, ["no category term"], normalized, problems, kinds
+        )
 
     base = strengths[categories[0]]
     for category in categories:
@@ -164,7 +170,9 @@ def assess(
         reasons.append("the pitch is only in the images")
     score = round(max(0.0, min(1.0, base + bonus - penalty)), 3)
     label = "ad" if score >= AD_THRESHOLD else "suspect" if score >= SUSPECT_THRESHOLD else "clean"
-    return Verdict(score, label, categories, hits, contacts, reasons, normalized, problems)
+    return Verdict(
+        score, label, categories, hits, contacts, reasons, normalized, problems, kinds, score
+    )
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:

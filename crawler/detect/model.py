@@ -1,0 +1,293 @@
+"""A learned second opinion beside the rules: what the data says, not the team.
+
+The rules (``rules/*.yaml``) recognise the phrasing the team wrote down; on
+real published sentences from sources the team never read they missed half
+the ads and flagged news that used the words.  This model is a logistic
+regression learned from labelled texts (``adwatch train``) over three kinds of
+features of one record:
+
+* the characters: 1-3 character n-grams of the rules' normal form (variants,
+  Traditional script and disguises already undone), hashed into
+  ``BUCKETS`` slots, so the model file holds weights, never text;
+* what the rules found: their score and label, the strength of each category,
+  disguised and quoted hits, every ad and look-alike cue kind, contacts;
+* the context: the kind of site the page is on (government, news portal,
+  bank or insurer, Q&A and video aggregators, marketplace), the channel and
+  whether the slot was paid.
+
+Its probability is the record's score; ``ad`` and ``suspect`` start at the
+thresholds stored with it, chosen on training folds (``training.py``), never
+on a test.  The category is the rules' strongest where they found one, else
+the model's own guess.  Every verdict says the model's version and the
+features that moved it most, beside the rules' reasons.
+
+The file (``model.json``) records the hash of its training data, the figures
+of its cross-validation and the settings it was trained with; ``adwatch
+train`` writes a new one from labelled data.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.detect.score import AD_THRESHOLD, SUSPECT_THRESHOLD, Verdict
+
+MODEL_PATH = Path(__file__).parent / "model.json"
+FORMAT = 1  # of the model file
+BUCKETS = 1 << 18  # hashed n-gram slots
+NGRAMS = (1, 2, 3)
+MAX_CHARS = 20_000  # normalised characters whose n-grams are counted (a page's head)
+EXPLAIN = 4  # features named in a verdict's reasons
+
+# Kinds of site, by the host's name.  A page's site is context a reader uses:
+# the same slogan on a news portal is a report, on a one-page site an offer.
+_SITE_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("gov", (".gov.cn", ".gov", "gov.cn", "court.gov.cn", "pbc.gov.cn", "cbirc", "nfra", "12378")),
+    (
+        "news",
+        (
+            "people.com.cn", "xinhuanet.com", "news.cn", "chinanews", "cctv.com", "cnr.cn",
+            "thepaper.cn", "caixin.com", "yicai.com", "21jingji.com", "eeo.com.cn", "jiemian.com",
+            "bjnews.com.cn", "sina.com.cn", "sohu.com", "163.com", "qq.com", "ifeng.com",
+            "stcn.com", "cnstock.com", "cs.com.cn", "ce.cn", "gmw.cn", "chinadaily", "southcn",
+            "nbd.com.cn", "jrj.com", "hexun.com", "eastmoney.com", "cls.cn", "36kr.com",
+            "huxiu.com", "yahoo", "udn.com", "ltn.com.tw", "hk01.com", "mingpao", "scmp.com",
+            "news", "daily", "times", "post",
+        ),
+    ),
+    (
+        "bank",
+        (
+            "bank", "icbc", "ccb.com", "boc.cn", "abchina", "bankcomm", "cmbchina", "psbc",
+            "citicbank", "spdb", "cib.com", "cgbchina", "hxb.com", "pingan", "chinalife",
+            "cpic", "picc", "insurance", "creditcard", "95588", "95533", "95555",
+        ),
+    ),
+    (
+        "aggregator",
+        (
+            "zhihu.com", "zhidao.baidu", "baike.baidu", "tieba", "haokan", "bilibili",
+            "douyin", "kuaishou", "xiaohongshu", "weibo", "toutiao", "baijiahao", "douban",
+            "iqiyi", "youku", "ixigua", "wenku", "360doc", "jianshu", "csdn", "tiktok",
+            "facebook", "youtube", "dcard", "ptt.cc", "mobile01",
+        ),
+    ),
+    ("market", ("goofish", "xianyu", "zhuanzhuan", "taobao", "tmall", "jd.com", "pinduoduo")),
+    ("law", ("law", "lawyer", "lvshi", "64365", "findlaw", "110.com", "66law", "nowlaws")),
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where the text was found: what a record says besides its text."""
+
+    url: str = ""  # the page's URL
+    site: str = ""  # the displayed site (a search result's) or author
+    channel: str = ""  # search | video | market
+    sponsored: bool = False
+
+
+def site_kind(url: str, site: str = "") -> str:
+    """gov, news, bank, aggregator, market, law or other ("" when nothing is known)."""
+    host = ""
+    try:
+        host = (urlsplit(url).hostname or "") if url else ""
+    except ValueError:
+        host = ""
+    names = f"{host} {site}".lower().strip()
+    if not names:
+        return ""
+    for kind, marks in _SITE_KINDS:
+        if any(mark in names for mark in marks):
+            return kind
+    return "other"
+
+
+def named_features(verdict: Verdict, context: Context) -> dict[str, float]:
+    """What the rules found and where, as named features in [0, 1]."""
+    out: dict[str, float] = {
+        "rules:score": verdict.rule_score,
+        "rules:ad": float(verdict.rule_score >= AD_THRESHOLD),
+        "rules:suspect": float(SUSPECT_THRESHOLD <= verdict.rule_score < AD_THRESHOLD),
+        "rules:none": float(not verdict.hits),
+    }
+    strengths: dict[str, float] = {}
+    for h in verdict.hits:
+        category = h.hit.rule.category
+        strengths[category] = 1 - (1 - strengths.get(category, 0.0)) * (1 - h.hit.rule.weight)
+    for category, strength in strengths.items():
+        out[f"category:{category}"] = strength
+    if verdict.hits:
+        out["hits:disguised"] = min(1.0, sum(h.disguised for h in verdict.hits) / 2)
+        out["hits:quoted"] = min(1.0, sum(h.quoted for h in verdict.hits) / 2)
+        out["hits:many"] = min(1.0, len(verdict.hits) / 6)
+    for cue in verdict.cues:
+        out[f"cue:{cue}"] = 1.0
+    for _name, contact in verdict.contacts:
+        out[f"contact:{contact.kind}"] = 1.0
+    kind = site_kind(context.url, context.site)
+    if kind:
+        out[f"site:{kind}"] = 1.0
+    if context.channel:
+        out[f"channel:{context.channel}"] = 1.0
+    if context.sponsored:
+        out["sponsored"] = 1.0
+    return out
+
+
+def text_of(verdict: Verdict) -> str:
+    """The normalised text the n-grams are counted on: every field, in order."""
+    return "\n".join(t for t in verdict.normalized.values() if t)[:MAX_CHARS]
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def ngrams(text: str) -> dict[str, int]:
+    """Counts of the 1-3 character n-grams of a text, spaces folded."""
+    text = _SPACE.sub(" ", text.lower())
+    counts: dict[str, int] = {}
+    for n in NGRAMS:
+        for i in range(len(text) - n + 1):
+            gram = text[i : i + n]
+            if gram.strip():
+                counts[gram] = counts.get(gram, 0) + 1
+    return counts
+
+
+def bucket(gram: str) -> int:
+    return zlib.crc32(gram.encode("utf-8")) % BUCKETS
+
+
+def hashed_features(text: str) -> dict[int, float]:
+    """The n-grams as slots with log-scaled counts, L2-normalised."""
+    slots: dict[int, float] = {}
+    for gram, count in ngrams(text).items():
+        slot = bucket(gram)
+        slots[slot] = slots.get(slot, 0.0) + 1.0 + math.log(count)
+    norm = math.sqrt(sum(v * v for v in slots.values())) or 1.0
+    return {k: v / norm for k, v in slots.items()}
+
+
+@dataclass
+class Opinion:
+    probability: float
+    category: str
+    drivers: list[tuple[str, float]]  # the features that moved it most, signed
+
+
+class Model:
+    """A trained model file, ready to judge verdicts."""
+
+    def __init__(self, data: dict[str, Any], path: Path | None = None) -> None:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"model file {path}: format {data.get('format')!r}, want {FORMAT}")
+        self.data = data
+        self.path = path
+        self.version = str(data["version"])
+        self.intercept = float(data["intercept"])
+        self.named = {str(k): float(v) for k, v in data["named"].items()}
+        self.hashed = {int(k): float(v) for k, v in data["hashed"].items()}
+        self.ad_from = float(data["thresholds"]["ad"])
+        self.suspect_from = float(data["thresholds"]["suspect"])
+        self.categories: dict[str, dict[str, Any]] = data.get("categories") or {}
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> Model:
+        return cls(json.loads(path.read_text(encoding="utf-8")), path)
+
+    def opinion(self, verdict: Verdict, context: Context) -> Opinion:
+        named = named_features(verdict, context)
+        text = text_of(verdict)
+        grams = ngrams(_SPACE.sub(" ", text.lower())) if text else {}
+        slots = hashed_features(text) if text else {}
+        z = self.intercept
+        parts: list[tuple[str, float]] = []
+        for name, value in named.items():
+            w = self.named.get(name, 0.0) * value
+            z += w
+            if w:
+                parts.append((name, w))
+        by_slot: dict[int, list[str]] = {}
+        for gram in grams:
+            by_slot.setdefault(bucket(gram), []).append(gram)
+        for slot, value in slots.items():
+            w = self.hashed.get(slot, 0.0) * value
+            z += w
+            if w:
+                parts.append((f"「{'/'.join(by_slot.get(slot, ['?'])[:2])}」", w))
+        probability = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+        parts.sort(key=lambda p: -abs(p[1]))
+        return Opinion(probability, self._category(named, slots), parts[:EXPLAIN])
+
+    def _category(self, named: dict[str, float], slots: dict[int, float]) -> str:
+        """The model's own category for a page the rules found none in."""
+        best, best_z = "", -math.inf
+        for category, weights in self.categories.items():
+            z = float(weights["intercept"])
+            z += sum(float(weights["named"].get(k, 0.0)) * v for k, v in named.items())
+            hashed = weights["hashed"]
+            z += sum(float(hashed.get(str(k), 0.0)) * v for k, v in slots.items())
+            if z > best_z:
+                best, best_z = category, z
+        return best
+
+
+def judge(verdict: Verdict, context: Context, model: Model | None) -> Verdict:
+    """The rules' verdict with the model's opinion as its score and label.
+    Without a model the rules' verdict stands."""
+    if model is None:
+        return verdict
+    opinion = model.opinion(verdict, context)
+    p = round(opinion.probability, 3)
+    verdict.score = p
+    verdict.model = model.version
+    verdict.label = (
+        "ad" if p >= model.ad_from else "suspect" if p >= model.suspect_from else "clean"
+    )
+    if verdict.label != "clean" and not verdict.categories and opinion.category:
+        verdict.categories = [opinion.category]
+    drivers = ", ".join(f"{name} {w:+.2f}" for name, w in opinion.drivers)
+    verdict.reasons.append(
+        f"model {model.version}: p={p:.2f} (ad from {model.ad_from:.2f}, "
+        f"rules said {verdict.rule_score:.2f}); strongest: {drivers}"
+    )
+    return verdict
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str, stamp: float) -> Model:
+    return Model.load(Path(path))
+
+
+def default_model(path: Path = MODEL_PATH) -> Model | None:
+    """The shipped model, read once per process (again if the file changes);
+    None when there is no model file (the rules decide alone)."""
+    try:
+        return _cached(str(path), path.stat().st_mtime)
+    except FileNotFoundError:
+        return None
+
+
+def load_model(spec: str = "") -> Model | None:
+    """The model a setting names: "" the shipped file (None if there is none),
+    "none" no model (the rules decide alone), else a model file's path."""
+    if spec.strip().lower() == "none":
+        return None
+    if not spec:
+        return default_model()
+    return Model.load(Path(spec))
+
+
+def rounded(weights: Iterable[tuple[Any, float]], digits: int = 5) -> dict[str, float]:
+    """Weights as the file keeps them: non-zero, rounded."""
+    return {str(k): round(float(v), digits) for k, v in weights if round(float(v), digits)}
