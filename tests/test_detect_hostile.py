@@ -14,17 +14,26 @@ import asyncio
 import json
 import logging
 import random
+from functools import partial
 from pathlib import Path
 
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.detect import detect, load_rules, score_text, verdict_json
+from crawler.detect import detect as detect_with_model
+from crawler.detect import load_rules, verdict_json
+from crawler.detect import score_text as score_text_with_model
 from crawler.detect.normalize import MAX_CHARS, Variants, normalize
 from crawler.detect.rules import MAX_HITS_PER_RULE, Hit, Rule
 from crawler.detect.score import _outermost
 from crawler.items import AdRecord
 from crawler.pipelines import DetectPipeline
+
+# These tests are of the rules and their reading of the text: the learned
+# model, which judges after them, has its own (tests/test_detect_model.py).
+detect = partial(detect_with_model, model=None)
+score_text = partial(score_text_with_model, model=None)
+
 
 ADVERSARIAL = Path(__file__).parent / "data" / "adversarial.jsonl"
 TEN_MB = 10_000_000

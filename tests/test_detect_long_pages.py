@@ -16,15 +16,22 @@ import json
 import random
 import re
 from collections.abc import Callable
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
-from crawler.detect import load_rules, score_text, verdict_json
+from crawler.detect import load_rules, verdict_json
+from crawler.detect import score_text as score_text_with_model
 from crawler.detect.normalize import MAX_CHARS, Normalized, normalize
 from crawler.detect.rules import RuleSet
 from crawler.detect.score import assess
+
+# These tests are of the rules and their reading of the text: the learned
+# model, which judges after them, has its own (tests/test_detect_model.py).
+score_text = partial(score_text_with_model, model=None)
+
 
 DATA = Path(__file__).parent / "data"
 # An ordinary long page: a travel diary, numbers and quotes included, no

@@ -1,12 +1,21 @@
 """Scoring: real labelled texts, look-alikes, and reasons an analyst can read."""
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from crawler.detect import detect, score_text, verdict_json
+from crawler.detect import detect as detect_with_model
+from crawler.detect import score_text as score_text_with_model
+from crawler.detect import verdict_json
 from crawler.items import AdRecord, ImageRef
+
+# These tests are of the rules and their reading of the text: the learned
+# model, which judges after them, has its own (tests/test_detect_model.py).
+detect = partial(detect_with_model, model=None)
+score_text = partial(score_text_with_model, model=None)
+
 
 LABELLED = Path(__file__).resolve().parents[2] / "shared" / "data" / "labeled_texts.jsonl"
 if not LABELLED.exists():  # CI's clean clone sits beside ../shared as well
@@ -85,7 +94,17 @@ def test_scoring_is_deterministic_and_json_ready() -> None:
     assert json.dumps(first, ensure_ascii=False) == json.dumps(
         verdict_json(score_text(text)), ensure_ascii=False
     )
-    assert set(first) == {"label", "score", "categories", "matches", "contacts", "reasons"}
+    assert set(first) == {
+        "label",
+        "score",
+        "categories",
+        "matches",
+        "contacts",
+        "reasons",
+        "rule_score",
+        "model",
+    }
+    assert first["model"] == "" and first["rule_score"] == first["score"]  # the rules alone
     match = next(m for m in first["matches"] if m["term"] == "当天停催")
     assert text[match["span"][0] : match["span"][1]] == "当天停催"
 

@@ -38,8 +38,17 @@ def record_fields(record: AdRecord) -> dict[str, str]:
     return fields
 
 
-def _model(model: Model | str | None) -> Model | None:
-    return default_model() if model == SHIPPED else model  # type: ignore[return-value]
+def _model(model: Model | str | None, rules: RuleSet, verdict: Verdict) -> Model | None:
+    """The model to judge with: the shipped one by default, none if it does
+    not fit these rules (said in the verdict's problems)."""
+    chosen = default_model() if model == SHIPPED else model
+    if not isinstance(chosen, Model):
+        return None
+    why = chosen.misfit(rules)
+    if why:
+        verdict.problems.append(why)
+        return None
+    return chosen
 
 
 def detect(
@@ -47,6 +56,7 @@ def detect(
 ) -> Verdict:
     """Score ``record`` and write the result into it: the rules, then the
     learned model's opinion with the record's context (None: rules alone)."""
+    rules = rules or load_rules()
     verdict = assess(record_fields(record), rules, sponsored=record.sponsored)
     context = Context(
         url=record.url,
@@ -54,7 +64,7 @@ def detect(
         channel=record.channel,
         sponsored=record.sponsored,
     )
-    verdict = judge(verdict, context, _model(model))
+    verdict = judge(verdict, context, _model(model, rules, verdict))
     record.score = verdict.score
     record.rule_score = verdict.rule_score
     record.model = verdict.model
@@ -80,7 +90,9 @@ def score_text(
     text: str, rules: RuleSet | None = None, model: Model | str | None = SHIPPED
 ) -> Verdict:
     """A bare text's verdict (no context: no site, channel or paid slot)."""
-    return judge(assess({"text": text}, rules), Context(), _model(model))
+    rules = rules or load_rules()
+    verdict = assess({"text": text}, rules)
+    return judge(verdict, Context(), _model(model, rules, verdict))
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:

@@ -28,6 +28,7 @@ train`` writes a new one from labelled data.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.detect.rules import RuleSet
 from crawler.detect.score import AD_THRESHOLD, SUSPECT_THRESHOLD, Verdict
 
 MODEL_PATH = Path(__file__).parent / "model.json"
@@ -200,6 +202,20 @@ class Model:
         self.ad_from = float(data["thresholds"]["ad"])
         self.suspect_from = float(data["thresholds"]["suspect"])
         self.categories: dict[str, dict[str, Any]] = data.get("categories") or {}
+        self.rule_categories = set(data.get("rules", {}).get("categories") or [])
+        self.rules_sha = str(data.get("rules", {}).get("sha256") or "")
+
+    def misfit(self, rules: RuleSet) -> str:
+        """Why this model must not judge with ``rules`` ("" when it may): its
+        features are the rules' categories, so a rule set with other
+        categories (a custom one) makes them mean something else."""
+        if self.rule_categories and set(rules.descriptions) != self.rule_categories:
+            return (
+                f"model {self.version} not used: it was trained with the rule categories "
+                f"{', '.join(sorted(self.rule_categories))}; these rules have "
+                f"{', '.join(sorted(rules.descriptions))} (adwatch train makes one for them)"
+            )
+        return ""
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Model:
@@ -251,9 +267,16 @@ def judge(verdict: Verdict, context: Context, model: Model | None) -> Verdict:
     p = round(opinion.probability, 3)
     verdict.score = p
     verdict.model = model.version
-    verdict.label = (
-        "ad" if p >= model.ad_from else "suspect" if p >= model.suspect_from else "clean"
-    )
+    # A suspect needs a category term, as with the rules alone; a page the
+    # rules call an ad or suspect and the model does not stays before an
+    # analyst as a suspect.  The model alone makes an ad only past ad_from.
+    rules_said = verdict.label
+    if p >= model.ad_from:
+        verdict.label = "ad"
+    elif rules_said in ("ad", "suspect") or (p >= model.suspect_from and verdict.categories):
+        verdict.label = "suspect"
+    else:
+        verdict.label = "clean"
     if verdict.label != "clean" and not verdict.categories and opinion.category:
         verdict.categories = [opinion.category]
     drivers = ", ".join(f"{name} {w:+.2f}" for name, w in opinion.drivers)
@@ -286,6 +309,14 @@ def load_model(spec: str = "") -> Model | None:
     if not spec:
         return default_model()
     return Model.load(Path(spec))
+
+
+def rules_sha(rules: RuleSet) -> str:
+    """SHA-256 over a rule set's files: what the model was trained with."""
+    h = hashlib.sha256()
+    for path in sorted(Path(rules.directory).glob("*.yaml")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def rounded(weights: Iterable[tuple[Any, float]], digits: int = 5) -> dict[str, float]:

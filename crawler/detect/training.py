@@ -39,6 +39,7 @@ from crawler.detect.model import (
     hashed_features,
     named_features,
     rounded,
+    rules_sha,
     text_of,
 )
 from crawler.detect.rules import RuleSet, load_rules
@@ -64,7 +65,8 @@ CATEGORY = {
 }
 C_GRID = (0.3, 1.0, 3.0)  # inverse regularisation tried inside training folds
 INNER_FOLDS = 3
-RECALL_FOR_SUSPECT = 0.95  # on training folds: the suspect threshold keeps this recall
+SUSPECT_PRECISION = 0.5  # on training folds: a suspect is an ad at least this often
+PRECISION_FLOOR = 0.85  # on training folds: the ad threshold keeps this precision if it can
 
 
 @dataclass(frozen=True)
@@ -287,27 +289,37 @@ def _log_loss(truth: Sequence[bool], probs: Sequence[float]) -> float:
 
 
 def best_threshold(truth: Sequence[bool], probs: Sequence[float]) -> float:
-    """The ``ad`` threshold with the best F1 on out-of-fold probabilities
-    (ties: the higher threshold, fewer pages put before an analyst)."""
-    best_t, best_f = 0.5, -1.0
-    for t in sorted(set(round(p, 3) for p in probs) | {0.5}):
+    """The ``ad`` threshold on out-of-fold probabilities: the one finding the
+    most ads while PRECISION_FLOOR of what it flags are ads (a referral that
+    turns out to be a news report discredits the next one); if no threshold
+    gets there, the one with the best F1.  Ties: the higher threshold."""
+    best_t, best_key = 0.5, (-1, -1.0)
+    for t in sorted({round(p, 3) for p in probs} | {0.5}):
         tp = sum(1 for y, p in zip(truth, probs, strict=True) if y and p >= t)
         fp = sum(1 for y, p in zip(truth, probs, strict=True) if not y and p >= t)
         fn = sum(1 for y, p in zip(truth, probs, strict=True) if y and p < t)
-        f = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f >= best_f:
-            best_t, best_f = t, f
+        precise = tp and tp / (tp + fp) >= PRECISION_FLOOR
+        key = (1, tp) if precise else (0, 2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+        if key >= best_key:
+            best_t, best_key = t, key
     return max(0.05, min(0.95, best_t))
 
 
 def suspect_threshold(truth: Sequence[bool], probs: Sequence[float], ad_from: float) -> float:
-    """The highest threshold below ``ad_from`` that keeps RECALL_FOR_SUSPECT of
-    the ads on out-of-fold probabilities (a page worth an analyst's look)."""
-    ads = sorted((p for y, p in zip(truth, probs, strict=True) if y), reverse=True)
-    if not ads:
-        return ad_from / 2
-    keep = ads[min(len(ads) - 1, math.ceil(RECALL_FOR_SUSPECT * len(ads)) - 1)]
-    return round(max(0.02, min(ad_from - 0.01, keep)), 3)
+    """The lowest threshold below ``ad_from`` at which, on out-of-fold
+    probabilities, what it puts before an analyst is an ad at least
+    SUSPECT_PRECISION of the time (a suspect is worth a look, not a guess)."""
+    best = ad_from
+    for t in sorted({round(p, 3) for p in probs if p < ad_from}, reverse=True):
+        tp = sum(1 for y, p in zip(truth, probs, strict=True) if y and p >= t)
+        flagged = sum(1 for p in probs if p >= t)
+        if flagged and tp / flagged >= SUSPECT_PRECISION:
+            best = t
+        else:
+            break
+    # and never below half the ad threshold: the real texts are a third ads,
+    # a crawl's pages far fewer, so a precision of one half there is a floor
+    return round(max(ad_from / 2, min(best, ad_from)), 3)
 
 
 def fit_categories(rows: Rows, index: Sequence[int]) -> dict[str, Any]:
@@ -339,7 +351,9 @@ def fit_categories(rows: Rows, index: Sequence[int]) -> dict[str, Any]:
     return out
 
 
-def model_json(rows: Rows, index: Sequence[int], version: str, figures: dict[str, Any]) -> dict:
+def model_json(
+    rows: Rows, index: Sequence[int], version: str, figures: dict[str, Any], rules: RuleSet
+) -> dict:
     """The model file's content for a fit on ``index``."""
     f = fit(rows, index)
     inverse = {v: k for k, v in rows.names.items()}
@@ -362,7 +376,10 @@ def model_json(rows: Rows, index: Sequence[int], version: str, figures: dict[str
             "min_texts": MIN_TEXTS,
             "buckets": BUCKETS,
             "world_weight": "world texts weigh as much as written ones",
+            "precision_floor": PRECISION_FLOOR,
+            "suspect_precision": SUSPECT_PRECISION,
         },
+        "rules": {"sha256": rules_sha(rules), "categories": sorted(rules.descriptions)},
         "thresholds": {"ad": f.ad_from, "suspect": f.suspect_from},
         "intercept": round(f.intercept, 5),
         "named": rounded((inverse[j], coef[BUCKETS + j]) for j in range(len(rows.names))),
@@ -552,6 +569,7 @@ def train(
     0: one source at a time), judge the held-out written set, then fit the
     model on all of ``examples``."""
     say = progress or (lambda _m: None)
+    rules = rules or load_rules()
     rows = featurize(examples + heldout, rules)
     trained = list(range(len(examples)))
     world = [i for i in trained if rows.examples[i].kind in WORLD]
@@ -573,9 +591,10 @@ def train(
         lines += report(rows, guesses, baseline)
     held = list(range(len(examples), len(rows.examples)))
     say("fitting the model on all the training data…")
-    model = model_json(rows, trained, "", figures)
+    model = model_json(rows, trained, "", figures, rules)
+    content = {k: v for k, v in model.items() if k not in ("version", "trained_at", "figures")}
     model["version"] = "lr-" + hashlib.sha256(
-        json.dumps([model["data"]["sha256"], model["settings"]], sort_keys=True).encode()
+        json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()[:10]
     if held:
         judged = {i: _guess(Model(model), rows, i) for i in held}
