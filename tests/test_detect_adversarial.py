@@ -22,7 +22,10 @@ KINDS = sorted({r["kind"] for r in ROWS if r["label"] != "ad"})
 @pytest.fixture(scope="module")
 def verdicts() -> list:
     rules = load_rules()
-    return [score_text(r["text"], rules) for r in ROWS]
+    # the rules alone: the model is trained on this set, so with it these
+    # gates would measure its fit (tests/test_detect_model.py gates the model
+    # on the held-out set instead)
+    return [score_text(r["text"], rules, model=None) for r in ROWS]
 
 
 def test_the_set_covers_every_disguise_and_look_alike() -> None:

@@ -41,11 +41,14 @@ def test_the_model_file_was_trained_on_todays_data_and_rules() -> None:
     examples, _heldout = default_examples()
     assert SHIPPED["data"]["sha256"] == data_hash(examples), "data changed: retrain"
     assert SHIPPED["rules"]["sha256"] == rules_sha(load_rules()), "rules changed: retrain"
-    assert SHIPPED["data"]["kinds"] == ["real", "written"]  # the held-out set never trained on
+    # the held-out written set is never trained on
+    assert SHIPPED["data"]["kinds"] == ["real", "seen", "written"]
 
 
 @needs_real
 def test_retraining_on_the_same_data_gives_the_same_model_and_figures() -> None:
+    if "analyst" in SHIPPED["data"]["kinds"]:
+        pytest.skip("trained with analysts' data (--data): retrain with the same files to compare")
     examples, heldout = default_examples()
     again = train(examples, heldout, folds=SHIPPED["figures"]["folds"]).model
     assert again["version"] == SHIPPED["version"]
@@ -99,14 +102,34 @@ def test_a_model_is_not_used_with_rules_of_other_categories(tmp_path: Path) -> N
     assert any("not used" in p and "测试" in p for p in verdict.problems)
 
 
-def test_the_kind_of_site_is_read_from_the_url_or_the_site_shown() -> None:
+def test_the_kind_of_site_is_read_from_its_domain_only() -> None:
     assert site_kind("https://www.gov.cn/zhengce/x.html") == "gov"
     assert site_kind("https://finance.sina.com.cn/a") == "news"
     assert site_kind("https://creditcard.cmbchina.com/") == "bank"
     assert site_kind("https://www.zhihu.com/question/1") == "aggregator"
-    assert site_kind("https://tingcui-help.cn/", "停催服务") == "other"
-    assert site_kind("", "") == ""
-    assert site_kind("http://[::1/broken") == ""
+    assert site_kind("https://tingcui-help.cn/") == "other"
+    # a name an advertiser chose is not a kind of site
+    assert site_kind("https://news.pinpaifeng.com/a") == "other"  # not ifeng.com
+    assert site_kind("https://huaxia-law.cn/a") == "other"
+    assert site_kind("https://sina.com.cn.evil.example/") == "other"
+    assert site_kind("") == "" and site_kind("http://[::1/broken") == ""
+
+
+def test_an_ad_names_what_it_sells() -> None:
+    """Without a category term from the rules, the model may put a page before
+    an analyst but never make it an ad (a tutoring ad with a WeChat ID)."""
+    verdict = score_text("专业团队，一对一辅导，提分率100%，添加微信 edu_tutor88")
+    assert verdict.label != "ad" and verdict.categories == []
+
+
+@needs_real
+def test_the_model_holds_on_the_written_set_it_never_saw() -> None:
+    """tests/data/heldout.jsonl is never trained on: the model must not do
+    worse there than the rules alone (0.91 / 0.88 when it was trained)."""
+    figures = SHIPPED["figures"]
+    mine, rules = figures["heldout"]["all"], figures["heldout_rules_alone"]["all"]
+    assert mine["precision"] >= rules["precision"] - 0.01
+    assert mine["recall"] >= rules["recall"] - 0.01
 
 
 def test_the_ad_threshold_keeps_the_precision_floor_and_finds_the_most_ads() -> None:
@@ -161,7 +184,8 @@ def test_adwatch_train_reports_and_writes_only_when_asked(tmp_path: Path) -> Non
 
     report = adwatch("train", "--folds", "3", "--out", str(out))
     assert report.returncode == 0, report.stderr[-2000:]
-    assert "world texts (257" in report.stdout and "rules alone" in report.stdout
+    assert "real texts the rules were not grown on (199" in report.stdout
+    assert "rules alone" in report.stdout
     assert "not written" in report.stdout and not out.exists()
     written = adwatch("train", "--folds", "3", "--out", str(out), "--write")
     assert written.returncode == 0 and out.exists()

@@ -48,6 +48,9 @@ def _model(model: Model | str | None, rules: RuleSet, verdict: Verdict) -> Model
     if why:
         verdict.problems.append(why)
         return None
+    note = chosen.stale(rules)
+    if note:
+        verdict.problems.append(note)
     return chosen
 
 

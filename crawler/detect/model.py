@@ -11,15 +11,18 @@ features of one record:
   ``BUCKETS`` slots, so the model file holds weights, never text;
 * what the rules found: their score and label, the strength of each category,
   disguised and quoted hits, every ad and look-alike cue kind, contacts;
-* the context: the kind of site the page is on (government, news portal,
-  bank or insurer, Q&A and video aggregators, marketplace), the channel and
-  whether the slot was paid.
+* the context: the kind of site the page is on, by its domain (government,
+  news portal, bank or insurer, Q&A and video aggregators, marketplace), the
+  channel and whether the slot was paid.  Only what the training data has
+  gets a weight: today's real texts carry their page's URL, so the site
+  kinds; the channel and the paid slot wait for analysts' labelled records.
 
 Its probability is the record's score; ``ad`` and ``suspect`` start at the
 thresholds stored with it, chosen on training folds (``training.py``), never
-on a test.  The category is the rules' strongest where they found one, else
-the model's own guess.  Every verdict says the model's version and the
-features that moved it most, beside the rules' reasons.
+on a test.  An ad names what it sells: without a category term from the
+rules the model can put a page before an analyst (``suspect``), never make
+it an ad.  Every verdict says the model's version and the features that
+moved it most, beside the rules' reasons.
 
 The file (``model.json``) records the hash of its training data, the figures
 of its cross-validation and the settings it was trained with; ``adwatch
@@ -55,41 +58,44 @@ NGRAMS = (1, 2, 3)
 MAX_CHARS = 20_000  # normalised characters whose n-grams are counted (a page's head)
 EXPLAIN = 4  # features named in a verdict's reasons
 
-# Kinds of site, by the host's name.  A page's site is context a reader uses:
-# the same slogan on a news portal is a report, on a one-page site an offer.
+# Kinds of site, by the registrable domain the page is on (never by what a
+# page says of itself: a site name or author is the advertiser's to write).
+# The same slogan on a news portal is a report, on a one-page site an offer.
 _SITE_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("gov", (".gov.cn", ".gov", "gov.cn", "court.gov.cn", "pbc.gov.cn", "cbirc", "nfra", "12378")),
+    ("gov", ("gov.cn", "gov", "court.gov.cn", "cbirc.gov.cn", "nfra.gov.cn", "pbc.gov.cn")),
     (
         "news",
         (
-            "people.com.cn", "xinhuanet.com", "news.cn", "chinanews", "cctv.com", "cnr.cn",
-            "thepaper.cn", "caixin.com", "yicai.com", "21jingji.com", "eeo.com.cn", "jiemian.com",
-            "bjnews.com.cn", "sina.com.cn", "sohu.com", "163.com", "qq.com", "ifeng.com",
-            "stcn.com", "cnstock.com", "cs.com.cn", "ce.cn", "gmw.cn", "chinadaily", "southcn",
-            "nbd.com.cn", "jrj.com", "hexun.com", "eastmoney.com", "cls.cn", "36kr.com",
-            "huxiu.com", "yahoo", "udn.com", "ltn.com.tw", "hk01.com", "mingpao", "scmp.com",
-            "news", "daily", "times", "post",
+            "people.com.cn", "xinhuanet.com", "news.cn", "chinanews.com.cn", "chinanews.com",
+            "cctv.com", "cnr.cn", "thepaper.cn", "caixin.com", "yicai.com", "21jingji.com",
+            "eeo.com.cn", "jiemian.com", "bjnews.com.cn", "sina.com.cn", "sina.com.hk",
+            "sohu.com", "163.com", "news.qq.com", "ifeng.com", "stcn.com", "cnstock.com",
+            "cs.com.cn", "ce.cn", "gmw.cn", "chinadaily.com.cn", "southcn.com", "nbd.com.cn",
+            "jrj.com.cn", "hexun.com", "eastmoney.com", "cls.cn", "36kr.com", "huxiu.com",
+            "udn.com", "ltn.com.tw", "hk01.com", "mingpao.com", "scmp.com",
         ),
     ),
     (
         "bank",
         (
-            "bank", "icbc", "ccb.com", "boc.cn", "abchina", "bankcomm", "cmbchina", "psbc",
-            "citicbank", "spdb", "cib.com", "cgbchina", "hxb.com", "pingan", "chinalife",
-            "cpic", "picc", "insurance", "creditcard", "95588", "95533", "95555",
+            "icbc.com.cn", "ccb.com", "boc.cn", "abchina.com", "bankcomm.com", "cmbchina.com",
+            "psbc.com", "citicbank.com", "spdb.com.cn", "cib.com.cn", "cgbchina.com.cn",
+            "hxb.com.cn", "pingan.com", "chinalife.com.cn", "cpic.com.cn", "picc.com",
         ),
     ),
     (
         "aggregator",
         (
-            "zhihu.com", "zhidao.baidu", "baike.baidu", "tieba", "haokan", "bilibili",
-            "douyin", "kuaishou", "xiaohongshu", "weibo", "toutiao", "baijiahao", "douban",
-            "iqiyi", "youku", "ixigua", "wenku", "360doc", "jianshu", "csdn", "tiktok",
-            "facebook", "youtube", "dcard", "ptt.cc", "mobile01",
+            "zhihu.com", "zhidao.baidu.com", "baike.baidu.com", "tieba.baidu.com",
+            "haokan.baidu.com", "baijiahao.baidu.com", "bilibili.com", "douyin.com",
+            "kuaishou.com", "xiaohongshu.com", "weibo.com", "toutiao.com", "douban.com",
+            "iqiyi.com", "youku.com", "ixigua.com", "wenku.baidu.com", "360doc.com",
+            "jianshu.com", "csdn.net", "tiktok.com", "facebook.com", "youtube.com",
+            "dcard.tw", "ptt.cc", "mobile01.com", "mp.weixin.qq.com",
         ),
     ),
-    ("market", ("goofish", "xianyu", "zhuanzhuan", "taobao", "tmall", "jd.com", "pinduoduo")),
-    ("law", ("law", "lawyer", "lvshi", "64365", "findlaw", "110.com", "66law", "nowlaws")),
+    ("market", ("goofish.com", "xianyu.com", "zhuanzhuan.com", "taobao.com", "tmall.com",
+                "jd.com", "pinduoduo.com")),
 )
 
 
@@ -103,18 +109,18 @@ class Context:
     sponsored: bool = False
 
 
-def site_kind(url: str, site: str = "") -> str:
-    """gov, news, bank, aggregator, market, law or other ("" when nothing is known)."""
-    host = ""
+def site_kind(url: str) -> str:
+    """gov, news, bank, aggregator, market or other, by the host's domain
+    ("" when the page has no URL)."""
     try:
         host = (urlsplit(url).hostname or "") if url else ""
     except ValueError:
         host = ""
-    names = f"{host} {site}".lower().strip()
-    if not names:
+    host = host.lower().rstrip(".")
+    if not host:
         return ""
-    for kind, marks in _SITE_KINDS:
-        if any(mark in names for mark in marks):
+    for kind, domains in _SITE_KINDS:
+        if any(host == d or host.endswith("." + d) for d in domains):
             return kind
     return "other"
 
@@ -141,7 +147,7 @@ def named_features(verdict: Verdict, context: Context) -> dict[str, float]:
         out[f"cue:{cue}"] = 1.0
     for _name, contact in verdict.contacts:
         out[f"contact:{contact.kind}"] = 1.0
-    kind = site_kind(context.url, context.site)
+    kind = site_kind(context.url)
     if kind:
         out[f"site:{kind}"] = 1.0
     if context.channel:
@@ -152,13 +158,17 @@ def named_features(verdict: Verdict, context: Context) -> dict[str, float]:
 
 
 def text_of(verdict: Verdict) -> str:
-    """The normalised text the n-grams are counted on: every field, in order."""
-    return "\n".join(t for t in verdict.normalized.values() if t)[:MAX_CHARS]
+    """The normalised text the n-grams are counted on: every field, in order,
+    each cut to its share of MAX_CHARS (a long text must not crowd out what
+    the pictures say)."""
+    texts = [t for t in verdict.normalized.values() if t]
+    share = max(2_000, MAX_CHARS // max(1, len(texts)))
+    return "\n".join(t[:share] for t in texts)[:MAX_CHARS]
 
 
 _SPACE = re.compile(r"\s+")
 _SLOT_CACHE: dict[str, int] = {}  # n-gram -> slot: most n-grams come back text after text
-_SLOT_CACHE_SIZE = 1_000_000
+_SLOT_CACHE_SIZE = 50_000  # about 7 MB; the common n-grams fill it first
 
 
 @dataclass
@@ -219,7 +229,6 @@ def hashed_features(text: str) -> dict[int, float]:
 @dataclass
 class Opinion:
     probability: float
-    category: str
     drivers: list[tuple[str, float]]  # the features that moved it most, signed
 
 
@@ -234,19 +243,22 @@ class Model:
         self.version = str(data["version"])
         self.intercept = float(data["intercept"])
         self.named = {str(k): float(v) for k, v in data["named"].items()}
+        buckets = int(data.get("settings", {}).get("buckets", BUCKETS))
+        if buckets != BUCKETS:
+            raise ValueError(f"model file {path}: {buckets} n-gram slots, adwatch has {BUCKETS}")
         self.weights = _dense(data["hashed"])
         self.ad_from = float(data["thresholds"]["ad"])
         self.suspect_from = float(data["thresholds"]["suspect"])
-        self.categories: dict[str, tuple[float, dict[str, float], Any]] = {
-            str(name): (
-                float(w["intercept"]),
-                {str(k): float(v) for k, v in w["named"].items()},
-                _dense(w["hashed"]),
-            )
-            for name, w in (data.get("categories") or {}).items()
-        }
         self.rule_categories = set(data.get("rules", {}).get("categories") or [])
         self.rules_sha = str(data.get("rules", {}).get("sha256") or "")
+
+    def stale(self, rules: RuleSet) -> str:
+        """A note when the rule files changed since this model was trained:
+        it still judges (its features are the same kinds), but should be
+        retrained."""
+        if self.rules_sha and rules_sha(rules) != self.rules_sha:
+            return f"the rules changed since model {self.version} was trained: adwatch train"
+        return ""
 
     def misfit(self, rules: RuleSet) -> str:
         """Why this model must not judge with ``rules`` ("" when it may): its
@@ -264,13 +276,13 @@ class Model:
     def load(cls, path: Path = MODEL_PATH) -> Model:
         return cls(json.loads(path.read_text(encoding="utf-8")), path)
 
-    def opinion(self, verdict: Verdict, context: Context, categorise: bool = False) -> Opinion:
-        """The model's probability for this verdict's page, the features that
-        moved it most, and (asked for) its own category."""
+    def opinion(self, verdict: Verdict, context: Context) -> Opinion:
+        """The model's probability for this verdict's page and the features
+        that moved it most (the base rate among them)."""
         named = named_features(verdict, context)
         found = slots_of(text_of(verdict))
         z = self.intercept
-        parts: list[tuple[str, float]] = []
+        parts: list[tuple[str, float]] = [("base", self.intercept)]
         for name, value in named.items():
             w = self.named.get(name)
             if w:
@@ -279,24 +291,10 @@ class Model:
         moved = self.weights[found.slots] * found.values
         z += float(moved.sum())
         for k in np.argsort(-np.abs(moved))[:EXPLAIN]:
-            if moved[k]:
-                parts.append((f"「{found.gram(int(k))}」", float(moved[k])))
+            parts.append((f"「{found.gram(int(k))}」", float(moved[k])))
         probability = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
-        category = self._category(named, found) if categorise else ""
-        return Opinion(probability, category, heapq.nlargest(EXPLAIN, parts, key=_size))
-
-    def category_of(self, verdict: Verdict, context: Context) -> str:
-        """The model's own category for a page the rules found none in."""
-        return self._category(named_features(verdict, context), slots_of(text_of(verdict)))
-
-    def _category(self, named: dict[str, float], found: Slots) -> str:
-        best, best_z = "", -math.inf
-        for category, (intercept, by_name, weights) in self.categories.items():
-            z = intercept + sum(by_name.get(k, 0.0) * v for k, v in named.items())
-            z += float(weights[found.slots] @ found.values)
-            if z > best_z:
-                best, best_z = category, z
-        return best
+        shown = [p for p in parts if abs(p[1]) >= 0.01]
+        return Opinion(probability, heapq.nlargest(EXPLAIN, shown, key=_size))
 
 
 def _dense(sparse: dict[str, float]) -> Any:
@@ -326,15 +324,14 @@ def judge(verdict: Verdict, context: Context, model: Model | None) -> Verdict:
     # rules call an ad or suspect and the model does not stays before an
     # analyst as a suspect.  The model alone makes an ad only past ad_from.
     rules_said = verdict.label
-    if p >= model.ad_from:
+    if p >= model.ad_from and verdict.categories:
         verdict.label = "ad"
-    elif rules_said in ("ad", "suspect") or (p >= model.suspect_from and verdict.categories):
-        verdict.label = "suspect"
+    elif rules_said in ("ad", "suspect") or p >= model.suspect_from:
+        # without a category term the model alone puts a page before an
+        # analyst, never makes it an ad: every ad names what it sells
+        verdict.label = "suspect" if verdict.categories or p >= model.ad_from else "clean"
     else:
         verdict.label = "clean"
-    if verdict.label != "clean" and not verdict.categories:
-        guess = model.category_of(verdict, context)
-        verdict.categories = [guess] if guess else []
     drivers = ", ".join(f"{name} {w:+.2f}" for name, w in opinion.drivers)
     verdict.reasons.append(
         f"model {model.version}: p={p:.2f} (ad from {model.ad_from:.2f}, "
