@@ -353,6 +353,12 @@ def build(
             progress(done, len(records))
         return exhibit
 
+    if redactor is not None:
+        # OpenCV is imported here, in one thread, before two exhibit threads
+        # could both import it (its loader swaps itself in sys.modules: the
+        # second import saw "'cv2' is not a package")
+        import cv2
+        import cv2.data  # noqa: F401
     with ThreadPoolExecutor(max_workers=2) as pool:
         exhibits = list(pool.map(one, enumerate(records, 1)))
     bundles = [e.bundle_id for e in exhibits if e.bundle_id]

@@ -578,6 +578,17 @@ def _upright_rgb(img: Image.Image) -> Image.Image:
 Box = tuple[int, int, int, int]  # left, top, right, bottom (exclusive), in pixels
 
 _local = threading.local()
+_cv2_lock = threading.Lock()
+
+
+def _cv2() -> Any:
+    """OpenCV with its ``data`` package, imported once under a lock: cv2's
+    loader swaps its own module in ``sys.modules`` while it runs, and a second
+    exhibit thread importing it meanwhile got "'cv2' is not a package"."""
+    with _cv2_lock:
+        import cv2
+        import cv2.data
+    return cv2
 
 
 def _cascade() -> Any:
@@ -585,9 +596,7 @@ def _cascade() -> Any:
     as thread-safe).  Missing files raise: faces=True must never pass silently."""
     cascade = getattr(_local, "cascade", None)
     if cascade is None:
-        import cv2
-        import cv2.data
-
+        cv2 = _cv2()
         path = cv2.data.haarcascades + FACE_CASCADE
         cascade = cv2.CascadeClassifier(path)
         if cascade.empty():
@@ -603,8 +612,9 @@ def find_faces(img: Image.Image) -> list[Box]:
     banners of Chinese text, QR codes, comment-page screenshots) it found no
     face, where the default cascade or 3 neighbours found 12-19 false ones.
     Profiles, tilted and small faces are missed (see the module's limits)."""
-    import cv2
     import numpy as np
+
+    cv2 = _cv2()
 
     scale = min(1.0, (DETECT_PIXELS / max(1, img.width * img.height)) ** 0.5)
     small = img
@@ -634,9 +644,7 @@ def find_faces(img: Image.Image) -> list[Box]:
 def _has_eyes(region: Any, face_width: int) -> bool:
     """A second opinion on a face: an eye in its upper two thirds.  Masking ad
     text by mistake hides evidence, so a face must pass both cascades."""
-    import cv2
-    import cv2.data
-
+    cv2 = _cv2()
     cascade = getattr(_local, "eyes", None)
     if cascade is None:
         cascade = cv2.CascadeClassifier(cv2.data.haarcascades + EYE_CASCADE)
