@@ -55,7 +55,8 @@ MODEL_PATH = Path(__file__).parent / "model.json"
 FORMAT = 1  # of the model file
 BUCKETS = 1 << 18  # hashed n-gram slots
 NGRAMS = (1, 2, 3)
-MAX_CHARS = 20_000  # normalised characters whose n-grams are counted (a page's head)
+MAX_CHARS = 4_000  # normalised characters whose n-grams are counted: a crawl's page costs
+# about a millisecond; longer texts speak through the rules' features (every window)
 EXPLAIN = 4  # features named in a verdict's reasons
 
 # Kinds of site, by the registrable domain the page is on (never by what a
@@ -162,7 +163,7 @@ def text_of(verdict: Verdict) -> str:
     each cut to its share of MAX_CHARS (a long text must not crowd out what
     the pictures say)."""
     texts = [t for t in verdict.normalized.values() if t]
-    share = max(2_000, MAX_CHARS // max(1, len(texts)))
+    share = max(500, MAX_CHARS // max(1, len(texts)))
     return "\n".join(t[:share] for t in texts)[:MAX_CHARS]
 
 
