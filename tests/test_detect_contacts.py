@@ -221,3 +221,14 @@ def test_a_page_of_look_alike_numbers_gives_each_contact_once() -> None:
         ("qq", "80512347"),
     ]
     assert verdict.contacts[0][1].span == (2, 13)
+
+
+@pytest.mark.parametrize(
+    "text", ["订单号 13B45678901", "WIFI密码 l3912345678", "型号：I39O0I38000", "SN 13S00138000"]
+)
+def test_a_code_after_its_label_is_no_look_alike_phone(text: str) -> None:
+    """An order number, password or model code reads as a phone once its
+    letters are taken for digits; after its label it stays a code."""
+    assert [kind for kind, _value in found(text) if kind == "phone"] == []
+    # the same writing after a contact label is a phone
+    assert found("联系电话 13B45678901") == [("phone", "13845678901")]

@@ -181,6 +181,15 @@ def _read_through_ocr(norm: Normalized) -> Iterator[tuple[str, int, int, str]]:
                 yield "wechat", a, b, folded[a:b]
 
 
+# An order number, password or model code after its label is a code even when
+# it reads as a phone once its letters are taken for digits (订单号 13B45678901).
+_CODE_LABEL = re.compile(
+    r"(?:订单|单号|密码|型号|编号|序列号|条码|运单|快递|工号|学号|证号|卡号|货号|"
+    r"order|sn|s/n|imei|pwd|password)[\s:：#号]*$",
+    re.IGNORECASE,
+)
+
+
 def _lookalike_numbers(norm: Normalized) -> Iterator[tuple[str, int, int, str]]:
     """Phones, QQ numbers and phone-number WeChat IDs written partly in
     look-alikes: found by the ordinary patterns in the text read as digits,
@@ -199,8 +208,10 @@ def _lookalike_numbers(norm: Normalized) -> Iterator[tuple[str, int, int, str]]:
         raw = norm.raw[norm.starts[a] : norm.ends[b - 1]]
         key = (m.re.pattern, text[start : m.end() + 2], raw)
         if key not in judged:
-            judged[key] = _as_written(norm, digits, a, b, lead) and not _glued(
-                text, None if free_start else m.start(), m.end()
+            judged[key] = (
+                _as_written(norm, digits, a, b, lead)
+                and not _glued(text, None if free_start else m.start(), m.end())
+                and not _CODE_LABEL.search(text, max(0, a - 12), a)
             )
         return judged[key]
 
