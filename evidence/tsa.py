@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import os
 import re
 import shutil
 import signal
@@ -54,13 +53,13 @@ from typing import Any, Literal
 
 from asn1crypto import tsp
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from evidence._child import serve_child
 from evidence._lock import exclusive
-from evidence._pki import self_signed_root
+from evidence._pki import private_pem, self_signed_root, signer_certificate, write_file
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +124,8 @@ def make_pki(folder: Path, key: KeyKind = "ec") -> TsaFiles:
         else:
             ca_key = ec.generate_private_key(ec.SECP256R1())
             ca_cert = self_signed_root(ca_key, CA_NAME, now)
-            _write(files.ca_key, _key_pem(ca_key), 0o600)
-            _write(files.ca_pem, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+            write_file(files.ca_key, private_pem(ca_key), 0o600)
+            write_file(files.ca_pem, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
             logger.info("made demo TSA root %s", files.ca_pem)
         if not files.tsa_pem.exists() or not files.tsa_key.exists():
             if ca_key is None:
@@ -143,61 +142,26 @@ def make_pki(folder: Path, key: KeyKind = "ec") -> TsaFiles:
                 else ec.generate_private_key(ec.SECP256R1())
             )
             tsa_cert = _tsa_certificate(tsa_key, ca_cert, ca_key, now)
-            _write(files.tsa_key, _key_pem(tsa_key), 0o600)
-            _write(files.tsa_pem, tsa_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+            write_file(files.tsa_key, private_pem(tsa_key), 0o600)
+            write_file(files.tsa_pem, tsa_cert.public_bytes(serialization.Encoding.PEM), 0o644)
             logger.info("made demo TSA certificate %s", files.tsa_pem)
         chain = files.tsa_pem.read_bytes() + files.ca_pem.read_bytes()
         _write_if_changed(files.chain_pem, chain)
         _write_if_changed(files.config, _openssl_config(files).encode())
         if not files.serial.exists():
-            _write(files.serial, b"01\n", 0o644)
+            write_file(files.serial, b"01\n", 0o644)
     return files
 
 
 def _tsa_certificate(
     key: Any, ca_cert: x509.Certificate, ca_key: Any, now: dt.datetime
 ) -> x509.Certificate:
-    ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    return (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, TSA_NAME)]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=10 * 365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,  # a.k.a. nonRepudiation
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        # RFC 3161 2.3: exactly timeStamping, and critical
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, TSA_NAME)])
+    # RFC 3161 2.3: exactly timeStamping, and critical
+    time_stamping = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING])
+    return signer_certificate(
+        key, subject, ca_cert, ca_key, now, days=10 * 365, extra=[time_stamping]
     )
-
-
-def _key_pem(key: Any) -> bytes:
-    pem: bytes = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return pem
 
 
 def _conf_value(path: Path) -> str:
@@ -232,22 +196,9 @@ ess_cert_id_alg = sha256
 """
 
 
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Write via a temporary name with the final mode already set, then rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.fchmod(fd, mode)  # the umask may have narrowed (or O_CREAT not applied) it
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-
-
 def _write_if_changed(path: Path, data: bytes) -> None:
     if not path.exists() or path.read_bytes() != data:
-        _write(path, data, 0o644)
+        write_file(path, data, 0o644)
 
 
 def _folder_lock(folder: Path) -> AbstractContextManager[None]:

@@ -66,7 +66,7 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
@@ -84,7 +84,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from evidence._lock import exclusive
-from evidence._pki import self_signed_root
+from evidence._pki import private_pem, self_signed_root, signer_certificate, write_file
 from evidence._safe import printable
 from evidence.dossier.pdf import pdf_facts
 
@@ -180,8 +180,8 @@ def _make_missing(ident: SigningIdentity, name: str) -> None:
     else:
         ca_key = _new_key()
         ca_cert = self_signed_root(ca_key, CA_NAME, now)
-        _write(ident.ca_key, _private_pem(ca_key), 0o600)
-        _write(ident.ca_pem, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        write_file(ident.ca_key, private_pem(ca_key), 0o600)
+        write_file(ident.ca_pem, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
     if not (ident.cert_pem.exists() and ident.key_pem.exists()):
         if ca_key is None:
             if not ident.ca_key.exists():
@@ -189,11 +189,11 @@ def _make_missing(ident: SigningIdentity, name: str) -> None:
             ca_key = serialization.load_pem_private_key(ident.ca_key.read_bytes(), None)
         key = _new_key()
         cert = _signer_certificate(key, name, ca_cert, ca_key, now)
-        _write(ident.key_pem, _private_pem(key), 0o600)
-        _write(ident.cert_pem, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        write_file(ident.key_pem, private_pem(key), 0o600)
+        write_file(ident.cert_pem, cert.public_bytes(serialization.Encoding.PEM), 0o644)
     chain = ident.cert_pem.read_bytes() + ident.ca_pem.read_bytes()
     if not ident.chain_pem.exists() or ident.chain_pem.read_bytes() != chain:
-        _write(ident.chain_pem, chain, 0o644)
+        write_file(ident.chain_pem, chain, 0o644)
 
 
 def _new_key() -> rsa.RSAPrivateKey:
@@ -216,60 +216,7 @@ def _signer_certificate(
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "adwatch (demo, not a real identity)"),
         ]
     )
-    ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=5 * 365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_signer_key_usage(), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-
-
-def _signer_key_usage() -> x509.KeyUsage:
-    """A signer's: digitalSignature and nonRepudiation, nothing else."""
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=True,  # a.k.a. nonRepudiation
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _private_pem(key: Any) -> bytes:
-    pem: bytes = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return pem
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Write via a temporary name that already has the final mode, then rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.fchmod(fd, mode)  # O_CREAT's mode is narrowed by the umask
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    return signer_certificate(key, subject, ca_cert, ca_key, now, days=5 * 365)
 
 
 # --- signing ---------------------------------------------------------------------------
