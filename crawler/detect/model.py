@@ -31,7 +31,6 @@ train`` writes a new one from labelled data.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import itertools
 import json
@@ -367,10 +366,7 @@ def load_model(spec: str = "") -> Model | None:
 
 def rules_sha(rules: RuleSet) -> str:
     """SHA-256 over a rule set's files: what the model was trained with."""
-    h = hashlib.sha256()
-    for path in sorted(Path(rules.directory).glob("*.yaml")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+    return rules.files_sha256()
 
 
 def rounded(weights: Iterable[tuple[Any, float]], digits: int = 5) -> dict[str, float]:
