@@ -105,8 +105,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Any, cast
+from typing import Any, Self, cast
 
 import redis
 from scrapy import Request, Spider, signals
@@ -120,7 +119,8 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from crawler import signals as adwatch_signals
-from evidence._child import die_with_parent
+from loopback.child import die_with_parent, stop_process
+from loopback.server import LoopbackServer, free_port
 
 logger = logging.getLogger(__name__)
 
@@ -820,14 +820,7 @@ def redis_server_binary() -> str:
     return found or "/usr/bin/redis-server"
 
 
-def free_port() -> int:
-    """A loopback TCP port free right now (the caller binds it soon after)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class RedisServer:
+class RedisServer(LoopbackServer):
     """A redis-server of its own on 127.0.0.1 and a free port.  Started on
     ``start()`` or entering ``with``; PING answers before it returns; it is sent
     SIGTERM if the process that started it dies (Linux), so a crawler killed
@@ -865,7 +858,7 @@ class RedisServer:
     def client(self) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=10)
 
-    def start(self) -> RedisServer:
+    def start(self) -> Self:
         if not Path(self.binary).exists() and not shutil.which(self.binary):
             raise FileNotFoundError(
                 f"{self.binary} not found: install Debian's redis-server (apt-get install "
@@ -935,13 +928,7 @@ class RedisServer:
     def _kill(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.terminate()  # redis-server writes out its append-only file
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=30)  # SIGTERM: it writes out its append-only file
         self.proc = None
 
     def stop(self) -> None:
@@ -951,17 +938,6 @@ class RedisServer:
         elif self._dir:
             shutil.rmtree(self._dir, ignore_errors=True)
         self._dir = None
-
-    def __enter__(self) -> RedisServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 PIDFILE = "redis.pid"

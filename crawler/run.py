@@ -33,7 +33,7 @@ from crawler.spiders.market import MarketSpider
 from crawler.spiders.search import SearchSpider
 from crawler.spiders.video import VideoSpider
 from crawler.stopping import stop_signals_to
-from evidence._child import serve_child
+from loopback.child import serve_child
 
 SPIDERS = {"search": SearchSpider, "video": VideoSpider, "market": MarketSpider}
 

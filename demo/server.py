@@ -12,20 +12,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
-import signal
 import socket
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType, TracebackType
 from typing import Any
 
 from demo.generate import generate, write_ground_truth
 from demo.model import DemoWeb
 from demo.routes import Response, Router
 from demo.takedown import GoneFile
+from loopback.server import HTTPThreadServer, until_interrupted, wait_forever
 
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
@@ -131,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-class DemoServer:
+class DemoServer(HTTPThreadServer[_HTTPServer]):
     """The simulated web served in a background thread; starts on creation.
 
     >>> with DemoServer(generate(7), port=0) as srv:  # doctest: +SKIP
@@ -150,19 +148,11 @@ class DemoServer:
     ) -> None:
         self.web = web if web is not None else generate()
         self.router = Router(self.web, slow_seconds=slow_seconds)
-        self._httpd = _HTTPServer((host, port), self.router, verbose)
-        self.host, self.port = host, int(self._httpd.server_address[1])
+        httpd = _HTTPServer((host, port), self.router, verbose)
         self._gone: GoneFile | None = None
         if gone_file is not None:  # before serving: listed pages are gone from the start
             self._gone = GoneFile(gone_file, self.router.pages, self.router.resolve, gone_poll)
-        self._stopped = False
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            name=f"demo-web-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serve(httpd, host, "demo-web")
 
     @property
     def base_url(self) -> str:
@@ -188,28 +178,13 @@ class DemoServer:
         """Serve the page as generated again (undoes take_down and edit)."""
         self.router.restore(url_or_path)
 
-    def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
+    def _stopping(self) -> None:
         if self._gone is not None:
             self._gone.stop()
-        self._httpd.stopping.set()
-        self._httpd.shutdown()
+        self._httpd.stopping.set()  # wakes slow pages and trickled bodies
+
+    def _shut_down(self) -> None:
         self._httpd.close_open_connections()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> DemoServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -235,10 +210,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.size < 1:
@@ -252,14 +223,6 @@ def main(argv: list[str] | None = None) -> int:
         web, args.host, args.port, args.slow_seconds, args.verbose, gone_file=args.gone
     ) as srv:
         print(f"demo web on {srv.base_url}", flush=True)
-        in_main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main else None
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            if in_main:
-                signal.signal(signal.SIGTERM, previous)
+        with until_interrupted():
+            wait_forever()
     return 0

@@ -38,17 +38,14 @@ import datetime as dt
 import logging
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType, TracebackType
 from typing import Any, Literal
 
 from asn1crypto import tsp
@@ -57,9 +54,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from evidence._child import serve_child
 from evidence._lock import exclusive
 from evidence._pki import private_pem, self_signed_root, signer_certificate, write_file
+from loopback.child import serve_child
+from loopback.server import HTTPThreadServer, until_interrupted, wait_forever
 
 logger = logging.getLogger(__name__)
 
@@ -305,7 +303,7 @@ def _query_problem(body: bytes) -> str:
     return ""
 
 
-class TsaServer:
+class TsaServer(HTTPThreadServer[_HTTPServer]):
     """The demo TSA on ``host:port`` (0: a free port) in a daemon thread.
 
     >>> with TsaServer(Path("var/tsa")) as tsa:  # doctest: +SKIP
@@ -318,16 +316,7 @@ class TsaServer:
             raise FileNotFoundError("the demo TSA needs the openssl command on PATH")
         self.files = make_pki(Path(folder))
         self._lock = threading.Lock()  # openssl rewrites the shared serial file per token
-        self._httpd = _HTTPServer((host, port), self)
-        self.host, self.port = host, int(self._httpd.server_address[1])
-        self._stopped = False
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            name=f"demo-tsa-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serve(_HTTPServer((host, port), self), host, "demo-tsa")
         logger.info("demo TSA on %s", self.url)
 
     @property
@@ -359,25 +348,6 @@ class TsaServer:
                 raise TsaRefused(f"openssl ts -reply exited {done.returncode}: {said}")
             return reply_path.read_bytes()
 
-    def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> TsaServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 # --- as a program, and as a child process ------------------------------------------
 
@@ -395,28 +365,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main else None
-    try:
-        with TsaServer(args.dir, args.host, args.port) as tsa:
-            print(f"tsa on {tsa.url} (CA: {tsa.files.ca_pem})", flush=True)
-            while True:
-                time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
+    # SIGTERM while the PKI is made ends it quietly too
+    with until_interrupted(), TsaServer(args.dir, args.host, args.port) as tsa:
+        print(f"tsa on {tsa.url} (CA: {tsa.files.ca_pem})", flush=True)
+        wait_forever()
     return 0
 
 

@@ -10,7 +10,8 @@ child when the block ends.
 Children run in a session of their own: a Ctrl-C in the terminal goes to the
 whole foreground process group, and a server that died with it would fail the
 crawl while it is closing.  The parent stops them; `die_with_parent` makes sure
-they do not outlive a parent that was killed outright.
+they do not outlive a parent that was killed outright, and `stop_process` stops
+one (the redis-server of ``crawler.frontier`` too) with a deadline.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 # loaded here, not in the forked child: dlopen after fork() in a threaded
 # process may wait on a lock another thread held
@@ -73,14 +75,20 @@ def serve_child(cmd: list[str], ready: re.Pattern[str], what: str) -> Iterator[s
         drain.start()
         yield found.group(1)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=10)
         if drain is not None:
             drain.join(timeout=5)
         if proc.stdout is not None:
             with contextlib.suppress(OSError):
                 proc.stdout.close()
+
+
+def stop_process(proc: subprocess.Popen[Any], timeout: float) -> None:
+    """SIGTERM, then up to ``timeout`` seconds for it to end, then SIGKILL."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
