@@ -1,5 +1,6 @@
 """Session fixtures: the demo web on a free loopback port, its ground truth, and
-one real crawl of it by the `adwatch` command (real Chromium, real SQLite)."""
+one real crawl of it by the `adwatch` command (real Chromium, real SQLite); a
+module's own demo web; helpers several test modules share."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ import pytest
 
 from demo.generate import generate
 from demo.ground_truth import ground_truth_lines
+from demo.model import DemoWeb
 from demo.server import DemoServer
+from evidence.store import EvidenceStore
 from evidence.tsa import TsaServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +45,25 @@ def ground_truth(demo_server: DemoServer) -> list[dict[str, Any]]:
     return ground_truth_lines(demo_server.web)
 
 
+# A module that serves the demo itself (its own slow page, takedowns and edits that
+# must not reach other modules) gets a web of its own, generated once per module.
+
+
+@pytest.fixture(scope="module")
+def web() -> DemoWeb:
+    return generate(7, 1)
+
+
+@pytest.fixture(scope="module")
+def truth(web: DemoWeb) -> list[dict[str, Any]]:
+    return ground_truth_lines(web)
+
+
+@pytest.fixture(scope="module")
+def records(truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in truth if line["kind"] == "record"]
+
+
 def adwatch(*args: str, data_dir: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run the installed command as a user would, in its own process."""
     env = dict(os.environ, ADWATCH_DATA_DIR=str(data_dir))
@@ -54,6 +76,19 @@ def adwatch(*args: str, data_dir: Path, timeout: float = 600) -> subprocess.Comp
         timeout=timeout,
         check=False,
     )
+
+
+def sealed(store: EvidenceStore, n: int) -> str:
+    """Seal the ``n``-th of a run of small made-up bundles (a screenshot and a
+    DOM, captured a second apart); its bundle id."""
+    shot = store.put_blob(f"png bytes {n}".encode(), "image/png")
+    html = store.put_blob(f"<html>ad {n}</html>".encode(), "text/html")
+    bundle = store.seal(
+        {"screenshot": shot, "dom": html},
+        {"record": f"r{n}", "url": f"http://127.0.0.1/ad/{n}"},
+        captured_at=f"2026-11-25T00:00:0{n}.000000Z",
+    )
+    return bundle.id
 
 
 @dataclass

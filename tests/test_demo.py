@@ -139,19 +139,7 @@ def record_text(base: str, rec: dict[str, Any]) -> str:
 # --- fixtures ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def web() -> DemoWeb:
-    return generate(7, 1)
-
-
-@pytest.fixture(scope="module")
-def truth(web: DemoWeb) -> list[dict[str, Any]]:
-    return ground_truth_lines(web)
-
-
-@pytest.fixture(scope="module")
-def records(truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [line for line in truth if line["kind"] == "record"]
+# web, truth and records: tests/conftest.py (this module's own web)
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 import pytest
 
-from demo import DemoServer, DemoWeb, generate
+from demo import DemoServer, DemoWeb
 from demo.build_search import _page_with_room
 from demo.ground_truth import ground_truth_lines
 from demo.model import SearchPage, SearchQuery, SearchResult, Truth
@@ -83,19 +83,7 @@ def wait_until(check: Callable[[], bool], timeout: float = 5.0) -> None:
 # --- fixtures ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def web() -> DemoWeb:
-    return generate(7, 1)
-
-
-@pytest.fixture(scope="module")
-def truth(web: DemoWeb) -> list[dict[str, Any]]:
-    return ground_truth_lines(web)
-
-
-@pytest.fixture(scope="module")
-def records(truth: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [t for t in truth if t["kind"] == "record"]
+# web, truth and records: tests/conftest.py (this module's own web)
 
 
 @pytest.fixture(scope="module")

@@ -10,17 +10,7 @@ from pathlib import Path
 import pytest
 
 from evidence.store import GENESIS, EvidenceStore, StoreError, canonical, sha256
-
-
-def sealed(store: EvidenceStore, n: int) -> str:
-    shot = store.put_blob(f"png bytes {n}".encode(), "image/png")
-    html = store.put_blob(f"<html>ad {n}</html>".encode(), "text/html")
-    bundle = store.seal(
-        {"screenshot": shot, "dom": html},
-        {"record": f"r{n}", "url": f"http://127.0.0.1/ad/{n}"},
-        captured_at=f"2026-11-25T00:00:0{n}.000000Z",
-    )
-    return bundle.id
+from tests.conftest import sealed
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from evidence.timestamp import (
     stamp_pending,
 )
 from evidence.tsa import DEMO_POLICY, TsaServer, make_pki, tsa_process
+from tests.conftest import sealed
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -415,17 +416,6 @@ def test_a_wrong_answer_is_an_error_naming_the_tsa(
 
 
 # --- stamping the store's queue -----------------------------------------------------------
-
-
-def sealed(store: EvidenceStore, n: int) -> str:
-    shot = store.put_blob(f"png bytes {n}".encode(), "image/png")
-    html = store.put_blob(f"<html>ad {n}</html>".encode(), "text/html")
-    bundle = store.seal(
-        {"screenshot": shot, "dom": html},
-        {"record": f"r{n}", "url": f"http://127.0.0.1/ad/{n}"},
-        captured_at=f"2026-11-25T00:00:0{n}.000000Z",
-    )
-    return bundle.id
 
 
 def test_pending_bundles_wait_for_the_tsa_and_then_are_stamped(

@@ -60,6 +60,9 @@ CATEGORIES = {
     "AI": "AI接听",
 }
 AD_KINDS = ("slogan", "caption", "listing", "serp", "comment")
+# The kinds and trick names below repeat build_heldout.py's on purpose: the held-out
+# set is written independently of the adversarial one, so neither builder imports
+# the other (or a shared module) and a change to one cannot reshape the other's file.
 NEG_KINDS = (
     "news",
     "police",

@@ -48,6 +48,9 @@ OUT = Path(__file__).with_name("heldout.jsonl")
 
 CATEGORIES = ("停催", "债务协商", "代理投诉", "退保退息", "征信修复", "AI接听")
 AD_KINDS = ("slogan", "caption", "listing", "serp", "comment", "landing")
+# The kinds and trick names below repeat build_adversarial.py's on purpose: the held-out
+# set is written independently of the adversarial one, so neither builder imports
+# the other (or a shared module) and a change to one cannot reshape the other's file.
 NEG_KINDS = (
     "news",
     "police",
