@@ -15,7 +15,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji openssl redis-server poppler-utils \
 	libgl1 libglib2.0-0 libpango-1.0-0 libpangoft2-1.0-0
 
-.PHONY: run test lint setup apt venv bench clean
+.PHONY: run test lint setup setup-dev apt venv venv-dev bench clean
 
 run: setup
 	$(BIN)/adwatch crawl --demo
@@ -24,14 +24,16 @@ run: setup
 	  $(BIN)/adwatch dossier --regulator $$r --cluster largest --out var/dossiers/$$r --zip || exit 1; \
 	done
 
-test: setup lint
+test: setup-dev lint
 	$(BIN)/python -m pytest -q
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# setup: what `make run` needs; setup-dev adds what tests and lint need
 setup: apt venv
+setup-dev: setup venv-dev
 
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -42,7 +44,10 @@ apt:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# each stamp is older than the files it was installed from when they change, so an
+# edit to either list (or a fresh clone, with no stamps) installs again
 venv: $(VENV)/.installed
+venv-dev: $(VENV)/.installed-dev
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +57,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --force-reinstall \
 	  $$(grep -i '^opencv-contrib-python==' requirements.txt)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+# the runtime pins as constraints: a test or lint tool never moves what adwatch runs on
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt \
+	  -c requirements.txt
 	touch $@
 
 bench: setup
