@@ -23,7 +23,7 @@ the same run.
 A text counts as detected when it is labelled ``ad`` (``suspect`` is not a
 hit) and, per category, when its strongest category is that one.
 
-    .venv/bin/python bench/detect.py [--seconds 3] [--folds 0]
+    .venv/bin/python bench/detect.py [--seconds 3] [--folds 0] [--no-real]
 """
 
 from __future__ import annotations
@@ -282,8 +282,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--folds", type=int, default=0, help="real texts: folds of sources (0: one per source)"
     )
+    parser.add_argument(
+        "--no-real",
+        action="store_true",
+        help="skip part 1 (the real texts, minutes): the written sets and speed only",
+    )
     args = parser.parse_args(argv)
-    real_texts(args.folds)
+    if not args.no_real:
+        real_texts(args.folds)
     cases = load_cases()
     if not cases:
         print("no written sets found")
