@@ -320,6 +320,7 @@ def child(
     errors = chars = found = wanted = extracted = 0
     seconds: list[float] = []
     missed: list[str] = []
+    unextracted: list[str] = []  # in the text, yet not out of the pipeline
     for s in samples:
         data = (folder / s["name"]).read_bytes()
         started = time.perf_counter()
@@ -336,6 +337,8 @@ def child(
             wanted += 1
             found += contact in got
             extracted += contact.lower() in values
+            if contact in got and contact.lower() not in values:
+                unextracted.append(f"{s['name']}: {contact} in {reading.text!r}")
             if contact not in got:
                 said = [ln.text for ln in reading.lines if not ln.text.isascii()][-1:]
                 missed.append(f"{s['name']}: {contact} read as {' / '.join(said) or '-'}")
@@ -353,6 +356,7 @@ def child(
                 "total": sum(seconds),
                 "rss_mb": rss_mb,
                 "missed": missed,
+                "unextracted": unextracted,
             }
         )
     )
@@ -527,6 +531,8 @@ def report(
     )
     for line in me["missed"]:
         print(f"  contact missed by adwatch: {line}")
+    for line in me["unextracted"]:
+        print(f"  contact read but not extracted: {line}")
 
 
 if __name__ == "__main__":

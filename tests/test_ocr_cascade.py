@@ -142,3 +142,27 @@ def test_the_small_recogniser_reads_only_what_the_tiny_one_may_have_got_wrong(
 def test_the_setting_before_the_cascade_stays_one_call_away() -> None:
     assert ocr.engine("rapidocr", cascade=False) is not ocr.engine("rapidocr")
     assert ocr.engine("rapidocr", cascade=False).cascade is False  # type: ignore[attr-defined]
+
+
+def box(x0: int, y0: int, x1: int, y1: int, rise: int = 0) -> list[list[int]]:
+    """A line box, its right end ``rise`` pixels higher (a tilted line)."""
+    return [[x0, y0], [x1, y0 - rise], [x1, y1 - rise], [x0, y1]]
+
+
+def test_the_pieces_of_one_row_read_left_to_right() -> None:
+    """The tiny detector cut "QQ 409820398" in two; the number's box stood a
+    pixel higher, and by top edges alone it came first."""
+    lines = [
+        ocr.Line("409820398", box(70, 51, 240, 79), 0.99),
+        ocr.Line("全额退保", box(20, 12, 200, 40), 0.99),
+        ocr.Line("QQ", box(20, 52, 60, 80), 0.99),
+    ]
+    assert [ln.text for ln in ocr.reading_order(lines)] == ["全额退保", "QQ", "409820398"]
+
+
+def test_tilted_lines_stay_rows_of_their_own() -> None:
+    """Tilted 5 degrees, a 600 px line's bounding box is 80 px high and holds
+    the start of the next line down; each is still a row."""
+    first = ocr.Line("第一行", box(20, 60, 620, 90, rise=52), 0.99)
+    second = ocr.Line("第二行", box(20, 110, 620, 140, rise=52), 0.99)
+    assert [ln.text for ln in ocr.reading_order([second, first])] == ["第一行", "第二行"]
