@@ -171,7 +171,11 @@ class RuleSet:
             is_contact = any(cue in canonical for cue in CONTACT_CUES)
             (contacts if is_contact else strong).append(variant)
         for groups in self._needs.values():
-            weak += [literal for group in groups for literal in group]
+            # sorted: a frozenset's order follows the process's hash seed, and
+            # past 253 characters the order decides which share an id (which
+            # stretches of a long page are read: the same page must always
+            # give the same verdict)
+            weak += [literal for group in groups for literal in sorted(group)]
         return Finder(strong, weak, contacts)
 
     def files_sha256(self) -> str:
