@@ -325,14 +325,6 @@ class EvidenceStore:
 
     # --- checking -----------------------------------------------------------
 
-    def check(self) -> list[str]:
-        """Everything wrong with the store's structure, in words (empty: none):
-        blobs, manifests, the ledger chain, token files against the ledger.
-        Whether each token is genuine is ``evidence.verify``'s full check."""
-        from evidence.verify import Verifier
-
-        return Verifier(self, tokens=False).run().failures()
-
     # --- internals ----------------------------------------------------------
 
     def _locked(self) -> AbstractContextManager[None]:

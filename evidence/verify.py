@@ -200,6 +200,13 @@ def _int(value: Any) -> int:
         return 0
 
 
+def structure_problems(store: EvidenceStore) -> list[str]:
+    """Everything wrong with a store's structure, in words (empty: none):
+    blobs, manifests, the ledger chain, token files against the ledger.
+    Whether each token is genuine is the full check's (``Verifier``)."""
+    return Verifier(store, tokens=False).run().failures()
+
+
 class Verifier:
     """Verifies bundles of one store; ``trust_pem``: the TSA root(s), PEM."""
 

@@ -29,6 +29,7 @@ from evidence.bundle import seal_capture
 from evidence.capture import Capture, Capturer, CaptureSettings, Target, classify
 from evidence.netpolicy import origin_entry
 from evidence.store import EvidenceStore
+from evidence.verify import structure_problems
 
 pytestmark = pytest.mark.browser
 
@@ -375,7 +376,7 @@ def test_only_evidence_is_sealed(captures: dict[str, Capture], tmp_path: Path) -
     assert manifest["about"]["record"] == "r1" and manifest["about"]["outcome"] == "page"
     assert manifest["about"]["content"]["digest"] == captures["/ad"].content.digest  # type: ignore[union-attr]
     assert set(manifest["artifacts"]) == set(captures["/ad"].artifacts)
-    assert store.check() == []
+    assert structure_problems(store) == []
     with pytest.raises(ValueError, match="blocked capture is not evidence"):
         seal_capture(store, captures["/captcha"], {"record": "r2"})
     assert len(store.bundle_ids()) == 1

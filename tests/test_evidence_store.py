@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from evidence.store import GENESIS, EvidenceStore, StoreError, canonical, sha256
+from evidence.verify import structure_problems
 from tests.conftest import sealed
 
 
@@ -22,7 +23,7 @@ def store(tmp_path: Path) -> EvidenceStore:
 
 
 def test_a_sealed_store_checks_clean_and_ids_are_manifest_hashes(store: EvidenceStore) -> None:
-    assert store.check() == []
+    assert structure_problems(store) == []
     lines = list(store.ledger())
     assert [line["seq"] for line in lines] == [1, 2, 3]
     assert lines[0]["prev"] == GENESIS
@@ -54,7 +55,7 @@ def test_a_changed_blob_is_named(store: EvidenceStore) -> None:
     first = next(store.ledger())["bundle"]
     art = store.manifest(first)["artifacts"]["dom"]
     store.blob_path(art["sha256"]).write_bytes(b"<html>edited</html>")
-    (problem,) = store.check()
+    (problem,) = structure_problems(store)
     assert problem.startswith(f"bundle {first}: artifact 'dom' changed")
 
 
@@ -62,13 +63,15 @@ def test_a_changed_manifest_is_named(store: EvidenceStore) -> None:
     first = next(store.ledger())["bundle"]
     path = store.bundle_path(first)
     path.write_bytes(path.read_bytes().replace(b"/ad/0", b"/ad/9"))
-    assert store.check() == [f"bundle {first}: manifest changed (its SHA-256 is not its id)"]
+    assert structure_problems(store) == [
+        f"bundle {first}: manifest changed (its SHA-256 is not its id)"
+    ]
 
 
 def test_a_removed_bundle_is_named(store: EvidenceStore) -> None:
     second = list(store.ledger())[1]["bundle"]
     store.bundle_path(second).unlink()
-    assert store.check() == [f"bundle {second} was removed (its manifest is missing)"]
+    assert structure_problems(store) == [f"bundle {second} was removed (its manifest is missing)"]
 
 
 def test_an_edited_ledger_line_is_named(store: EvidenceStore) -> None:
@@ -77,27 +80,32 @@ def test_an_edited_ledger_line_is_named(store: EvidenceStore) -> None:
     entry["at"] = "2020-01-01T00:00:00.000000Z"  # backdated
     lines[1] = json.dumps(entry)
     store.ledger_path.write_text("\n".join(lines) + "\n")
-    problems = store.check()
+    problems = structure_problems(store)
     assert problems[0] == "ledger line 2 was edited (its hash does not match its content)"
 
 
 def test_a_removed_or_reordered_ledger_line_breaks_the_chain(store: EvidenceStore) -> None:
     lines = store.ledger_path.read_text().splitlines()
     store.ledger_path.write_text("\n".join([lines[0], lines[2]]) + "\n")
-    problems = store.check()
+    problems = structure_problems(store)
     assert any(p.startswith("ledger line 2 does not follow line 1") for p in problems)
     assert any("is on disk but in no ledger line" in p for p in problems)
     store.ledger_path.write_text("\n".join([lines[1], lines[0], lines[2]]) + "\n")
-    assert any("does not follow" in p for p in store.check())
+    assert any("does not follow" in p for p in structure_problems(store))
 
 
 def test_a_torn_last_line_is_cut_and_the_chain_goes_on(store: EvidenceStore) -> None:
     with store.ledger_path.open("ab") as f:
         f.write(b'{"bundle":"abc","se')  # the crash hit in the middle of an append
     reopened = EvidenceStore(store.root)
-    assert reopened.check() == []
+    assert structure_problems(reopened) == []
     sealed(reopened, 4)
-    assert reopened.check() == [] and [x["seq"] for x in reopened.ledger()] == [1, 2, 3, 4]
+    assert structure_problems(reopened) == [] and [x["seq"] for x in reopened.ledger()] == [
+        1,
+        2,
+        3,
+        4,
+    ]
 
 
 def test_a_bundle_written_but_not_listed_is_reported_not_trusted(store: EvidenceStore) -> None:
@@ -107,7 +115,7 @@ def test_a_bundle_written_but_not_listed_is_reported_not_trusted(store: Evidence
     path = store.bundle_path(sha256(body))
     path.parent.mkdir(parents=True)
     path.write_bytes(body)
-    assert store.check() == [f"bundle {sha256(body)} is on disk but in no ledger line"]
+    assert structure_problems(store) == [f"bundle {sha256(body)} is on disk but in no ledger line"]
 
 
 def test_unstamped_bundles_are_read_off_the_ledger_and_tokens_are_checked(
@@ -118,22 +126,24 @@ def test_unstamped_bundles_are_read_off_the_ledger_and_tokens_are_checked(
     store.add_timestamp(ids[1], b"token bytes", "http://127.0.0.1:1/tsa", "2026-11-25T00:00:01Z")
     assert store.unstamped() == [ids[0], ids[2]]
     assert store.stamps()[ids[1]]["tsr_sha256"] == sha256(b"token bytes")
-    assert store.check() == []
+    assert structure_problems(store) == []
     with pytest.raises(StoreError, match="already time-stamped"):
         store.add_timestamp(ids[1], b"another", "x", "y")
     store.timestamp_path(ids[1]).write_bytes(b"forged token")
-    assert store.check() == [
+    assert structure_problems(store) == [
         f"bundle {ids[1]}: time-stamp token changed since ledger line 4 noted it"
     ]
     store.timestamp_path(ids[1]).unlink()
-    assert store.check() == [f"bundle {ids[1]}: its time-stamp token (ledger line 4) was removed"]
+    assert structure_problems(store) == [
+        f"bundle {ids[1]}: its time-stamp token (ledger line 4) was removed"
+    ]
 
 
 def test_a_complete_last_line_without_its_newline_is_kept(store: EvidenceStore) -> None:
     data = store.ledger_path.read_bytes()
     store.ledger_path.write_bytes(data.rstrip(b"\n"))  # an editor dropped the newline
     reopened = EvidenceStore(store.root)
-    assert reopened.ledger_path.read_bytes() == data and reopened.check() == []
+    assert reopened.ledger_path.read_bytes() == data and structure_problems(reopened) == []
 
 
 def test_a_torn_line_is_moved_aside_not_dropped(store: EvidenceStore) -> None:
@@ -149,7 +159,7 @@ def test_a_read_only_store_changes_nothing(store: EvidenceStore) -> None:
         f.write(b'{"bundle":"abc","se')
     before = store.ledger_path.read_bytes()
     readonly = EvidenceStore(store.root, readonly=True)
-    assert readonly.check()  # the torn line is reported...
+    assert structure_problems(readonly)  # the torn line is reported...
     assert store.ledger_path.read_bytes() == before  # ...and left as it is
     assert not list(store.root.glob("ledger.torn-*"))
     with pytest.raises(StoreError, match="read-only"):
@@ -196,6 +206,6 @@ def test_a_full_disk_stops_sealing_cleanly_and_loses_nothing_sealed(tmp_path: Pa
     store = EvidenceStore(root, readonly=True)
     assert store.ledger_path.read_bytes().endswith(b"\n")  # no half line
     assert len(store.bundle_ids()) == sealed
-    problems = store.check()
+    problems = structure_problems(store)
     # at most the bundle whose ledger line could not be written is left unlisted
     assert all("is on disk but in no ledger line" in p for p in problems), problems
