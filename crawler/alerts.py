@@ -58,7 +58,7 @@ Rules (:data:`RULES`; thresholds in :class:`AlertConfig`):
     judged by it.
 
 Titles and bodies are display text, already made safe with
-:func:`evidence._safe.printable` (ad text and contacts are written by the people
+:func:`evidence.safe_text.printable` (ad text and contacts are written by the people
 we watch); ``facts`` keep the raw values as data, which JSON escapes.
 
 Channels: :class:`WebhookNotifier` (POST ``{"source": "adwatch", "sent": ..., "alerts":
@@ -94,8 +94,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from evidence._lock import exclusive
-from evidence._safe import printable
+from evidence.locking import exclusive
+from evidence.safe_text import printable
 
 logger = logging.getLogger(__name__)
 

@@ -519,7 +519,7 @@ def echo_json(value: Any) -> None:
     controls, so bidi overrides (U+202E, U+2066...), zero-width and other
     format characters, C1 controls and line separators are written as
     \\uXXXX escapes here, never raw to the terminal (evidence/_safe.py)."""
-    from evidence._safe import json_line
+    from evidence.safe_text import json_line
 
     click.echo(json_line(value))
 
@@ -918,8 +918,8 @@ def timestamp(tsa_url: str | None, data_dir: str | None) -> None:
       adwatch timestamp --tsa http://127.0.0.1:8318/
     """
     from crawler.config import AdwatchConfig
-    from evidence._safe import printable
     from evidence.bundle import stamp_head
+    from evidence.safe_text import printable
     from evidence.store import EvidenceStore
     from evidence.timestamp import stamp_pending
 
@@ -1329,7 +1329,7 @@ def es_sync(source: Path | None, restart: bool, data_dir: str | None) -> None:
     """
     from tqdm import tqdm
 
-    from evidence.index._es_admin import sync
+    from evidence.index.es_admin import sync
 
     data = Path(_settings(data_dir, None).get("ADWATCH_DATA_DIR") or "var")
     source = source or data / "catalogue.db"
@@ -1367,7 +1367,7 @@ def es_migrate(data_dir: str | None) -> None:
     Example:
       adwatch es migrate --es-url https://es.example:9200
     """
-    from evidence.index._es_admin import migrate
+    from evidence.index.es_admin import migrate
 
     with _open_elastic(data_dir) as target:
         moves = migrate(target, progress=lambda kind, n: None)

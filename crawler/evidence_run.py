@@ -48,11 +48,11 @@ from scrapy.settings import BaseSettings
 from crawler.config import AdwatchConfig
 from crawler.profiles import SiteProfile, load_profiles
 from crawler.stopping import STOP_SIGNALS
-from evidence._safe import printable
 from evidence.bundle import seal_capture, stamp_bundle, stamp_head
 from evidence.capture import Capture, Capturer, CaptureSettings, Target, times
 from evidence.content import ContentDigest, same_content
 from evidence.index import Catalogue, open_catalogue
+from evidence.safe_text import printable
 from evidence.store import EvidenceStore, StoreError
 
 logger = logging.getLogger(__name__)

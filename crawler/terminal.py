@@ -9,7 +9,7 @@ import the crawler) makes each visible as an escape such as ``\\x1b`` or
 
 from __future__ import annotations
 
-from evidence._safe import printable
+from evidence.safe_text import printable
 
 __all__ = ["printable", "shorten"]
 

@@ -52,7 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evidence._lock import exclusive
+from evidence.locking import exclusive
 
 logger = logging.getLogger(__name__)
 

@@ -72,7 +72,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from evidence._safe import printable
+from evidence.safe_text import printable
 from evidence.store import EvidenceStore, StoreError
 
 logger = logging.getLogger(__name__)

@@ -54,8 +54,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from evidence._lock import exclusive
 from evidence._pki import private_pem, self_signed_root, signer_certificate, write_file
+from evidence.locking import exclusive
 from loopback.child import serve_child
 from loopback.server import HTTPThreadServer, until_interrupted, wait_forever
 

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from evidence._safe import printable
+from evidence.safe_text import printable
 from evidence.store import GENESIS, JOURNAL, EvidenceStore, canonical, sha256
 
 State = Literal["passed", "failed", "not_checked"]

@@ -21,7 +21,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from PIL import Image
 
-from evidence._safe import printable
 from evidence.dossier.pdf import (
     Attachment,
     DossierPdfError,
@@ -39,6 +38,7 @@ from evidence.dossier.sign import (
     sign_pdf,
     validate_pdf,
 )
+from evidence.safe_text import printable
 from evidence.tsa import TsaServer
 
 pytestmark = pytest.mark.skipif(

@@ -26,8 +26,8 @@ from click.testing import CliRunner
 from crawler.cli import cli
 from crawler.items import AdRecord, Author, Contact, ImageRef, Match
 from evidence.index import CatalogueError, SqliteCatalogue, open_catalogue
-from evidence.index import _es_admin as admin
 from evidence.index import _es_schema as schema
+from evidence.index import es_admin as admin
 from evidence.index.elastic import (
     CAPTURE_SCRIPT,
     UPSERT_SCRIPT,

@@ -18,7 +18,7 @@ from typing import IO, Any
 from crawler.detect import score_text, verdict_json
 from crawler.detect.model import Model
 from crawler.detect.rules import RuleSet
-from evidence._safe import json_line, printable
+from evidence.safe_text import json_line, printable
 
 
 def score_lines(

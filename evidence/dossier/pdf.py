@@ -78,7 +78,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher  # noqa: E402
 
 ImageFile.LOAD_TRUNCATED_IMAGES = _TRUNCATED
 
-from evidence._safe import printable  # noqa: E402
+from evidence.safe_text import printable  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

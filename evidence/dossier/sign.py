@@ -83,10 +83,10 @@ from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageL
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from evidence._lock import exclusive
 from evidence._pki import private_pem, self_signed_root, signer_certificate, write_file
-from evidence._safe import printable
 from evidence.dossier.pdf import pdf_facts
+from evidence.locking import exclusive
+from evidence.safe_text import printable
 
 logger = logging.getLogger(__name__)
 

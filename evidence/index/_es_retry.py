@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._lock import exclusive
+from ..locking import exclusive
 
 Header = dict[str, Any]
 Body = dict[str, Any] | None
