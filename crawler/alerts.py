@@ -94,6 +94,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from crawler.setting_values import ConfigError, given, integer, real
 from evidence.locking import exclusive
 from evidence.safe_text import printable
 
@@ -113,7 +114,7 @@ MAX_SHOWN = 20  # contacts or platforms listed in one alert's body
 MAX_TEXT = 200  # characters of one outside value shown in a title or body
 
 
-class AlertConfigError(ValueError):
+class AlertConfigError(ConfigError):
     """An ADWATCH_ALERT_* setting has a value alerts cannot use (names the setting)."""
 
 
@@ -214,41 +215,14 @@ class AlertConfig:
         return cfg
 
 
-def _setting(settings: _Settings, name: str) -> Any:
-    value = settings.get(name)
-    return None if value is None or (isinstance(value, str) and not value.strip()) else value
-
-
 def _int(settings: _Settings, name: str, default: int, minimum: int) -> int:
-    value = _setting(settings, name)
-    if value is None:
-        return default
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = int(value)
-    except (TypeError, ValueError):
-        raise AlertConfigError(f"{name} must be an integer, got {value!r}") from None
-    if number < minimum:
-        raise AlertConfigError(f"{name} must be >= {minimum}, got {number}")
-    return number
+    return integer(settings, name, minimum, default, error=AlertConfigError)
 
 
 def _float(
     settings: _Settings, name: str, default: float, minimum: float, strict: bool = False
 ) -> float:
-    value = _setting(settings, name)
-    if value is None:
-        return default
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = float(value)
-    except (TypeError, ValueError):
-        raise AlertConfigError(f"{name} must be a number, got {value!r}") from None
-    if number != number or number < minimum or (strict and number == minimum):
-        raise AlertConfigError(f"{name} must be {'>' if strict else '>='} {minimum}, got {value}")
-    return number
+    return real(settings, name, minimum, strict=strict, default=default, error=AlertConfigError)
 
 
 # --- reading job summaries -----------------------------------------------------------
@@ -913,7 +887,7 @@ def notifiers_from_settings(
     retries = _int(settings, "ADWATCH_ALERT_RETRIES", 3, 0)
     backoff = _float(settings, "ADWATCH_ALERT_BACKOFF", 1.0, 0.0)
     notifiers: list[Notifier] = []
-    url = str(_setting(settings, "ADWATCH_ALERT_WEBHOOK_URL") or "")
+    url = str(given(settings, "ADWATCH_ALERT_WEBHOOK_URL") or "")
     if url:
         notifiers.append(
             WebhookNotifier(
@@ -924,18 +898,18 @@ def notifiers_from_settings(
                 backoff=backoff,
             )
         )
-    host = str(_setting(settings, "ADWATCH_ALERT_SMTP_HOST") or "")
+    host = str(given(settings, "ADWATCH_ALERT_SMTP_HOST") or "")
     if host:
-        to = _setting(settings, "ADWATCH_ALERT_SMTP_TO") or ""
+        to = given(settings, "ADWATCH_ALERT_SMTP_TO") or ""
         recipients = to.split(",") if isinstance(to, str) else [str(r) for r in to]
         notifiers.append(
             SmtpNotifier(
                 host,
                 port=_int(settings, "ADWATCH_ALERT_SMTP_PORT", 0, 0),
-                security=str(_setting(settings, "ADWATCH_ALERT_SMTP_SECURITY") or "starttls"),
-                user=str(_setting(settings, "ADWATCH_ALERT_SMTP_USER") or "") or None,
+                security=str(given(settings, "ADWATCH_ALERT_SMTP_SECURITY") or "starttls"),
+                user=str(given(settings, "ADWATCH_ALERT_SMTP_USER") or "") or None,
                 password=env.get("ADWATCH_ALERT_SMTP_PASSWORD") or None,
-                sender=str(_setting(settings, "ADWATCH_ALERT_SMTP_FROM") or ""),
+                sender=str(given(settings, "ADWATCH_ALERT_SMTP_FROM") or ""),
                 recipients=recipients,
                 timeout=timeout,
                 retries=retries,

@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
 from crawler import signals
-from crawler.config import AdwatchConfig
+from crawler.config import AdwatchConfig, crawler_config
 from crawler.profiles import SiteProfile
 from crawler.rejects import BlockedError
 
@@ -44,7 +44,7 @@ class BlockDetectionMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockDetectionMiddleware:
-        return cls(crawler, AdwatchConfig.from_settings(crawler.settings))
+        return cls(crawler, crawler_config(crawler))
 
     def _profile(self, request: Request) -> SiteProfile | None:
         name = request.meta.get(PLATFORM_META)

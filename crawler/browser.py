@@ -34,7 +34,7 @@ from playwright.async_api import Request as PlaywrightRequest
 from scrapy import Request
 from scrapy.crawler import Crawler
 
-from crawler.config import AdwatchConfig
+from crawler.config import crawler_config
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class ContextRecycler:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ContextRecycler:
-        return cls(AdwatchConfig.from_settings(crawler.settings).context_recycle_pages)
+        return cls(crawler_config(crawler).context_recycle_pages)
 
     def process_request(self, request: Request) -> None:
         platform = request.meta.get("adwatch_platform")

@@ -19,11 +19,10 @@ from scrapy.settings import BaseSettings
 from crawler import settings as defaults
 from crawler.items import LABELS
 from crawler.ocr import ENGINES
+from crawler.setting_values import ConfigError, integer, real
 from evidence.netpolicy import AddressPolicy, origin_entry
 
-
-class ConfigError(ValueError):
-    """A setting has a value adwatch cannot use."""
+__all__ = ["AdwatchConfig", "ConfigError", "crawler_config", "parse_duration"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +130,16 @@ class AdwatchConfig:
         return AddressPolicy(self.allow_hosts).allowing(origin_entry(self.base_url))
 
 
+def crawler_config(crawler: Any) -> AdwatchConfig:
+    """The crawler's AdwatchConfig, read from its settings once (they are
+    frozen once the crawler runs) and shared by every component it builds."""
+    cfg = getattr(crawler, "adwatch_config", None)
+    if not isinstance(cfg, AdwatchConfig):
+        cfg = AdwatchConfig.from_settings(crawler.settings)
+        crawler.adwatch_config = cfg
+    return cfg
+
+
 def _allow_hosts(value: Any) -> tuple[str, ...]:
     try:
         items = value if isinstance(value, list | tuple) else str(value or "")
@@ -192,26 +201,12 @@ def _with_defaults(settings: BaseSettings) -> BaseSettings:
     return BaseSettings(values)
 
 
-def _number(settings: BaseSettings, name: str, kind: type) -> Any:
-    raw = settings.get(name)
-    try:
-        return kind(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-
-
 def _positive_int(settings: BaseSettings, name: str) -> int:
-    value: int = _number(settings, name, int)
-    if value <= 0:
-        raise ConfigError(f"{name} must be > 0, got {value}")
-    return value
+    return integer(settings, name, minimum=1)
 
 
 def _non_negative_int(settings: BaseSettings, name: str) -> int:
-    value: int = _number(settings, name, int)
-    if value < 0:
-        raise ConfigError(f"{name} must be >= 0, got {value}")
-    return value
+    return integer(settings, name, minimum=0)
 
 
 def _check_alerts(settings: BaseSettings) -> None:
@@ -226,14 +221,8 @@ def _check_alerts(settings: BaseSettings) -> None:
 
 
 def _rate(settings: BaseSettings, name: str) -> float:
-    value: float = _number(settings, name, float)
-    if not 0 <= value <= 1:
-        raise ConfigError(f"{name} must be between 0 and 1, got {value}")
-    return value
+    return real(settings, name, minimum=0.0, maximum=1.0)
 
 
 def _positive_float(settings: BaseSettings, name: str) -> float:
-    value: float = _number(settings, name, float)
-    if value <= 0:
-        raise ConfigError(f"{name} must be > 0, got {value}")
-    return value
+    return real(settings, name, minimum=0.0, strict=True)

@@ -24,7 +24,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.config import AdwatchConfig
+from crawler.config import crawler_config
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class CrawlMonitor:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.limits = AdwatchConfig.from_settings(crawler.settings).monitor_limits
+        self.limits = crawler_config(crawler).monitor_limits
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlMonitor:

@@ -34,7 +34,7 @@ from twisted.internet import error as neterror
 from twisted.internet.interfaces import IAddress, IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer, provider
 
-from crawler.config import AdwatchConfig
+from crawler.config import crawler_config
 from crawler.rejects import RefusedRequest
 from evidence.netpolicy import AddressPolicy, default_port, normal_host
 
@@ -65,7 +65,7 @@ def refused_name(host: str, port: int) -> str:
 
 def policy_of(crawler: Any) -> AddressPolicy:
     """The crawl's address policy (crawler: a Crawler or a CrawlerProcess)."""
-    return AdwatchConfig.from_settings(crawler.settings).address_policy()
+    return crawler_config(crawler).address_policy()
 
 
 class AddressPolicyMiddleware:

@@ -33,7 +33,7 @@ from scrapy.pipelines.media import FileException, MediaPipeline
 from twisted.python.failure import Failure
 
 from crawler import signals
-from crawler.config import AdwatchConfig
+from crawler.config import AdwatchConfig, crawler_config
 from crawler.detect import detect, load_rules, record_fields
 from crawler.detect.model import load_model
 from crawler.detect.rules import normal_form
@@ -132,7 +132,7 @@ class ImagePipeline(FilesPipeline):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImagePipeline:
-        cfg = AdwatchConfig.from_settings(crawler.settings)
+        cfg = crawler_config(crawler)
         cls._update_stores(crawler.settings)
         return cls(str((cfg.data_dir / "objects").resolve()), crawler=crawler)
 
@@ -236,7 +236,7 @@ class OcrPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OcrPipeline:
-        cfg = AdwatchConfig.from_settings(crawler.settings)
+        cfg = crawler_config(crawler)
         if cfg.ocr_engine == "none":
             raise NotConfigured("ADWATCH_OCR_ENGINE is none")
         pipe = cls(crawler, cfg)
@@ -368,7 +368,7 @@ class DetectPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DetectPipeline:
-        pipe = cls(crawler, AdwatchConfig.from_settings(crawler.settings))
+        pipe = cls(crawler, crawler_config(crawler))
         crawler.signals.connect(pipe.close, signal=scrapy_signals.spider_closed)
         return pipe
 
@@ -419,7 +419,7 @@ class CataloguePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CataloguePipeline:
-        pipeline = cls(crawler, AdwatchConfig.from_settings(crawler.settings))
+        pipeline = cls(crawler, crawler_config(crawler))
         crawler.signals.connect(pipeline.on_reject, signal=signals.reject)
         crawler.signals.connect(pipeline.on_blocked, signal=signals.blocked)
         crawler.signals.connect(pipeline.flush, signal=scrapy_signals.spider_idle)

@@ -23,7 +23,7 @@ from twisted.internet import error as neterror
 from twisted.python.failure import Failure
 
 from crawler import signals
-from crawler.config import AdwatchConfig
+from crawler.config import crawler_config
 from crawler.items import utc_now
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class RejectLog:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RejectLog:
-        cfg = AdwatchConfig.from_settings(crawler.settings)
+        cfg = crawler_config(crawler)
         ext = cls(cfg.rejects_path, crawler)
         crawler.signals.connect(ext.on_reject, signal=signals.reject)
         crawler.signals.connect(ext.close, signal=scrapy_signals.spider_closed)

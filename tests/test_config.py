@@ -88,3 +88,42 @@ def test_evidence_defaults_live_under_the_data_dir(tmp_path):
     (tmp_path / "tsa").mkdir()
     (tmp_path / "tsa" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
     assert make(ADWATCH_DATA_DIR=str(tmp_path)).tsa_ca == tmp_path / "tsa" / "ca.pem"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2.5", "ADWATCH_X must be a whole number, got '2.5'"),
+        ("many", "ADWATCH_X must be a number, got 'many'"),
+        (True, "ADWATCH_X must be a number, got True"),
+        ("0", "ADWATCH_X must be > 0, got 0"),
+    ],
+)
+def test_one_integer_reader_for_every_component(value: object, message: str) -> None:
+    from crawler.setting_values import ConfigError, integer
+
+    with pytest.raises(ConfigError) as caught:
+        integer({"ADWATCH_X": value}, "ADWATCH_X", minimum=1)
+    assert str(caught.value) == message
+    assert integer({"ADWATCH_X": " "}, "ADWATCH_X", minimum=1, default=7) == 7
+
+
+def test_nan_and_out_of_range_numbers_are_refused() -> None:
+    from crawler.alerts import AlertConfigError
+    from crawler.setting_values import ConfigError, real
+
+    with pytest.raises(AlertConfigError, match="must be > 0"):
+        real({"ADWATCH_X": "nan"}, "ADWATCH_X", 0.0, strict=True, error=AlertConfigError)
+    with pytest.raises(ConfigError, match=r"between 0 and 1, got 1\.5"):
+        real({"ADWATCH_X": "1.5"}, "ADWATCH_X", 0.0, maximum=1.0)
+    assert issubclass(AlertConfigError, ConfigError)  # one kind of error for a bad setting
+
+
+def test_a_crawler_reads_its_settings_once() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.config import crawler_config
+
+    crawler = get_crawler(settings_dict={"ADWATCH_MAX_PAGES": 5})
+    first = crawler_config(crawler)
+    assert first.max_pages == 5 and crawler_config(crawler) is first

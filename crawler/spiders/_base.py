@@ -22,7 +22,7 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.browser import browser_meta
-from crawler.config import AdwatchConfig
+from crawler.config import AdwatchConfig, crawler_config
 from crawler.items import AdRecord, canonical_url
 from crawler.profiles import SiteProfile, load_profiles, select_profiles
 from crawler.rejects import Reject, reason_of, send_reject
@@ -76,7 +76,7 @@ class ChannelSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ChannelSpider:
         spider: ChannelSpider = super().from_crawler(crawler, *args, **kwargs)
-        spider.config = AdwatchConfig.from_settings(crawler.settings)
+        spider.config = crawler_config(crawler)
         chosen = select_profiles(
             load_profiles(spider.config.sites_dir), cls.channel, spider._sites_arg or None
         )
