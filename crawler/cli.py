@@ -1,6 +1,6 @@
 """The ``adwatch`` command.  Thin: each subcommand parses its options and calls
 one module.  Every command's help carries an example (tests/test_cli.py checks
-that each is documented in README.md too)."""
+that each is documented in README.md or docs/ too)."""
 
 from __future__ import annotations
 

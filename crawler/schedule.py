@@ -4,7 +4,7 @@ Why APScheduler and not systemd timers: one `adwatch schedule` process holds
 the whole watch (every profile's trigger, the demo web when asked, the
 alerts), runs wherever the crawler runs (containers and hosts without
 systemd, no root needed), and can be tested end to end; on a systemd host it
-is itself one service unit (README).  Each run is a child process
+is itself one service unit (docs/operations.md).  Each run is a child process
 (``python -m crawler.cli crawl|recheck --profile NAME --job-id ID ...``), so a
 crash or a leak in one run cannot take the scheduler down, and Scrapy's
 reactor starts fresh every time.

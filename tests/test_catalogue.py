@@ -120,7 +120,9 @@ def full_record() -> dict[str, Any]:
     )
 
 
-LIVE_ES_SKIP = "live Elasticsearch suite: set ADWATCH_ES_URL to a test cluster (see README)"
+LIVE_ES_SKIP = (
+    "live Elasticsearch suite: set ADWATCH_ES_URL to a test cluster (see docs/operations.md)"
+)
 
 
 def live_elastic(tmp_path: Path) -> Iterator[Any]:

@@ -211,7 +211,7 @@ def test_look_alikes_invent_no_contact(noise: str) -> None:
 
 def test_a_page_of_look_alike_numbers_gives_each_contact_once() -> None:
     """10 MB of one look-alike writing: read in linear time (bench/detect_hostile.py
-    and the README give the figures), each contact once, from the first writing."""
+    and bench/README.md give the figures), each contact once, from the first writing."""
     unit = "联系①⑦O④⑦⑦③①⑤⑥⑧ 或 1715O836627（微信同号）QQ：8O5I2347\n"
     verdict = score_text((unit * (10_000_000 // len(unit) + 1))[:10_000_000])
     assert [(c.kind, c.normalized) for _, c in verdict.contacts] == [
