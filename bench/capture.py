@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.run import demo_web  # noqa: E402
+from crawler.running.run import demo_web  # noqa: E402
 from demo.generate import generate  # noqa: E402
 from demo.ground_truth import ground_truth_lines  # noqa: E402
 from evidence.bundle import seal_capture, stamp_bundle  # noqa: E402
@@ -183,8 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     rate, hash_rate = bundles / verify_best, bundles / hash_best
     print("(b) verify --all")
     print(
-        f"  adwatch   {rate:8.0f} bundles/s  ({bundles} bundles, "
-        f"{report.state.replace('_', ' ')})"
+        f"  adwatch   {rate:8.0f} bundles/s  ({bundles} bundles, {report.state.replace('_', ' ')})"
     )
     print(f"  baseline  {hash_rate:8.0f} bundles/s  (hashing the blob files alone)")
     print(

@@ -120,7 +120,7 @@ def _trend(run: Run) -> float:
 
 
 def child_adwatch(args: argparse.Namespace) -> None:
-    from crawler.run import crawl, project_settings
+    from crawler.running.run import crawl, project_settings
 
     overrides: dict[str, Any] = {
         "ADWATCH_BASE_URL": args.base_url,
@@ -137,7 +137,7 @@ def child_adwatch(args: argparse.Namespace) -> None:
     settings.set("ADWATCH_BLOCK_BACKOFF_MAX", 0.1, priority="cmdline")
     if args.no_images:  # pages are measured here; images are the OCR stage's benchmark
         pipelines = dict(settings.getdict("ITEM_PIPELINES"))
-        pipelines["crawler.pipelines.ImagePipeline"] = None
+        pipelines["crawler.finding.pipelines.ImagePipeline"] = None
         settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
     queries: list[str] = []
     if args.ground_truth:  # crawl every query the demo web has, not just the profile's few
@@ -213,7 +213,7 @@ def child_playwright(args: argparse.Namespace) -> None:
     from playwright.async_api import async_playwright
 
     from crawler import settings
-    from crawler.browser import should_abort
+    from crawler.finding.browser import should_abort
 
     urls = Path(args.urls).read_text(encoding="utf-8").split()
 
@@ -279,7 +279,7 @@ def catalogue_urls(data_dir: Path, channel: str) -> list[str]:
 def sites_with_rendered_videos(tmp: Path) -> Path:
     """A copy of the bundled profiles whose video pages go through the browser."""
     sites = tmp / "sites"
-    shutil.copytree(ROOT / "crawler" / "sites", sites)
+    shutil.copytree(ROOT / "crawler" / "finding" / "sites", sites)
     path = sites / "demo-douyin.yaml"
     profile = yaml.safe_load(path.read_text(encoding="utf-8"))
     profile["detail"]["render"] = True
@@ -299,7 +299,7 @@ def compare(
 ) -> tuple[Run, Run]:
     """adwatch crawling one channel of a demo web of ``size``, then the
     baseline child fetching the very URLs adwatch fetched."""
-    from crawler.run import demo_web
+    from crawler.running.run import demo_web
 
     work.mkdir(parents=True)
     truth = work / "truth.jsonl"

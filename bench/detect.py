@@ -88,8 +88,8 @@ def load_cases() -> list[Case]:
 
 
 def adwatch_detector(with_model: bool = True) -> Callable[[str], Guess]:
-    from crawler.detect import load_rules, score_text
-    from crawler.detect.model import default_model
+    from crawler.reading.detect import load_rules, score_text
+    from crawler.reading.detect.model import default_model
 
     rules = load_rules()
     model = default_model() if with_model else None
@@ -111,7 +111,7 @@ _NAIVE_CONTACTS = (
 
 
 def naive_detector() -> Callable[[str], Guess]:
-    from crawler.detect import load_rules
+    from crawler.reading.detect import load_rules
 
     rules = load_rules()
     terms = [(r.term, r.category) for r in rules.rules]
@@ -239,7 +239,7 @@ def table(me: Figures, base: Figures, cases: list[Case]) -> str:
 
 def real_texts(folds: int) -> None:
     """Part 1: the real texts, every source judged by a model that never saw it."""
-    from crawler.detect.training import (
+    from crawler.reading.detect.training import (
         cross_validate,
         default_examples,
         featurize,

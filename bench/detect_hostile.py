@@ -12,7 +12,7 @@ Baselines:
   an 8 MB page, next to the same record scored in the loop thread itself.
 
 A field longer than MAX_CHARS is read in windows (head, tail, stretches with
-trigger words or contacts: crawler/detect/normalize.py); ``read`` is what the
+trigger words or contacts: crawler/reading/detect/normalize.py); ``read`` is what the
 windows cover, and the label is shown next to what reading only the first
 MAX_CHARS characters (adwatch before issue 23) gave, for pages whose pitch
 sits deep inside.
@@ -35,11 +35,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.detect import detect, load_rules, score_text  # noqa: E402
-from crawler.detect.normalize import MAX_CHARS  # noqa: E402
-from crawler.detect.rules import Hit, Rule  # noqa: E402
-from crawler.detect.score import _outermost  # noqa: E402
 from crawler.items import AdRecord  # noqa: E402
+from crawler.reading.detect import detect, load_rules, score_text  # noqa: E402
+from crawler.reading.detect.normalize import MAX_CHARS  # noqa: E402
+from crawler.reading.detect.rules import Hit, Rule  # noqa: E402
+from crawler.reading.detect.score import _outermost  # noqa: E402
 
 DATA = [ROOT / "tests" / "data" / "adversarial.jsonl", ROOT / "tests" / "data" / "heldout.jsonl"]
 TEN_MB = 10_000_000
@@ -108,7 +108,7 @@ def loop_stall(record: AdRecord, inline: bool) -> float:
     scored: by DetectPipeline (its thread), or in the loop thread itself."""
     from scrapy.utils.test import get_crawler
 
-    from crawler.pipelines import DetectPipeline
+    from crawler.finding.pipelines import DetectPipeline
 
     pipe = DetectPipeline.from_crawler(get_crawler())
     gaps: list[float] = []

@@ -28,9 +28,9 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.dossier_run import make_dossier  # noqa: E402
 from crawler.items import AdRecord, Contact, Match  # noqa: E402
-from crawler.run import project_settings  # noqa: E402
+from crawler.running.dossier_run import make_dossier  # noqa: E402
+from crawler.running.run import project_settings  # noqa: E402
 from evidence.dossier.build import Selection  # noqa: E402
 from evidence.index import open_catalogue  # noqa: E402
 from evidence.store import EvidenceStore  # noqa: E402

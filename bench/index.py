@@ -4,7 +4,7 @@ Elasticsearch, each next to a naive baseline measured in the same run.
 
 Records: seeded, in the shape of AdRecord.to_dict(), with real Chinese ad
 text: the labelled slogans and news of ../shared/data/labeled_texts.jsonl,
-the rule files' vocabulary (crawler/detect/rules/*.yaml) and the demo web's
+the rule files' vocabulary (crawler/reading/detect/rules/*.yaml) and the demo web's
 pitches and ordinary filler (demo/content.py); a quarter ads, a tenth
 suspects, the rest clean (news quoting the words, everyday listings, videos
 and search results); three channels, eight platforms, contacts shared by
@@ -73,7 +73,7 @@ REAL = [
     ROOT.parent / "shared" / "data" / "labeled_texts.jsonl",
     Path("/work/shared/data/labeled_texts.jsonl"),
 ]
-RULES = ROOT / "crawler" / "detect" / "rules"
+RULES = ROOT / "crawler" / "reading" / "detect" / "rules"
 ES_PREFIX = "adwatch-bench"
 PAGE = 20
 DAY = 86_400

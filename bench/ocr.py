@@ -1,7 +1,7 @@
 """OCR benchmark: adwatch's OCR setting (rapidocr as a cascade: tiny models
 first, the small recogniser again on contacts, IDs and doubtful lines) next
 to the small models throughout (the setting before the cascade), the same
-without the second look at look-alike letters (crawler/lookalike.py), and
+without the second look at look-alike letters (crawler/reading/lookalike.py), and
 the engine at its library defaults, on one seeded set of ad images with
 ground truth.
 
@@ -18,7 +18,7 @@ process, so its peak RSS is its own.  Figures: character error rate (edit
 distance over ground-truth characters, NFKC, whitespace removed), contact
 recall in the OCR text (phone, WeChat, QQ found verbatim), contact recall
 end to end (the OCR text scored as the pipeline scores an image's text: the
-contact must come out of crawler.detect with exactly the true value), median
+contact must come out of crawler.reading.detect with exactly the true value), median
 and p90 seconds per image after a warm-up, peak RSS.
 
     .venv/bin/python bench/ocr.py [--images 40] [--fonts tuned|unseen] [--engine rapidocr]
@@ -304,12 +304,12 @@ def edit_distance(a: str, b: str) -> int:
 def child(
     folder: Path, name: str, library_defaults: bool, second_look: bool, cascade: bool, threads: int
 ) -> None:
-    import crawler.ocr
-    from crawler.detect import load_rules
-    from crawler.detect.score import assess
-    from crawler.ocr import engine, read_image
+    import crawler.reading.ocr
+    from crawler.reading.detect import load_rules
+    from crawler.reading.detect.score import assess
+    from crawler.reading.ocr import engine, read_image
 
-    crawler.ocr._threads = threads  # as an OCR worker process sets it
+    crawler.reading.ocr._threads = threads  # as an OCR worker process sets it
 
     samples = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     reader = engine(name, library_defaults, None if cascade else False)
@@ -526,7 +526,7 @@ def report(
         return {line.split(":")[0] for line in f["missed"]}
 
     print(
-        f"the second look (crawler/lookalike.py) found {len(names(plain) - names(me))} "
+        f"the second look (crawler/reading/lookalike.py) found {len(names(plain) - names(me))} "
         f"contacts missed without it, and lost {len(names(me) - names(plain))}"
     )
     for line in me["missed"]:

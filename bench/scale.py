@@ -1,5 +1,5 @@
 """Scale-out benchmark: pages per second with one and with two crawler processes
-on the shared Redis frontier (crawler/frontier.py), side by side in one run.
+on the shared Redis frontier (crawler/finding/frontier.py), side by side in one run.
 
 Three crawls of the same demo web, each with a demo web of its own (a fresh
 server: no image or page cache warmed by an earlier crawl) and, where it has
@@ -97,8 +97,8 @@ class ResponseClock:
 
 
 def child(args: argparse.Namespace) -> None:
-    from crawler.frontier import redis_settings
-    from crawler.run import crawl, project_settings
+    from crawler.finding.frontier import redis_settings
+    from crawler.running.run import crawl, project_settings
 
     overrides: dict[str, Any] = {
         "ADWATCH_BASE_URL": args.base_url,
@@ -150,7 +150,7 @@ def sites_for(size: int, folder: Path) -> Path:
     from demo.ground_truth import ground_truth_lines
 
     queries = ground_truth_lines(generate(7, size))[0]["queries"]
-    shutil.copytree(ROOT / "crawler" / "sites", folder)
+    shutil.copytree(ROOT / "crawler" / "finding" / "sites", folder)
     for path in folder.glob("demo-*.yaml"):
         profile = yaml.safe_load(path.read_text(encoding="utf-8"))
         profile["queries"] = queries[profile["channel"]]
@@ -161,8 +161,8 @@ def sites_for(size: int, folder: Path) -> Path:
 def run_crawl(
     me: list[str], work: Path, crawl: Crawl, size: int, sites: Path, redis: bool, ocr: bool
 ) -> None:
-    from crawler.frontier import RedisServer
-    from crawler.run import demo_web
+    from crawler.finding.frontier import RedisServer
+    from crawler.running.run import demo_web
 
     work.mkdir(parents=True)
     catalogue = work / "catalogue.db"

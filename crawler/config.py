@@ -18,7 +18,7 @@ from scrapy.settings import BaseSettings
 
 from crawler import settings as defaults
 from crawler.items import LABELS
-from crawler.ocr import ENGINES
+from crawler.reading.ocr import ENGINES
 from crawler.setting_values import ConfigError, integer, real
 from evidence.netpolicy import AddressPolicy, origin_entry
 
@@ -72,7 +72,7 @@ class AdwatchConfig:
             data_dir=data_dir,
             catalogue_uri=str(catalogue),
             rejects_path=path("ADWATCH_REJECTS", data_dir / "rejects.jsonl"),
-            sites_dir=path("ADWATCH_SITES_DIR", Path(__file__).parent / "sites"),
+            sites_dir=path("ADWATCH_SITES_DIR", Path(__file__).parent / "finding" / "sites"),
             base_url=str(settings.get("ADWATCH_BASE_URL") or "").rstrip("/"),
             max_pages=_positive_int(settings, "ADWATCH_MAX_PAGES"),
             block_backoff=_positive_float(settings, "ADWATCH_BLOCK_BACKOFF"),
@@ -82,7 +82,9 @@ class AdwatchConfig:
             xhr_wait=_positive_float(settings, "ADWATCH_XHR_WAIT"),
             landing_pages=settings.getbool("ADWATCH_LANDING_PAGES"),
             catalogue_batch=_positive_int(settings, "ADWATCH_CATALOGUE_BATCH"),
-            rules_dir=path("ADWATCH_RULES_DIR", Path(__file__).parent / "detect" / "rules"),
+            rules_dir=path(
+                "ADWATCH_RULES_DIR", Path(__file__).parent / "reading" / "detect" / "rules"
+            ),
             ocr_engine=str(settings.get("ADWATCH_OCR_ENGINE") or "none"),
             ocr_workers=_positive_int(settings, "ADWATCH_OCR_WORKERS"),
             capture=settings.getbool("ADWATCH_CAPTURE"),
@@ -211,7 +213,7 @@ def _non_negative_int(settings: BaseSettings, name: str) -> int:
 
 def _check_alerts(settings: BaseSettings) -> None:
     """Alert thresholds and channels fail at start-up, not after the first job."""
-    from crawler.alerts import AlertConfig, AlertConfigError, notifiers_from_settings
+    from crawler.running.alerts import AlertConfig, AlertConfigError, notifiers_from_settings
 
     try:
         AlertConfig.from_settings(settings)

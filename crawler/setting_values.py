@@ -3,7 +3,7 @@
 A value comes from ``settings.py``, ``-s NAME=VALUE`` (a string), a profile or
 the environment; each is checked here with a message that names the setting,
 so a bad value stops a command at start-up, not half-way through a crawl.
-``crawler.config`` (the crawler's settings) and ``crawler.alerts`` (alert
+``crawler.config`` (the crawler's settings) and ``crawler.running.alerts`` (alert
 thresholds and channels) both read their numbers through these.
 """
 

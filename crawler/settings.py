@@ -12,11 +12,11 @@ browser context grows without bound (scrapy-playwright#240).
 import os
 
 BOT_NAME = "adwatch"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["crawler.finding.spiders"]
+NEWSPIDER_MODULE = "crawler.finding.spiders"
 
 # --- adwatch -----------------------------------------------------------------
-# Alerts after each job (crawler/alerts.py); secrets only from the environment:
+# Alerts after each job (crawler/running/alerts.py); secrets only from the environment:
 # ADWATCH_ALERT_WEBHOOK_TOKEN, ADWATCH_ALERT_SMTP_PASSWORD.
 ADWATCH_ALERT_BLOCK_MIN_PAGES = 3  # a platform's pages in a job before its block rate counts
 ADWATCH_ALERT_BLOCK_RATE = 0.3  # block pages / pages that makes a platform "blocking"
@@ -58,7 +58,7 @@ ADWATCH_ES_REPLICAS = 1  # replicas of each adwatch index (0 on a one-node clust
 # or ADWATCH_ES_USER + ADWATCH_ES_PASSWORD; ADWATCH_ES_CA names a CA bundle.
 ADWATCH_ES_URL = os.environ.get("ADWATCH_ES_URL", "")
 ADWATCH_EVIDENCE_DIR = ""  # evidence store (blobs, bundles, ledger); empty = <data dir>/evidence
-# Shared frontier (crawler/frontier.py): workers on one Redis crawl one web together.
+# Shared frontier (crawler/finding/frontier.py): workers on one Redis crawl one web together.
 ADWATCH_FRONTIER_IDLE = 10.0  # seconds the shared frontier stays empty before a worker ends
 ADWATCH_FRONTIER_KEEP = 604800  # seconds a finished run's Redis keys are kept
 ADWATCH_FRONTIER_RUN = os.environ.get("ADWATCH_FRONTIER_RUN", "")  # one id per crawl, all workers
@@ -75,10 +75,10 @@ ADWATCH_MONITOR_MAX_ERROR_RATE = 0.2  # spider-close check: download errors / re
 ADWATCH_MONITOR_MAX_INVALID_RATE = 0.05  # spider-close check: invalid records / records
 ADWATCH_OCR_ENGINE = "rapidocr"  # rapidocr | paddleocr | none: read text and QR codes in images
 ADWATCH_OCR_WORKERS = 1  # OCR worker processes (each holds one engine, ~250-350 MB)
-# the learned model beside the rules: empty = crawler/detect/model.json, "none" = rules alone
+# the learned model: empty = crawler/reading/detect/model.json, "none" = rules alone
 ADWATCH_MODEL = os.environ.get("ADWATCH_MODEL", "")
-ADWATCH_RULES_DIR = os.environ.get("ADWATCH_RULES_DIR", "")  # rules; empty = crawler/detect/rules
-ADWATCH_SITES_DIR = os.environ.get("ADWATCH_SITES_DIR", "")  # site profiles; empty = crawler/sites
+ADWATCH_RULES_DIR = os.environ.get("ADWATCH_RULES_DIR", "")  # empty = crawler/reading/detect/rules
+ADWATCH_SITES_DIR = os.environ.get("ADWATCH_SITES_DIR", "")  # empty = crawler/finding/sites
 ADWATCH_TSA_CA = ""  # PEM file of the TSA's trusted root(s); empty = <data dir>/tsa/ca.pem if there
 ADWATCH_TSA_URL = os.environ.get("ADWATCH_TSA_URL", "")  # RFC 3161 time-stamp authority
 ADWATCH_XHR_WAIT = 8.0  # seconds a rendered page may take to fire its data request
@@ -104,26 +104,26 @@ RETRY_TIMES = 1
 ROBOTSTXT_OBEY = False  # monitoring for regulators; a profile may set its own rate instead
 
 # --- Scrapy: components ------------------------------------------------------
-ADDONS = {"crawler.frontier.SharedFrontier": 0}  # switched on by ADWATCH_REDIS_URL
+ADDONS = {"crawler.finding.frontier.SharedFrontier": 0}  # switched on by ADWATCH_REDIS_URL
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.blocking.BlockDetectionMiddleware": 560,
+    "crawler.finding.blocking.BlockDetectionMiddleware": 560,
     # after redirects (each hop re-enters the chain), before retries (a refusal is final)
-    "crawler.netguard.AddressPolicyMiddleware": 580,
-    "crawler.browser.ContextRecycler": 960,
+    "crawler.finding.netguard.AddressPolicyMiddleware": 580,
+    "crawler.finding.browser.ContextRecycler": 960,
 }
 EXTENSIONS = {
     "scrapy.extensions.memusage.MemoryUsage": None,
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy_playwright.memusage.ScrapyPlaywrightMemoryUsageExtension": 0,
-    "crawler.rejects.RejectLog": 10,
-    "crawler.monitor.CrawlMonitor": 20,
+    "crawler.finding.rejects.RejectLog": 10,
+    "crawler.finding.monitor.CrawlMonitor": 20,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.ValidatePipeline": 100,
-    "crawler.pipelines.ImagePipeline": 200,
-    "crawler.pipelines.OcrPipeline": 250,
-    "crawler.pipelines.DetectPipeline": 300,
-    "crawler.pipelines.CataloguePipeline": 900,
+    "crawler.finding.pipelines.ValidatePipeline": 100,
+    "crawler.finding.pipelines.ImagePipeline": 200,
+    "crawler.finding.pipelines.OcrPipeline": 250,
+    "crawler.finding.pipelines.DetectPipeline": 300,
+    "crawler.finding.pipelines.CataloguePipeline": 900,
 }
 
 # --- Scrapy: runtime ---------------------------------------------------------
@@ -134,7 +134,7 @@ MEMUSAGE_LIMIT_MB = 3000  # counts the browser processes too (scrapy-playwright 
 MEMUSAGE_WARNING_MB = 2000
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # answers only addresses the address policy allows (IPv4 and IPv6, cached as Scrapy's)
-TWISTED_DNS_RESOLVER = "crawler.netguard.PolicyResolver"
+TWISTED_DNS_RESOLVER = "crawler.finding.netguard.PolicyResolver"
 # Scrapy re-reads each callback's source per response to warn about `return x`
 # in generators (its cache misses on bound methods): ~9 % of plain-page CPU.
 WARN_ON_GENERATOR_RETURN_VALUE = False
@@ -145,8 +145,8 @@ USER_AGENT = (
 
 # --- scrapy-playwright -------------------------------------------------------
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.pagepool.PooledPageHandler",
-    "https": "crawler.pagepool.PooledPageHandler",
+    "http": "crawler.finding.pagepool.PooledPageHandler",
+    "https": "crawler.finding.pagepool.PooledPageHandler",
     # never read local files or other schemes, whatever a link says (and the
     # address policy refuses them before they get here)
     "data": None,
@@ -154,7 +154,7 @@ DOWNLOAD_HANDLERS = {
     "ftp": None,
     "s3": None,
 }
-PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.should_abort"
+PLAYWRIGHT_ABORT_REQUEST = "crawler.finding.browser.should_abort"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000
 PLAYWRIGHT_LAUNCH_OPTIONS = {

@@ -68,7 +68,7 @@ def adwatch(*args: str, data_dir: Path, timeout: float = 600) -> subprocess.Comp
     """Run the installed command as a user would, in its own process."""
     env = dict(os.environ, ADWATCH_DATA_DIR=str(data_dir))
     return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *args],
+        [sys.executable, "-m", "crawler.interfaces.cli", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -1,4 +1,4 @@
-"""Alerts (crawler/alerts.py): the four rules on job summaries, their settings,
+"""Alerts (crawler/running/alerts.py): the four rules on job summaries, their settings,
 and delivery against real receivers on 127.0.0.1 — an http.server that records
 what the webhook sends, and an aiosmtpd SMTP server (plain, STARTTLS with AUTH,
 implicit TLS) that records the mail — plus the dedup window across calls."""
@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from scrapy.settings import Settings
 
-from crawler.alerts import (
+from crawler.running.alerts import (
     Alert,
     AlertConfig,
     AlertConfigError,
@@ -45,7 +45,7 @@ from crawler.alerts import (
     notify,
     platform_blocking,
 )
-from crawler.jobs import Job
+from crawler.running.jobs import Job
 
 CFG = AlertConfig()
 # written by the people adwatch watches: an ANSI title rewrite, a bidi override,
@@ -432,7 +432,7 @@ def test_webhook_gives_up_after_retries_and_logs(
     hook: Hook, caplog: pytest.LogCaptureFixture
 ) -> None:
     hook.statuses = [500] * 5
-    with caplog.at_level(logging.WARNING, logger="crawler.alerts"):
+    with caplog.at_level(logging.WARNING, logger="crawler.running.alerts"):
         result = WebhookNotifier(hook.url, retries=2, backoff=0.01).send(sample_alerts())
     assert (result.ok, result.attempts, result.status) == (False, 3, 500)
     assert len(hook.requests) == 3
@@ -451,7 +451,7 @@ def test_webhook_does_not_retry_client_errors_or_follow_redirects(hook: Hook, st
 def test_webhook_dead_port_is_a_logged_failure(caplog: pytest.LogCaptureFixture) -> None:
     url = f"http://127.0.0.1:{dead_port()}/hook"
     waits: list[float] = []
-    with caplog.at_level(logging.WARNING, logger="crawler.alerts"):
+    with caplog.at_level(logging.WARNING, logger="crawler.running.alerts"):
         result = WebhookNotifier(url, retries=2, sleep=waits.append).send(sample_alerts())
     assert not result.ok and result.attempts == 3 and result.status is None
     assert "refused" in result.detail.lower() and len(waits) == 2
@@ -636,7 +636,7 @@ def test_mail_wrong_password_fails_without_retry(
         password="wrong",
         sleep=waits.append,
     )
-    with caplog.at_level(logging.WARNING, logger="crawler.alerts"):
+    with caplog.at_level(logging.WARNING, logger="crawler.running.alerts"):
         result = notifier.send(sample_alerts())
     assert (result.ok, result.status, result.attempts) == (False, 535, 1)
     assert waits == [] and inbox.envelopes == [] and "alert mail via 127.0.0.1" in caplog.text
@@ -673,7 +673,7 @@ def test_mail_retries_a_4xx_reply_not_a_5xx(smtp_server: tuple[Inbox, int]) -> N
 
 
 def test_mail_dead_port_is_a_logged_failure(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="crawler.alerts"):
+    with caplog.at_level(logging.WARNING, logger="crawler.running.alerts"):
         result = mailer(dead_port(), retries=1).send(sample_alerts())
     assert not result.ok and result.attempts == 2 and "refused" in result.detail.lower()
     assert "failed after 2 attempt(s)" in caplog.text
@@ -742,7 +742,7 @@ def test_notify_survives_a_corrupt_state_file_and_no_state(
 ) -> None:
     state = tmp_path / "alerts.json"
     state.write_text("{not json")
-    with caplog.at_level(logging.WARNING, logger="crawler.alerts"):
+    with caplog.at_level(logging.WARNING, logger="crawler.running.alerts"):
         assert notify([op_alert("op-1")], [WebhookNotifier(hook.url)], state_path=state).ok
     assert "unreadable" in caplog.text and len(hook.requests) == 1
     assert "new_operator:op-1" in json.loads(state.read_text())["sent"]["webhook"]

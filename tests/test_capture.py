@@ -52,52 +52,89 @@ def _banner_png(said: str) -> bytes:
 
 
 PAGES: dict[str, tuple[int, str, bytes]] = {
-    "/ad": (200, "text/html; charset=utf-8", (
-        f"<html><head><title>停催</title></head><body><h1>{AD}</h1>"
-        "<img src='/pic.png'><p>专业团队，不成功退款</p></body></html>"
-    ).encode()),
+    "/ad": (
+        200,
+        "text/html; charset=utf-8",
+        (
+            f"<html><head><title>停催</title></head><body><h1>{AD}</h1>"
+            "<img src='/pic.png'><p>专业团队，不成功退款</p></body></html>"
+        ).encode(),
+    ),
     "/pic.png": (200, "image/png", _png("#c00000")),
-    "/banner-ad": (200, "text/html; charset=utf-8",
-                   "<html><body><p>专业团队</p><img src='/banner.png'></body></html>".encode()),
+    "/banner-ad": (
+        200,
+        "text/html; charset=utf-8",
+        "<html><body><p>专业团队</p><img src='/banner.png'></body></html>".encode(),
+    ),
     "/banner.png": (200, "image/png", _banner_png("征信修复 加微信 zhengxin_ok")),
-    "/captcha": (200, "text/html; charset=utf-8",
-                 "<html><body><p>请完成下列验证后继续</p><div>拖动滑块</div></body></html>".encode()),
-    "/login": (200, "text/html; charset=utf-8",
-               "<html><body><p>请先登录</p><button>扫码登录</button></body></html>".encode()),
+    "/captcha": (
+        200,
+        "text/html; charset=utf-8",
+        "<html><body><p>请完成下列验证后继续</p><div>拖动滑块</div></body></html>".encode(),
+    ),
+    "/login": (
+        200,
+        "text/html; charset=utf-8",
+        "<html><body><p>请先登录</p><button>扫码登录</button></body></html>".encode(),
+    ),
     "/empty": (200, "text/html; charset=utf-8", b"<html><body></body></html>"),
-    "/removed": (404, "text/html; charset=utf-8",
-                 "<html><body>该页面不存在或已被删除</body></html>".encode()),
-    "/hangs": (200, "text/html; charset=utf-8", (
-        f"<html><body><p>{AD}</p><script src='/never.js'></script></body></html>"
-    ).encode()),
-    "/tall": (200, "text/html; charset=utf-8", (
-        f"<html><body style='margin:0'><p>{AD}</p>"
-        "<div style='height:21000px;background:linear-gradient(#fff,#fcc)'></div>"
-        "<p>页尾</p></body></html>"
-    ).encode()),
-    "/leaves": (200, "text/html; charset=utf-8", (
-        f"<html><body><p>{AD}</p>"
-        # 1.5 s, like the demo's page: long enough that even a loaded machine has
-        # the document before the page moves on
-        "<script>setTimeout(() => { location.href = '/wx' }, 1500)</script></body></html>"
-    ).encode()),
+    "/removed": (
+        404,
+        "text/html; charset=utf-8",
+        "<html><body>该页面不存在或已被删除</body></html>".encode(),
+    ),
+    "/hangs": (
+        200,
+        "text/html; charset=utf-8",
+        (f"<html><body><p>{AD}</p><script src='/never.js'></script></body></html>").encode(),
+    ),
+    "/tall": (
+        200,
+        "text/html; charset=utf-8",
+        (
+            f"<html><body style='margin:0'><p>{AD}</p>"
+            "<div style='height:21000px;background:linear-gradient(#fff,#fcc)'></div>"
+            "<p>页尾</p></body></html>"
+        ).encode(),
+    ),
+    "/leaves": (
+        200,
+        "text/html; charset=utf-8",
+        (
+            f"<html><body><p>{AD}</p>"
+            # 1.5 s, like the demo's page: long enough that even a loaded machine has
+            # the document before the page moves on
+            "<script>setTimeout(() => { location.href = '/wx' }, 1500)</script></body></html>"
+        ).encode(),
+    ),
     "/wx": (200, "text/html; charset=utf-8", "<html><body>添加朋友</body></html>".encode()),
     "/app.apk": (200, "application/vnd.android.package-archive", b"PK\x03\x04" + b"\0" * 4000),
     # the page redefines what its own scripts would read back
-    "/liar": (200, "text/html; charset=utf-8", (
-        f"<html><head><title>-停催免息</title></head><body><p>{AD}</p><script>"
-        "Object.defineProperty(HTMLElement.prototype, 'innerText', {get() {"
-        " return '该页面不存在' }});"
-        "Object.defineProperty(Document.prototype, 'title', {get() { return 42 }});"
-        "</script></body></html>"
-    ).encode()),
-    "/framed": (200, "text/html; charset=utf-8",
-                b"<html><body style='margin:0'><iframe src='/ad' "
-                b"style='border:0;width:100%;height:900px'></iframe></body></html>"),
-    "/busy": (200, "text/html; charset=utf-8", (
-        f"<html><body><p>{AD}</p><script>addEventListener('load', () =>"
-        " setTimeout(() => { for (;;) {} }, 0))</script></body></html>"
-    ).encode()),
+    "/liar": (
+        200,
+        "text/html; charset=utf-8",
+        (
+            f"<html><head><title>-停催免息</title></head><body><p>{AD}</p><script>"
+            "Object.defineProperty(HTMLElement.prototype, 'innerText', {get() {"
+            " return '该页面不存在' }});"
+            "Object.defineProperty(Document.prototype, 'title', {get() { return 42 }});"
+            "</script></body></html>"
+        ).encode(),
+    ),
+    "/framed": (
+        200,
+        "text/html; charset=utf-8",
+        b"<html><body style='margin:0'><iframe src='/ad' "
+        b"style='border:0;width:100%;height:900px'></iframe></body></html>",
+    ),
+    "/busy": (
+        200,
+        "text/html; charset=utf-8",
+        (
+            f"<html><body><p>{AD}</p><script>addEventListener('load', () =>"
+            " setTimeout(() => { for (;;) {} }, 0))</script></body></html>"
+        ).encode(),
+    ),
 }
 
 
@@ -207,9 +244,7 @@ SETTINGS = CaptureSettings(navigation_timeout=10, load_wait=2, settle=5, tile_he
 def allowing(settings: CaptureSettings, *sites: Site) -> CaptureSettings:
     """The capture settings with these loopback test sites allowed by the
     address policy, and port 9 (nothing listens there: a refused connection)."""
-    return replace(
-        settings, allow_hosts=(*(origin_entry(s.base) for s in sites), "127.0.0.1:9")
-    )
+    return replace(settings, allow_hosts=(*(origin_entry(s.base) for s in sites), "127.0.0.1:9"))
 
 
 @pytest.fixture(scope="module")
@@ -402,7 +437,6 @@ def test_a_page_showing_the_ads_own_words_is_the_page() -> None:
     outcome, why = classify(404, "当天停催 tc8888", False, ad)
     assert outcome == "page" and why.startswith("HTTP 404, but the page shows")
     assert classify(404, "该页面不存在", False, ad)[0] == "gone"
-
 
 
 def test_the_page_cannot_rewrite_what_the_capture_reads(captures: dict[str, Capture]) -> None:

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.interfaces.cli import cli
 from crawler.items import AdRecord
 from evidence.index import open_catalogue
 from tests.conftest import adwatch
@@ -189,15 +189,19 @@ def test_the_sites_and_rules_folders_are_taken_from_the_environment(tmp_path):
 
     sites = tmp_path / "sites"
     sites.mkdir()
-    bundled = Path(__file__).resolve().parents[1] / "crawler" / "sites" / "demo-baidu.yaml"
+    bundled = (
+        Path(__file__).resolve().parents[1] / "crawler" / "finding" / "sites" / "demo-baidu.yaml"
+    )
     text = bundled.read_text(encoding="utf-8").replace("name: demo-baidu", "name: env-baidu")
     (sites / "env-baidu.yaml").write_text(text, encoding="utf-8")
     rules = tmp_path / "rules"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "crawler" / "detect" / "rules", rules)
+    shutil.copytree(
+        Path(__file__).resolve().parents[1] / "crawler" / "reading" / "detect" / "rules", rules
+    )
     env = dict(os.environ, ADWATCH_SITES_DIR=str(sites), ADWATCH_RULES_DIR=str(rules))
     root = Path(__file__).resolve().parents[1]
     listed = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "sites"],
+        [sys.executable, "-m", "crawler.interfaces.cli", "sites"],
         cwd=root,
         env=env,
         capture_output=True,
@@ -209,7 +213,8 @@ def test_the_sites_and_rules_folders_are_taken_from_the_environment(tmp_path):
     assert [line.split()[0] for line in listed.stdout.splitlines()] == ["env-baidu"]
     # what a crawl reads its folders from (AdwatchConfig over the project settings)
     probe = (
-        "from crawler.config import AdwatchConfig; from crawler.run import project_settings; "
+        "from crawler.config import AdwatchConfig; "
+        "from crawler.running.run import project_settings; "
         "c = AdwatchConfig.from_settings(project_settings()); "
         "print(c.sites_dir); print(c.rules_dir)"
     )

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.cli import cli
-from crawler.detect import detect
+from crawler.interfaces.cli import cli
 from crawler.items import AdRecord
+from crawler.reading.detect import detect
 from evidence.index import open_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_score(*args: str, stdin: bytes = b"", timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "score", *args],
+        [sys.executable, "-m", "crawler.interfaces.cli", "score", *args],
         cwd=ROOT,
         input=stdin,
         capture_output=True,

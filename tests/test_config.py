@@ -109,7 +109,7 @@ def test_one_integer_reader_for_every_component(value: object, message: str) -> 
 
 
 def test_nan_and_out_of_range_numbers_are_refused() -> None:
-    from crawler.alerts import AlertConfigError
+    from crawler.running.alerts import AlertConfigError
     from crawler.setting_values import ConfigError, real
 
     with pytest.raises(AlertConfigError, match="must be > 0"):

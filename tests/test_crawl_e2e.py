@@ -15,7 +15,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 import pytest
 
-from crawler.ocr import threads_per_worker
+from crawler.reading.ocr import threads_per_worker
 from tests.conftest import Crawl, adwatch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -277,7 +277,7 @@ def test_browser_contexts_are_recycled_and_closed(demo_server, tmp_path):
 
 
 def test_browser_pages_are_reused(demo_server, tmp_path):
-    """Rendered requests borrow pooled pages (crawler.pagepool): far fewer
+    """Rendered requests borrow pooled pages (crawler.finding.pagepool): far fewer
     pages are opened than requests rendered, and never more than the pool
     allows per context."""
     done = adwatch(
@@ -310,7 +310,7 @@ def test_ground_truth_is_labelled_at_the_detection_targets(crawl: Crawl, ground_
     ad (recall >= 0.95), look-alikes and benign pages are not (precision >=
     0.95), and contacts written in text are found (recall >= 0.95).  Ads whose
     pitch is only in images wait for the OCR stage and are not counted."""
-    from crawler.detect.contacts import normalize_url
+    from crawler.reading.detect.contacts import normalize_url
 
     records = stored(crawl)
     pairs = [(g, records[g["url"]]) for g in expected(ground_truth) if g["url"] in records]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.detect import load_rules, score_text
+from crawler.reading.detect import load_rules, score_text
 
 ROWS = [
     json.loads(line)

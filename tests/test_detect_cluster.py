@@ -1,9 +1,9 @@
 """Linking ads to operators: shared contacts and near-identical templates."""
 
-from crawler.detect import detect
-from crawler.detect.cluster import link, relink, similarity, template_hash, template_text
-from crawler.detect.normalize import normalize
 from crawler.items import AdRecord
+from crawler.reading.detect import detect
+from crawler.reading.detect.cluster import link, relink, similarity, template_hash, template_text
+from crawler.reading.detect.normalize import normalize
 from evidence.index import open_catalogue
 
 CAPTION = (

@@ -2,9 +2,9 @@
 
 import pytest
 
-from crawler.detect import score_text
-from crawler.detect.contacts import extract, normalize_url
-from crawler.detect.rules import load_rules
+from crawler.reading.detect import score_text
+from crawler.reading.detect.contacts import extract, normalize_url
+from crawler.reading.detect.rules import load_rules
 
 
 def found(text: str) -> list[tuple[str, str]]:

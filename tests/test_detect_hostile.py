@@ -20,14 +20,14 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.detect import detect as detect_with_model
-from crawler.detect import load_rules, verdict_json
-from crawler.detect import score_text as score_text_with_model
-from crawler.detect.normalize import MAX_CHARS, Variants, normalize
-from crawler.detect.rules import MAX_HITS_PER_RULE, Hit, Rule
-from crawler.detect.score import _outermost
+from crawler.finding.pipelines import DetectPipeline
 from crawler.items import AdRecord
-from crawler.pipelines import DetectPipeline
+from crawler.reading.detect import detect as detect_with_model
+from crawler.reading.detect import load_rules, verdict_json
+from crawler.reading.detect import score_text as score_text_with_model
+from crawler.reading.detect.normalize import MAX_CHARS, Variants, normalize
+from crawler.reading.detect.rules import MAX_HITS_PER_RULE, Hit, Rule
+from crawler.reading.detect.score import _outermost
 
 # These tests are of the rules and their reading of the text: the learned
 # model, which judges after them, has its own (tests/test_detect_model.py).
@@ -54,7 +54,7 @@ def most_hits_of_one_rule(hits: list[dict]) -> int:
 @pytest.fixture
 def no_pattern_timeouts(caplog: pytest.LogCaptureFixture):
     """A pattern that runs into its time limit gives machine-dependent hits."""
-    with caplog.at_level(logging.WARNING, logger="crawler.detect.rules"):
+    with caplog.at_level(logging.WARNING, logger="crawler.reading.detect.rules"):
         yield
     assert not [r for r in caplog.get_records("call") if "timed out" in r.getMessage()]
 

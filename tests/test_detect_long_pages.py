@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.detect import load_rules, verdict_json
-from crawler.detect import score_text as score_text_with_model
-from crawler.detect.normalize import MAX_CHARS, Normalized, normalize
-from crawler.detect.rules import RuleSet
-from crawler.detect.score import assess
+from crawler.reading.detect import load_rules, verdict_json
+from crawler.reading.detect import score_text as score_text_with_model
+from crawler.reading.detect.normalize import MAX_CHARS, Normalized, normalize
+from crawler.reading.detect.rules import RuleSet
+from crawler.reading.detect.score import assess
 
 # These tests are of the rules and their reading of the text: the learned
 # model, which judges after them, has its own (tests/test_detect_model.py).
@@ -92,7 +92,7 @@ def test_a_2mb_page_with_the_pitch_deep_inside_is_an_ad_with_its_contact() -> No
 
 
 def test_a_deep_contact_keeps_its_raw_span() -> None:
-    from crawler.detect.contacts import extract
+    from crawler.reading.detect.contacts import extract
 
     at = 1_234_567
     text = page(2_000_000, {at: PITCH})
@@ -150,7 +150,7 @@ def test_pitches_all_over_10mb_are_read_within_the_bound() -> None:
 
 
 def test_windows_are_sorted_apart_and_within_the_budget() -> None:
-    from crawler.detect.normalize import windows
+    from crawler.reading.detect.normalize import windows
 
     rules = load_rules()
     rnd = random.Random(23)
@@ -202,7 +202,7 @@ def test_a_long_page_gets_the_same_verdict_whatever_the_hash_seed() -> None:
 
     script = (
         "import hashlib, json, random\n"
-        "from crawler.detect import load_rules, score_text, verdict_json\n"
+        "from crawler.reading.detect import load_rules, score_text, verdict_json\n"
         "rng = random.Random(5)\n"
         "words = ['新闻报道', '停催', '协商还款', '征信', '逾期', '微信', '客服', '银行',"
         " '说明', '退保', '律师', '投诉', '的', '了', '和', '在']\n"

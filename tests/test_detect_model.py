@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.detect import detect, load_rules, score_text
-from crawler.detect.model import MODEL_PATH, Model, load_model, rules_sha, site_kind
-from crawler.detect.training import (
+from crawler.items import AdRecord, Author
+from crawler.reading.detect import detect, load_rules, score_text
+from crawler.reading.detect.model import MODEL_PATH, Model, load_model, rules_sha, site_kind
+from crawler.reading.detect.training import (
     REAL_DATA,
     Example,
     best_threshold,
@@ -27,7 +28,6 @@ from crawler.detect.training import (
     suspect_threshold,
     train,
 )
-from crawler.items import AdRecord, Author
 
 ROOT = Path(__file__).resolve().parents[1]
 HAVE_REAL = all(p.exists() for p in REAL_DATA)
@@ -94,9 +94,7 @@ def test_without_a_model_the_rules_decide_alone() -> None:
 
 
 def test_a_model_is_not_used_with_rules_of_other_categories(tmp_path: Path) -> None:
-    (tmp_path / "mine.yaml").write_text(
-        "category: 测试\nterms:\n  停催: 0.9\n", encoding="utf-8"
-    )
+    (tmp_path / "mine.yaml").write_text("category: 测试\nterms:\n  停催: 0.9\n", encoding="utf-8")
     verdict = score_text("当天停催", load_rules(tmp_path))
     assert verdict.model == ""
     assert any("not used" in p and "测试" in p for p in verdict.problems)
@@ -174,7 +172,7 @@ def test_adwatch_train_reports_and_writes_only_when_asked(tmp_path: Path) -> Non
 
     def adwatch(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "crawler.cli", *args],
+            [sys.executable, "-m", "crawler.interfaces.cli", *args],
             cwd=ROOT,
             capture_output=True,
             text=True,

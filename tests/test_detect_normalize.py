@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.detect.normalize import Variants, normalize, phonetic, plain_form
+from crawler.reading.detect.normalize import Variants, normalize, phonetic, plain_form
 
 VARIANTS = Variants(
     {"亭催": "停催", "薇信": "微信", "绿泡泡": "微信", "葆费": "保费", "氵台": "治"}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.detect.rules import RULES_DIR, RulesError, load_rules, normal_form
+from crawler.reading.detect.rules import RULES_DIR, RulesError, load_rules, normal_form
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_a_backtracking_pattern_is_cut_off(rules_copy: Path, caplog) -> None:
 
 
 def test_required_literals_prefilter_is_sound() -> None:
-    from crawler.detect.rules import required_literals
+    from crawler.reading.detect.rules import required_literals
 
     assert required_literals("停止.{0,8}催收") == [("停止",), ("催收",)]
     assert required_literals("(?:帮|替)(?:你|您).{0,6}协商") == [
@@ -136,7 +136,7 @@ def test_required_literals_prefilter_is_sound() -> None:
     assert required_literals("(?i)tc") == []  # flags: no prefilter, the pattern always runs
     assert required_literals("a?b*") == []
     # the prefilter never hides a real match: every text a pattern matches passes it
-    from crawler.detect.rules import _may_match
+    from crawler.reading.detect.rules import _may_match
 
     texts = [
         "停止一系列催收",

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.detect import detect as detect_with_model
-from crawler.detect import score_text as score_text_with_model
-from crawler.detect import verdict_json
 from crawler.items import AdRecord, ImageRef
+from crawler.reading.detect import detect as detect_with_model
+from crawler.reading.detect import score_text as score_text_with_model
+from crawler.reading.detect import verdict_json
 
 # These tests are of the rules and their reading of the text: the learned
 # model, which judges after them, has its own (tests/test_detect_model.py).

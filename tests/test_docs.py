@@ -27,7 +27,7 @@ def test_generated_page_is_up_to_date(page):
 def test_every_command_and_adwatch_setting_is_in_the_references():
     """What the generators walk is the whole of it, not a part."""
     from crawler import settings
-    from crawler.cli import cli
+    from crawler.interfaces.cli import cli
 
     commands = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
     for path, _ in generate._walk(cli, None):

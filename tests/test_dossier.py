@@ -95,8 +95,9 @@ def dossier(data: Path, out: Path, *args: str) -> subprocess.CompletedProcess[st
 def test_hostile_ad_text_stays_text(tmp_path: Path) -> None:
     records = [ad(1, title=HOSTILE, text=CAPTION), ad(2)]
     seed(tmp_path, records)
-    done = dossier(tmp_path, tmp_path / "d", "--regulator", "samr", "--cluster", "largest",
-                   "--html-only")
+    done = dossier(
+        tmp_path, tmp_path / "d", "--regulator", "samr", "--cluster", "largest", "--html-only"
+    )
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "d" / "dossier.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -116,8 +117,9 @@ def test_each_regulator_gets_its_own_legal_basis_and_channel(tmp_path: Path) -> 
     }
     for regulator, (law, channel) in wants.items():
         out = tmp_path / regulator
-        done = dossier(tmp_path, out, "--regulator", regulator, "--cluster", "op-test",
-                       "--html-only")
+        done = dossier(
+            tmp_path, out, "--regulator", regulator, "--cluster", "op-test", "--html-only"
+        )
         assert done.returncode == 0, done.stderr
         html = (out / "dossier.html").read_text(encoding="utf-8")
         assert law in html and channel in html, regulator
@@ -146,13 +148,15 @@ def test_a_missing_screenshot_and_a_record_without_evidence_are_said(tmp_path: P
 def test_the_dossier_folder_is_checkable(tmp_path: Path) -> None:
     seed(tmp_path, [ad(1), ad(2), ad(3)])
     out = tmp_path / "d"
-    done = dossier(tmp_path, out, "--regulator", "samr", "--cluster", "largest", "--html-only",
-                   "--zip")
+    done = dossier(
+        tmp_path, out, "--regulator", "samr", "--cluster", "largest", "--html-only", "--zip"
+    )
     assert done.returncode == 0, done.stderr
     sums = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=out, check=False)
     assert sums.returncode == 0
-    check = subprocess.run(["python3", "verify.py"], cwd=out / "evidence", capture_output=True,
-                           text=True, check=False)
+    check = subprocess.run(
+        ["python3", "verify.py"], cwd=out / "evidence", capture_output=True, text=True, check=False
+    )
     assert check.returncode == 0 and "3 bundles" in check.stdout
     assert (tmp_path / "d.zip").exists() and (out / "核验说明.txt").exists()
 
@@ -192,18 +196,24 @@ def test_a_200_ad_dossier_as_a_signed_pdf(tmp_path: Path, tsa: Any) -> None:
     done = dossier(
         tmp_path,
         out,
-        "--regulator", "samr",
-        "--cluster", "largest",
-        "--sign-key", str(signer.key_pem),
-        "--sign-cert", str(signer.cert_pem),
-        "--tsa", tsa.url,
+        "--regulator",
+        "samr",
+        "--cluster",
+        "largest",
+        "--sign-key",
+        str(signer.key_pem),
+        "--sign-cert",
+        str(signer.cert_pem),
+        "--tsa",
+        tsa.url,
         "--zip",
     )
     assert done.returncode == 0, done.stderr
     assert "signed PAdES-B-T" in done.stdout
     pdf = out / "dossier.pdf"
-    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "关于违法互联网广告" in text and "证据 200" in text and "中华人民共和国广告法" in text
     with pikepdf.open(pdf) as doc:
         pages = len(doc.pages)
@@ -213,8 +223,9 @@ def test_a_200_ad_dossier_as_a_signed_pdf(tmp_path: Path, tsa: Any) -> None:
     assert "verify.py" in names
     check = validate_pdf(pdf, [signer.ca_pem], [tsa.files.ca_pem])
     assert check.signed and check.intact and check.trusted and check.timestamped, check.problems
-    listed = subprocess.run(["pdfdetach", "-list", str(pdf)], capture_output=True, text=True,
-                            check=True).stdout
+    listed = subprocess.run(
+        ["pdfdetach", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     assert "verify.py" in listed
 
 
@@ -239,8 +250,12 @@ def test_third_parties_are_masked_everywhere_and_the_advertiser_nowhere(tmp_path
     done = dossier(tmp_path, out, "--regulator", "samr", "--cluster", "largest")
     assert done.returncode == 0, done.stderr
     html = (out / "dossier.html").read_text(encoding="utf-8")
-    text = subprocess.run(["pdftotext", "-raw", str(out / "dossier.pdf"), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(out / "dossier.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for shown in (html, text):
         assert "13912345678" not in shown and "110101199003074514" not in shown
         assert "王小明" not in shown
@@ -257,14 +272,23 @@ def test_selectors_are_checked(tmp_path: Path) -> None:
         cat.upsert([warning.to_dict()])
     done = dossier(tmp_path, tmp_path / "a", "--regulator", "cac", "--ids", warning.id)
     assert done.returncode == 2 and "not labelled ad or suspect" in done.stderr
-    done = dossier(tmp_path, tmp_path / "b", "--regulator", "cac", "--cluster", "largest",
-                   "--ids", records[0].id)
+    done = dossier(
+        tmp_path,
+        tmp_path / "b",
+        "--regulator",
+        "cac",
+        "--cluster",
+        "largest",
+        "--ids",
+        records[0].id,
+    )
     assert done.returncode == 2 and "not both" in done.stderr
     done = dossier(tmp_path, tmp_path / "c", "--regulator", "cac", "--since", "2026/11/01")
     assert done.returncode == 2 and "YYYY-MM-DD" in done.stderr
     # Beijing time: 2026-11-02 08:00 UTC is 16:00 in Beijing, on or after the 2nd there
-    done = dossier(tmp_path, tmp_path / "d", "--regulator", "cac", "--since", "2026-11-02",
-                   "--html-only")
+    done = dossier(
+        tmp_path, tmp_path / "d", "--regulator", "cac", "--since", "2026-11-02", "--html-only"
+    )
     assert done.returncode == 0, done.stderr
     assert "2026-11-02（北京时间）以来" in (tmp_path / "d" / "dossier.html").read_text("utf-8")
 
@@ -288,6 +312,7 @@ def test_odd_records_do_not_stop_a_dossier(tmp_path: Path) -> None:
         doc["title"] = None
         doc["matches"] = [dict(doc["matches"][0], span=[None, 4])]
         cat.upsert([doc])
-    done = dossier(tmp_path, tmp_path / "d", "--regulator", "nfra", "--cluster", "largest",
-                   "--html-only")
+    done = dossier(
+        tmp_path, tmp_path / "d", "--regulator", "nfra", "--cluster", "largest", "--html-only"
+    )
     assert done.returncode == 0, done.stderr

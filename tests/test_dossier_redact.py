@@ -6,7 +6,7 @@ installed package here, so the face tests use a schematic face drawn below
 (hair, brows, eyes, nose, mouth, blurred) that OpenCV's own cascade finds,
 and the same drawing without eyes, nose and mouth as the control it must not
 find.  The caller's OCR is a plain function returning boxes, or the real
-engine from crawler.ocr.
+engine from crawler.reading.ocr.
 """
 
 from __future__ import annotations
@@ -394,7 +394,7 @@ def test_an_exif_rotated_photo_is_checked_and_shown_upright() -> None:
 
 
 def test_real_ocr_finds_the_phone_in_a_banner_and_cannot_read_it_afterwards() -> None:
-    from crawler.ocr import engine, read_image
+    from crawler.reading.ocr import engine, read_image
 
     ocr = engine()
 
@@ -417,7 +417,7 @@ def test_light_text_on_transparency_is_shown_on_black_as_ocr_read_it() -> None:
     """White ink on a transparent picture (stored over white, as some tools
     write it): on a white page it shows nothing; OCR and the exhibit both lay
     it on black, and the third party's number is masked there."""
-    from crawler.ocr import engine, read_image
+    from crawler.reading.ocr import engine, read_image
 
     ocr = engine()
 

@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import Route, async_playwright
 from twisted.internet.address import IPv4Address
 
-from crawler.netguard import _Checked, refused_name
+from crawler.finding.netguard import _Checked, refused_name
 from evidence.egress import EgressGuard, EgressGuards
 from evidence.netpolicy import AddressPolicy
 from tests.test_netpolicy import answers
@@ -271,7 +271,7 @@ def test_the_environments_proxy_is_not_refused_by_the_crawls_resolver(
     resolver lets Scrapy connect to it, on its port only."""
     from types import SimpleNamespace
 
-    from crawler.netguard import PolicyResolver
+    from crawler.finding.netguard import PolicyResolver
 
     monkeypatch.setenv("http_proxy", "http://10.1.1.1:3128")
     monkeypatch.setenv("all_proxy", "socks5://127.0.0.1:1080")  # Scrapy does not use it
@@ -289,8 +289,8 @@ def test_the_middleware_keeps_what_the_operator_allowed_and_proxied_answers() ->
 
     from scrapy.http import HtmlResponse, Request
 
-    from crawler.netguard import AddressPolicyMiddleware
-    from crawler.rejects import RefusedRequest
+    from crawler.finding.netguard import AddressPolicyMiddleware
+    from crawler.finding.rejects import RefusedRequest
 
     middleware = AddressPolicyMiddleware(AddressPolicy(("forum.corp",)))
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.interfaces.cli import cli
 from crawler.items import AdRecord, Author, Contact, ImageRef, Match
 from evidence.index import CatalogueError, SqliteCatalogue, open_catalogue
 from evidence.index import _es_schema as schema
@@ -742,7 +742,7 @@ def test_sync_reads_sqlite_without_writing_it(
 
 
 def test_jobs_fit_their_mapping(server: RecordingServer, tmp_path: Path) -> None:
-    from crawler.jobs import Job
+    from crawler.running.jobs import Job
 
     job = Job(profile="demo-search", kind="crawl").finish("finished")
     job.pages_by_platform = {"demo-baidu": 12}

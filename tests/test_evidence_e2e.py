@@ -66,8 +66,13 @@ def test_every_ad_has_a_sealed_time_stamped_bundle(crawl: Crawl) -> None:
 
 def test_verify_all_passes_with_both_verifiers(crawl: Crawl, tsa) -> None:
     done = adwatch(
-        "verify", "--all", "--openssl", "--ca", str(tsa.files.ca_pem),
-        data_dir=crawl.data_dir, timeout=300,
+        "verify",
+        "--all",
+        "--openssl",
+        "--ca",
+        str(tsa.files.ca_pem),
+        data_dir=crawl.data_dir,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:]
     assert ", 0 failed, 0 not checked" in done.stdout and "result: PASSED" in done.stdout
@@ -169,7 +174,13 @@ def test_a_dead_tsa_queues_bundles_and_loses_none(copy: Path, demo_server, tsa) 
     record_id = sorted(live_ads(copy))[0]
     before = len(EvidenceStore(copy / "evidence").bundle_ids())
     done = adwatch(
-        "recheck", "--older-than", "0", "--record", record_id, "--tsa", "http://127.0.0.1:9/",
+        "recheck",
+        "--older-than",
+        "0",
+        "--record",
+        record_id,
+        "--tsa",
+        "http://127.0.0.1:9/",
         *allow(demo_server),
         data_dir=copy,
     )

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.evidence_run import capture_pending
 from crawler.items import AdRecord
-from crawler.run import project_settings
+from crawler.running.evidence_run import capture_pending
+from crawler.running.run import project_settings
 from evidence.index import open_catalogue
 from evidence.netpolicy import origin_entry
 from evidence.store import EvidenceStore
@@ -123,7 +123,7 @@ def test_a_ctrl_c_finishes_the_captures_in_progress_and_leaves_the_rest_queued(
             ADWATCH_ALLOW_HOSTS=origin_entry(site.base),
         )
         child = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "capture"],
+            [sys.executable, "-m", "crawler.interfaces.cli", "capture"],
             cwd=Path(__file__).parent.parent,
             env=env,
             stdout=subprocess.PIPE,

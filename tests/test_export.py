@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.interfaces.cli import cli
 from evidence.export import ExportResult, export_bundles
 from evidence.index import open_catalogue
 from evidence.store import EvidenceStore, StoreError, canonical, sha256

@@ -1,8 +1,8 @@
 from parsel import Selector
 from scrapy.http import HtmlResponse, Request
 
-from crawler.extract import embedded_json, page_text, text_of
-from crawler.terminal import printable, shorten
+from crawler.finding.extract import embedded_json, page_text, text_of
+from crawler.interfaces.terminal import printable, shorten
 
 GBK_PAGE = (
     "<html><head><title>停催</title></head>"

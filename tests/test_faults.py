@@ -44,9 +44,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.evidence_run import capture_pending
 from crawler.items import AdRecord
-from crawler.run import project_settings
+from crawler.running.evidence_run import capture_pending
+from crawler.running.run import project_settings
 from demo.generate import generate
 from demo.ground_truth import ground_truth_lines
 from demo.server import DemoServer
@@ -162,7 +162,14 @@ def killed_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KilledCra
     the catalogue, then run again with the same job folder to its end."""
     data = tmp_path_factory.mktemp("killed-crawl")
     with DemoServer(generate(7, 1), port=0, slow_seconds=SLOW_SECONDS) as server:
-        cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--base-url", server.base_url]
+        cmd = [
+            sys.executable,
+            "-m",
+            "crawler.interfaces.cli",
+            "crawl",
+            "--base-url",
+            server.base_url,
+        ]
         cmd += ["--data-dir", str(data), "--job-dir", str(data / "job"), "--ocr-engine", "none"]
         for channel in CHANNELS:
             cmd += ["--channel", channel]

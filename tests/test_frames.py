@@ -1,4 +1,4 @@
-"""crawler.frames and evidence.pictures: pictures as a viewer sees them
+"""crawler.reading.frames and evidence.pictures: pictures as a viewer sees them
 (upright, flattened, every different frame), on images drawn here."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from crawler import frames as frames_module
-from crawler.frames import frames
-from crawler.images import ImageRejected
+from crawler.reading import frames as frames_module
+from crawler.reading.frames import frames
+from crawler.reading.images import ImageRejected
 from evidence.pictures import flatten
 
 
@@ -137,7 +137,7 @@ def test_a_later_frame_over_the_pixel_limit_ends_the_animation(
 ) -> None:
     data = encoded(card(0), "GIF", save_all=True, append_images=[card(6)])
     assert len(frames(data)) == 2
-    # the first frame was checked by crawler.images.decode; the next ones here
+    # the first frame was checked by crawler.reading.images.decode; the next ones here
     monkeypatch.setattr(frames_module, "MAX_PIXELS", 160 * 80 - 1)
     assert len(frames(data)) == 1
 

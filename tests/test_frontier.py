@@ -1,4 +1,4 @@
-"""The shared Redis frontier (crawler/frontier.py): settings, serialisable
+"""The shared Redis frontier (crawler/finding/frontier.py): settings, serialisable
 requests, the scheduler's atomic filter, acknowledgements and recovery on a real
 redis-server, and two crawler processes on one Redis with one killed mid-crawl."""
 
@@ -28,9 +28,9 @@ from scrapy.utils.test import get_crawler
 from scrapy_playwright.page import PageMethod
 from twisted.internet import task
 
-from crawler import signals as adwatch_signals
-from crawler.browser import browser_meta
-from crawler.frontier import (
+from crawler.finding import signals as adwatch_signals
+from crawler.finding.browser import browser_meta
+from crawler.finding.frontier import (
     SIGHTED_META,
     UNFINISHED_META,
     RedisScheduler,
@@ -43,9 +43,9 @@ from crawler.frontier import (
     mark_job_finished,
     redis_settings,
 )
+from crawler.finding.spiders.video import VideoSpider
 from crawler.items import AdRecord
-from crawler.jobs import Busy
-from crawler.spiders.video import VideoSpider
+from crawler.running.jobs import Busy
 from demo.generate import generate
 from demo.ground_truth import ground_truth_lines
 from demo.server import DemoServer
@@ -60,9 +60,9 @@ SPIDERS = ("search", "video", "market")
 
 def test_redis_settings_put_scheduler_and_filter_on_redis_per_run_and_spider():
     s = redis_settings("redis://127.0.0.1:6379/0", "adwatch:run-7", idle=4, worker="host-a")
-    assert s["SCHEDULER"] == "crawler.frontier.RedisScheduler"
-    assert s["DUPEFILTER_CLASS"] == "crawler.frontier.RedisDupeFilter"
-    assert s["SCHEDULER_QUEUE_CLASS"] == "crawler.frontier.ReliableQueue"
+    assert s["SCHEDULER"] == "crawler.finding.frontier.RedisScheduler"
+    assert s["DUPEFILTER_CLASS"] == "crawler.finding.frontier.RedisDupeFilter"
+    assert s["SCHEDULER_QUEUE_CLASS"] == "crawler.finding.frontier.ReliableQueue"
     assert s["SCHEDULER_PERSIST"] is True
     assert s["SCHEDULER_IDLE_BEFORE_CLOSE"] == 0  # never BRPOP in the reactor
     assert s["SCHEDULER_QUEUE_KEY"] % {"spider": "video"} == "adwatch:run-7:video:requests"
@@ -79,9 +79,9 @@ def test_redis_settings_put_scheduler_and_filter_on_redis_per_run_and_spider():
 
 
 def test_the_add_on_turns_the_shared_frontier_on_from_adwatch_settings():
-    addon = {"ADDONS": {"crawler.frontier.SharedFrontier": 0}}
+    addon = {"ADDONS": {"crawler.finding.frontier.SharedFrontier": 0}}
     off = get_crawler(_Spider, addon)
-    assert off.settings["SCHEDULER"] != "crawler.frontier.RedisScheduler"
+    assert off.settings["SCHEDULER"] != "crawler.finding.frontier.RedisScheduler"
     on = get_crawler(
         _Spider,
         {
@@ -91,7 +91,7 @@ def test_the_add_on_turns_the_shared_frontier_on_from_adwatch_settings():
             "ADWATCH_FRONTIER_TTL": "4",
         },
     )
-    assert on.settings["SCHEDULER"] == "crawler.frontier.RedisScheduler"
+    assert on.settings["SCHEDULER"] == "crawler.finding.frontier.RedisScheduler"
     assert on.settings["REDIS_URL"] == "redis://10.0.0.5:6379/0"
     assert on.settings["ADWATCH_FRONTIER_KEYS"] == "adwatch:2026-11-26"
     assert on.settings.getfloat("ADWATCH_FRONTIER_TTL") == 4
@@ -449,7 +449,7 @@ def test_a_redis_server_dies_with_the_process_that_started_it(tmp_path):
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from crawler.frontier import RedisServer\n"
+        "from crawler.finding.frontier import RedisServer\n"
         "s = RedisServer(folder=Path(sys.argv[1])).start()\n"
         "print(s.proc.pid, flush=True)\n"
         "time.sleep(600)\n"
@@ -477,7 +477,14 @@ def test_a_job_folder_takes_one_crawl_at_a_time(tmp_path):
         with pytest.raises(Busy, match="job folder"), job_frontier(tmp_path / "job"):
             pass
         # the command says so, and does not crawl
-        cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--job-dir", str(tmp_path / "job")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "crawler.interfaces.cli",
+            "crawl",
+            "--job-dir",
+            str(tmp_path / "job"),
+        ]
         cmd += ["--data-dir", str(tmp_path / "data"), "--base-url", "http://127.0.0.1:9"]
         refused = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert refused.returncode == 1
@@ -537,7 +544,7 @@ def _worker(base_url: str, data_dir: Path, db: Path, frontier: dict[str, Any]) -
     cmd = [
         sys.executable,
         "-m",
-        "crawler.cli",
+        "crawler.interfaces.cli",
         "crawl",
         "--base-url",
         base_url,
@@ -576,7 +583,7 @@ def test_two_workers_one_killed_crawl_every_url_once_and_lose_none(tmp_path):
 
         def settings(worker: str) -> dict[str, Any]:
             return {  # what a user sets; the add-on does the rest
-                "ADDONS": {"crawler.frontier.SharedFrontier": 0},
+                "ADDONS": {"crawler.finding.frontier.SharedFrontier": 0},
                 "ADWATCH_REDIS_URL": server.url,
                 "ADWATCH_FRONTIER_RUN": "e2e",
                 "ADWATCH_FRONTIER_IDLE": 3,

@@ -270,9 +270,7 @@ def test_nothing_internal_is_sealed(
     assert sealed, "the ads' landing pages were captured"
     assert not any(SECRET.encode() in p.read_bytes() for p in blobs)
     manifests = [json.loads(p.read_text()) for p in bundles.rglob("manifest.json")]
-    landings = [
-        m for m in manifests if "/land/" in m["about"]["facts"]["request"]["final_url"]
-    ]
+    landings = [m for m in manifests if "/land/" in m["about"]["facts"]["request"]["final_url"]]
     assert landings
     for manifest in landings:  # each capture says what its page tried to reach
         problems = " ".join(manifest["about"]["facts"]["problems"])

@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from crawler.images import MAX_PIXELS, ImageRejected, inspect
+from crawler.reading.images import MAX_PIXELS, ImageRejected, inspect
 
 
 def png(width: int = 40, height: int = 20) -> bytes:

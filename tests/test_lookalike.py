@@ -1,6 +1,7 @@
-"""The second look at l / I / 1, o / 0 / O, C S V W X Z and underscores (crawler.lookalike): the ink
-measured on lines drawn here, the recogniser's output made by hand so that
-each test says exactly what was read; then the real engine end to end."""
+"""The second look at l / I / 1, o / 0 / O, C S V W X Z and underscores
+(crawler.reading.lookalike): the ink measured on lines drawn here, the
+recogniser's output made by hand so that each test says exactly what was
+read; then the real engine end to end."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from crawler.lookalike import comparable, second_look, suspect
-from crawler.ocr import engine, read_image
+from crawler.reading.lookalike import comparable, second_look, suspect
+from crawler.reading.ocr import engine, read_image
 
 SANS = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 SERIF = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
@@ -155,7 +156,7 @@ def test_measurement_ignores_a_neighbours_stem() -> None:
 def test_a_failing_second_look_keeps_the_first_reading(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from crawler import lookalike, ocr
+    from crawler.reading import lookalike, ocr
 
     def broken(*_args: object) -> tuple[str, str]:
         raise ValueError("measurement blew up")

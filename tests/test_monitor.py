@@ -1,9 +1,9 @@
-"""Spider-close checks (crawler.monitor) and the takedown figures of `adwatch stats`."""
+"""Spider-close checks (crawler.finding.monitor) and the takedown figures of `adwatch stats`."""
 
 from __future__ import annotations
 
-from crawler.monitor import judge
-from crawler.show import format_takedowns
+from crawler.finding.monitor import judge
+from crawler.interfaces.show import format_takedowns
 
 LIMITS = {"invalid_rate": 0.05, "error_rate": 0.2, "block_rate": 0.3}
 

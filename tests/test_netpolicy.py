@@ -159,9 +159,7 @@ def test_a_name_that_does_not_resolve_says_so() -> None:
 
 def test_allowed_hosts_by_name_address_port_and_network() -> None:
     table = {"intranet": ["10.9.9.9"], "wiki.corp": ["10.20.3.4"], "other": ["10.30.0.1"]}
-    policy = AddressPolicy.from_text(
-        "intranet, 127.0.0.1:8765 [::1]:9000,10.20.0.0/16"
-    ).allowing()
+    policy = AddressPolicy.from_text("intranet, 127.0.0.1:8765 [::1]:9000,10.20.0.0/16").allowing()
     policy = AddressPolicy(policy.allow, lookup=answers(table))
     assert policy.url_refusal("http://intranet/x") is None
     policy.check("http://intranet:8080/x")  # by name: any port

@@ -14,8 +14,8 @@ import pytest
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from crawler.detect.normalize import normalize
-from crawler.ocr import OcrCache, OcrPool, engine, qr_text, read_image
+from crawler.reading.detect.normalize import normalize
+from crawler.reading.ocr import OcrCache, OcrPool, engine, qr_text, read_image
 
 ROOT = Path(__file__).resolve().parents[1]
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -167,7 +167,7 @@ def test_every_frame_of_an_animated_banner_is_read(name: str, tmp_path: Path) ->
     twice = read_image(png(banner(["当天停催 不成功退款"] * 2)), engine(name))
     assert squash(twice.text).count("当天停催") == 2
     done = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "ocr", "--engine", name, str(gif)],
+        [sys.executable, "-m", "crawler.interfaces.cli", "ocr", "--engine", name, str(gif)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -204,7 +204,7 @@ def test_cli_prints_one_json_line_per_image(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"<html>")
     done = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "ocr", str(good), str(bad)],
+        [sys.executable, "-m", "crawler.interfaces.cli", "ocr", str(good), str(bad)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -251,7 +251,7 @@ def test_workers_leave_with_a_killed_crawl_and_ignore_the_terminals_ctrl_c(
     image.write_bytes(png(banner(["全额退保 不成功不收费"])))
     script = (
         "import os, sys\n"
-        "from crawler.ocr import OcrPool\n"
+        "from crawler.reading.ocr import OcrPool\n"
         "pool = OcrPool('rapidocr', workers=1)\n"
         "print(pool.submit(sys.argv[1]).result(timeout=120)['text'][:4])\n"
         "print(*pool._pool._processes, flush=True)\n"
@@ -317,7 +317,7 @@ def test_a_dead_worker_fails_its_image_and_the_pool_recovers(tmp_path: Path) -> 
 
 
 def test_the_cpus_are_shared_out_among_the_workers(monkeypatch):
-    from crawler import ocr
+    from crawler.reading import ocr
 
     monkeypatch.setattr(ocr.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
     assert [ocr.threads_per_worker(n) for n in (1, 2, 3, 8)] == [4, 2, 1, 1]
@@ -331,7 +331,7 @@ def test_a_worker_engine_runs_its_models_on_its_share_of_threads(name, monkeypat
 
     import onnxruntime
 
-    from crawler import ocr
+    from crawler.reading import ocr
 
     monkeypatch.setattr(ocr, "_threads", 1)
     reader = (ocr.RapidEngine if name == "rapidocr" else ocr.PaddleEngine)()
@@ -347,7 +347,7 @@ def test_a_worker_engine_runs_its_models_on_its_share_of_threads(name, monkeypat
 def test_tiling_ends_and_is_bounded_for_any_shape(size: tuple[int, int]) -> None:
     """A strip narrower than the tiles' overlap once stepped backwards for
     ever (40x100 never finished); a 600,000x10 strip asked for 1,249 tiles."""
-    from crawler.ocr import MAX_TILES, _tiles
+    from crawler.reading.ocr import MAX_TILES, _tiles
 
     tiles = _tiles(Image.new("RGB", size))
     assert 1 <= len(tiles) <= MAX_TILES

@@ -1,4 +1,4 @@
-"""The OCR cascade (crawler/ocr.py): the tiny models read every line, the
+"""The OCR cascade (crawler/reading/ocr.py): the tiny models read every line, the
 small recogniser reads again what the tiny one may have got wrong.  What is
 read again, that a run of digits and letters is never cut inside, that a
 failed re-read keeps the first reading, and real readings of drawn banners
@@ -11,11 +11,11 @@ import io
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from crawler import ocr
-from crawler.detect import load_rules
-from crawler.detect.score import assess
-from crawler.lookalike import Glyph
-from crawler.ocr import RapidEngine, Recognised, read_image
+from crawler.reading import ocr
+from crawler.reading.detect import load_rules
+from crawler.reading.detect.score import assess
+from crawler.reading.lookalike import Glyph
+from crawler.reading.ocr import RapidEngine, Recognised, read_image
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 

@@ -15,9 +15,9 @@ import io
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from crawler.detect import detect
 from crawler.items import AdRecord, ImageRef
-from crawler.ocr import engine, read_image
+from crawler.reading.detect import detect
+from crawler.reading.ocr import engine, read_image
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 pytestmark = pytest.mark.slow

@@ -2,9 +2,15 @@ from pathlib import Path
 
 import pytest
 
-from crawler.profiles import BlockRule, ProfileError, load_profile, load_profiles, select_profiles
+from crawler.finding.profiles import (
+    BlockRule,
+    ProfileError,
+    load_profile,
+    load_profiles,
+    select_profiles,
+)
 
-SITES = Path(__file__).resolve().parents[1] / "crawler" / "sites"
+SITES = Path(__file__).resolve().parents[1] / "crawler" / "finding" / "sites"
 
 
 def test_bundled_profiles_load():

@@ -6,7 +6,7 @@ import io
 
 from scrapy.utils.test import get_crawler
 
-from crawler.progress import Figures, Progress, summary
+from crawler.running.progress import Figures, Progress, summary
 
 
 def crawler_with(stats: dict[str, int]):

@@ -43,7 +43,7 @@ def test_interrupted_crawl_resumes_without_losing_or_repeating(demo_server, grou
     cmd = [
         sys.executable,
         "-m",
-        "crawler.cli",
+        "crawler.interfaces.cli",
         "crawl",
         "--base-url",
         demo_server.base_url,
@@ -98,7 +98,7 @@ def _crawling(stderr: str) -> str:
 def test_a_demo_crawl_resumes_on_the_same_demo_web(tmp_path):
     """`--demo --job-dir`: the frontier holds the demo's URLs, so the resumed
     run must serve the demo on the first run's port."""
-    cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--demo", "--channel", "search"]
+    cmd = [sys.executable, "-m", "crawler.interfaces.cli", "crawl", "--demo", "--channel", "search"]
     cmd += ["--data-dir", str(tmp_path), "--job-dir", str(tmp_path / "job"), "--ocr-engine", "none"]
     for setting in CRAWL_SETTINGS:
         cmd += ["-s", setting]
@@ -120,7 +120,7 @@ def test_a_demo_job_folder_refuses_another_size_or_a_taken_port(tmp_path):
 
     import click
 
-    from crawler.cli import _demo_port
+    from crawler.interfaces.cli import _demo_port
 
     port = _demo_port(tmp_path, 1)
     assert _demo_port(tmp_path, 1) == port
@@ -142,7 +142,7 @@ def test_a_ctrl_c_before_scrapy_listens_is_held_then_handed_over():
     Twisted logged it and the crawl ran to its end.  Now it is held and
     delivered to Scrapy's handler once that is in; the process's own handler
     is back after the crawl."""
-    from crawler.run import _signals_held
+    from crawler.running.run import _signals_held
 
     before = signal.getsignal(signal.SIGINT)
     reached: list[int] = []
@@ -193,7 +193,7 @@ def test_a_crawl_killed_inside_a_redirect_loop_stores_its_record_and_reject_once
             return answer(path, host)
 
         demo.router.handle = kill_in_the_loop
-        cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--channel", "search"]
+        cmd = [sys.executable, "-m", "crawler.interfaces.cli", "crawl", "--channel", "search"]
         cmd += ["--query", "网贷逾期怎么办", "--max-pages", "2", "--ocr-engine", "none"]
         cmd += ["--base-url", demo.base_url, "--data-dir", str(tmp_path)]
         cmd += ["--job-dir", str(tmp_path / "job")]

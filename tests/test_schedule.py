@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.jobs import MANUAL, Busy, Job, close_job, profile_lock, running
-from crawler.schedule import Profile, ScheduleError, Watch, child_env, load_schedule
+from crawler.running.jobs import MANUAL, Busy, Job, close_job, profile_lock, running
+from crawler.running.schedule import Profile, ScheduleError, Watch, child_env, load_schedule
 from evidence.index import open_catalogue
 from tests.conftest import CRAWL_SETTINGS, adwatch
 
@@ -31,7 +31,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_the_bundled_schedule_loads() -> None:
-    profiles = {p.name: p for p in load_schedule(Path("crawler/schedule.yaml"))}
+    profiles = {p.name: p for p in load_schedule(Path("crawler/running/schedule.yaml"))}
     assert set(profiles) == {"demo-search", "demo-video", "demo-market", "recheck"}
     assert profiles["recheck"].command == "recheck"
     assert profiles["demo-market"].max_pages == 400
@@ -70,7 +70,7 @@ def test_a_profile_becomes_its_command_line() -> None:
     argv = profile.argv("j1")
     assert argv[1:] == [
         "-m",
-        "crawler.cli",
+        "crawler.interfaces.cli",
         "crawl",
         "--profile",
         "p",
@@ -122,7 +122,8 @@ def test_a_profile_lock_is_exclusive_and_dies_with_its_process(tmp_path: Path) -
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from crawler.jobs import profile_lock\n"
+            "import sys, time; from pathlib import Path\n"
+            "from crawler.running.jobs import profile_lock\n"
             f"with profile_lock(Path({str(tmp_path)!r}), 'demo-search'):\n"
             "    print('held', flush=True); time.sleep(60)",
         ],

@@ -6,11 +6,11 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from crawler import signals
-from crawler.browser import XHR_BODIES_META, ContextRecycler
-from crawler.spiders.market import MarketSpider
-from crawler.spiders.search import SearchSpider
-from crawler.spiders.video import VideoSpider
+from crawler.finding import signals
+from crawler.finding.browser import XHR_BODIES_META, ContextRecycler
+from crawler.finding.spiders.market import MarketSpider
+from crawler.finding.spiders.search import SearchSpider
+from crawler.finding.spiders.video import VideoSpider
 
 DATA = Path(__file__).parent / "data"
 BASE = "http://127.0.0.1:8765"
@@ -192,7 +192,7 @@ def test_a_list_read_while_the_crawl_stops_is_left_unfinished(tmp_path):
     the list is marked for the frontier to hand to a resumed crawl whole."""
     from types import SimpleNamespace
 
-    from crawler.frontier import UNFINISHED_META
+    from crawler.finding.frontier import UNFINISHED_META
 
     body = (DATA / "aweme.json").read_text(encoding="utf-8")
     url = f"{BASE}/douyin/search?keyword=停催"
@@ -221,7 +221,7 @@ def test_a_list_whose_scrolling_stopped_short_is_read_again_then_rejected(tmp_pa
     items read so far kept and not followed twice; then a reject says so."""
     import json
 
-    from crawler.browser import XHR_META
+    from crawler.finding.browser import XHR_META
 
     body = (DATA / "aweme.json").read_text(encoding="utf-8")
     last = json.dumps({**json.loads(body), "has_more": 0})

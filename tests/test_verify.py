@@ -95,8 +95,9 @@ def test_a_changed_blob_is_named_in_every_bundle_that_holds_it(
     assert report.state == "failed"
     for bundle in report.bundles:
         assert bundle.checks["artifacts"].state == "failed"
-        assert f"bundle {bundle.bundle_id}: artifact 'images/01.png' changed" in (
-            bundle.checks["artifacts"].problems[0]
+        assert (
+            f"bundle {bundle.bundle_id}: artifact 'images/01.png' changed"
+            in (bundle.checks["artifacts"].problems[0])
         )
         assert bundle.checks["manifest"].state == "passed"
 

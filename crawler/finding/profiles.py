@@ -1,0 +1,197 @@
+"""Site profiles: what an analyst writes to point adwatch at a platform.
+
+A profile is one YAML file in ``crawler/finding/sites/`` (or ``ADWATCH_SITES_DIR``).  It
+names the platform and its channel, the query URL template, where the data sits
+(CSS selectors for HTML, JMESPath expressions for JSON), which pages need the
+browser, the rate, how a block page looks, and optional cookies, storage state
+and proxy.  The spiders hold no platform knowledge: a new platform is a new
+profile, not new code.  A malformed profile fails with the file and the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+from crawler.items import CHANNELS, TRACKING_PARAMS
+
+
+class ProfileError(ValueError):
+    """A site profile cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class BlockRule:
+    """How a block or captcha page shows itself."""
+
+    markers: tuple[str, ...] = ()
+    statuses: tuple[int, ...] = (403, 429)
+
+    def matches(self, status: int, body: str) -> str:
+        """Return the reason the page is a block page, or ''."""
+        if status in self.statuses:
+            return f"status {status}"
+        for marker in self.markers:
+            if marker in body:
+                return f"marker {marker!r}"
+        return ""
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    name: str
+    channel: str
+    base_url: str
+    queries: tuple[str, ...]
+    search: dict[str, Any]
+    detail: dict[str, Any]
+    source: Path
+    concurrency: int = 4
+    delay: float = 0.0
+    max_pages: int | None = None
+    block: BlockRule = field(default_factory=BlockRule)
+    drop_params: frozenset[str] = TRACKING_PARAMS
+    cookies_file: str = ""
+    storage_state: str = ""
+    proxy: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def with_base_url(self, base_url: str) -> SiteProfile:
+        """A copy pointed at another host (the demo web on its port, a mirror)."""
+        from dataclasses import replace
+
+        return replace(self, base_url=base_url.rstrip("/"))
+
+    def url(self, template: str, **values: Any) -> str:
+        """Fill a URL template: {base} plus URL-quoted values."""
+        quoted = {k: quote(str(v), safe="") for k, v in values.items()}
+        return template.format(base=self.base_url, **quoted)
+
+    @property
+    def slot(self) -> str:
+        """Download slot: per-platform concurrency and delay (DOWNLOAD_SLOTS)."""
+        return f"platform:{self.name}"
+
+    def context_kwargs(self) -> dict[str, Any]:
+        """Playwright context options this profile asks for."""
+        kwargs: dict[str, Any] = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+        if self.storage_state:
+            kwargs["storage_state"] = self.storage_state
+        if self.proxy:
+            kwargs["proxy"] = {"server": self.proxy}
+        if self.headers:
+            kwargs["extra_http_headers"] = dict(self.headers)
+        return kwargs
+
+
+# Keys each channel's spider needs, per section.  Checked at load time.
+REQUIRED: dict[str, dict[str, tuple[str, ...]]] = {
+    "search": {"search": ("url", "results", "title", "link"), "detail": ()},
+    "video": {"search": ("url", "xhr", "items", "fields", "item_url"), "detail": ()},
+    "market": {"search": ("url", "xhr", "items", "fields", "item_url"), "detail": ()},
+}
+
+
+def load_profile(path: Path) -> SiteProfile:
+    """Read and check one profile file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ProfileError(f"{path}{where}: not valid YAML: {exc}") from None
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read: {exc.strerror}") from None
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{path}: expected a mapping at the top level")
+
+    def need(key: str, kind: type | tuple[type, ...]) -> Any:
+        if key not in raw:
+            raise ProfileError(f"{path}: missing key {key!r}")
+        if not isinstance(raw[key], kind):
+            raise ProfileError(f"{path}: {key!r} has the wrong type ({type(raw[key]).__name__})")
+        return raw[key]
+
+    channel = need("channel", str)
+    if channel not in CHANNELS:
+        raise ProfileError(f"{path}: channel {channel!r} is not one of {', '.join(CHANNELS)}")
+    search = need("search", dict)
+    detail = raw.get("detail") or {}
+    if not isinstance(detail, dict):
+        raise ProfileError(f"{path}: 'detail' must be a mapping")
+    for section, keys in REQUIRED[channel].items():
+        values = search if section == "search" else detail
+        for key in keys:
+            if key not in values:
+                raise ProfileError(f"{path}: {section}.{key} is required for a {channel} profile")
+    block = raw.get("block") or {}
+    rate = raw.get("rate") or {}
+    session = raw.get("session") or {}
+    try:
+        profile = SiteProfile(
+            name=need("name", str),
+            channel=channel,
+            base_url=str(need("base_url", str)).rstrip("/"),
+            queries=tuple(str(q) for q in raw.get("queries") or ()),
+            search=search,
+            detail=detail,
+            source=path,
+            concurrency=int(rate.get("concurrency", 4)),
+            delay=float(rate.get("delay", 0.0)),
+            max_pages=int(raw["max_pages"]) if raw.get("max_pages") else None,
+            block=BlockRule(
+                markers=tuple(str(m) for m in block.get("markers") or ()),
+                statuses=tuple(int(s) for s in block.get("statuses") or (403, 429)),
+            ),
+            drop_params=TRACKING_PARAMS | frozenset(raw.get("drop_params") or ()),
+            cookies_file=str(session.get("cookies") or ""),
+            storage_state=str(session.get("storage_state") or ""),
+            proxy=str(raw.get("proxy") or ""),
+            headers={str(k): str(v) for k, v in (raw.get("headers") or {}).items()},
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ProfileError(f"{path}: bad value in rate/block/session/headers: {exc}") from None
+    if profile.concurrency < 1:
+        raise ProfileError(f"{path}: rate.concurrency must be >= 1")
+    if profile.proxy and not profile.proxy.startswith("http://"):
+        raise ProfileError(
+            f"{path}: proxy {profile.proxy!r} must be an http:// proxy (the browser's "
+            "traffic goes through adwatch's address guard, which chains only http proxies)"
+        )
+    return profile
+
+
+def load_profiles(sites_dir: Path) -> dict[str, SiteProfile]:
+    """Every profile in a folder, by name; two files with one name is an error."""
+    profiles: dict[str, SiteProfile] = {}
+    for path in sorted(sites_dir.glob("*.yaml")):
+        profile = load_profile(path)
+        if profile.name in profiles:
+            other = profiles[profile.name].source
+            raise ProfileError(f"{path}: profile name {profile.name!r} already used by {other}")
+        profiles[profile.name] = profile
+    return profiles
+
+
+def select_profiles(
+    profiles: dict[str, SiteProfile], channel: str | None = None, names: list[str] | None = None
+) -> list[SiteProfile]:
+    """Profiles for one run: by name if given, else all of a channel.
+
+    Without names, only profiles marked as the default set are taken: the demo
+    ones (``demo-*``) — real platforms are crawled only when named."""
+    if names:
+        unknown = [n for n in names if n not in profiles]
+        if unknown:
+            raise ProfileError(
+                f"unknown site profile(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(profiles))}"
+            )
+        chosen = [profiles[n] for n in names]
+    else:
+        chosen = [p for p in profiles.values() if p.name.startswith("demo-")]
+    return [p for p in chosen if channel is None or p.channel == channel]

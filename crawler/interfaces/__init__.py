@@ -1,0 +1,3 @@
+"""INTERFACES: the `adwatch` command and its terminal views.  They call library
+functions; nothing in the library imports them (tests/test_imports.py).
+"""
