@@ -213,7 +213,7 @@ class Capturer:
                 timeout=30_000,
                 # a terminal's Ctrl-C reaches Playwright's driver too: left to
                 # itself it would close the browser under the pages being
-                # captured; the run stops them itself (crawler.evidence_run)
+                # captured; the run stops them itself (crawler.running.evidence_run)
                 handle_sigint=False,
             )
         except BaseException:

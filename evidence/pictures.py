@@ -1,6 +1,6 @@
 """Pictures as a viewer sees them: upright, and with nothing see-through.
 
-Shared by the crawler's OCR (crawler.frames) and the dossier's exhibits
+Shared by the crawler's OCR (crawler.reading.frames) and the dossier's exhibits
 (evidence.dossier.redact), so what was read is what is shown.
 
 * Phones store a photo taken in landscape with its pixels turned and an EXIF

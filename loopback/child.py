@@ -11,7 +11,7 @@ Children run in a session of their own: a Ctrl-C in the terminal goes to the
 whole foreground process group, and a server that died with it would fail the
 crawl while it is closing.  The parent stops them; `die_with_parent` makes sure
 they do not outlive a parent that was killed outright, and `stop_process` stops
-one (the redis-server of ``crawler.frontier`` too) with a deadline.
+one (the redis-server of ``crawler.finding.frontier`` too) with a deadline.
 """
 
 from __future__ import annotations

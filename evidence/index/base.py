@@ -139,7 +139,7 @@ class Catalogue(Protocol):
         ...
 
     def save_job(self, job: Mapping[str, Any]) -> None:
-        """Keep one job (crawler.jobs.Job as a dict with id, profile, kind,
+        """Keep one job (crawler.running.jobs.Job as a dict with id, profile, kind,
         status, started, ...), replacing an earlier version of the same id."""
         ...
 

@@ -229,7 +229,7 @@ def _events(conn: sqlite3.Connection) -> None:
 @migration("0004_operators")
 def _operators(conn: sqlite3.Connection) -> None:
     """Operators: clusters of ads linked by shared contacts or templates
-    (crawler.detect.cluster), recomputed whole after each crawl, and each
+    (crawler.reading.detect.cluster), recomputed whole after each crawl, and each
     record's `cluster_id` as a column for filtering."""
     _execute_all(
         conn,
@@ -280,7 +280,7 @@ def _captures(conn: sqlite3.Connection) -> None:
 
 @migration("0006_jobs")
 def _jobs(conn: sqlite3.Connection) -> None:
-    """Job history: one row per crawl or re-check run (crawler.jobs.Job as JSON),
+    """Job history: one row per crawl or re-check run (crawler.running.jobs.Job as JSON),
     written when it starts and again when it ends."""
     _execute_all(
         conn,
