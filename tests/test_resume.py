@@ -120,7 +120,7 @@ def test_a_demo_job_folder_refuses_another_size_or_a_taken_port(tmp_path):
 
     import click
 
-    from crawler.interfaces.cli import _demo_port
+    from crawler.interfaces.cli.crawl import _demo_port
 
     port = _demo_port(tmp_path, 1)
     assert _demo_port(tmp_path, 1) == port

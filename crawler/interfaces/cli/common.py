@@ -1,0 +1,193 @@
+"""What several command groups share: the settings of one invocation, common options, helpers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+# Where --backend and --es-url leave their values for invocation_settings (per invocation).
+BACKEND_META = "adwatch.backend"
+
+
+def invocation_settings(data_dir: str | None, catalogue: str | None, **extra: Any) -> Any:
+    from crawler.running.run import project_settings
+
+    overrides: dict[str, Any] = {k: v for k, v in extra.items() if v not in (None, "")}
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        overrides |= ctx.meta.get(BACKEND_META, {})
+    if data_dir:
+        overrides["ADWATCH_DATA_DIR"] = data_dir
+    if catalogue:
+        overrides["ADWATCH_CATALOGUE"] = catalogue
+    return project_settings(overrides)
+
+
+def sets_option(help_text: str) -> Any:
+    """-s/--set NAME=VALUE, repeatable: any Scrapy or adwatch setting."""
+    return click.option("-s", "--set", "sets", multiple=True, metavar="NAME=VALUE", help=help_text)
+
+
+def parse_sets(sets: tuple[str, ...]) -> dict[str, str]:
+    """-s NAME=VALUE pairs as a dict; the values are parsed by the setting's reader."""
+    parsed: dict[str, str] = {}
+    for item in sets:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--set")
+        parsed[name.strip()] = value
+    return parsed
+
+
+def catalogue_uri_for(data_dir: str | None, catalogue: str | None) -> str:
+    from crawler.config import AdwatchConfig
+
+    return AdwatchConfig.from_settings(invocation_settings(data_dir, catalogue)).catalogue_uri
+
+
+data_dir_option = click.option(
+    "--data-dir",
+    envvar="ADWATCH_DATA_DIR",
+    default=None,
+    help="Folder for the catalogue, rejects and logs (default: ./var).",
+)
+
+
+catalogue_uri_option = click.option(
+    "--catalogue",
+    envvar="ADWATCH_CATALOGUE",
+    default=None,
+    help="Catalogue URI, e.g. sqlite:///var/catalogue.db or elasticsearch+https://es:9200 "
+    "(default: from --backend).",
+)
+
+
+def remember(setting: str) -> Any:
+    def keep(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+        if value:
+            ctx.meta.setdefault(BACKEND_META, {})[setting] = value
+
+    return keep
+
+
+backend_option = click.option(
+    "--backend",
+    type=click.Choice(["sqlite", "elastic"]),
+    envvar="ADWATCH_BACKEND",
+    default=None,
+    expose_value=False,
+    callback=remember("ADWATCH_BACKEND"),
+    help="Catalogue backend: sqlite (default: <data-dir>/catalogue.db) or elastic (--es-url).",
+)
+
+
+es_url_option = click.option(
+    "--es-url",
+    envvar="ADWATCH_ES_URL",
+    default=None,
+    expose_value=False,
+    callback=remember("ADWATCH_ES_URL"),
+    help="Elasticsearch URL (default: ADWATCH_ES_URL). Credentials: ADWATCH_ES_API_KEY, or "
+    "ADWATCH_ES_USER and ADWATCH_ES_PASSWORD; CA bundle: ADWATCH_ES_CA.",
+)
+
+
+profile_option = click.option(
+    "--profile",
+    default="manual",
+    show_default=True,
+    help="Schedule profile this run is for: its job history line, and its lock "
+    "(two runs of one profile never overlap).",
+)
+
+
+job_id_option = click.option("--job-id", default=None, hidden=True)
+
+
+def catalogue_option(command: Any) -> Any:
+    """--catalogue, --backend and --es-url: which catalogue a command uses."""
+    return catalogue_uri_option(backend_option(es_url_option(command)))
+
+
+@contextmanager
+def job_line(catalogue_uri: str, settings: Any, job: Any) -> Iterator[None]:
+    """Run the block as `job` (history line, profile lock); a profile already
+    running makes this run a recorded skip, not an error."""
+    from crawler.interfaces.terminal import printable
+    from crawler.running.jobs import Busy, raise_alerts, running, save
+
+    data_dir = Path(settings.get("ADWATCH_DATA_DIR"))
+    try:
+        with running(catalogue_uri, data_dir, job):
+            yield
+    except Busy as exc:  # recorded as skipped; not an error of this run
+        click.echo(f"skipped: {exc}", err=True)
+        sys.exit(0)
+    job.alerts = raise_alerts(job, settings, catalogue_uri, data_dir)
+    if job.alerts:
+        save(catalogue_uri, job)
+        for title in job.alerts:
+            click.echo(f"alert: {printable(title)}", err=True)
+    click.echo(f"job {job.id} ({job.profile}): {job.status}", err=True)
+
+
+@contextmanager
+def demo_tsa(settings: Any) -> Iterator[None]:
+    """The demo's own time-stamp authority (``adwatch tsa serve``), unless one is set."""
+    from evidence.tsa import tsa_process
+
+    if settings.get("ADWATCH_TSA_URL") or not settings.getbool("ADWATCH_CAPTURE"):
+        yield
+        return
+    folder = Path(settings.get("ADWATCH_DATA_DIR")) / "tsa"
+    with tsa_process(folder) as url:
+        settings.set("ADWATCH_TSA_URL", url, priority="cmdline")
+        if not settings.get("ADWATCH_TSA_CA"):
+            settings.set("ADWATCH_TSA_CA", str(folder / "ca.pem"), priority="cmdline")
+        click.echo(f"time-stamp authority {url}", err=True)
+        yield
+
+
+def echo_json(value: Any) -> None:
+    """Print ``value`` as one JSON line, for every --json output: ad text,
+    file names and problems come from others, and JSON escapes only C0
+    controls, so bidi overrides (U+202E, U+2066...), zero-width and other
+    format characters, C1 controls and line separators are written as
+    \\uXXXX escapes here, never raw to the terminal (evidence/_safe.py)."""
+    from evidence.safe_text import json_line
+
+    click.echo(json_line(value))
+
+
+def duration_arg(text: str) -> timedelta:
+    """ "24h", "30m", "2d", "90s", "0" as a timedelta."""
+    from crawler.config import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def evidence_settings(
+    data_dir: str | None, catalogue: str | None, tsa_url: str | None, sets: tuple[str, ...] = ()
+) -> Any:
+    settings = invocation_settings(data_dir, catalogue, **parse_sets(sets))
+    if tsa_url:
+        settings.set("ADWATCH_TSA_URL", tsa_url, priority="cmdline")
+    return settings
+
+
+tsa_option = click.option(
+    "--tsa",
+    "tsa_url",
+    envvar="ADWATCH_TSA_URL",
+    default=None,
+    help="RFC 3161 time-stamp authority URL (default: ADWATCH_TSA_URL).",
+)
