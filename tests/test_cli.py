@@ -228,3 +228,27 @@ def test_the_sites_and_rules_folders_are_taken_from_the_environment(tmp_path):
         check=False,
     )
     assert read.stdout.splitlines() == [str(sites), str(rules)], read.stderr[-2000:]
+
+
+def test_every_command_is_thin() -> None:
+    """A command parses its options and calls the library: no command
+    function holds more than 25 lines of code besides its help text (the
+    web workbench must be able to do what a command does without it)."""
+    import ast
+
+    folder = Path(__file__).resolve().parents[1] / "crawler" / "interfaces" / "cli"
+    long = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef) or not any(
+                "command" in ast.unparse(d) or "group" in ast.unparse(d)
+                for d in node.decorator_list
+            ):
+                continue
+            body = node.body
+            if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]
+            lines = (node.end_lineno or 0) - body[0].lineno + 1 if body else 0
+            if lines > 25:
+                long.append(f"{path.name}:{node.name} ({lines} lines)")
+    assert long == []

@@ -118,21 +118,20 @@ def test_a_demo_crawl_resumes_on_the_same_demo_web(tmp_path):
 def test_a_demo_job_folder_refuses_another_size_or_a_taken_port(tmp_path):
     import socket
 
-    import click
-
-    from crawler.interfaces.cli.crawl import _demo_port
+    from crawler.running.crawl_job import CrawlJobError
+    from crawler.running.crawl_job import demo_port as _demo_port
 
     port = _demo_port(tmp_path, 1)
     assert _demo_port(tmp_path, 1) == port
-    with pytest.raises(click.ClickException, match="--demo-size 1"):
+    with pytest.raises(CrawlJobError, match="--demo-size 1"):
         _demo_port(tmp_path, 2)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))
         sock.listen()
-        with pytest.raises(click.ClickException, match=f"127.0.0.1:{port}, which is in use"):
+        with pytest.raises(CrawlJobError, match=f"127.0.0.1:{port}, which is in use"):
             _demo_port(tmp_path, 1)
     (tmp_path / "demo.json").write_text("{", encoding="utf-8")
-    with pytest.raises(click.ClickException, match="unreadable"):
+    with pytest.raises(CrawlJobError, match="unreadable"):
         _demo_port(tmp_path, 1)
 
 

@@ -55,6 +55,22 @@ class DossierResult:
     signed: str  # "" unsigned, else the PAdES level
     seconds: dict[str, float]
 
+    def report(self, regulator: str) -> list[str]:
+        """What was written where, for the person who asked (one line each)."""
+        lines = [f"dossier for {regulator}: {self.exhibits} exhibits in {self.folder}"]
+        lines.append(f"  html: {self.html}")
+        if self.pdf:
+            signed = f", signed {self.signed}" if self.signed else ", not signed"
+            lines.append(f"  pdf:  {self.pdf} ({self.pages} pages{signed})")
+        if self.masked:
+            lines.append(f"  masked third-party data on {self.masked} occasions (see each exhibit)")
+        if self.zip:
+            lines.append(f"  zip:  {self.zip}")
+        check = self.folder / "evidence" / "verify.py"
+        tail = f"; check it: python3 {check}" if check.exists() else ""
+        lines.append(f"  took {self.seconds['total']:.1f}s{tail}")
+        return lines
+
 
 @dataclass
 class Signing:

@@ -47,6 +47,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.config import AdwatchConfig
 from crawler.finding.profiles import SiteProfile, load_profiles
+from crawler.running.lifecycle import Outcome, UsageProblem, job_in_history
 from crawler.running.stopping import STOP_SIGNALS
 from evidence.bundle import seal_capture, stamp_bundle, stamp_head
 from evidence.capture import Capture, Capturer, CaptureSettings, Target, times
@@ -142,6 +143,111 @@ def capture_pending(
             targets = catalogue.capture_queue(config.capture_labels, config.capture_attempts)
         targets = targets[:limit] if limit else targets
         return asyncio.run(_run(settings, config, catalogue, targets, "capture", out))
+
+
+def timestamp_job(settings: BaseSettings, say: Callable[[str], None]) -> Outcome:
+    """`adwatch timestamp`: a token for every sealed bundle still waiting for
+    one (the authority was down when it was sealed), then one for the
+    ledger's head.  Fails while any is still waiting."""
+    from evidence.bundle import stamp_head
+    from evidence.safe_text import printable
+    from evidence.store import EvidenceStore
+    from evidence.timestamp import stamp_pending
+
+    config = AdwatchConfig.from_settings(settings)
+    store = EvidenceStore(config.evidence_dir)
+    waiting = len(store.unstamped())
+    if not waiting:
+        outcome = Outcome(lines=["no bundle is waiting for a time-stamp"])
+        if config.tsa_url and stamp_head(store, config.tsa_url)[0] == "stamped":
+            outcome.lines.append("time-stamped the ledger's head")
+        return outcome
+    if not config.tsa_url:
+        problem = f"error: {waiting} bundles wait, but no TSA is set (--tsa or ADWATCH_TSA_URL)"
+        return Outcome(2, [problem])
+    run = stamp_pending(store, config.tsa_url)
+    if run.stamped:
+        stamp_head(store, config.tsa_url)
+    for bundle_id, why in run.failed.items():
+        say(printable(f"  {bundle_id}: {why}"))
+    if run.tsa_down:
+        say(f"the TSA at {config.tsa_url} is not reachable; try again later")
+    done = f"time-stamped {run.stamped} of {waiting} bundles; {run.remaining} still waiting"
+    return Outcome(1 if run.remaining else 0, [done])
+
+
+def export_job(
+    store: Any,
+    wanted: list[str],
+    out: Path,
+    tsa_ca: Path | None,
+    say: Callable[[str], None],
+    *,
+    make_zip: bool = False,
+    about: str = "the evidence store",
+) -> Outcome:
+    """`adwatch export`: ``wanted`` bundles of ``store`` as a package a
+    regulator checks without adwatch (``about``: whose bundles, for the
+    message when there are none)."""
+    import shlex
+
+    from evidence.export import export_bundles
+    from evidence.store import StoreError
+
+    if not wanted:
+        say(f"error: {about} has no evidence bundle to export")
+        return Outcome(2)
+    if tsa_ca is None:
+        say(
+            "warning: no TSA root (--ca or ADWATCH_TSA_CA): the package has no tsa/ca.pem, "
+            "and the recipient must get the root from the TSA to check the time-stamps"
+        )
+    try:
+        result = export_bundles(store, wanted, out, tsa_ca, make_zip=make_zip)
+    except ValueError as exc:
+        say(f"error: {exc}")
+        return Outcome(2)
+    except StoreError as exc:
+        say(f"error: {exc} (`adwatch verify --all` says more)")
+        return Outcome(1)
+    n = len(result.bundles)
+    lines = [
+        f"exported {n} bundle{'s' if n != 1 else ''} ({result.files} files, "
+        f"{result.bytes:,} bytes) to {result.folder}"
+    ]
+    if result.zip is not None:
+        lines.append(f"zip: {result.zip}")
+    lines.append(f"check it with: python3 {shlex.quote(str(result.folder / 'verify.py'))}")
+    return Outcome(0, lines)
+
+
+def recheck_job(
+    settings: BaseSettings,
+    older_than: timedelta,
+    say: Callable[[str], None],
+    *,
+    record_ids: list[str] | None = None,
+    limit: int | None = None,
+    profile: str = "manual",
+    job_id: str | None = None,
+) -> Outcome:
+    """`adwatch recheck` as a job: its line in the history (profile lock,
+    alerts), the re-check, what it found counted on the job."""
+    from crawler.running.jobs import Job
+
+    job = Job(profile=profile, kind="recheck")
+    job.id = job_id or job.id
+    with job_in_history(AdwatchConfig.from_settings(settings).catalogue_uri, settings, job, say):
+        try:
+            figures = recheck(settings, older_than, record_ids=record_ids, limit=limit)
+        except KeyError as exc:
+            raise UsageProblem(str(exc.args[0])) from None
+        job.pages = figures.targets
+        job.gone_ads = figures.by_status.get("gone", 0)
+        job.blocked = figures.by_outcome.get("blocked", 0)
+        if figures.stopped:
+            job.finish("interrupted", "Ctrl-C")
+    return Outcome(lines=[figures.summary()])
 
 
 def recheck(

@@ -43,6 +43,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import parse_duration
+from crawler.running.lifecycle import Outcome
 from crawler.running.stopping import stop_signals_to
 
 logger = logging.getLogger(__name__)
@@ -397,3 +398,72 @@ def _signal_group(child: subprocess.Popen[bytes], sig: int) -> None:
 def child_env(overrides: Mapping[str, str]) -> dict[str, str]:
     """The environment of a run: ours, the overrides, and unbuffered output."""
     return {**os.environ, **overrides, "PYTHONUNBUFFERED": "1"}
+
+
+def schedule_job(
+    settings: Any,
+    profiles: list[Profile],
+    say: Callable[[str], None],
+    out: Callable[[str], None],
+    *,
+    demo: bool = False,
+    once: bool = False,
+    seconds: float | None = None,
+    stop_wait: float = 60.0,
+    settings_args: Sequence[str] = (),
+) -> Outcome:
+    """`adwatch schedule`: run ``profiles`` on their schedules (each once with
+    ``once``; for ``seconds``, or until stopped), with the demo web and its
+    time-stamp authority if ``demo``; ``out`` takes each run's report line."""
+    from contextlib import nullcontext
+
+    from crawler.config import AdwatchConfig
+    from crawler.running.jobs import close_job
+    from crawler.running.lifecycle import demo_authority
+    from crawler.running.run import demo_web
+
+    config = AdwatchConfig.from_settings(settings)
+    env = {
+        "ADWATCH_DATA_DIR": str(config.data_dir.resolve()),
+        "ADWATCH_CATALOGUE": config.catalogue_uri,
+    }
+    extra: list[str] = []
+    with (
+        demo_web(slow_seconds=8.0) if demo else nullcontext(None) as url,
+        demo_authority(settings, say) if demo else nullcontext(),
+    ):
+        if url:
+            extra += ["--base-url", url]
+            say(f"demo web {url}")
+        if settings.get("ADWATCH_TSA_URL"):  # its root is <data dir>/tsa/ca.pem, found there
+            env["ADWATCH_TSA_URL"] = settings.get("ADWATCH_TSA_URL")
+
+        def ended(profile: Profile, job_id: str, ending: str) -> None:
+            close_job(config.catalogue_uri, profile.name, profile.command, job_id, ending)
+
+        watch = Watch(
+            profiles,
+            child_env(env),
+            extra,
+            on_end=ended,
+            out=out,
+            stop_wait=stop_wait,
+            settings_args=list(settings_args),
+        )
+        if once:
+            watch.run_each_once()
+        else:
+            watch.run_for(seconds)
+    return Outcome(lines=[_tally(watch.runs)])
+
+
+def _tally(runs: Sequence[Run]) -> str:
+    stopped = sum(run.stopped for run in runs)
+    timed_out = sum(run.timed_out for run in runs)
+    failed = sum(
+        run.returncode not in (0, None) and not run.stopped and not run.timed_out for run in runs
+    )
+    return (
+        f"{len(runs)} runs: {failed} failed, {timed_out} timed out, {stopped} stopped "
+        "(see `adwatch jobs`)"
+    )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from crawler.running.lifecycle import Outcome
 
 # Where --backend and --es-url leave their values for invocation_settings (per invocation).
 BACKEND_META = "adwatch.backend"
@@ -115,43 +116,29 @@ def catalogue_option(command: Any) -> Any:
     return catalogue_uri_option(backend_option(es_url_option(command)))
 
 
-@contextmanager
-def job_line(catalogue_uri: str, settings: Any, job: Any) -> Iterator[None]:
-    """Run the block as `job` (history line, profile lock); a profile already
-    running makes this run a recorded skip, not an error."""
-    from crawler.interfaces.terminal import printable
-    from crawler.running.jobs import Busy, raise_alerts, running, save
+def say(message: str) -> None:
+    """A job's progress and notes: on stderr, the outcome's lines on stdout."""
+    click.echo(message, err=True)
 
-    data_dir = Path(settings.get("ADWATCH_DATA_DIR"))
+
+def finish(run: Callable[[], Outcome]) -> None:
+    """Run a job and end the command as its outcome says: its lines printed,
+    its exit status; a skipped run exits 0, a problem to fix is an error."""
+    from crawler.running.lifecycle import JobError, JobSkipped, UsageProblem
+
     try:
-        with running(catalogue_uri, data_dir, job):
-            yield
-    except Busy as exc:  # recorded as skipped; not an error of this run
-        click.echo(f"skipped: {exc}", err=True)
+        outcome = run()
+    except JobSkipped as exc:  # recorded as skipped; not an error of this run
+        say(f"skipped: {exc}")
         sys.exit(0)
-    job.alerts = raise_alerts(job, settings, catalogue_uri, data_dir)
-    if job.alerts:
-        save(catalogue_uri, job)
-        for title in job.alerts:
-            click.echo(f"alert: {printable(title)}", err=True)
-    click.echo(f"job {job.id} ({job.profile}): {job.status}", err=True)
-
-
-@contextmanager
-def demo_tsa(settings: Any) -> Iterator[None]:
-    """The demo's own time-stamp authority (``adwatch tsa serve``), unless one is set."""
-    from evidence.tsa import tsa_process
-
-    if settings.get("ADWATCH_TSA_URL") or not settings.getbool("ADWATCH_CAPTURE"):
-        yield
-        return
-    folder = Path(settings.get("ADWATCH_DATA_DIR")) / "tsa"
-    with tsa_process(folder) as url:
-        settings.set("ADWATCH_TSA_URL", url, priority="cmdline")
-        if not settings.get("ADWATCH_TSA_CA"):
-            settings.set("ADWATCH_TSA_CA", str(folder / "ca.pem"), priority="cmdline")
-        click.echo(f"time-stamp authority {url}", err=True)
-        yield
+    except UsageProblem as exc:
+        raise click.UsageError(str(exc)) from None
+    except JobError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in outcome.lines:
+        click.echo(line)
+    if outcome.status:
+        sys.exit(outcome.status)
 
 
 def echo_json(value: Any) -> None:

@@ -96,18 +96,8 @@ def dossier(
     except (LookupError, FileExistsError, ValueError) as exc:
         click.echo(f"error: {exc.args[0]}", err=True)
         sys.exit(2)
-    click.echo(f"dossier for {regulator}: {result.exhibits} exhibits in {result.folder}")
-    click.echo(f"  html: {result.html}")
-    if result.pdf:
-        signed = f", signed {result.signed}" if result.signed else ", not signed"
-        click.echo(f"  pdf:  {result.pdf} ({result.pages} pages{signed})")
-    if result.masked:
-        click.echo(f"  masked third-party data on {result.masked} occasions (see each exhibit)")
-    if result.zip:
-        click.echo(f"  zip:  {result.zip}")
-    took = result.seconds["total"]
-    check = result.folder / "evidence" / "verify.py"
-    click.echo(f"  took {took:.1f}s" + (f"; check it: python3 {check}" if check.exists() else ""))
+    for line in result.report(regulator):
+        click.echo(line)
 
 
 def _dossier_progress(message: str) -> None:

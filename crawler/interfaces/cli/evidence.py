@@ -15,10 +15,11 @@ from crawler.interfaces.cli.common import (
     duration_arg,
     echo_json,
     evidence_settings,
+    finish,
     invocation_settings,
     job_id_option,
-    job_line,
     profile_option,
+    say,
     sets_option,
     tsa_option,
 )
@@ -122,26 +123,16 @@ def recheck(
       adwatch recheck                  # ads last captured more than a day ago
       adwatch recheck --older-than 0   # every ad with evidence, now
     """
-    from crawler.config import AdwatchConfig
-    from crawler.running.evidence_run import recheck as run_recheck
-    from crawler.running.jobs import Job
+    from crawler.running.evidence_run import recheck_job
 
     settings = evidence_settings(data_dir, catalogue, tsa_url, sets)
-    job = Job(profile=profile, kind="recheck")
-    job.id = job_id or job.id
-    with job_line(AdwatchConfig.from_settings(settings).catalogue_uri, settings, job):
-        try:
-            figures = run_recheck(
-                settings, duration_arg(older_than), record_ids=list(record_ids) or None, limit=limit
-            )
-        except KeyError as exc:
-            raise click.UsageError(str(exc.args[0])) from None
-        job.pages = figures.targets
-        job.gone_ads = figures.by_status.get("gone", 0)
-        job.blocked = figures.by_outcome.get("blocked", 0)
-        click.echo(figures.summary())
-        if figures.stopped:
-            job.finish("interrupted", "Ctrl-C")
+    ids = list(record_ids) or None
+    age = duration_arg(older_than)
+    finish(
+        lambda: recheck_job(
+            settings, age, say, record_ids=ids, limit=limit, profile=profile, job_id=job_id
+        )
+    )
 
 
 @click.command()
@@ -228,33 +219,10 @@ def timestamp(tsa_url: str | None, data_dir: str | None) -> None:
     Example:
       adwatch timestamp --tsa http://127.0.0.1:8318/
     """
-    from crawler.config import AdwatchConfig
-    from evidence.bundle import stamp_head
-    from evidence.safe_text import printable
-    from evidence.store import EvidenceStore
-    from evidence.timestamp import stamp_pending
+    from crawler.running.evidence_run import timestamp_job
 
-    config = AdwatchConfig.from_settings(evidence_settings(data_dir, None, tsa_url))
-    store = EvidenceStore(config.evidence_dir)
-    waiting = len(store.unstamped())
-    if not waiting:
-        click.echo("no bundle is waiting for a time-stamp")
-        if config.tsa_url and stamp_head(store, config.tsa_url)[0] == "stamped":
-            click.echo("time-stamped the ledger's head")
-        return
-    if not config.tsa_url:
-        click.echo(f"error: {waiting} bundles wait, but no TSA is set (--tsa or ADWATCH_TSA_URL)")
-        sys.exit(2)
-    run = stamp_pending(store, config.tsa_url)
-    click.echo(f"time-stamped {run.stamped} of {waiting} bundles; {run.remaining} still waiting")
-    if run.stamped:
-        stamp_head(store, config.tsa_url)
-    for bundle_id, why in run.failed.items():
-        click.echo(printable(f"  {bundle_id}: {why}"), err=True)
-    if run.tsa_down:
-        click.echo(f"the TSA at {config.tsa_url} is not reachable; try again later", err=True)
-    if run.remaining:
-        sys.exit(1)
+    settings = evidence_settings(data_dir, None, tsa_url)
+    finish(lambda: timestamp_job(settings, say))
 
 
 @click.group()
@@ -317,10 +285,7 @@ def export(
       adwatch export 9c2e… 41ab… --out var/export/package
       adwatch export --all --out var/export/everything
     """
-    import shlex
-
-    from evidence.export import export_bundles
-    from evidence.store import StoreError
+    from crawler.running.evidence_run import export_job
 
     if sum([bool(bundles), record_id is not None, everything]) != 1:
         raise click.UsageError("give BUNDLE ids, --record RECORD_ID or --all (one of them)")
@@ -330,32 +295,12 @@ def export(
         wanted = store.bundle_ids()
     elif record_id is not None:
         wanted = _record_bundles(catalogue_uri_for(data_dir, catalogue), record_id)
-    if not wanted:
-        where = f"record {record_id} in the catalogue" if record_id else "the evidence store"
-        click.echo(f"error: {where} has no evidence bundle to export", err=True)
-        sys.exit(2)
-    if config.tsa_ca is None:
-        click.echo(
-            "warning: no TSA root (--ca or ADWATCH_TSA_CA): the package has no tsa/ca.pem, "
-            "and the recipient must get the root from the TSA to check the time-stamps",
-            err=True,
+    about = f"record {record_id} in the catalogue" if record_id else "the evidence store"
+    finish(
+        lambda: export_job(
+            store, wanted, Path(out), config.tsa_ca, say, make_zip=make_zip, about=about
         )
-    try:
-        result = export_bundles(store, wanted, Path(out), config.tsa_ca, make_zip=make_zip)
-    except ValueError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except StoreError as exc:
-        click.echo(f"error: {exc} (`adwatch verify --all` says more)", err=True)
-        sys.exit(1)
-    n = len(result.bundles)
-    click.echo(
-        f"exported {n} bundle{'s' if n != 1 else ''} ({result.files} files, "
-        f"{result.bytes:,} bytes) to {result.folder}"
     )
-    if result.zip is not None:
-        click.echo(f"zip: {result.zip}")
-    click.echo(f"check it with: python3 {shlex.quote(str(result.folder / 'verify.py'))}")
 
 
 def _record_bundles(catalogue_uri: str, record_id: str) -> list[str]:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from crawler.interfaces.cli.common import (
     catalogue_option,
     data_dir_option,
-    demo_tsa,
     duration_arg,
+    finish,
     invocation_settings,
     parse_sets,
+    say,
     sets_option,
 )
 
@@ -61,67 +61,27 @@ def schedule(
       adwatch schedule --file /etc/adwatch/schedule.yaml
       adwatch schedule --demo --once           # each profile once, now
     """
-    from contextlib import nullcontext
-
-    from crawler.config import AdwatchConfig
-    from crawler.running.jobs import close_job
-    from crawler.running.run import demo_web
-    from crawler.running.schedule import (
-        DEFAULT_FILE,
-        ScheduleError,
-        Watch,
-        child_env,
-        load_schedule,
-    )
+    from crawler.running.schedule import DEFAULT_FILE, ScheduleError, load_schedule, schedule_job
 
     try:
         profiles = load_schedule(schedule_file or DEFAULT_FILE)
     except ScheduleError as exc:
         raise click.UsageError(str(exc)) from None
-    settings = invocation_settings(data_dir, catalogue)
-    config = AdwatchConfig.from_settings(settings)
-    env = {
-        "ADWATCH_DATA_DIR": str(config.data_dir.resolve()),
-        "ADWATCH_CATALOGUE": config.catalogue_uri,
-    }
     # parsed here, so that a malformed one is an error now, not in every run
     set_args = [arg for n, v in parse_sets(sets).items() for arg in ("-s", f"{n}={v}")]
-    extra: list[str] = []
     seconds = duration_arg(run_for).total_seconds() if run_for else None
     wait = duration_arg(stop_wait).total_seconds()
-    with (
-        demo_web(slow_seconds=8.0) if demo else nullcontext(None) as url,
-        demo_tsa(settings) if demo else nullcontext(),
-    ):
-        if url:
-            extra += ["--base-url", url]
-            click.echo(f"demo web {url}", err=True)
-        if settings.get("ADWATCH_TSA_URL"):  # its root is <data dir>/tsa/ca.pem, found there
-            env["ADWATCH_TSA_URL"] = settings.get("ADWATCH_TSA_URL")
-
-        def ended(profile: Any, job_id: str, ending: str) -> None:
-            close_job(config.catalogue_uri, profile.name, profile.command, job_id, ending)
-
-        watch = Watch(
+    settings = invocation_settings(data_dir, catalogue)
+    finish(
+        lambda: schedule_job(
+            settings,
             profiles,
-            child_env(env),
-            extra,
-            on_end=ended,
-            out=click.echo,
+            say,
+            click.echo,
+            demo=demo,
+            once=once,
+            seconds=seconds,
             stop_wait=wait,
             settings_args=set_args,
         )
-        if once:
-            watch.run_each_once()
-        else:
-            watch.run_for(seconds)
-    runs = watch.runs
-    stopped = sum(run.stopped for run in runs)
-    timed_out = sum(run.timed_out for run in runs)
-    failed = sum(
-        run.returncode not in (0, None) and not run.stopped and not run.timed_out for run in runs
-    )
-    click.echo(
-        f"{len(runs)} runs: {failed} failed, {timed_out} timed out, {stopped} stopped "
-        "(see `adwatch jobs`)"
     )
