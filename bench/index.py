@@ -326,6 +326,8 @@ class Maker:
             "region": rng.choice(CITIES) if channel == "market" else "",
             "images": images,
             "score": score,
+            "rule_score": score,
+            "model": "",
             "label": label,
             "categories": categories,
             "matches": matches,
