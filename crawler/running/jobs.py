@@ -14,7 +14,6 @@ overlapping, whoever starts them: the second is recorded as ``skipped``.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import re
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.items import utc_now
+from evidence import locking
 
 logger = logging.getLogger(__name__)
 
@@ -129,18 +129,8 @@ def profile_lock(data_dir: Path, profile: str) -> Iterator[None]:
 def exclusive(path: Path, what: str) -> Iterator[None]:
     """Hold an flock on ``path`` for the block; `Busy` naming ``what`` if another
     process holds it (the lock dies with its holder, even after kill -9)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Busy(f"{what} is already running") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+    with locking.exclusive(path, busy=lambda: Busy(f"{what} is already running")):
+        yield
 
 
 # Finish reasons of a crawl that stopped as it was meant to (bounds included).
