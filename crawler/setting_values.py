@@ -32,22 +32,11 @@ def integer(
     error: type[ConfigError] = ConfigError,
 ) -> int:
     """A whole number of at least ``minimum`` (``default`` when not given)."""
-    value = given(settings, name)
-    if value is None:
-        if default is not None:
-            return default
-        raise error(f"{name} must be a number, got {settings.get(name)!r}")
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = int(value)
-    except (TypeError, ValueError):
-        whole = "whole " if _is_float(value) else ""
-        raise error(f"{name} must be a {whole}number, got {value!r}") from None
+    number = _read(settings, name, int, default, error)
     if number < minimum:
         bound = "> 0" if minimum == 1 else f">= {minimum}"
         raise error(f"{name} must be {bound}, got {number}")
-    return number
+    return int(number)
 
 
 def real(
@@ -61,6 +50,24 @@ def real(
 ) -> float:
     """A number of at least ``minimum`` (above it if ``strict``) and at most
     ``maximum``; ``default`` when not given.  NaN is refused."""
+    number = _read(settings, name, float, default, error)
+    low = math.isnan(number) or number < minimum or (strict and number == minimum)
+    if maximum is not None and (low or number > maximum):
+        raise error(f"{name} must be between {minimum:g} and {maximum:g}, got {number:g}")
+    if low:
+        raise error(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {number:g}")
+    return float(number)
+
+
+def _read(
+    settings: Mapping[str, Any] | Any,
+    name: str,
+    kind: type[int] | type[float],
+    default: float | None,
+    error: type[ConfigError],
+) -> float:
+    """The setting as ``kind`` (its default when not given); a boolean or
+    anything else that is not such a number is ``error``."""
     value = given(settings, name)
     if value is None:
         if default is not None:
@@ -69,16 +76,10 @@ def real(
     try:
         if isinstance(value, bool):
             raise ValueError
-        number = float(value)
+        return kind(value)
     except (TypeError, ValueError):
-        raise error(f"{name} must be a number, got {value!r}") from None
-    if math.isnan(number) or number < minimum or (strict and number == minimum):
-        if maximum is not None:
-            raise error(f"{name} must be between {minimum:g} and {maximum:g}, got {value}")
-        raise error(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {value}")
-    if maximum is not None and number > maximum:
-        raise error(f"{name} must be between {minimum:g} and {maximum:g}, got {value}")
-    return number
+        whole = "whole " if kind is int and _is_float(value) else ""
+        raise error(f"{name} must be a {whole}number, got {value!r}") from None
 
 
 def _is_float(value: Any) -> bool:
