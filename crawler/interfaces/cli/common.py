@@ -146,7 +146,7 @@ def echo_json(value: Any) -> None:
     file names and problems come from others, and JSON escapes only C0
     controls, so bidi overrides (U+202E, U+2066...), zero-width and other
     format characters, C1 controls and line separators are written as
-    \\uXXXX escapes here, never raw to the terminal (evidence/_safe.py)."""
+    \\uXXXX escapes here, never raw to the terminal (evidence/safe_text.py)."""
     from evidence.safe_text import json_line
 
     click.echo(json_line(value))
