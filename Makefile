@@ -1,5 +1,5 @@
-# adwatch: `make run` and `make test` do all set-up on a fresh Debian 12 machine
-# (as root, with only Python 3.11).  Both are idempotent: each step only does
+# adwatch: `make run`, `make test` and `make check` do all set-up on a fresh Debian 12
+# machine (as root, with only Python 3.11).  All are idempotent: each step only does
 # what is missing.
 
 SHELL := /bin/bash
@@ -15,7 +15,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji openssl redis-server poppler-utils \
 	libgl1 libglib2.0-0 libpango-1.0-0 libpangoft2-1.0-0
 
-.PHONY: run test lint setup setup-dev apt venv venv-dev bench clean
+.PHONY: run test check lint setup setup-dev apt venv venv-dev bench clean
 
 run: setup
 	$(BIN)/adwatch crawl --demo
@@ -25,7 +25,11 @@ run: setup
 	done
 
 test: setup-dev lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
+
+# the fast lane: lint and the tests that start no browser and crawl no whole web
+check: setup-dev lint
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 lint: setup-dev
 	$(BIN)/ruff check .

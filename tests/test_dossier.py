@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from crawler.items import AdRecord, Contact, Match
@@ -182,6 +183,7 @@ def test_a_second_dossier_replaces_the_first(tmp_path: Path) -> None:
     assert json.dumps(sorted(p.name for p in out.iterdir()))
 
 
+@pytest.mark.slow
 def test_a_200_ad_dossier_as_a_signed_pdf(tmp_path: Path, tsa: Any) -> None:
     """The PDF a reader gets: Chinese text that extracts, every page numbered,
     the evidence files attached, signed PAdES B-T and the signature valid."""

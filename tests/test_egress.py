@@ -72,6 +72,7 @@ def _policy(public: Seen) -> AddressPolicy:
     return AddressPolicy((f"127.0.0.1:{public.port}",), lookup=lookup)
 
 
+@pytest.mark.browser
 def test_the_browser_reaches_only_what_the_guard_checked(servers: tuple[Seen, Seen]) -> None:
     public, internal = servers
     guard_set = EgressGuards(_policy(public))
@@ -186,6 +187,7 @@ def test_a_name_that_does_not_resolve_is_a_failure_not_a_refusal() -> None:
     assert answer is not None and answer.reason == "unresolved" and not answer.refused
 
 
+@pytest.mark.browser
 def test_a_page_gets_no_webrtc_whose_udp_would_go_around_the_guard(
     servers: tuple[Seen, Seen], tmp_path: Any
 ) -> None:

@@ -27,6 +27,9 @@ from crawler.items import AdRecord
 from evidence.index import open_catalogue
 from tests.conftest import CRAWL_SETTINGS, adwatch
 
+# the rendered crawl and the capture run Chromium
+pytestmark = pytest.mark.browser
+
 SECRET = "db_password=hunter2-internal"
 # our own pitch, written for this test
 PITCH = "逾期先别还！专业团队协商还款，当天停催，不成功不收费，加微信 tingcui_helper88 咨询"
