@@ -431,10 +431,16 @@ def test_a_persistent_redis_server_keeps_its_data_through_kill_9(tmp_path):
         assert client.zrange("q", 0, -1) == [b"a", b"b"]
         client.sadd("s", "x")
         client.close()
-        # a server left running in the folder is stopped before a new one starts
+        # a server left running in the folder is stopped before a new one starts.
+        # It is this process's child: reaped as it ends, or it would stay a zombie
+        # (its /proc entry there) and the stop would wait out its 30 s for nothing.
+        assert second.proc is not None
+        reaper = threading.Thread(target=second.proc.wait, daemon=True)
+        reaper.start()
         third = RedisServer(folder=folder).start()
         try:
-            assert second.proc is not None and second.proc.wait(timeout=30) is not None
+            reaper.join(timeout=30)
+            assert second.proc.wait(timeout=30) is not None
             client = third.client()
             assert client.smembers("s") == {b"x"}
             client.close()
