@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,21 @@ def adwatch(*args: str, data_dir: Path, timeout: float = 600) -> subprocess.Comp
         timeout=timeout,
         check=False,
     )
+
+
+def adwatch_here(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run the command in this process (click's runner), for a command whose
+    start-up costs more than its work: its exit status, stdout and stderr as
+    ``adwatch`` gives them; an exception's trace, if one escaped, in stderr."""
+    from click.testing import CliRunner
+
+    from crawler.interfaces.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), env={"ADWATCH_DATA_DIR": str(data_dir)})
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["adwatch", *args], result.exit_code, result.stdout, stderr)
 
 
 def sealed(store: EvidenceStore, n: int) -> str:

@@ -8,20 +8,16 @@ import io
 import json
 import re
 import subprocess
-import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from crawler.interfaces.cli import cli
 from crawler.items import AdRecord, Contact, Match
 from evidence.index import open_catalogue
 from evidence.store import EvidenceStore
-from tests.conftest import adwatch
+from tests.conftest import adwatch, adwatch_here
 
 HOSTILE = "<script>alert(1)</script>{{ 7*7 }}{% if true %}x{% endif %}\u202e款退功成不\x1b[31m"
 CAPTION = "停催上岸 加V tc8888。" + "长文案" * 3400  # over 10,000 characters
@@ -93,24 +89,10 @@ def seed(data: Path, records: list[AdRecord], screenshot: bool = True) -> None:
             )
 
 
-@dataclass
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def dossier(data: Path, out: Path, *args: str) -> Done:
-    """`adwatch dossier` run in this process (click's runner: the command's exit
-    status, stdout and stderr; an exception's trace in stderr). The signed
-    200-ad PDF below runs the installed command in a process of its own."""
-    result = CliRunner().invoke(
-        cli, ["dossier", "--out", str(out), *args], env={"ADWATCH_DATA_DIR": str(data)}
-    )
-    stderr = result.stderr
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        stderr += "".join(traceback.format_exception(result.exception))
-    return Done(result.exit_code, result.stdout, stderr)
+def dossier(data: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`adwatch dossier` in this process; the signed 200-ad PDF below runs the
+    installed command in a process of its own."""
+    return adwatch_here("dossier", "--out", str(out), *args, data_dir=data)
 
 
 def test_hostile_ad_text_stays_text(tmp_path: Path) -> None:
