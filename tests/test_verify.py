@@ -14,7 +14,7 @@ from evidence.store import GENESIS, JOURNAL, EvidenceStore, canonical, sha256
 from evidence.timestamp import stamp_pending
 from evidence.tsa import TsaServer
 from evidence.verify import format_report, structure_problems, verify
-from tests.conftest import adwatch
+from tests.conftest import adwatch, adwatch_here
 
 
 @pytest.fixture(scope="module")
@@ -241,22 +241,22 @@ def test_the_command_exits_non_zero_on_failure_and_names_it(
     data = store.root.parent
     (data / "tsa").mkdir(exist_ok=True)
     shutil.copy(tsa.files.ca_pem, data / "tsa" / "ca.pem")
-    done = adwatch("verify", "--all", data_dir=data)
+    done = adwatch("verify", "--all", data_dir=data)  # the installed command, in its own process
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 passed, 0 failed, 1 not checked" in done.stdout
     first = ids(store)[0]
     store.blob_path(store.manifest(first)["artifacts"]["dom.html"]["sha256"]).write_bytes(b"x")
-    done = adwatch("verify", "--all", data_dir=data)
+    done = adwatch_here("verify", "--all", data_dir=data)
     assert done.returncode == 1
     assert f"bundle {first}: artifact 'dom.html' changed" in done.stdout
     assert "result: FAILED" in done.stdout
-    done = adwatch("verify", ids(store)[1], "--json", data_dir=data)
+    done = adwatch_here("verify", ids(store)[1], "--json", data_dir=data)
     assert done.returncode == 0 and json.loads(done.stdout)["state"] == "passed"
-    assert adwatch("verify", data_dir=data).returncode == 2  # neither ids nor --all
+    assert adwatch_here("verify", data_dir=data).returncode == 2  # neither ids nor --all
 
 
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
-    done = adwatch("verify", "--all", data_dir=tmp_path)
+    done = adwatch_here("verify", "--all", data_dir=tmp_path)
     assert done.returncode == 2 and "no evidence store" in done.stderr
 
 
@@ -299,7 +299,7 @@ def test_a_missing_trust_file_is_an_error(store: EvidenceStore, tmp_path: Path) 
     with pytest.raises(FileNotFoundError, match="cannot be read"):
         verify(store, trust=tmp_path / "typo-ca.pem")
     typo = str(tmp_path / "typo.pem")
-    done = adwatch("verify", "--all", "--ca", typo, data_dir=store.root.parent)
+    done = adwatch_here("verify", "--all", "--ca", typo, data_dir=store.root.parent)
     assert done.returncode == 2 and "cannot be read" in done.stderr
 
 
@@ -362,7 +362,7 @@ def test_a_middle_bundle_removed_and_the_chain_rehashed_after_the_head_line_was_
     data = store.root.parent
     (data / "tsa").mkdir(exist_ok=True)
     shutil.copy(tsa.files.ca_pem, data / "tsa" / "ca.pem")
-    done = adwatch("verify", "--all", data_dir=data)
+    done = adwatch_here("verify", "--all", data_dir=data)
     assert done.returncode == 1, done.stdout
     assert "3 passed, 0 failed, 0 not checked" in done.stdout  # each bundle left holds
     assert "heads/000000000008.tsr (a ledger head time-stamp at " in done.stdout
