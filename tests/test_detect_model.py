@@ -167,6 +167,7 @@ def test_a_bad_model_setting_is_refused_at_start() -> None:
 
 
 @needs_real
+@pytest.mark.slow  # two 3-fold trainings in processes of their own: 19 s here
 def test_adwatch_train_reports_and_writes_only_when_asked(tmp_path: Path) -> None:
     out = tmp_path / "model.json"
 
