@@ -71,10 +71,11 @@ def run_crawl_job(settings: Any, ask: CrawlJob, say: Say) -> Outcome:
         _log_file(settings, say)
     if ask.demo and not ask.timeout_given:
         settings.set("DOWNLOAD_TIMEOUT", DEMO_TIMEOUT, priority="cmdline")
+    port = demo_port(Path(ask.job_dir), ask.demo_size) if ask.demo and ask.job_dir else 0
     job = Job(profile=ask.profile, kind="crawl")
     job.id = ask.job_id or job.id
     uri = AdwatchConfig.from_settings(settings).catalogue_uri
-    with job_in_history(uri, settings, job, say), _surroundings(settings, ask, say):
+    with job_in_history(uri, settings, job, say), _surroundings(settings, ask, port, say):
         outcome, endings = _crawl_and_capture(settings, ask, job, uri, say)
     if outcome.status:
         return outcome
@@ -147,12 +148,12 @@ def _log_file(settings: Any, say: Say) -> None:
 
 
 @contextmanager
-def _surroundings(settings: Any, ask: CrawlJob, say: Say) -> Iterator[None]:
-    """The job folder's frontier, the demo web and its time-stamp authority,
-    for as long as the crawl runs; the URL crawled set in ``settings``."""
+def _surroundings(settings: Any, ask: CrawlJob, port: int, say: Say) -> Iterator[None]:
+    """The job folder's frontier, the demo web (on ``port``, 0 any) and its
+    time-stamp authority, for as long as the crawl runs; the URL crawled set
+    in ``settings``."""
     from crawler.running.run import demo_web
 
-    port = demo_port(Path(ask.job_dir), ask.demo_size) if ask.demo and ask.job_dir else 0
     with (
         frontier(settings, ask.job_dir, say),
         demo_web(size=ask.demo_size, slow_seconds=DEMO_SLOW_SECONDS, port=port)
