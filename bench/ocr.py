@@ -327,9 +327,9 @@ def child(
         reading = read_image(data, reader)
         seconds.append(time.perf_counter() - started)
         truth = squash("".join(s["lines"]))
-        errors += edit_distance(squash(reading.text), truth)
-        chars += len(truth)
         got = squash(reading.text)
+        errors += edit_distance(got, truth)
+        chars += len(truth)
         # end to end: the text scored as the pipeline scores an image's text field
         verdict = assess({"image:bench": reading.text}, rules)
         values = {c.normalized.lower() for _field, c in verdict.contacts}

@@ -24,10 +24,13 @@ def exclusive(path: Path, busy: Callable[[], Exception] | None = None) -> Iterat
     even after kill -9."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if busy else 0))
-        except BlockingIOError:
-            raise (busy or BlockingIOError)() from None
+        if busy is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise busy() from None
         try:
             yield
         finally:

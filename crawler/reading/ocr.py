@@ -163,7 +163,8 @@ class RapidEngine:
                 continue
             first = read_alone(tiny, crop)
             windows = plan(first, crop)
-            text, score = cascade(small, crop, first, windows, _across(corners), self.second_look)
+            measure = self.second_look and _across(corners)
+            text, score = cascade(small, crop, first, windows, measure)
             if score >= TEXT_SCORE and text.strip():
                 found.append(Line(text, _corners(corners), round(score, 4)))
         return found
@@ -357,22 +358,22 @@ def cascade(
     crop: Any,
     first: Recognised,
     windows: list[tuple[int, int, int, int]] | None,
-    across: bool,
     measure: bool = True,
 ) -> tuple[str, float]:
     """``(text, score)`` of a line the tiny recogniser read as ``first``,
     with what ``plan`` found doubtful read again by the small recogniser
-    (``small``), and the look-alike letters in that reading measured
-    (``measure``, and ``across``: the line lies, with a baseline).  The
-    first reading if anything fails: reading again must never cost the line."""
+    (``small``), and the look-alike letters in that reading measured if
+    ``measure`` (the second look is on and the line lies, with a baseline).
+    The first reading if anything fails: reading again must never cost the
+    line."""
     try:
-        return _cascade(small, crop, first, windows, across and measure)
+        return _read_again(small, crop, first, windows, measure)
     except Exception:  # a crop or a model call gone wrong: keep the first reading
         logger.warning("reading %r again failed; first reading kept", first.text, exc_info=True)
         return first.text, first.score
 
 
-def _cascade(
+def _read_again(
     small: Any,
     crop: Any,
     first: Recognised,
