@@ -23,6 +23,8 @@ from evidence.index import (
 T1 = "2024-05-01T00:00:00Z"
 T2 = "2024-05-02T00:00:00Z"
 T3 = "2024-05-03T00:00:00Z"
+# What every record read back carries besides its document: no decision yet.
+UNREVIEWED = {"review": "", "reviewed_at": "", "reviewer": ""}
 
 
 def record(rid: str, **fields: Any) -> dict[str, Any]:
@@ -170,7 +172,7 @@ def ids(result: Any) -> list[str]:
 def test_round_trip_is_exact(cat: SqliteCatalogue) -> None:
     doc = full_record()
     assert cat.upsert([doc]) == UpsertResult(inserted=1, updated=0)
-    assert cat.get("full") == doc
+    assert cat.get("full") == doc | UNREVIEWED
     assert cat.get("nope") is None
 
 
@@ -188,14 +190,14 @@ def test_round_trip_of_a_real_adrecord(cat: SqliteCatalogue) -> None:
     )
     doc = ad.to_dict()
     cat.upsert([doc])
-    assert cat.get(ad.id) == doc
+    assert cat.get(ad.id) == doc | UNREVIEWED
     assert items.AdRecord.from_dict(cat.get(ad.id) or {}) == ad
 
 
 def test_hostile_text_round_trips_and_is_searchable(cat: SqliteCatalogue) -> None:
     doc = record("bad", title="坏字节\udcff停催", text="nul\x00here 当天停催")
     cat.upsert([doc])
-    assert cat.get("bad") == doc
+    assert cat.get("bad") == doc | UNREVIEWED
     assert ids(cat.search("当天停催")) == ["bad"]
     assert ids(cat.search("停催")) == ["bad"]
 
@@ -474,6 +476,7 @@ def test_stats(corpus: SqliteCatalogue) -> None:
         "by_channel": {"search": 5, "market": 1, "video": 1},
         "by_platform": {"baidu": 5, "douyin": 1, "xianyu": 1},
         "by_label": {"ad": 3, "suspect": 2, "clean": 2},
+        "by_review": {"none": 7},
         "blocks": 1,
         "rejects": 1,
         "evidence": NO_EVIDENCE,
@@ -486,6 +489,7 @@ def test_empty_stats(cat: SqliteCatalogue) -> None:
         "by_channel": {},
         "by_platform": {},
         "by_label": {},
+        "by_review": {},
         "blocks": 0,
         "rejects": 0,
         "evidence": NO_EVIDENCE,
@@ -732,3 +736,144 @@ def test_takedowns_take_the_first_gone_and_the_last_live_before_it(cat: Any) -> 
             "last_live_at": "2024-05-04T00:00:00Z",
         }
     ]
+
+
+# --- reviews and referral cases ---------------------------------------------------
+
+
+def review_row(n: int, rid: str, decision: str, at: str, **fields: Any) -> dict[str, Any]:
+    base = {
+        "id": f"rev-{n}",
+        "record_id": rid,
+        "decision": decision,
+        "reason": "",
+        "note": "",
+        "reviewer": f"analyst{n}",
+        "at": at,
+        "bundle_id": "",
+        "ledger_seq": n,
+    }
+    return base | fields
+
+
+def test_reviews_keep_their_history_and_the_newest_is_the_records(cat: Any) -> None:
+    cat.upsert([record("a", label="ad"), record("b", label="ad")])
+    first = review_row(1, "a", "unsure", T1, note="<b>再看看</b>\u202e")
+    cat.add_review(first)
+    cat.add_review(review_row(2, "a", "confirmed", T3, bundle_id="f" * 64))
+    cat.add_review(review_row(3, "a", "rejected", T2, reason="news"))  # older, written later
+    got = cat.get("a")
+    assert (got["review"], got["reviewed_at"], got["reviewer"]) == ("confirmed", T3, "analyst2")
+    assert [r["id"] for r in cat.reviews("a")] == ["rev-2", "rev-3", "rev-1"]
+    assert cat.reviews("a")[-1] == first  # kept whole, hostile note and all
+    assert [r["id"] for r in cat.reviews(limit=1)] == ["rev-2"]
+    assert cat.reviews("b") == []
+    assert (cat.get("b") or {})["review"] == ""
+    cat.add_review(review_row(4, "a", "rejected", T3, reason="legit"))  # same time: later wins
+    assert (cat.get("a") or {})["review"] == "rejected"
+    cat.add_review(review_row(4, "a", "rejected", T1, reason="legit"))  # replaced by id
+    assert len(cat.reviews("a")) == 4 and (cat.get("a") or {})["review"] == "confirmed"
+
+
+def test_a_review_is_refused_for_an_unknown_record_or_decision(cat: Any) -> None:
+    cat.upsert([record("a")])
+    with pytest.raises(KeyError, match="nope"):
+        cat.add_review(review_row(1, "nope", "confirmed", T1))
+    with pytest.raises(ValueError, match="decision"):
+        cat.add_review(review_row(1, "a", "maybe", T1))
+    with pytest.raises(ValueError, match="id"):
+        cat.add_review(review_row(1, "a", "confirmed", T1, id=""))
+    assert cat.reviews() == [] and (cat.get("a") or {})["review"] == ""
+
+
+def test_a_crawl_never_overwrites_or_drops_a_review(cat: Any) -> None:
+    cat.upsert([record("a", label="ad", title="当天停催")])
+    cat.add_review(review_row(1, "a", "confirmed", T2))
+    # the crawler sees the ad again, and a record read back is upserted too
+    cat.upsert([record("a", label="suspect", title="当天停催 新版", last_seen=T3)])
+    cat.upsert([dict(cat.get("a") or {}, review="rejected", reviewer="forged")])
+    got = cat.get("a") or {}
+    assert (got["review"], got["reviewed_at"], got["reviewer"]) == ("confirmed", T2, "analyst1")
+    assert (got["title"], got["label"], got["times_seen"]) == ("当天停催 新版", "suspect", 3)
+    (hit,) = cat.search("新版").hits
+    assert hit["review"] == "confirmed" and hit["reviewer"] == "analyst1"
+
+
+def test_search_filters_by_current_decision_and_stats_count_them(cat: Any) -> None:
+    cat.upsert([record(r, label="ad", text=f"停催 {r}") for r in ("a", "b", "c", "d")])
+    cat.add_review(review_row(1, "a", "confirmed", T1))
+    cat.add_review(review_row(2, "b", "rejected", T1, reason="news"))
+    cat.add_review(review_row(3, "c", "unsure", T1))
+    cat.add_review(review_row(4, "c", "confirmed", T2))
+    assert set(ids(cat.search(review="confirmed"))) == {"a", "c"}
+    assert ids(cat.search("停催", review="rejected")) == ["b"]
+    assert ids(cat.search("停催", label="ad", review="none")) == ["d"]
+    assert cat.search(review="unsure").total == 0
+    with pytest.raises(ValueError, match="review"):
+        cat.search(review="yes")
+    assert cat.stats()["by_review"] == {"confirmed": 2, "rejected": 1, "none": 1}
+
+
+def test_the_review_queue_is_undecided_best_first_then_unsure_oldest_first(cat: Any) -> None:
+    cat.upsert(
+        [
+            record("low", label="suspect", score=0.4),
+            record("high", label="ad", score=0.9, last_seen=T1),
+            record("high2", label="ad", score=0.9, last_seen=T2),
+            record("clean", label="clean", score=0.1),
+            record("done", label="ad", score=0.95),
+            record("later", label="ad", score=0.3),
+            record("sooner", label="clean", score=0.2),
+        ]
+    )
+    cat.add_review(review_row(1, "done", "confirmed", T1))
+    cat.add_review(review_row(2, "later", "unsure", T3))
+    cat.add_review(review_row(3, "sooner", "unsure", T2))
+    queue = cat.review_queue()
+    assert [r["id"] for r in queue] == ["high2", "high", "low", "sooner", "later"]
+    assert queue[0]["title"] == "" and queue[0]["review"] == ""  # full records
+    assert queue[-1]["review"] == "unsure" and queue[-1]["reviewed_at"] == T3
+    assert [r["id"] for r in cat.review_queue(limit=2)] == ["high2", "high"]
+    assert [r["id"] for r in cat.review_queue(limit=4, labels=("suspect",))] == [
+        "low",
+        "sooner",
+        "later",
+    ]
+    assert cat.review_queue(limit=0) == []
+
+
+def case_row(case_id: str, sent_on: str, status: str = "sent", **fields: Any) -> dict[str, Any]:
+    base = {
+        "id": case_id,
+        "regulator": "cac",
+        "channel": "12377",
+        "sent_on": sent_on,
+        "reference": "JB-<script>",
+        "dossier_sha256": "ab" * 32,
+        "dossier_name": "dossier.zip",
+        "record_ids": ["a", "b"],
+        "operator_id": "",
+        "status": status,
+        "events": [{"at": T1, "status": "sent", "by": "wang", "note": ""}],
+        "created_by": "wang",
+        "created_at": T1,
+        "closed_at": "",
+    }
+    return base | fields
+
+
+def test_cases_are_kept_whole_replaced_by_id_and_listed_newest_sent_first(cat: Any) -> None:
+    cat.save_case(case_row("case-1", "2024-05-01"))
+    cat.save_case(case_row("case-2", "2024-05-03", status="acknowledged"))
+    cat.save_case(case_row("case-3", "2024-05-02"))
+    assert [c["id"] for c in cat.cases()] == ["case-2", "case-3", "case-1"]
+    assert cat.case("case-1") == case_row("case-1", "2024-05-01")
+    assert cat.case("case-9") is None
+    closed = case_row("case-1", "2024-05-01", status="closed", closed_at=T3)
+    cat.save_case(closed)
+    assert cat.case("case-1") == closed
+    assert [c["id"] for c in cat.cases(status="closed")] == ["case-1"]
+    assert [c["id"] for c in cat.cases(status="sent")] == ["case-3"]
+    assert [c["id"] for c in cat.cases(limit=1)] == ["case-2"]
+    with pytest.raises(ValueError, match="id"):
+        cat.save_case(case_row("", "2024-05-01"))

@@ -19,6 +19,7 @@ NAMES = [
     "0005_captures",
     "0006_jobs",
     "0007_search_at_scale",
+    "0008_reviews_and_cases",
 ]
 
 
@@ -112,7 +113,7 @@ def test_old_catalogue_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
 
     with SqliteCatalogue(str(path)) as cat:
         assert migrations.pending(cat._conn) == []
-        assert cat.get("old1") == doc
+        assert cat.get("old1") == doc | {"review": "", "reviewed_at": "", "reviewer": ""}
         assert [h["id"] for h in cat.search("停催").hits] == ["old1"]  # LIKE scan
         assert [h["id"] for h in cat.search("当天停催").hits] == ["old1"]  # trigram index
         assert [h["id"] for h in cat.search("征信修复").hits] == ["old1"]  # OCR text
@@ -125,3 +126,28 @@ def test_old_catalogue_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
     with SqliteCatalogue(str(path)) as again:  # reopening applies nothing twice
         assert migrations.applied(again._conn) == NAMES
         assert again.search("停催").total == 1
+
+
+def test_a_catalogue_from_before_reviews_gains_reviews_and_cases(tmp_path: Path) -> None:
+    path = tmp_path / "before-reviews.db"
+    conn = connect(str(path))
+    migrations.apply(conn, upto="0007_search_at_scale")
+    doc = {"id": "ad1", "label": "ad", "score": 0.9, "title": "当天停催", "last_seen": "2024-05-01"}
+    conn.execute(
+        "INSERT INTO records (id, label, score, last_seen, doc) VALUES (?, ?, ?, ?, ?)",
+        ("ad1", "ad", 0.9, "2024-05-01T00:00:00Z", json.dumps(doc, ensure_ascii=False)),
+    )
+    conn.close()
+
+    with SqliteCatalogue(str(path)) as cat:
+        assert migrations.applied(cat._conn)[-1] == "0008_reviews_and_cases"
+        assert {"reviews", "cases"} <= tables(cat._conn)
+        assert cat.get("ad1") == doc | {"review": "", "reviewed_at": "", "reviewer": ""}
+        assert [r["id"] for r in cat.review_queue()] == ["ad1"]
+        review = {"id": "r1", "record_id": "ad1", "decision": "confirmed", "reviewer": "li"}
+        cat.add_review(review | {"at": "2024-05-02T00:00:00Z"})
+        assert [h["id"] for h in cat.search(review="confirmed").hits] == ["ad1"]
+        cat.save_case({"id": "case-1", "sent_on": "2024-05-03", "record_ids": ["ad1"]})
+        assert [c["id"] for c in cat.cases()] == ["case-1"]
+    with SqliteCatalogue(str(path)) as again:
+        assert (again.get("ad1") or {})["review"] == "confirmed"

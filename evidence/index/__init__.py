@@ -19,7 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .base import Catalogue, CatalogueError, SearchResult, UpsertResult
+from .base import (
+    DECISIONS,
+    REVIEW_FIELDS,
+    Catalogue,
+    CatalogueError,
+    SearchResult,
+    UpsertResult,
+)
 from .sqlite import MEMORY, SqliteCatalogue
 
 
@@ -70,7 +77,9 @@ def open_catalogue(uri: str, *, normalizer: Callable[[str], str] | None = None) 
 
 __all__ = [
     "BACKENDS",
+    "DECISIONS",
     "PATH_SUFFIXES",
+    "REVIEW_FIELDS",
     "Catalogue",
     "CatalogueError",
     "SearchResult",

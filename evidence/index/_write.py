@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from ._history import merge_history
 from ._text import search_text
 from ._time import utc_key
+from .base import REVIEW_FIELDS
 
 T = TypeVar("T")
 
@@ -74,7 +75,10 @@ def dumps(record: Mapping[str, Any]) -> str:
 def row(record: Mapping[str, Any]) -> tuple[Any, ...]:
     """`_COLUMNS` values of `record`, then its searchable text; TypeError or
     ValueError if it cannot be stored (a score that is not a number, a value
-    JSON has no form for)."""
+    JSON has no form for).  Review fields in `record` (a record read back and
+    upserted again) are not stored: a record's review is add_review's alone."""
+    if any(key in record for key in REVIEW_FIELDS):
+        record = {k: v for k, v in record.items() if k not in REVIEW_FIELDS}
     return (
         record["id"],
         text(record.get("channel")),

@@ -48,6 +48,16 @@ class SearchResult:
     hits: list[dict[str, Any]] = field(default_factory=list)
 
 
+# An analyst's decisions on a record (evidence/review.py says what each means).
+DECISIONS = ("confirmed", "rejected", "unsure")
+# Every record a catalogue returns (get, search hits, review_queue) carries
+# its current review in these fields, whatever the stored document says:
+# review ("" undecided, or one of DECISIONS), reviewed_at (the decision's
+# time, canonical UTC "YYYY-MM-DDTHH:MM:SSZ", "" undecided), reviewer ("" undecided).
+# A crawl's upsert never changes them; only add_review does.
+REVIEW_FIELDS = ("review", "reviewed_at", "reviewer")
+
+
 @runtime_checkable
 class Catalogue(Protocol):
     """The searchable catalogue of ad records, blocks met and rejects."""
@@ -55,11 +65,14 @@ class Catalogue(Protocol):
     def upsert(self, records: Iterable[Mapping[str, Any]]) -> UpsertResult:
         """Insert new ids; for known ids keep the oldest first_seen, the newest
         last_seen, add one to times_seen and take every other field from the
-        incoming record.  One batch is one transaction (all or nothing)."""
+        incoming record, except the review fields (`REVIEW_FIELDS`), which
+        stay as add_review left them.  One batch is one transaction (all or
+        nothing)."""
         ...
 
     def get(self, record_id: str) -> dict[str, Any] | None:
-        """The stored record exactly as upserted (after the history merge)."""
+        """The stored record exactly as upserted (after the history merge),
+        plus its current review (see `REVIEW_FIELDS`)."""
         ...
 
     def search(
@@ -72,14 +85,20 @@ class Catalogue(Protocol):
         since: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        review: str | None = None,
     ) -> SearchResult:
         """Records containing every whitespace-separated term of `query` as a
         literal substring (empty query: all), filtered, best score first.
-        `since` is an ISO date or datetime compared with last_seen."""
+        `since` is an ISO date or datetime compared with last_seen; `review`
+        is a current decision ("confirmed", "rejected", "unsure") or "none"
+        for records nobody has decided on (ValueError for anything else).
+        Hits carry the review fields as `get` does."""
         ...
 
     def stats(self) -> dict[str, Any]:
-        """Totals: records, by channel/platform/label, blocks and rejects."""
+        """Totals: records, by channel/platform/label, blocks and rejects;
+        ``by_review``: records per current decision, "none" for undecided
+        (only the values present, largest first, as the other ``by_``)."""
         ...
 
     def record_block(self, platform: str, url: str, reason: str, at: str) -> None:
@@ -155,6 +174,51 @@ class Catalogue(Protocol):
         """Every record a re-check found gone: id, platform, first_seen, gone_at
         (the first capture that found it gone) and last_live_at (the newest
         capture before that which found it online, "" if none), oldest first."""
+        ...
+
+    def add_review(self, review: Mapping[str, Any]) -> None:
+        """Keep one analyst's decision on a record: id (unique; the same id
+        again replaces that review, so a replay is harmless), record_id,
+        decision (one of `DECISIONS`, else ValueError), reason, note,
+        reviewer, at (ISO time), bundle_id (the record's evidence bundle when
+        decided, "" if none), ledger_seq (its line in the evidence ledger),
+        and anything else, kept whole.  Every review is kept (the history);
+        the record's current review becomes the one with the newest ``at``
+        (the later written on a tie).  KeyError, nothing written, for a
+        record_id the catalogue does not hold."""
+        ...
+
+    def reviews(self, record_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        """Reviews as added, newest ``at`` first (the later written first on
+        a tie), of one record or of all."""
+        ...
+
+    def review_queue(
+        self, limit: int = 50, labels: tuple[str, ...] = ("ad", "suspect")
+    ) -> list[dict[str, Any]]:
+        """What an analyst should look at next, as full records (with the
+        review fields): first the records with one of ``labels`` and no
+        decision yet, best score first, then most recently seen (then id);
+        then, whatever their label, those whose current decision is
+        "unsure", oldest decision first.  At most ``limit`` in all."""
+        ...
+
+    def save_case(self, case: Mapping[str, Any]) -> None:
+        """Keep a referral case whole, inserting it or replacing the case of
+        the same id: id, regulator, channel, sent_on (YYYY-MM-DD), reference,
+        dossier_sha256, dossier_name, record_ids (list of str), operator_id,
+        status, events (list of {at, status, by, note}), created_by,
+        created_at (ISO time), closed_at ("" while open).  ValueError
+        without a string id."""
+        ...
+
+    def cases(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Cases as saved, of one status or all, newest sent_on first (then
+        newest created_at, then id descending)."""
+        ...
+
+    def case(self, case_id: str) -> dict[str, Any] | None:
+        """One case as saved, None if there is none of that id."""
         ...
 
     def close(self) -> None: ...

@@ -39,7 +39,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, NoReturn, Self
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from elastic_transport import ConnectionError as TransportConnectionError
@@ -616,7 +616,10 @@ class ElasticCatalogue:
         since: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        review: str | None = None,
     ) -> SearchResult:
+        if review is not None:
+            _not_yet("the review filter")
         if limit < 0 or offset < 0:
             raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
         if offset + limit > MAX_WINDOW:
@@ -899,6 +902,30 @@ class ElasticCatalogue:
                 )
         return sorted(rows, key=lambda r: (r["gone_at"], r["id"]))
 
+    # --- reviews and referral cases: placeholders -----------------------------------
+    # Until the Elasticsearch side is written (see the Catalogue protocol for
+    # what each must do; SqliteCatalogue is the reference), each says so.
+
+    def add_review(self, review: Mapping[str, Any]) -> None:
+        _not_yet("reviews")
+
+    def reviews(self, record_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        _not_yet("reviews")
+
+    def review_queue(
+        self, limit: int = 50, labels: tuple[str, ...] = ("ad", "suspect")
+    ) -> list[dict[str, Any]]:
+        _not_yet("the review queue")
+
+    def save_case(self, case: Mapping[str, Any]) -> None:
+        _not_yet("referral cases")
+
+    def cases(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        _not_yet("referral cases")
+
+    def case(self, case_id: str) -> dict[str, Any] | None:
+        _not_yet("referral cases")
+
     # --- housekeeping -------------------------------------------------------------
 
     def close(self) -> None:
@@ -909,6 +936,12 @@ class ElasticCatalogue:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _not_yet(what: str) -> NoReturn:
+    raise CatalogueError(
+        f"{what}: not yet in the Elasticsearch catalogue (use the SQLite catalogue for now)"
+    )
 
 
 def _version_of(index: str) -> int:

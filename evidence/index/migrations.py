@@ -353,4 +353,52 @@ def _search_at_scale(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("0008_reviews_and_cases")
+def _reviews_and_cases(conn: sqlite3.Connection) -> None:
+    """Analysts' decisions on records, and referrals of records to regulators.
+
+    `reviews` keeps every decision (the history a chain of custody needs),
+    each whole in `doc`; the newest one per record is copied into the
+    record's `review`, `reviewed_at` and `reviewer` columns.  Those live in
+    columns, not in the record's document, because a crawl's upsert replaces
+    the document whole and must never drop a person's decision; they are
+    added to the record when it is read.  Only decided records are indexed
+    (`records_decided`, partial: queries say ``review != ''`` to use it):
+    a full index would be rewritten at every sighting of every record, and
+    the review queue's undecided records are found by walking records_order.
+
+    `cases` holds each referral whole in `doc` (its events, its record ids),
+    with what cases are listed and filtered by beside it."""
+    _execute_all(
+        conn,
+        [
+            "ALTER TABLE records ADD COLUMN review TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE records ADD COLUMN reviewed_at TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE records ADD COLUMN reviewer TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX records_decided ON records (review, reviewed_at) WHERE review != ''",
+            """CREATE TABLE reviews (
+                rid INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                record_id TEXT NOT NULL,
+                decision TEXT NOT NULL,
+                reviewer TEXT NOT NULL DEFAULT '',
+                at_utc TEXT NOT NULL,
+                doc TEXT NOT NULL
+            )""",
+            "CREATE INDEX reviews_record ON reviews (record_id, at_utc)",
+            "CREATE INDEX reviews_at ON reviews (at_utc)",
+            """CREATE TABLE cases (
+                id TEXT PRIMARY KEY,
+                status TEXT NOT NULL DEFAULT '',
+                regulator TEXT NOT NULL DEFAULT '',
+                sent_on TEXT NOT NULL DEFAULT '',
+                created_utc TEXT NOT NULL DEFAULT '',
+                doc TEXT NOT NULL
+            )""",
+            "CREATE INDEX cases_sent ON cases (sent_on, created_utc)",
+            "CREATE INDEX cases_status ON cases (status, sent_on)",
+        ],
+    )
+
+
 __all__ = ["MIGRATIONS", "Migration", "applied", "apply", "fill_text", "migration", "pending"]

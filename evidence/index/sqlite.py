@@ -31,7 +31,7 @@ from ._text import TRIGRAM, snippet, terms
 from ._time import parse_utc, utc_key
 from ._transaction import snapshot, transaction
 from ._write import TEXT_END, chunks, text, upsert_chunk
-from .base import SearchResult, UpsertResult
+from .base import DECISIONS, SearchResult, UpsertResult
 
 MEMORY = ":memory:"
 # Seconds a writer waits for another one before SQLITE_BUSY; a crawl and an
@@ -168,6 +168,25 @@ _TEXT = " JOIN record_text t ON t.rid = r.rid"
 _SORTED = ", ".join(f"+{key}" for key in _ORDER.split(", "))  # "+": not from an index
 
 
+# A record as returned: its document and its current review (migration 0008).
+_RECORD = "r.doc, r.review, r.reviewed_at, r.reviewer"
+
+
+def _record(doc: str, review: str, reviewed_at: str, reviewer: str) -> dict[str, Any]:
+    """The stored document with its current review, which no upsert touches."""
+    return dict(json.loads(doc), review=review, reviewed_at=reviewed_at, reviewer=reviewer)
+
+
+def _review_filter(review: str) -> tuple[str, str]:
+    """(condition, parameter) for a search's review filter; a decision is
+    looked up in the partial index of decided records (records_decided)."""
+    if review == "none":
+        return "r.review = ?", ""
+    if review not in DECISIONS:
+        raise ValueError(f"review must be none or one of {', '.join(DECISIONS)}, got {review!r}")
+    return "r.review = ? AND r.review != ''", review
+
+
 def _count(conn: sqlite3.Connection, sql: str, params: list[Any]) -> int:
     return int(conn.execute(sql, params).fetchone()[0])
 
@@ -296,9 +315,9 @@ class SqliteCatalogue:
     def get(self, record_id: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT doc FROM records WHERE id = ?", (record_id,)
+                f"SELECT {_RECORD} FROM records r WHERE r.id = ?", (record_id,)
             ).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else _record(*row)
 
     def search(
         self,
@@ -310,6 +329,7 @@ class SqliteCatalogue:
         since: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        review: str | None = None,
     ) -> SearchResult:
         if limit < 0 or offset < 0:
             raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
@@ -320,6 +340,10 @@ class SqliteCatalogue:
         if since:
             where.append("r.last_seen >= ?")
             params.append(parse_utc(since))
+        if review is not None:
+            condition, value = _review_filter(review)
+            where.append(condition)
+            params.append(value)
         with self._lock, snapshot(self._conn) as conn:
             match = _match(conn, found)
             total, page = (
@@ -329,15 +353,15 @@ class SqliteCatalogue:
             )
             # Documents fetched for the page only: sorting carries no JSON.
             rows = conn.execute(
-                "SELECT r.rid, r.doc, coalesce(t.body, '') FROM records r"
+                f"SELECT r.rid, coalesce(t.body, ''), {_RECORD} FROM records r"
                 " LEFT JOIN record_text t ON t.rid = r.rid"
                 " WHERE r.rid IN (SELECT value FROM json_each(?))",
                 (json.dumps(page),),
             ).fetchall()
-        by_rowid = {rowid: (doc, body) for rowid, doc, body in rows}
+        by_rowid = {rowid: (body, stored) for rowid, body, *stored in rows}
         hits = [
-            dict(json.loads(doc), snippet=snippet(body, found))
-            for doc, body in (by_rowid[rowid] for rowid in page)
+            dict(_record(*stored), snippet=snippet(body, found))
+            for body, stored in (by_rowid[rowid] for rowid in page)
         ]
         return SearchResult(total=total, hits=hits)
 
@@ -352,6 +376,14 @@ class SqliteCatalogue:
                         f" GROUP BY {column} ORDER BY n DESC, {column}"
                     ).fetchall()
                 )
+            decided: dict[str, int] = dict(
+                self._conn.execute(
+                    "SELECT review, count(*) FROM records WHERE review != '' GROUP BY review"
+                ).fetchall()
+            )
+            if result["total"] > sum(decided.values()):
+                decided["none"] = result["total"] - sum(decided.values())
+            result["by_review"] = dict(sorted(decided.items(), key=lambda kv: (-kv[1], kv[0])))
             result["blocks"] = count("SELECT count(*) FROM blocks")
             result["rejects"] = count("SELECT count(*) FROM rejects")
             result["evidence"] = {
@@ -590,6 +622,115 @@ class SqliteCatalogue:
             ).fetchall()
         keys = ("id", "platform", "first_seen", "gone_at", "last_live_at")
         return [dict(zip(keys, (*row[:4], row[4] or ""), strict=True)) for row in rows]
+
+    def add_review(self, review: Mapping[str, Any]) -> None:
+        row = dict(review)
+        review_id, record_id, decision = row.get("id"), row.get("record_id"), row.get("decision")
+        if not isinstance(review_id, str) or not review_id:
+            raise ValueError(f"a review needs a string id, got {review_id!r}")
+        if decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
+        if not isinstance(record_id, str):
+            raise KeyError(f"no record {record_id!r} in the catalogue")
+        with self._lock, transaction(self._conn) as conn:
+            if conn.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone() is None:
+                raise KeyError(f"no record {record_id!r} in the catalogue")
+            conn.execute(
+                "INSERT INTO reviews (id, record_id, decision, reviewer, at_utc, doc)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET"
+                " record_id = ?2, decision = ?3, reviewer = ?4, at_utc = ?5, doc = ?6",
+                (
+                    review_id,
+                    record_id,
+                    decision,
+                    text(row.get("reviewer")),
+                    utc_key(row.get("at")),
+                    json.dumps(row, ensure_ascii=False, default=repr),
+                ),
+            )
+            # The newest decision is the record's, even when an older one
+            # arrives later (a replay); a replaced review may have moved.
+            conn.execute(
+                "UPDATE records SET (review, reviewed_at, reviewer) = ("
+                "  SELECT decision, at_utc, reviewer FROM reviews WHERE record_id = ?1"
+                "  ORDER BY at_utc DESC, rid DESC LIMIT 1) WHERE id = ?1",
+                (record_id,),
+            )
+
+    def reviews(self, record_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        where, params = ("WHERE record_id = ?", [record_id]) if record_id else ("", [])
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT doc FROM reviews {where} ORDER BY at_utc DESC, rid DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
+    def review_queue(
+        self, limit: int = 50, labels: tuple[str, ...] = ("ad", "suspect")
+    ) -> list[dict[str, Any]]:
+        # Undecided records by walking the rank order (the best are mostly
+        # undecided: the walk is short); the unsure from the decided index.
+        with self._lock, snapshot(self._conn) as conn:
+            rowids = [
+                rowid
+                for (rowid,) in conn.execute(
+                    f"SELECT r.rid FROM records r INDEXED BY records_order"
+                    f" WHERE r.label IN (SELECT value FROM json_each(?)) AND r.review = ''"
+                    f" ORDER BY {_ORDER} LIMIT ?",
+                    (json.dumps(list(labels)), limit),
+                )
+            ]
+            rowids += [
+                rowid
+                for (rowid,) in conn.execute(
+                    "SELECT r.rid FROM records r WHERE r.review = 'unsure' AND r.review != ''"
+                    " ORDER BY r.reviewed_at, r.rid LIMIT ?",
+                    (max(0, limit - len(rowids)),),
+                )
+            ]
+            rows = conn.execute(
+                f"SELECT r.rid, {_RECORD} FROM records r"
+                " WHERE r.rid IN (SELECT value FROM json_each(?))",
+                (json.dumps(rowids),),
+            ).fetchall()
+        by_rowid = {rowid: stored for rowid, *stored in rows}
+        return [_record(*by_rowid[rowid]) for rowid in rowids]
+
+    def save_case(self, case: Mapping[str, Any]) -> None:
+        row = dict(case)
+        case_id = row.get("id")
+        if not isinstance(case_id, str) or not case_id:
+            raise ValueError(f"a case needs a string id, got {case_id!r}")
+        with self._lock, transaction(self._conn) as conn:
+            conn.execute(
+                "INSERT INTO cases (id, status, regulator, sent_on, created_utc, doc)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET"
+                " status = ?2, regulator = ?3, sent_on = ?4, created_utc = ?5, doc = ?6",
+                (
+                    case_id,
+                    text(row.get("status")),
+                    text(row.get("regulator")),
+                    text(row.get("sent_on")),
+                    utc_key(row.get("created_at")),
+                    json.dumps(row, ensure_ascii=False, default=repr),
+                ),
+            )
+
+    def cases(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        where, params = ("WHERE status = ?", [status]) if status else ("", [])
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT doc FROM cases {where}"
+                " ORDER BY sent_on DESC, created_utc DESC, id DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
+    def case(self, case_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute("SELECT doc FROM cases WHERE id = ?", (case_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
 
     def rebuild_index(self) -> None:
         """Re-derive every record's text, drop text whose record is gone, and
