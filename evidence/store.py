@@ -11,12 +11,16 @@ Layout under the store's root (``<data dir>/evidence`` by default)::
                                     line N-1, so no line can be edited, removed
                                     or reordered without breaking the chain
 
-The ledger has two kinds of line: ``{"bundle": id}`` when a bundle is sealed
-and ``{"timestamp": id, "tsr_sha256": ..., "tsa": ..., "gen_time": ...}`` when
-its time-stamp token arrives.  A bundle sealed while the time-stamp authority
-was down has the first line and not yet the second: the queue of bundles to
-stamp is read off the ledger itself (``unstamped``), so it cannot be lost or
-fall out of step with the bundles, and ``check`` reports every one it finds.
+The ledger has two kinds of line about bundles: ``{"bundle": id}`` when a
+bundle is sealed and ``{"timestamp": id, "tsr_sha256": ..., "tsa": ...,
+"gen_time": ...}`` when its time-stamp token arrives; ``{"head": hash, ...}``
+lines time-stamp the chain itself, and notes (``note``) record what people
+did with the evidence (``{"review": record id, ...}``, ``{"referral": case
+id, ...}``): the verifiers check their place in the chain and nothing else.
+A bundle sealed while the time-stamp authority was down has the first line
+and not yet the second: the queue of bundles to stamp is read off the ledger
+itself (``unstamped``), so it cannot be lost or fall out of step with the
+bundles, and ``check`` reports every one it finds.
 
 A bundle's id is the SHA-256 of its canonical manifest (sorted keys, no
 spaces, UTF-8), so the id itself proves the manifest.  Every file is written
@@ -60,6 +64,9 @@ GENESIS = "0" * 64  # the "previous hash" of the first ledger line
 JOURNAL = ".writing.json"  # the step being written (under the ledger lock)
 INTERRUPTED = "interrupted"  # where the file of a step a crash cut short is set aside
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Keys a note may not carry: the verifiers (evidence.verify, offline_verify)
+# read "bundle", "timestamp" and "head" lines as such; the rest are the chain's.
+NOTE_REFUSED = frozenset({"bundle", "timestamp", "head", "seq", "prev", "hash"})
 
 
 def canonical(obj: Any) -> bytes:
@@ -200,6 +207,28 @@ class EvidenceStore:
                 tsr,
                 path,
             )
+
+    def note(self, entry: Mapping[str, Any]) -> int:
+        """Append a line of another kind (an analyst's review, a referral to
+        a regulator) to the hash chain, so that who decided what and when is
+        as tamper-evident as the bundles; returns its sequence number.  Its
+        keys must not be those the verifiers read as a bundle, a token or a
+        head stamp, nor the chain's own (seq, prev, hash); ``at`` is added
+        when missing.  Nothing but the line is written."""
+        taken = sorted(NOTE_REFUSED.intersection(entry))
+        if taken:
+            raise StoreError(
+                f"a ledger note cannot use the key(s) {', '.join(taken)}: "
+                "they mean a bundle, a time-stamp or the chain itself"
+            )
+        line = {"at": utc_now(), **entry}
+        try:
+            canonical(line)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"a ledger note must be JSON: {exc}") from exc
+        with self._locked():
+            self._recover()
+            return self._append_locked(line)
 
     def _append(self, entry: dict[str, Any]) -> int:
         with self._locked():

@@ -209,3 +209,33 @@ def test_a_full_disk_stops_sealing_cleanly_and_loses_nothing_sealed(tmp_path: Pa
     problems = structure_problems(store)
     # at most the bundle whose ledger line could not be written is left unlisted
     assert all("is on disk but in no ledger line" in p for p in problems), problems
+
+
+def test_a_note_joins_the_chain_and_is_no_bundle(store: EvidenceStore) -> None:
+    before = store.bundle_ids()
+    seq = store.note({"review": "r1", "decision": "confirmed", "note": "\u202e<b>好</b>"})
+    assert seq == 4
+    line = list(store.ledger())[-1]
+    assert line["review"] == "r1" and line["note"] == "\u202e<b>好</b>"
+    assert line["at"].endswith("Z") and line["prev"] == list(store.ledger())[-2]["hash"]
+    body = {k: v for k, v in line.items() if k != "hash"}
+    assert sha256(canonical(body)) == line["hash"]
+    assert store.note({"referral": "case-1", "at": "2026-11-25T00:00:00Z"}) == 5
+    assert list(store.ledger())[-1]["at"] == "2026-11-25T00:00:00Z"  # kept when given
+    after = sealed(store, 3)  # the chain goes on after notes
+    assert store.bundle_ids() == [*before, after] and store.unstamped() == [*before, after]
+    assert structure_problems(store) == []
+
+
+@pytest.mark.parametrize("key", ["bundle", "timestamp", "head", "seq", "prev", "hash"])
+def test_a_note_may_not_pass_for_a_bundle_a_token_or_the_chain(
+    store: EvidenceStore, key: str
+) -> None:
+    size = store.ledger_path.stat().st_size
+    with pytest.raises(StoreError, match=key):
+        store.note({"review": "r1", key: "f" * 64})
+    with pytest.raises(StoreError, match="JSON"):
+        store.note({"review": object()})
+    assert store.ledger_path.stat().st_size == size
+    with pytest.raises(StoreError, match="read-only"):
+        EvidenceStore(store.root, readonly=True).note({"review": "r1"})
