@@ -139,3 +139,48 @@ def format_takedowns(rows: list[dict[str, Any]]) -> list[str]:
         middle, slowest = median(days), max(days)
         lines.append(f"  {platform}: {len(days)} gone, median {middle:.1f}, slowest {slowest:.1f}")
     return lines
+
+
+def format_lookup(result: dict[str, Any]) -> str:
+    """A lookup's answer (crawler.running.indicators.LookupResult as a dict):
+    the verdict, the operators, then each ad giving the contact with its
+    evidence bundle and review.  Every value passes ``printable``: the
+    catalogue's fields came from pages."""
+
+    def p(value: Any) -> str:
+        return printable(str(value or ""), one_line=True)
+
+    records, operators = result.get("records") or [], result.get("operators") or []
+    asked, what = p(result.get("query")), f"{p(result.get('kind'))} {p(result.get('normalised'))}"
+    if not records:
+        return f"{asked!r} ({what}): no ad or suspect in the catalogue gives it"
+    found = result.get("found")
+    verdict = "a known operator's contact" if found else "given only by ads an analyst rejected"
+    lines = [f"{asked!r} ({what}): {verdict}, in {len(records)} ad(s)"]
+    for op in operators:
+        contacts = ", ".join(
+            f"{p(c.get('kind'))} {shorten(str(c.get('value', '')), 40)}"
+            for c in (op.get("contacts") or [])[:6]
+        )
+        lines += [
+            "",
+            f"operator {p(op.get('id'))}: {len(op.get('ads') or [])} ads"
+            f" on {shorten(', '.join(op.get('platforms') or []) or '?', 60)}",
+            f"  seen {p(op.get('first_seen'))} .. {p(op.get('last_seen'))}",
+            f"  contacts: {contacts or 'none'}",
+        ]
+    lines.append("\nads giving it:")
+    for r in records:
+        bundle, review = p(r.get("bundle_id")), p(r.get("review"))
+        by = f" by {shorten(str(r.get('reviewer')), 30)}" if r.get("reviewer") else ""
+        lines += [
+            "",
+            f"[{p(r.get('label')):<7}] {p(r.get('id'))}  {shorten(str(r.get('platform', '')), 20)}"
+            f"  {p(r.get('status'))}  operator {p(r.get('operator_id')) or '?'}",
+            f"  seen {p(r.get('first_seen'))} .. {p(r.get('last_seen'))}",
+            f"  {shorten(str(r.get('title') or '(no title)'), 100)}",
+            f"  {shorten(str(r.get('url', '')), 110)}",
+            f"  evidence: {'bundle ' + bundle if bundle else 'none yet'}"
+            + (f"  review: {review}{by}" if review else ""),
+        ]
+    return "\n".join(lines)

@@ -1,5 +1,5 @@
 """The ``adwatch`` command: one module per command group (crawl, catalogue,
-reading, evidence, dossier, schedule, elastic, demo), each command parsing
+reading, evidence, dossier, schedule, elastic, demo, indicators), each command parsing
 its options and calling the library.  Every command's help carries an
 example (tests/test_cli.py checks that each is documented in docs/ too)."""
 
@@ -15,6 +15,7 @@ from crawler.interfaces.cli.demo import demo
 from crawler.interfaces.cli.dossier import dossier
 from crawler.interfaces.cli.elastic import es, kibana
 from crawler.interfaces.cli.evidence import capture, export, recheck, timestamp, tsa, verify
+from crawler.interfaces.cli.indicators import indicators, lookup
 from crawler.interfaces.cli.reading import ocr, score, sites, train
 from crawler.interfaces.cli.schedule import schedule
 
@@ -33,6 +34,8 @@ for _command in (
     score,
     train,
     clusters,
+    indicators,
+    lookup,
     capture,
     recheck,
     verify,
