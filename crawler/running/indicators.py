@@ -27,7 +27,7 @@ from typing import Any
 
 from crawler.reading.detect.cluster import link
 from crawler.reading.detect.typed import read_typed
-from evidence.index import Catalogue
+from evidence.index import Catalogue, CatalogueError
 
 KINDS = ("phone", "wechat", "qq", "url")  # the contacts that link ads (cluster.py)
 LABELS = ("ad", "suspect")
@@ -47,19 +47,36 @@ _ALL_OPERATORS = 100_000  # as the dossier's --cluster reads them
 
 
 def indicator_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
-    """One row per (kind, normalised value) of the ads' and suspects'
-    contacts: kind, value, operator_id, first_seen, last_seen (UTC,
-    YYYY-MM-DDTHH:MM:SSZ), ad_count (ads and suspects giving it), platforms,
-    record_ids (oldest first); most-used first."""
+    """One row per (kind, normalised value) of the contacts of the ads and
+    suspects (but those an analyst rejected): kind, value, operator_id,
+    first_seen, last_seen (UTC, YYYY-MM-DDTHH:MM:SSZ), ad_count (ads and
+    suspects giving it), platforms, record_ids (oldest first); most-used
+    first."""
     records = catalogue.linking_rows(LABELS)
     operator_of = {ad: op.id for op in link(records) for ad in op.ads}
+    rejected = _rejected(catalogue)
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for record in records:
+        if record["id"] in rejected:
+            continue
         for key in dict.fromkeys(_keys(record.get("contacts"))):
             groups.setdefault(key, []).append(record)
     rows = [_row(kind, value, members, operator_of) for (kind, value), members in groups.items()]
     rows.sort(key=lambda r: (-r["ad_count"], r["operator_id"], r["kind"], r["value"]))
     return rows
+
+
+def _rejected(catalogue: Catalogue) -> set[str]:
+    """Records an analyst rejected as no ad: they give no indicator (they
+    still link operators, so that operator ids stay those stored).  A
+    catalogue that keeps no reviews yet (Elasticsearch for now) rejected none."""
+    ids: set[str] = set()
+    try:
+        for hit in _pages(catalogue, "", review="rejected"):
+            ids.add(str(hit["id"]))
+    except CatalogueError:
+        return set()
+    return ids
 
 
 def _keys(contacts: Any) -> Iterable[tuple[str, str]]:
@@ -189,13 +206,18 @@ def _search_all(catalogue: Catalogue, text: str) -> Iterable[dict[str, Any]]:
     """Every ad and suspect whose searchable text holds ``text`` (contacts'
     normalised values are in it, so the catalogue's index finds them)."""
     for label in LABELS:
-        offset = 0
-        while True:
-            page = catalogue.search(text, label=label, limit=_PAGE, offset=offset)
-            yield from page.hits
-            offset += len(page.hits)
-            if not page.hits or offset >= page.total:
-                break
+        yield from _pages(catalogue, text, label=label)
+
+
+def _pages(catalogue: Catalogue, text: str, **filters: Any) -> Iterable[dict[str, Any]]:
+    """Every hit of a search, a page at a time."""
+    offset = 0
+    while True:
+        page = catalogue.search(text, limit=_PAGE, offset=offset, **filters)
+        yield from page.hits
+        offset += len(page.hits)
+        if not page.hits or offset >= page.total:
+            return
 
 
 def _operators(
