@@ -19,9 +19,9 @@ APT_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji openssl redis-ser
 
 run: setup
 	$(BIN)/adwatch crawl --demo
-	@# one dossier per regulator for the demo's largest operator
+	@# one dossier per regulator for the demo's largest operator (--unreviewed: the demo has no reviews)
 	for r in cac samr nfra; do \
-	  $(BIN)/adwatch dossier --regulator $$r --cluster largest --out var/dossiers/$$r --zip || exit 1; \
+	  $(BIN)/adwatch dossier --regulator $$r --cluster largest --unreviewed --out var/dossiers/$$r --zip || exit 1; \
 	done
 
 test: setup-dev lint

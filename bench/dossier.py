@@ -151,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = project_settings({"ADWATCH_DATA_DIR": str(data), "ADWATCH_TSA_URL": ""})
         out = Path(tmp) / "dossier"
         started = time.perf_counter()
-        result = make_dossier(settings, "samr", Selection(cluster="largest"), out)
+        # the generated ads are reviewed by no one: listed as detected
+        selection = Selection(cluster="largest", confirmed_only=False)
+        result = make_dossier(settings, "samr", selection, out)
         mine = time.perf_counter() - started
         base = asyncio.run(chromium_pdf(result.html, Path(tmp) / "chromium.pdf"))
         base_pages = _pages(Path(tmp) / "chromium.pdf")

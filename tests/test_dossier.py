@@ -89,10 +89,14 @@ def seed(data: Path, records: list[AdRecord], screenshot: bool = True) -> None:
             )
 
 
-def dossier(data: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def dossier(
+    data: Path, out: Path, *args: str, unreviewed: bool = True
+) -> subprocess.CompletedProcess[str]:
     """`adwatch dossier` in this process; the signed 200-ad PDF below runs the
-    installed command in a process of its own."""
-    return adwatch_here("dossier", "--out", str(out), *args, data_dir=data)
+    installed command in a process of its own.  The records seeded here are
+    reviewed by no one: ``unreviewed`` (--unreviewed) lists them as detected."""
+    more = ("--unreviewed",) if unreviewed else ()
+    return adwatch_here("dossier", "--out", str(out), *args, *more, data_dir=data)
 
 
 def test_hostile_ad_text_stays_text(tmp_path: Path) -> None:
@@ -109,6 +113,8 @@ def test_hostile_ad_text_stays_text(tmp_path: Path) -> None:
     assert "\x1b" not in html and "⟨U+001B⟩" in html
     assert "其余" in html and "visible-text.txt" in html  # the 10,000-character caption is cut
     assert "<mark>当天停催</mark>" in html  # the matched words are marked
+    assert "本材料含未经人工复核的自动检测结果" in html  # --unreviewed, and the cover says so
+    assert "仅收录经分析人员人工复核确认" not in html
 
 
 def test_each_regulator_gets_its_own_legal_basis_and_channel(tmp_path: Path) -> None:
@@ -212,6 +218,7 @@ def test_a_200_ad_dossier_as_a_signed_pdf(tmp_path: Path, tsa: Any) -> None:
         "--tsa",
         tsa.url,
         "--zip",
+        "--unreviewed",
         data_dir=tmp_path,
         timeout=600,
     )
@@ -323,3 +330,45 @@ def test_odd_records_do_not_stop_a_dossier(tmp_path: Path) -> None:
         tmp_path, tmp_path / "d", "--regulator", "nfra", "--cluster", "largest", "--html-only"
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_dossier_lists_confirmed_ads_only_and_says_so(tmp_path: Path) -> None:
+    from evidence.review import decide
+
+    records = [ad(1), ad(2), ad(3), ad(4)]
+    seed(tmp_path, records)
+    with open_catalogue(f"sqlite://{tmp_path / 'catalogue.db'}") as cat:
+        store = EvidenceStore(tmp_path / "evidence")
+        decide(cat, store, records[0].id, "confirmed", "wang")
+        decide(cat, store, records[1].id, "rejected", "wang", reason="news")
+        decide(cat, store, records[2].id, "unsure", "wang")
+        decide(cat, store, records[3].id, "confirmed", "li")
+    out = tmp_path / "d"
+    args = ("--regulator", "samr", "--cluster", "largest", "--html-only")
+    done = dossier(tmp_path, out, *args, unreviewed=False)
+    assert done.returncode == 0, done.stderr
+    assert "2 exhibits" in done.stdout
+    html = (out / "dossier.html").read_text(encoding="utf-8")
+    assert "本材料仅收录经分析人员人工复核确认的广告。" in html
+    assert "本材料含未经人工复核" not in html
+    assert "经人工复核确认 2 则，其余 2 则未列入" in html
+    for n, listed in ((1, True), (2, False), (3, False), (4, True)):
+        assert (f"http://127.0.0.1:9/video/{n}<" in html) is listed, n
+    # the same selection, unreviewed: all four, and the caution on the cover
+    done = dossier(tmp_path, tmp_path / "all", *args)
+    assert done.returncode == 0 and "4 exhibits" in done.stdout, done.stderr
+    assert "本材料含未经人工复核的自动检测结果" in (tmp_path / "all" / "dossier.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_no_confirmed_ad_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
+    seed(tmp_path, [ad(1), ad(2), ad(3)])
+    out = tmp_path / "d"
+    done = dossier(tmp_path, out, "--regulator", "cac", "--cluster", "largest", unreviewed=False)
+    assert done.returncode == 2
+    assert "3 ads match, but no analyst has confirmed any of them" in done.stderr
+    assert "adwatch web" in done.stderr and "adwatch review" in done.stderr
+    assert "--unreviewed" in done.stderr and not (out / "dossier.html").exists()
+    done = dossier(tmp_path, out, "--regulator", "cac", "--platform", "nowhere", unreviewed=False)
+    assert done.returncode == 2 and "no records match the selection" in done.stderr

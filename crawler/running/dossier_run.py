@@ -26,14 +26,15 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from scrapy.settings import BaseSettings
 
 from crawler.config import AdwatchConfig
-from evidence.dossier.build import Dossier, Selection, build
+from crawler.running.lifecycle import JobError
+from evidence.dossier.build import Dossier, Selection, build, select
 from evidence.dossier.render import REGULATORS, legal, render
 from evidence.index import open_catalogue
 from evidence.store import EvidenceStore
@@ -212,7 +213,9 @@ def make_dossier(
     make_zip: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> DossierResult:
-    """Select, render, attach, sign and pack one dossier into ``out``."""
+    """Select, render, attach, sign and pack one dossier into ``out``.
+    JobError when ads match the selection but, asked for confirmed ads only
+    (``selection.confirmed_only``), none is confirmed."""
     if regulator not in REGULATORS:
         raise ValueError(f"unknown regulator {regulator!r}; one of {', '.join(REGULATORS)}")
     config = AdwatchConfig.from_settings(settings)
@@ -227,15 +230,19 @@ def make_dossier(
     )
     with open_catalogue(config.catalogue_uri) as catalogue:
         redactor = ThirdPartyRedactor(catalogue, config.ocr_engine) if redact else None
-        dossier = build(
-            catalogue,
-            store,
-            selection,
-            regulator,
-            out / "assets",
-            redactor,
-            progress=lambda n, total: say(f"exhibit {n}/{total}"),
-        )
+        try:
+            dossier = build(
+                catalogue,
+                store,
+                selection,
+                regulator,
+                out / "assets",
+                redactor,
+                progress=lambda n, total: say(f"exhibit {n}/{total}"),
+            )
+        except LookupError:
+            _none_confirmed(catalogue, selection)
+            raise
     seconds["build"] = time.perf_counter() - started
     if store is not None and dossier.bundles:
         _leave_out_damaged(store, dossier)
@@ -264,6 +271,21 @@ def make_dossier(
     return DossierResult(
         out, html, pdf_path, zip_path, len(dossier.exhibits), pages, masked, signed, seconds
     )
+
+
+def _none_confirmed(catalogue: Any, selection: Selection) -> None:
+    """When ads match but none is confirmed, say so and how to go on (raises
+    JobError); otherwise return, and the caller's error stands."""
+    if not selection.confirmed_only:
+        return
+    matched, _operator, _note = select(catalogue, replace(selection, confirmed_only=False))
+    if matched:
+        raise JobError(
+            f"{len(matched)} ads match, but no analyst has confirmed any of them, and a "
+            "dossier lists confirmed ads only: review them in the workbench (adwatch web) "
+            "or with adwatch review RECORD_ID --confirm, or pass --unreviewed to include "
+            "unreviewed detections (the cover then says so)"
+        )
 
 
 MARKER = ".adwatch-dossier"  # written into every dossier folder adwatch makes

@@ -247,7 +247,29 @@ def recheck_job(
         job.blocked = figures.by_outcome.get("blocked", 0)
         if figures.stopped:
             job.finish("interrupted", "Ctrl-C")
-    return Outcome(lines=[figures.summary()])
+        closed = _close_taken_down(settings)
+    lines = [figures.summary()]
+    if closed:
+        lines.append(
+            f"referrals: closed {len(closed)} case{'s' if len(closed) != 1 else ''} "
+            f"whose ads are all gone: {', '.join(closed)}"
+        )
+    return Outcome(lines=lines)
+
+
+def _close_taken_down(settings: BaseSettings) -> list[str]:
+    """Close the referral cases whose ads the re-checks now find all gone
+    (their ids); a catalogue that keeps no cases yet closes none."""
+    from evidence.cases import close_taken_down
+    from evidence.index import CatalogueError
+
+    config = AdwatchConfig.from_settings(settings)
+    with open_catalogue(config.catalogue_uri) as catalogue:
+        try:
+            return close_taken_down(catalogue, EvidenceStore(config.evidence_dir))
+        except CatalogueError as exc:  # the Elasticsearch catalogue, for now
+            logger.info("referral cases not checked: %s", exc)
+            return []
 
 
 def recheck(

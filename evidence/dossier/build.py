@@ -60,6 +60,9 @@ class Selection:
     ids: Sequence[str] = ()
     labels: tuple[str, ...] = ("ad",)
     limit: int = 500
+    # Only ads an analyst confirmed (evidence.review): the detector alone is
+    # not right often enough for what reaches an official.
+    confirmed_only: bool = True
 
 
 @dataclass
@@ -120,6 +123,7 @@ class Dossier:
     masked_count: int = 0  # ...and this many times masked
     ledger_cut: int = 0  # ledger lines not shown in the excerpt
     heads: int = 0  # time-stamped ledger heads in the store
+    confirmed_only: bool = True  # every exhibit confirmed by an analyst (the cover says which)
 
 
 def when(value: str | datetime | None) -> dict[str, str]:
@@ -159,7 +163,9 @@ def select(
     catalogue: Catalogue, selection: Selection
 ) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
     """The records (oldest first), the operator they belong to (if one), and
-    a note when the selection was cut or filtered, for the cover to say."""
+    a note when the selection was cut or filtered, for the cover to say.
+    With ``confirmed_only``, records no analyst confirmed are left out (an
+    empty list when none was)."""
     if selection.cluster and selection.ids:
         raise ValueError("give --cluster or --ids, not both")
     since = since_utc(selection.since) if selection.since else None
@@ -196,10 +202,15 @@ def select(
         records = [r for r in records if _seen_since(r, since)]
     if not selection.ids:
         records = [r for r in records if r.get("label") in selection.labels]
+    matched = len(records)
+    if selection.confirmed_only:
+        records = [r for r in records if r.get("review") == "confirmed"]
     records.sort(key=lambda r: (str(r.get("first_seen", "")), str(r.get("id"))))
     notes = []
-    if len(records) < before and (selection.platform or since):
-        notes.append(f"按条件筛选后为 {len(records)} 则（原 {before} 则）")
+    if matched < before and (selection.platform or since):
+        notes.append(f"按条件筛选后为 {matched} 则（原 {before} 则）")
+    if len(records) < matched:
+        notes.append(f"经人工复核确认 {len(records)} 则，其余 {matched - len(records)} 则未列入")
     if len(records) > selection.limit:
         notes.append(f"共 {len(records)} 则，本材料列出最早发现的 {selection.limit} 则")
     return records[: selection.limit], operator, "；".join(notes)
@@ -377,6 +388,7 @@ def build(
         masked_count=sum(len(e.masked) + len(e.picture_masked) for e in exhibits),
         ledger_cut=cut,
         heads=sum(1 for line in store.ledger() if "head" in line) if store is not None else 0,
+        confirmed_only=selection.confirmed_only,
     )
 
 

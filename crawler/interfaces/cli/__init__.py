@@ -1,5 +1,5 @@
 """The ``adwatch`` command: one module per command group (crawl, catalogue,
-reading, evidence, dossier, schedule, elastic, demo, indicators), each command parsing
+reading, evidence, dossier, review, schedule, elastic, demo, indicators), each command parsing
 its options and calling the library.  Every command's help carries an
 example (tests/test_cli.py checks that each is documented in docs/ too)."""
 
@@ -17,6 +17,7 @@ from crawler.interfaces.cli.elastic import es, kibana
 from crawler.interfaces.cli.evidence import capture, export, recheck, timestamp, tsa, verify
 from crawler.interfaces.cli.indicators import indicators, lookup
 from crawler.interfaces.cli.reading import ocr, score, sites, train
+from crawler.interfaces.cli.review import review
 from crawler.interfaces.cli.schedule import schedule
 
 
@@ -43,6 +44,7 @@ for _command in (
     tsa,
     export,
     dossier,
+    review,
     jobs,
     schedule,
     es,

@@ -26,6 +26,11 @@ from crawler.interfaces.cli.common import (
 @click.option("--platform", default="", help="Only ads of this platform.")
 @click.option("--since", default="", help="Only ads seen on or after this date (YYYY-MM-DD).")
 @click.option("--ids", "ids", multiple=True, help="These record ids (repeatable).")
+@click.option(
+    "--unreviewed",
+    is_flag=True,
+    help="Also list ads no analyst has confirmed (adwatch review); the cover says so.",
+)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Dossier folder.")
 @click.option("--zip", "make_zip", is_flag=True, help="Also write OUT.zip of the whole dossier.")
 @click.option("--no-redact", is_flag=True, help="Show third parties' data unmasked.")
@@ -53,6 +58,7 @@ def dossier(
     platform: str,
     since: str,
     ids: tuple[str, ...],
+    unreviewed: bool,
     out: str,
     make_zip: bool,
     no_redact: bool,
@@ -65,27 +71,28 @@ def dossier(
 ) -> None:
     """Write an evidence dossier for a regulator: HTML and PDF/A-3b (evidence
     files attached, signed when a key is given), the sealed bundles with their
-    offline checker, and SHA256SUMS; third parties' data masked.
+    offline checker, and SHA256SUMS; third parties' data masked.  Only ads an
+    analyst confirmed are listed, unless --unreviewed.
 
     \b
     Example:
       adwatch dossier --regulator samr --cluster largest --out var/dossiers/samr --zip
       adwatch dossier --regulator cac --platform demo-douyin --since 2026-11-01 --out d/cac
       adwatch dossier --regulator nfra --ids 3f1c9a0b2d4e6f8a1b2c3d4e --out d/one --html-only
+      adwatch dossier --regulator samr --cluster largest --unreviewed --out d/draft
     """
     from crawler.running.dossier_run import Signing, make_dossier
+    from crawler.running.lifecycle import JobError
     from evidence.dossier.build import Selection
 
     if bool(sign_key) != bool(sign_cert):
         raise click.UsageError("--sign-key and --sign-cert go together")
-    settings = evidence_settings(data_dir, catalogue, tsa_url)
-    selection = Selection(cluster=cluster, platform=platform, since=since, ids=ids)
     signing = Signing(Path(sign_key), Path(sign_cert)) if sign_key and sign_cert else None
     try:
         result = make_dossier(
-            settings,
+            evidence_settings(data_dir, catalogue, tsa_url),
             regulator,
-            selection,
+            Selection(cluster, platform, since, ids, confirmed_only=not unreviewed),
             Path(out),
             redact=not no_redact,
             pdf=not html_only,
@@ -93,7 +100,7 @@ def dossier(
             make_zip=make_zip,
             progress=_dossier_progress,
         )
-    except (LookupError, FileExistsError, ValueError) as exc:
+    except (LookupError, FileExistsError, ValueError, JobError) as exc:
         click.echo(f"error: {exc.args[0]}", err=True)
         sys.exit(2)
     for line in result.report(regulator):
