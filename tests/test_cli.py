@@ -144,6 +144,7 @@ def test_stats_counts(tmp_path):
     result = CliRunner().invoke(cli, ["stats", "--catalogue", uri])
     assert result.exit_code == 0
     assert re.search(r"records: 1\b", result.output) and "demo-douyin 1" in result.output
+    assert "by review: none 1" in result.output  # nobody has decided on it yet
 
 
 def test_sites_check_passes_on_bundled_profiles():

@@ -42,7 +42,7 @@ def format_hits(query: str, total: int, hits: list[dict[str, Any]]) -> str:
 
 def format_stats(stats: dict[str, Any], rejects: list[dict[str, Any]]) -> str:
     lines = [f"records: {stats.get('total', 0)}"]
-    for key in ("by_channel", "by_platform", "by_label"):
+    for key in ("by_channel", "by_platform", "by_label", "by_review"):
         counts = stats.get(key) or {}
         if counts:
             label = key.removeprefix("by_")
