@@ -23,6 +23,9 @@ run: setup
 	for r in cac samr nfra; do \
 	  $(BIN)/adwatch dossier --regulator $$r --cluster largest --unreviewed --out var/dossiers/$$r --zip || exit 1; \
 	done
+	@# the workbench on the demo data: a demo user (its password printed once, when made)
+	@$(BIN)/adwatch user add demo --role admin --if-missing
+	@echo "workbench: $(BIN)/adwatch web   then open http://127.0.0.1:8765/ and log in as demo"
 
 test: setup-dev lint
 	$(BIN)/python -m pytest -q --durations=20

@@ -121,6 +121,8 @@ OTHER_NAMES = {
     "folders (else redis-server on PATH, else Debian's)",
     "ADWATCH_SIGN_CERT": "environment: `adwatch dossier --sign-cert`",
     "ADWATCH_SIGN_KEY": "environment: `adwatch dossier --sign-key`",
+    "ADWATCH_WEB_SECRET": "environment only: the key that signs the workbench's session "
+    "cookies, 32+ characters (else one made at the first start in <data dir>/web/session.key)",
 }
 NAME = re.compile(r"\bADWATCH_[A-Z0-9_]*[A-Z0-9]\b")
 CODE_DIRS = ("crawler", "evidence")

@@ -30,7 +30,9 @@ def data_dir(tmp_path: Path) -> Path:
     with open_catalogue(str(tmp_path / "catalogue.db")) as cat:
         cat.upsert(
             [
-                record("ad1", title="当天停催，协商还款", text="专业停催团队", label="ad", score=0.9),
+                record(
+                    "ad1", title="当天停催，协商还款", text="专业停催团队", label="ad", score=0.9
+                ),
                 record("ad2", title="征信修复找我们", text="包过", label="ad", score=0.8),
                 record("hostile", title=HOSTILE_TITLE, text=HOSTILE_TEXT, label="ad", score=0.95),
                 record("plain", title="二手自行车", text="九成新", label="clean", score=0.0),
@@ -78,7 +80,9 @@ def test_a_failed_login_then_a_good_one(bench: WorkbenchServer) -> None:
 def test_login_after_next_goes_only_to_this_site(bench: WorkbenchServer) -> None:
     ana = Browser(bench.url)
     ana.get("/login?next=//evil.example/x")
-    answer = ana.post("/login", follow=False, name="ana", password=PASSWORD, next="//evil.example/x")
+    answer = ana.post(
+        "/login", follow=False, name="ana", password=PASSWORD, next="//evil.example/x"
+    )
     assert answer.status == 303 and answer.headers["location"] == "/"
 
 

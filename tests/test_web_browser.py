@@ -34,7 +34,9 @@ from tests.test_evidence_e2e import allow, live_ads
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "analyst password 1"
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "workbench"
+# Screenshots of each main view; ADWATCH_SHOTS=docs/workbench refreshes the
+# ones the docs show (a run otherwise leaves the tree alone).
+SHOTS = Path(os.environ.get("ADWATCH_SHOTS", "") or "/tmp/adwatch-web-shots")
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +45,23 @@ def data(crawl: Crawl, tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(crawl.data_dir, copy)
     for name, role in (("ana", "analyst"), ("vera", "viewer")):
         done = subprocess.run(
-            [sys.executable, "-m", "crawler.interfaces.cli", "user", "add", name, "--role", role,
-             "--password-stdin", "--data-dir", str(copy)],
-            input=PASSWORD + "\n", capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "crawler.interfaces.cli",
+                "user",
+                "add",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+                "--data-dir",
+                str(copy),
+            ],
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert done.returncode == 0, done.stderr
     return copy
@@ -56,9 +72,20 @@ def server(data: Path) -> Iterator[str]:
     port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler.interfaces.cli", "web", "--port", str(port),
-         "--data-dir", str(data)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "crawler.interfaces.cli",
+            "web",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -69,7 +96,8 @@ def server(data: Path) -> Iterator[str]:
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(f"adwatch web did not start: {proc.stdout.read() if proc.stdout else ''}")
+                said = proc.stdout.read() if proc.stdout else ""
+                raise RuntimeError(f"adwatch web did not start: {said}") from None
             time.sleep(0.2)
     yield url
     proc.terminate()
@@ -81,7 +109,9 @@ def page(server: str) -> Iterator[Page]:
     with sync_playwright() as p:
         browser = p.chromium.launch(**project.PLAYWRIGHT_LAUNCH_OPTIONS)
         context = browser.new_context(
-            base_url=server, accept_downloads=True, viewport={"width": 1360, "height": 900},
+            base_url=server,
+            accept_downloads=True,
+            viewport={"width": 1360, "height": 900},
             locale="zh-CN",
         )
         errors: list[str] = []
@@ -148,7 +178,9 @@ def test_2_three_ads_reviewed_by_keyboard(page: Page, data: Path) -> None:
 
 
 def test_3_a_dossier_of_confirmed_ads_only(page: Page, data: Path, tmp_path: Path) -> None:
-    confirmed = {r for (r,) in rows(data, "SELECT record_id FROM reviews WHERE decision = 'confirmed'")}
+    confirmed = {
+        r for (r,) in rows(data, "SELECT record_id FROM reviews WHERE decision = 'confirmed'")
+    }
     # every ad on the page selected: the dossier must still hold only the confirmed
     page.goto("/search?label=ad")
     for box in page.locator("input[name=id]").all():
@@ -187,7 +219,7 @@ def test_4_the_referral_recorded_and_a_recheck_closes_it(
     page.click("#referral button[type=submit]")
     expect(page.locator("#case-status")).to_have_text("已报送")
     case_url = page.url
-    (case_id, records_json) = rows(data, "SELECT id, doc FROM cases")[0]
+    (_case_id, records_json) = rows(data, "SELECT id, doc FROM cases")[0]
     ids = json.loads(records_json)["record_ids"]
     urls = [live_ads(data)[rid]["url"] for rid in ids]
     for url in urls:

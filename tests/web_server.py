@@ -75,11 +75,15 @@ class Browser:
         self.csrf = ""
 
     def request(
-        self, path: str, form: dict[str, Any] | None = None, follow: bool = True,
+        self,
+        path: str,
+        form: dict[str, Any] | None = None,
+        follow: bool = True,
         headers: dict[str, str] | None = None,
     ) -> Answer:
         data = urllib.parse.urlencode(form, doseq=True).encode() if form is not None else None
-        req = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        url = self.base + urllib.parse.quote(path, safe="/?=&%:")
+        req = urllib.request.Request(url, data=data, headers=headers or {})
         opener = self.follow if follow else self.stay
         try:
             with opener.open(req, timeout=30) as resp:

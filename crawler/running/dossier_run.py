@@ -26,7 +26,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ class DossierResult:
     masked: int
     signed: str  # "" unsigned, else the PAdES level
     seconds: dict[str, float]
+    record_ids: list[str] = field(default_factory=list)  # the exhibits', in order
 
     def report(self, regulator: str) -> list[str]:
         """What was written where, for the person who asked (one line each)."""
@@ -269,7 +270,8 @@ def make_dossier(
     seconds["total"] = time.perf_counter() - started
     masked = sum(len(e.masked) for e in dossier.exhibits)
     return DossierResult(
-        out, html, pdf_path, zip_path, len(dossier.exhibits), pages, masked, signed, seconds
+        out, html, pdf_path, zip_path, len(dossier.exhibits), pages, masked, signed, seconds,
+        [str(e.record.get("id", "")) for e in dossier.exhibits],
     )
 
 

@@ -19,6 +19,7 @@ from crawler.interfaces.cli.indicators import indicators, lookup
 from crawler.interfaces.cli.reading import ocr, score, sites, train
 from crawler.interfaces.cli.review import review
 from crawler.interfaces.cli.schedule import schedule
+from crawler.interfaces.cli.web import user, web
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,6 +51,8 @@ for _command in (
     es,
     kibana,
     demo,
+    web,
+    user,
 ):
     cli.add_command(_command)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,7 +108,7 @@ def user_add(
             f"adwatch user passwd {check_name(name)} sets a new one)"
         )
         return
-    given = click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
+    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:
         made, password = accounts.add(name, role, given)
     except AccountError as exc:

@@ -17,8 +17,8 @@ from starlette.responses import RedirectResponse, Response
 
 from crawler.interfaces.web import pages
 from crawler.interfaces.web.accounts import User
-from crawler.interfaces.web.app import bench_of, is_htmx, need
 from crawler.interfaces.web.bench import Bench, DossierTask
+from crawler.interfaces.web.handling import bench_of, is_htmx, need
 from crawler.interfaces.web.security import CSRF_FIELD, csrf_ok
 
 MAX_SELECTED = 500
@@ -76,6 +76,8 @@ def review(request: Request, user: User, form: FormData) -> Response:
 
     bench = bench_of(request)
     record_id = request.path_params["record_id"]
+    if bench.catalogue.get(record_id) is None:
+        raise HTTPException(404, "没有这条记录")
     store = bench.store(create=True)
     assert store is not None
     try:
@@ -154,6 +156,7 @@ def _make(bench: Bench, task: DossierTask) -> None:
         return
     task.file = result.zip
     task.exhibits, task.pages = result.exhibits, result.pages
+    task.exhibit_ids = result.record_ids
     task.sha256 = _sha256(result.zip) if result.zip else ""
     task.state = "done"
 

@@ -9,148 +9,33 @@ render what comes back.
 
 from __future__ import annotations
 
-import functools
-import unicodedata
-from collections.abc import Callable
+import logging
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from crawler.interfaces.web.accounts import ROLE_NAMES, User
+from crawler.interfaces.web import actions, pages
 from crawler.interfaces.web.bench import Bench
-from crawler.interfaces.web.security import (
-    CSRF_FIELD,
-    CSRF_HEADER,
-    SecurityHeaders,
-    csrf_ok,
-    csrf_token,
-    session_secret,
-)
+from crawler.interfaces.web.handling import HERE, render
+from crawler.interfaces.web.security import SecurityHeaders, session_secret
 
-HERE = Path(__file__).parent
+logger = logging.getLogger("adwatch.web")
 SESSION_HOURS = 8
 MAX_BODY = 1024 * 1024  # forms only: nothing posted here is large
 
 
-# Characters that escaping leaves alone but that reorder or hide what a
-# reader sees (bidi overrides, zero-width and other format characters,
-# controls): every one printed by a template becomes a visible mark.
-_HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
-
-
-def shown(value: Any) -> Any:
-    """Jinja's finalize: text with its hidden characters made visible
-    (``⟨U+202E⟩``), in element text and attribute values alike."""
-    if not isinstance(value, str) or value.isascii() and value.isprintable():
-        return value
-    marked = "".join(
-        f"⟨U+{ord(ch):04X}⟩"
-        if ch not in "\n\t" and unicodedata.category(ch) in _HIDDEN
-        else ch
-        for ch in value
-    )
-    return Markup(marked) if isinstance(value, Markup) else marked
-
-
-def templates() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        finalize=shown,
-    )
-    env.globals["ROLE_NAMES"] = ROLE_NAMES
-    env.filters["q"] = lambda value: quote(str(value), safe="")
-    return env
-
-
-TEMPLATES = templates()
-
-
-def bench_of(request: Request) -> Bench:
-    bench: Bench = request.app.state.bench
-    return bench
-
-
-def current_user(request: Request) -> User | None:
-    """The logged-in user, read again from the accounts on every request, so
-    that a removed user or a changed role takes effect at once."""
-    name = request.session.get("user")
-    if not isinstance(name, str):
-        return None
-    return bench_of(request).accounts.get(name)
-
-
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    user = context.pop("user", None) or current_user(request)
-    page = TEMPLATES.get_template(template).render(
-        request=request,
-        user=user,
-        csrf=csrf_token(request.session),
-        path=request.url.path,
-        **context,
-    )
-    return HTMLResponse(page, status_code=status)
-
-
-def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
-
-
-def need(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A handler for users with ``role``'s rights; POSTs must carry the CSRF
-    token (form field or header).  The user is passed as ``user``; a POST's
-    form is read here and passed as ``form``."""
-
-    def wrap(handler: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(handler)
-        async def endpoint(request: Request) -> Response:
-            user = await run_in_threadpool(current_user, request)
-            if user is None:
-                if request.method != "GET":
-                    raise HTTPException(401, "请先登录")
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
-            kwargs: dict[str, Any] = {"user": user}
-            if request.method == "POST":
-                form = await request.form()
-                sent = request.headers.get(CSRF_HEADER) or _text(form, CSRF_FIELD)
-                if not csrf_ok(request.session, sent):
-                    raise HTTPException(
-                        403, "表单已过期或来源不明（CSRF 校验未通过），请刷新页面后重试"
-                    )
-                kwargs["form"] = form
-            if not user.can(role):
-                raise HTTPException(403, f"此操作需要{ROLE_NAMES[role]}权限")
-            return await run_in_threadpool(handler, request, **kwargs)
-
-        return endpoint
-
-    return wrap
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
 async def _error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, HTTPException):  # a fault of ours: its trace goes to the log
+        logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) else "服务器内部错误"
     return await run_in_threadpool(
@@ -160,8 +45,6 @@ async def _error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Any, *, secure_cookies: bool = False) -> Starlette:
     """The workbench over the catalogue and evidence store ``settings`` name."""
-    from crawler.interfaces.web import actions, pages
-
     bench = Bench.open(settings)
 
     @asynccontextmanager
@@ -193,6 +76,9 @@ def create_app(settings: Any, *, secure_cookies: bool = False) -> Starlette:
         Route("/users", pages.users),
         Route("/blob/{digest}", pages.blob),
         Route("/replay/{bundle_id}", pages.replay),
+        # ReplayWeb.page's frame may load before its service worker controls it:
+        # it must find the replay app here (a 404 can stall the replay for good)
+        Route("/static/vendor/replaywebpage/", pages.replay_frame),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(

@@ -38,6 +38,7 @@ class DossierTask:
     sha256: str = ""
     exhibits: int = 0
     pages: int = 0
+    exhibit_ids: list[str] = field(default_factory=list)  # the records the dossier holds
 
 
 @dataclass

@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from crawler.interfaces.web import views
 from crawler.interfaces.web.accounts import User
-from crawler.interfaces.web.app import bench_of, current_user, is_htmx, need, render
+from crawler.interfaces.web.handling import bench_of, current_user, is_htmx, need, render
 
 PAGE = 50
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
@@ -124,8 +124,6 @@ def operator(request: Request, user: User) -> Response:
 
 @need("viewer")
 def review_queue(request: Request, user: User) -> Response:
-    from evidence.review import REJECT_REASONS
-
     queue = bench_of(request).catalogue.review_queue(limit=2)
     item = views.ad_view(bench_of(request).catalogue, queue[0]) if queue else None
     template = "review_item.html" if is_htmx(request) else "review.html"
@@ -135,7 +133,6 @@ def review_queue(request: Request, user: User) -> Response:
         template,
         user=user,
         item=item,
-        reasons=REJECT_REASONS,
         left=stats.get("by_review", {}).get("none", 0),
         done=request.query_params.get("done", ""),
     )
@@ -288,6 +285,13 @@ def replay(request: Request, user: User) -> Response:
     return render(request, "replay.html", user=user, bundle=facts)
 
 
-def redirect_back(request: Request, fallback: str) -> Response:
-    target = request.headers.get("referer", "")
-    return RedirectResponse(target if target.startswith("/") else fallback, 303)
+REPLAY_FRAME = (
+    '<!doctype html><html><head><script src="./ui.js"></script></head>'
+    "<body><replay-app-main></replay-app-main></body></html>"
+)
+
+
+def replay_frame(request: Request) -> Response:
+    """What ReplayWeb.page's service worker serves at its base, for a frame
+    that loads before the worker controls it (public, like the script)."""
+    return HTMLResponse(REPLAY_FRAME)

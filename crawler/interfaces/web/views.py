@@ -144,7 +144,7 @@ def bundle_facts(store: Any, bundle_id: str) -> dict[str, Any]:
         }
         for name, a in sorted((manifest.get("artifacts") or {}).items())
     ]
-    shot = next((a for a in artifacts if a["name"] == "screenshot"), None)
+    shot = next((a for a in artifacts if a["name"].startswith("screenshot")), None)
     wacz = next((a for a in artifacts if a["name"].endswith("wacz")), None)
     return {
         "id": bundle_id,
@@ -220,8 +220,8 @@ def overview(catalogue: Catalogue, days: int = 60, scan: int = 20_000) -> dict[s
     """The overview's figures and chart series.  Per-day series are counted
     from the ``scan`` records seen most recently (all of them on any
     catalogue one analyst reviews; the page says when it is a sample)."""
-    from evidence import cases as casework
-    from evidence import review
+    from evidence.cases import takedown_rows
+    from evidence.review import agreement
 
     stats = catalogue.stats()
     since = (datetime.now(UTC) - timedelta(days=days)).date().isoformat()
@@ -235,7 +235,7 @@ def overview(catalogue: Catalogue, days: int = 60, scan: int = 20_000) -> dict[s
     for b in catalogue.blocks(since=since):
         blocks[_day(b.get("at"))][str(b.get("platform", ""))] += 1
     operators = catalogue.operators(limit=10, min_ads=2)
-    takedown = [row for row in casework.takedown_rows(catalogue)]
+    takedown = takedown_rows(catalogue)
     return {
         "stats": stats,
         "sampled": found.total > len(found.hits),
@@ -252,7 +252,7 @@ def overview(catalogue: Catalogue, days: int = 60, scan: int = 20_000) -> dict[s
             for o in operators
         ],
         "takedowns": _takedown_series(takedown),
-        "agreement": review.agreement(catalogue),
+        "agreement": agreement(catalogue),
         "queue": stats.get("by_review", {}).get("none", 0),
     }
 
