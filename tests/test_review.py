@@ -319,3 +319,25 @@ def test_agreement_takes_the_label_when_decided(cat: SqliteCatalogue, store: Evi
 )
 def test_periods_are_cut_in_beijing_time(at: str, period: str, key: str) -> None:
     assert period_of(at, period) == key
+
+
+def test_decisions_become_training_examples(cat: SqliteCatalogue, store: EvidenceStore) -> None:
+    """What `adwatch train --reviewed` learns: confirmed is an ad, rejected is
+    not, "unsure" and undecided teach nothing; one operator's ads are one
+    group (never split across folds), a record of none is its page."""
+    from crawler.reading.detect.training import reviewed_examples
+    from crawler.running.train_run import reviewed_records
+
+    by_url = {r["url"]: r["id"] for r in cat.search(limit=10).hits}
+    first, second, third = (by_url[f"http://127.0.0.1:9/video/{n}"] for n in (1, 2, 3))
+    cat.save_operators([{"id": "op-1", "ad_count": 2, "ads": [first, second]}])
+    decide(cat, store, first, "confirmed", "ana")
+    decide(cat, store, second, "rejected", "ana", reason="news")
+    decide(cat, store, third, "unsure", "ana")
+    examples = reviewed_examples(reviewed_records(cat))
+    assert sorted((e.text.split("\n")[0], e.ad) for e in examples) == [
+        ("逾期先别还，当天停催 1", True),
+        ("逾期先别还，当天停催 2", False),
+    ]
+    assert {e.kind for e in examples} == {"analyst"}
+    assert {e.group for e in examples} == {"operator:op-1"}

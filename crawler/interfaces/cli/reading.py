@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from crawler.interfaces.cli.common import echo_json, invocation_settings
+from crawler.interfaces.cli.common import (
+    catalogue_option,
+    catalogue_uri_for,
+    data_dir_option,
+    echo_json,
+    finish,
+    invocation_settings,
+    say,
+)
 
 
 @click.command()
@@ -158,9 +166,23 @@ def score(text: str | None, jsonl: Any, rules_dir: str | None, model_spec: str) 
     help="Where to write the model (default: crawler/reading/detect/model.json).",
 )
 @click.option("--write", is_flag=True, help="Replace the model file (otherwise only report).")
+@click.option(
+    "--reviewed",
+    is_flag=True,
+    help="Also learn from the analysts' decisions in the catalogue (confirmed: ad, rejected: not).",
+)
 @rules_option
+@data_dir_option
+@catalogue_option
 def train(
-    extra: tuple[str, ...], folds: int, out: str | None, write: bool, rules_dir: str | None
+    extra: tuple[str, ...],
+    folds: int,
+    out: str | None,
+    write: bool,
+    reviewed: bool,
+    rules_dir: str | None,
+    data_dir: str | None,
+    catalogue: str | None,
 ) -> None:
     """Retrain the learned model from labelled texts and print its figures on
     sources it never saw, beside the rules alone; --write replaces the model.
@@ -168,30 +190,20 @@ def train(
     \b
     Example:
       adwatch train                          # report only
+      adwatch train --reviewed --write       # learn from the workbench's decisions too
       adwatch train --data var/reviewed.jsonl --write
     """
-    from crawler.reading.detect import RulesError, load_rules
-    from crawler.reading.detect.model import MODEL_PATH
-    from crawler.reading.detect.training import default_examples, read_examples, train, write_model
+    from crawler.running.train_run import train_job
 
-    try:
-        rules = load_rules(rules_dir)
-    except RulesError as exc:
-        raise click.ClickException(str(exc)) from None
-    examples, heldout = default_examples()
-    for path in extra:
-        try:
-            examples += read_examples(Path(path), "analyst")
-        except (ValueError, KeyError, UnicodeError) as exc:
-            raise click.ClickException(f"{path}: not labelled JSON Lines ({exc!r})") from None
-    if not any(e.kind != "written" for e in examples):
-        click.echo("note: no real texts found (../shared/data); training on the written set")
-    result = train(examples, heldout, folds, rules, progress=lambda m: click.echo(m, err=True))
-    for line in result.lines:
-        click.echo(line)
-    target = Path(out) if out else MODEL_PATH
-    if write:
-        write_model(result.model, target)
-        click.echo(f"model written: {target}")
-    else:
-        click.echo(f"not written (--write replaces {target})")
+    uri = catalogue_uri_for(data_dir, catalogue) if reviewed else ""
+    finish(
+        lambda: train_job(
+            [Path(p) for p in extra],
+            folds,
+            say,
+            out=Path(out) if out else None,
+            write=write,
+            rules_dir=rules_dir,
+            catalogue_uri=uri,
+        )
+    )

@@ -67,7 +67,10 @@ def _login(request: Request, form: FormData) -> Response:
 @need("viewer")
 def logout(request: Request, user: User, form: FormData) -> Response:
     request.session.clear()
-    return RedirectResponse("/login", 303)
+    response = RedirectResponse("/login", 303)
+    # what ReplayWeb.page kept of the archives seen stays on a shared computer otherwise
+    response.headers["clear-site-data"] = '"cache", "storage"'
+    return response
 
 
 @need("analyst")

@@ -127,13 +127,12 @@ def review_queue(request: Request, user: User) -> Response:
     queue = bench_of(request).catalogue.review_queue(limit=2)
     item = views.ad_view(bench_of(request).catalogue, queue[0]) if queue else None
     template = "review_item.html" if is_htmx(request) else "review.html"
-    stats = bench_of(request).catalogue.stats()
     return render(
         request,
         template,
         user=user,
         item=item,
-        left=stats.get("by_review", {}).get("none", 0),
+        left=views.queue_size(bench_of(request).catalogue),
         done=request.query_params.get("done", ""),
     )
 

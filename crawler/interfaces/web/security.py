@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -161,5 +161,3 @@ class LoginBrake:
             for key in keys:
                 self._failures.pop(key, None)
 
-
-Handler = Callable[..., Awaitable[Any]]

@@ -253,8 +253,16 @@ def overview(catalogue: Catalogue, days: int = 60, scan: int = 20_000) -> dict[s
         ],
         "takedowns": _takedown_series(takedown),
         "agreement": agreement(catalogue),
-        "queue": stats.get("by_review", {}).get("none", 0),
+        "queue": queue_size(catalogue),
     }
+
+
+def queue_size(catalogue: Catalogue) -> int:
+    """Ads and suspects no one has decided yet (what the review queue holds
+    before the ones marked for another look)."""
+    return sum(
+        catalogue.search(label=label, review="none", limit=0).total for label in ("ad", "suspect")
+    )
 
 
 def _series(per_day: dict[str, Counter[str]]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +99,44 @@ def read_examples(path: Path, kind: str) -> list[Example]:
                 category=category if ad else "",
                 group=source_key(source) if url else f"{kind}:{source}",
                 kind=kind,
+                context=Context(url=url),
+            )
+        )
+    return out
+
+
+def reviewed_examples(records: Iterable[Mapping[str, Any]]) -> list[Example]:
+    """Analysts' decisions as labelled texts: a confirmed record is an ad, a
+    rejected one is not ("unsure" and undecided ones teach nothing).  The text
+    is what the detector read (title, text, the text in its pictures); the
+    group is the record's operator when it has one (a gang's ads share their
+    wording: folds never split them), else its page."""
+    out = []
+    for record in records:
+        decision = record.get("review")
+        if decision not in ("confirmed", "rejected"):
+            continue
+        parts = [str(record.get("title") or ""), str(record.get("text") or "")]
+        parts += [
+            str((image.get("ocr") or {}).get("text") or "")
+            for image in record.get("images") or []
+            if isinstance(image, Mapping)
+        ]
+        text = "\n".join(p for p in parts if p.strip())
+        if not text:
+            continue
+        ad = decision == "confirmed"
+        first = next(iter(record.get("categories") or []), "")
+        url = str(record.get("url") or "")
+        out.append(
+            Example(
+                text=text,
+                ad=ad,
+                category=CATEGORY.get(str(first), str(first)) if ad else "",
+                group=f"operator:{record['cluster_id']}"
+                if record.get("cluster_id")
+                else (source_key(url) if url else f"analyst:{record.get('id', '')}"),
+                kind="analyst",
                 context=Context(url=url),
             )
         )

@@ -57,12 +57,24 @@ const builders = {
   },
 };
 
+function isEmpty(data) {
+  if (Array.isArray(data)) return data.length === 0;
+  if (data.days) return data.days.length === 0;
+  if (data.nodes) return data.nodes.length === 0;
+  return Object.values(data).every((v) => Array.isArray(v) && v.length === 0);
+}
+
 function drawCharts() {
   if (!window.echarts) return;
   document.querySelectorAll("[data-chart]").forEach((el) => {
     const data = pageData(el.dataset.source);
     const build = builders[el.dataset.chart];
     if (!data || !build) return;
+    if (isEmpty(data)) {
+      el.classList.add("empty");
+      el.textContent = "暂无数据";
+      return;
+    }
     const chart = window.echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(build(data));
     window.addEventListener("resize", () => chart.resize());
