@@ -51,6 +51,8 @@ BulkItem = Callable[[str, dict[str, Any], Any], tuple[int, dict[str, Any]] | Non
 @dataclass
 class Recorder:
     version: str = "8.19.3"
+    schema_version: int = 1  # what an index's mapping says (_meta.schema_version)
+    schema_versions: dict[str, int] = field(default_factory=dict)  # by index, if not that
     requests: list[Request] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> index
     indices: set[str] = field(default_factory=set)
@@ -102,7 +104,8 @@ class Recorder:
         if method == "GET" and path.endswith("/_mapping"):
             alias = path.split("/")[1]
             index = self.aliases.get(alias, alias)
-            return 200, {index: {"mappings": {"_meta": {"schema_version": 1}}}}
+            version = self.schema_versions.get(index, self.schema_version)
+            return 200, {index: {"mappings": {"_meta": {"schema_version": version}}}}
         if method in ("POST", "PUT") and path == "/_bulk":
             return 200, self._bulk(request)
         if method == "POST" and path.endswith("/_refresh"):
@@ -120,6 +123,17 @@ class Recorder:
             return 200, {"total": 0, "deleted": 0, "updated": 0, "failures": []}
         if method == "GET" and "/_doc/" in path:
             return 404, {"found": False}
+        if method in ("PUT", "POST") and re.fullmatch(r"/[^/]+/_(doc|update)/.+", path):
+            index, _, doc_id = path[1:].split("/", 2)
+            index = self.aliases.get(index, index)
+            created = "/_doc/" in path
+            return (201 if created else 200), {
+                "_index": index,
+                "_id": doc_id,
+                "result": "created" if created else "updated",
+                "_seq_no": 1,
+                "_primary_term": 1,
+            }
         if method == "PUT" and path.endswith("/_settings"):
             return 200, ack
         if method == "POST" and path == "/_aliases":

@@ -513,11 +513,133 @@ def test_every_read_names_mapped_fields(server: RecordingServer, tmp_path: Path)
         cat.count_new("2026-11-01", label="ad")
         cat.takedowns()
         assert cat.get("missing") is None
+        cat.search(review="none")
+        cat.search("停催", review="confirmed")
+        cat.reviews()
+        cat.reviews("rid", limit=5000)  # paged with search_after
+        cat.review_queue(labels=("ad",))
+        cat.cases(status="sent")
+        assert cat.case("case-1") is None and cat.case("") is None
     searched = [r for r in server.recorder.requests if r.path.endswith(("/_search", "/_count"))]
-    assert len(searched) >= 17
+    assert len(searched) >= 24
     for request in searched:
         kind = request.path.split("/")[1].removeprefix("adwatch-")
         check_query(kind, request.json)
+
+
+def test_review_filters_and_counts(server: RecordingServer, tmp_path: Path) -> None:
+    with open_es(server, tmp_path) as cat:
+        with pytest.raises(ValueError, match="review must be none or one of"):
+            cat.search(review="yes")
+        assert not server.recorder.find("POST", "/adwatch-ads/_search")
+        cat.search(review="none")
+        cat.search(review="unsure")
+        stats = cat.stats()
+    none, unsure, *_ = [r.json for r in server.recorder.find("POST", "/adwatch-ads/_search")]
+    decided = {"terms": {"review": ["confirmed", "rejected", "unsure"]}}
+    # Undecided: no decision, whether the field is missing (every record
+    # written before schema 2) or anything else.
+    assert none["query"]["bool"]["must_not"] == [decided]
+    assert {"term": {"review": "unsure"}} in unsure["query"]["bool"]["filter"]
+    assert "must_not" not in unsure["query"]["bool"]
+    (by_review,) = [
+        r.json
+        for r in server.recorder.find("POST", "/adwatch-ads/_search")
+        if "aggs" in r.json and r.json["aggs"]["by"]["terms"]["field"] == "review"
+    ]
+    assert by_review["query"] == decided
+    assert stats["by_review"] == {}  # the recorder holds no records
+
+
+def test_a_review_and_a_case_are_sent_as_the_mappings_want(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    rec = server.recorder
+    found = {"_index": "adwatch-ads-v2", "_id": "a", "_seq_no": 41, "_primary_term": 3}
+    rec.on(
+        "GET",
+        r"/adwatch-ads/_doc/a",
+        lambda r, m: (200, {**found, "found": True, "_source": {"platform": "demo-xianyu"}}),
+    )
+    newest = {
+        "_id": "rev-1",
+        "_source": {"decision": "rejected", "at_key": "2026-11-26T02:00:00Z", "reviewer": "王"},
+        "sort": ["2026-11-26T02:00:00Z", 1, "rev-1"],
+    }
+    rec.on(
+        "POST",
+        r"/adwatch-reviews/_search",
+        lambda r, m: (200, {"hits": {"total": {"value": 1, "relation": "eq"}, "hits": [newest]}}),
+    )
+    review = {
+        "id": "rev-1",
+        "record_id": "a",
+        "decision": "rejected",
+        "reason": "news",
+        "note": "<script>\u202e",
+        "reviewer": "王",
+        "at": "2026-11-26T10:00:00+08:00",
+        "bundle_id": "b" * 64,
+        "ledger_seq": 7,
+        "label": "ad",
+        "score": 0.9,
+    }
+    case = {
+        "id": "case-20261126-abc123",
+        "regulator": "cac",
+        "channel": "12377",
+        "sent_on": "2026-11-26",
+        "reference": "JB-<1>",
+        "dossier_sha256": "d" * 64,
+        "dossier_name": "dossier.zip",
+        "record_ids": ["a", "b"],
+        "operator_id": "op1",
+        "status": "sent",
+        "events": [{"at": "2026-11-26T02:00:00Z", "status": "sent", "by": "王", "note": ""}],
+        "created_by": "王",
+        "created_at": "2026-11-26T02:00:00Z",
+        "closed_at": "",
+    }
+    with open_es(server, tmp_path) as cat:
+        cat.add_review(review)
+        cat.save_case(case)
+        with pytest.raises(KeyError, match="nope"):
+            cat.add_review(dict(review, record_id="nope"))
+    (put,) = rec.find("PUT", "/adwatch-reviews-write/_doc/rev-1")
+    assert put.query["refresh"] == "true"  # the settling search must see it
+    check_document(schema.MAPPINGS["reviews"], put.json, "reviews")
+    assert put.json["doc"] == review and put.json["platform"] == "demo-xianyu"
+    assert (put.json["at"], put.json["at_key"]) == ("2026-11-26T02:00:00Z",) * 2
+    (search,) = rec.find("POST", "/adwatch-reviews/_search")
+    check_query("reviews", search.json)
+    assert search.json["query"] == {"term": {"record_id": "a"}} and search.json["size"] == 1
+    (update,) = rec.find("POST", "/adwatch-ads-write/_update/a")
+    assert (update.query["if_seq_no"], update.query["if_primary_term"]) == ("41", "3")
+    assert update.json == {
+        "doc": {
+            "review": "rejected",
+            "reviewed_at": "2026-11-26T02:00:00Z",
+            "reviewed_key": "2026-11-26T02:00:00Z",
+            "reviewer": "王",
+        }
+    }
+    check_document(schema.MAPPINGS["ads"], update.json["doc"], "ads")
+    (saved,) = rec.find("PUT", "/adwatch-cases-write/_doc/case-20261126-abc123")
+    check_document(schema.MAPPINGS["cases"], saved.json, "cases")
+    assert saved.json["doc"] == case and saved.json["records"] == 2
+    assert (saved.json["sent_on"], saved.json["closed_at"]) == ("2026-11-26T00:00:00Z", None)
+
+
+def test_a_record_read_back_and_upserted_again_sends_no_review(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    read_back = dict(ad(1), review="rejected", reviewed_at="2026-11-26T02:00:00Z", reviewer="x")
+    with open_es(server, tmp_path) as cat:
+        cat.upsert([read_back])
+    _, body = server.recorder.bulk_lines()
+    document = body["script"]["params"]["doc"]
+    assert not {"review", "reviewed_at", "reviewed_key", "reviewer"} & set(document)
+    assert document["record"] == ad(1)
 
 
 def test_queues_page_with_search_after(server: RecordingServer, tmp_path: Path) -> None:
@@ -630,6 +752,46 @@ def test_sync_copies_sqlite_resumably_and_idempotently(
     assert len(set(event_ids)) == 4 and not set(event_ids) & set(again)
 
 
+def test_sync_copies_reviews_and_cases(
+    server: RecordingServer, tmp_path: Path, sqlite_catalogue: Path
+) -> None:
+    with SqliteCatalogue(str(sqlite_catalogue)) as cat:
+        for n, decision in enumerate(("unsure", "confirmed", "rejected")):
+            cat.add_review(
+                {
+                    "id": f"rev-{n}",
+                    "record_id": ad(n % 2)["id"],
+                    "decision": decision,
+                    "reviewer": "王",
+                    "at": f"2026-11-2{n}T00:00:00Z",
+                    "reason": "news" if decision == "rejected" else "",
+                }
+            )
+        cat.save_case({"id": "case-1", "sent_on": "2026-11-25", "record_ids": [ad(0)["id"]]})
+    with open_es(server, tmp_path) as target:
+        report = admin.sync(sqlite_catalogue, target)
+    assert report.copied["reviews"] == 3 and report.copied["cases"] == 1
+    lines = server.recorder.bulk_lines()
+    pairs = [(h["index"], b) for h, b in zip(lines[0::2], lines[1::2], strict=True) if "index" in h]
+    ads = {b["id"]: b for h, b in pairs if h["_index"] == "adwatch-ads-write"}
+    for document in ads.values():
+        check_document(schema.MAPPINGS["ads"], document, "ads")
+    assert {k: ads[ad(0)["id"]][k] for k in ("review", "reviewed_key", "reviewer")} == {
+        "review": "rejected",
+        "reviewed_key": "2026-11-22T00:00:00Z",
+        "reviewer": "王",
+    }
+    assert ads[ad(1)["id"]]["review"] == "confirmed" and "review" not in ads[ad(2)["id"]]
+    reviews = [(h, b) for h, b in pairs if h["_index"] == "adwatch-reviews-write"]
+    assert [(h["_id"], b["seq"]) for h, b in reviews] == [("rev-0", 1), ("rev-1", 2), ("rev-2", 3)]
+    for _, document in reviews:
+        check_document(schema.MAPPINGS["reviews"], document, "reviews")
+        assert document["platform"] == "demo-xianyu"
+    ((header, case),) = [(h, b) for h, b in pairs if h["_index"] == "adwatch-cases-write"]
+    assert header["_id"] == "case-1" and case["record_ids"] == [ad(0)["id"]]
+    check_document(schema.MAPPINGS["cases"], case, "cases")
+
+
 def test_migrate_reindexes_and_swaps_every_alias_in_one_call(
     server: RecordingServer, tmp_path: Path
 ) -> None:
@@ -661,6 +823,41 @@ def test_migrate_reindexes_and_swaps_every_alias_in_one_call(
         "add": {"index": "adwatch-ads-v2", "alias": "adwatch-ads-write", "is_write_index": True}
     } in actions
     assert {"remove": {"index": "adwatch-ads-v1", "alias": "adwatch-ads"}} in actions
+
+
+def test_migrate_moves_only_the_kinds_behind_this_schema(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    """An adwatch of schema 1 upgraded: opening the catalogue creates the new
+    kinds at the current schema; migrate moves the old ones only, and a
+    second migrate has nothing to do."""
+    rec = server.recorder
+    old = ("ads", "operators", "captures", "blocks", "rejects", "jobs")
+    for kind in old:
+        rec.aliases[f"adwatch-{kind}"] = rec.aliases[f"adwatch-{kind}-write"] = f"adwatch-{kind}-v1"
+    rec.schema_versions = {f"adwatch-{k}-v1": 2 for k in ("reviews", "cases")}
+    rec.on("POST", r"/_reindex", lambda r, m: (200, {"task": "node:1"}))
+    rec.on(
+        "GET",
+        r"/_tasks/(.+)",
+        lambda r, m: (200, {"completed": True, "response": {"failures": []}}),
+    )
+    rec.on("POST", r"/adwatch-\w+-v\d/_count", lambda r, m: (200, {"count": 5}))
+    with open_es(server, tmp_path) as cat:
+        assert [r.path for r in rec.find("PUT", r"/adwatch-\w+-v1")] == [
+            "/adwatch-reviews-v1",
+            "/adwatch-cases-v1",
+        ]
+        moves = admin.migrate(cat)
+        assert [m.kind for m in moves] == list(old)
+        (swap,) = rec.find("POST", "/_aliases")
+        assert len(swap.json["actions"]) == 4 * len(old)
+        (reindex,) = [r for r in rec.find("POST", "/_reindex") if "ads" in r.json["dest"]["index"]]
+        assert "script" not in reindex.json  # undecided is a missing review: nothing to fill
+        rec.schema_version = schema.SCHEMA_VERSION
+        rec.requests.clear()
+        assert admin.migrate(cat) == []
+    assert not rec.find("PUT", r"/.+/_settings") and not rec.find("POST", "/_aliases")
 
 
 def test_a_failed_migrate_unblocks_the_old_indices_and_drops_the_new(

@@ -1,6 +1,6 @@
 """What the Elasticsearch catalogue stores: index names, templates, documents.
 
-Five kinds of document, each in a versioned index behind a read alias and a
+Eight kinds of document, each in a versioned index behind a read alias and a
 write alias (``adwatch-ads-v1`` behind ``adwatch-ads`` and
 ``adwatch-ads-write``), so a mapping change is a new version, a reindex and
 one atomic alias swap (`elastic.ElasticCatalogue.migrate`).  Every mapping
@@ -16,6 +16,15 @@ term, like SQLite's trigram index), and a folded keyword ``.kw``.
 Each document keeps the record exactly as upserted under ``record`` (stored,
 not indexed), so `get` and search hits return what SQLite returns; the other
 fields are derived from it for searching, sorting and dashboards.
+
+An analyst's current decision on a record lives beside it, in the ad
+document's own fields ``review``, ``reviewed_at``, ``reviewed_key`` and
+``reviewer``, which only `ElasticCatalogue.add_review` writes: a sighting's
+scripted upsert carries them over, and `ad_document` never sets them.  A
+record nobody has decided on has no ``review`` field at all (documents from
+before schema 2 included), and every query reads "undecided" as "not one of
+the decisions", never as a stored value.  Every decision is also kept whole
+in the ``reviews`` kind, and referral cases in the ``cases`` kind.
 """
 
 from __future__ import annotations
@@ -29,13 +38,16 @@ from typing import Any
 
 from ._text import search_text
 from ._time import parse_utc, utc_key
+from .base import DECISIONS, REVIEW_FIELDS
 
 # Bump when a template below changes in a way existing indices cannot take
 # (a new field is such a change: mappings are strict).  `adwatch es migrate`
 # then creates the next index version from the new template.
-SCHEMA_VERSION = 1
+# 2: reviews (the current decision on each ad, every decision in `reviews`)
+# and referral cases (`cases`).
+SCHEMA_VERSION = 2
 
-KINDS = ("ads", "operators", "captures", "blocks", "rejects", "jobs")
+KINDS = ("ads", "operators", "captures", "blocks", "rejects", "jobs", "reviews", "cases")
 
 _STORED = {"type": "object", "enabled": False}  # kept in _source, not indexed
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
@@ -145,6 +157,12 @@ MAPPINGS: dict[str, dict[str, Any]] = {
                 "bundle_digest": {"type": "keyword"},
             }
         },
+        # The current decision (add_review's alone; a sighting carries them
+        # over): one of base.DECISIONS, absent while nobody has decided.
+        "review": {"type": "keyword"},
+        "reviewed_at": _DATE,
+        "reviewed_key": {"type": "keyword"},  # the decision's time as SQLite keeps it
+        "reviewer": _KEYWORD,
         "record": _STORED,
     },
     "operators": {
@@ -206,6 +224,45 @@ MAPPINGS["jobs"] = {
     "doc": _STORED,
 }
 
+# Every decision an analyst made, whole in `doc`; the fields beside it are for
+# listing (newest ``at_key``, then the later written: ``seq``) and Kibana.
+MAPPINGS["reviews"] = {
+    "id": {"type": "keyword"},
+    "record_id": {"type": "keyword"},
+    "decision": {"type": "keyword"},
+    "reason": _KEYWORD,
+    "reviewer": _KEYWORD,
+    "at": _DATE,
+    "at_key": {"type": "keyword"},
+    "seq": _LONG,
+    "bundle_id": {"type": "keyword"},
+    "ledger_seq": _LONG,
+    "label": {"type": "keyword"},  # the detector's label when decided
+    "platform": {"type": "keyword"},  # the record's, for charts per platform
+    "doc": _STORED,
+}
+
+# Referral cases, whole in `doc`; sorted like SQLite by the raw sent_on text,
+# then the canonical created time, then id.
+MAPPINGS["cases"] = {
+    "id": {"type": "keyword"},
+    "status": {"type": "keyword"},
+    "regulator": {"type": "keyword"},
+    "channel": {"type": "keyword"},
+    "sent_on": _DATE,
+    "sent_key": {"type": "keyword"},
+    "created_at": _DATE,
+    "created_key": {"type": "keyword"},
+    "closed_at": _DATE,
+    "created_by": _KEYWORD,
+    "operator_id": {"type": "keyword"},
+    "record_ids": {"type": "keyword"},
+    "records": {"type": "integer"},
+    "reference": _KEYWORD,
+    "dossier_sha256": {"type": "keyword"},
+    "doc": _STORED,
+}
+
 # The time field of each kind, for Kibana data views and for sorting.
 TIME_FIELDS = {
     "ads": "first_seen",
@@ -214,6 +271,8 @@ TIME_FIELDS = {
     "blocks": "at",
     "rejects": "at",
     "jobs": "started",
+    "reviews": "at",
+    "cases": "sent_on",
 }
 
 
@@ -387,10 +446,14 @@ def ad_document(
     """The indexed document of one record (``capture`` is added by the catalogue).
 
     Raises TypeError or ValueError, like the SQLite writer, for a record that
-    cannot be stored (no string id, a value JSON has no form for).
+    cannot be stored (no string id, a value JSON has no form for).  Review
+    fields in `record` (a record read back and upserted again) are dropped,
+    as SQLite drops them: a record's review is add_review's alone.
     """
     if not isinstance(record.get("id"), str) or not record["id"]:
         raise ValueError("not a dict with a non-empty string 'id'")
+    if any(key in record for key in REVIEW_FIELDS):
+        record = {k: v for k, v in record.items() if k not in REVIEW_FIELDS}
     json.dumps(record, allow_nan=False)  # what cannot be sent fails here, not in a bulk
     author = record.get("author") if isinstance(record.get("author"), Mapping) else {}
     assert isinstance(author, Mapping)
@@ -539,6 +602,72 @@ def job_document(job: Mapping[str, Any]) -> dict[str, Any]:
         "ended": date_or_none(job.get("ended")),
         **counts,
         "doc": json.loads(json.dumps(dict(job), ensure_ascii=False, default=repr)),
+    }
+
+
+def current_review(decision: str, at: object, reviewer: object) -> dict[str, Any]:
+    """The ad document's fields for its current decision (see the module docstring)."""
+    return {
+        "review": decision,
+        "reviewed_at": date_or_none(at),
+        "reviewed_key": utc_key(at),
+        "reviewer": _str(reviewer),
+    }
+
+
+def review_of(source: Mapping[str, Any]) -> dict[str, str]:
+    """The review fields a record is read back with (base.REVIEW_FIELDS) from
+    its ad document: all "" while it holds no decision."""
+    decision = source.get("review")
+    if decision not in DECISIONS:
+        return {"review": "", "reviewed_at": "", "reviewer": ""}
+    return {
+        "review": str(decision),
+        "reviewed_at": _str(source.get("reviewed_key")),
+        "reviewer": _str(source.get("reviewer")),
+    }
+
+
+def review_document(review: Mapping[str, Any], seq: int, platform: str = "") -> dict[str, Any]:
+    """One decision as kept in `reviews`: whole in ``doc`` (as SQLite keeps it),
+    `seq` orders decisions of the same second (the later written first)."""
+    return {
+        "id": _str(review.get("id")),
+        "record_id": _str(review.get("record_id")),
+        "decision": _str(review.get("decision")),
+        "reason": _str(review.get("reason")),
+        "reviewer": _str(review.get("reviewer")),
+        "at": date_or_none(review.get("at")),
+        "at_key": utc_key(review.get("at")),
+        "seq": seq,
+        "bundle_id": _str(review.get("bundle_id")),
+        "ledger_seq": int(_number(review.get("ledger_seq"), int)),
+        "label": _str(review.get("label")),
+        "platform": _str(platform),
+        "doc": json.loads(json.dumps(dict(review), ensure_ascii=False, default=repr)),
+    }
+
+
+def case_document(case: Mapping[str, Any]) -> dict[str, Any]:
+    """A referral case as kept in `cases`: whole in ``doc``."""
+    record_ids = _strs(case.get("record_ids"))
+    return {
+        "id": _str(case.get("id")),
+        "status": _str(case.get("status")),
+        "regulator": _str(case.get("regulator")),
+        "channel": _str(case.get("channel")),
+        "sent_on": date_or_none(case.get("sent_on")),
+        "sent_key": _str(case.get("sent_on")),
+        "created_at": date_or_none(case.get("created_at")),
+        "created_key": utc_key(case.get("created_at")),
+        "closed_at": date_or_none(case.get("closed_at")),
+        "created_by": _str(case.get("created_by")),
+        "operator_id": _str(case.get("operator_id")),
+        "record_ids": record_ids,
+        "records": len(record_ids),
+        "reference": _str(case.get("reference")),
+        "dossier_sha256": _str(case.get("dossier_sha256")),
+        "doc": json.loads(json.dumps(dict(case), ensure_ascii=False, default=repr)),
     }
 
 

@@ -11,7 +11,15 @@ Where SQLite has transactions, this backend has these rules instead:
 * Record sightings are bulk ``update`` actions with a scripted upsert: a new
   id is stored as sent, a known one keeps the older first_seen, the newer
   last_seen and counts times_seen up, like `_history.merge_history`.  The
-  capture summary `add_capture` keeps on the document is carried over.
+  capture summary `add_capture` keeps on the document is carried over, and
+  so is the current review, which only `add_review` writes.
+* Reviews and referral cases are a person's acts, written one at a time and
+  confirmed: a failure raises `ElasticError` instead of waiting in the retry
+  file, so the analyst sees it (the evidence ledger has the decision
+  already).  A review is indexed, then the record's current review is set
+  from the newest review of that record, under optimistic concurrency
+  (``if_seq_no``): a sighting or another decision in between makes it read
+  and set again, so the newest decision wins whoever writes last.
 * Bulk writes go through ``helpers.streaming_bulk`` with back-off on 429 and
   502-504.  What still fails goes to a retry file (`_es_retry`) and is sent
   again before the next write; `upsert` reports it as ``deferred``.  Nothing
@@ -37,14 +45,23 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any, NoReturn, Self
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import TransportError
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import (
+    ApiError,
+    BadRequestError,
+    ConflictError,
+    Elasticsearch,
+    NotFoundError,
+    helpers,
+)
 from elasticsearch.serializer import (
     CompatibilityModeJsonSerializer,
     CompatibilityModeNdjsonSerializer,
@@ -56,7 +73,7 @@ from . import _es_schema as schema
 from ._es_retry import Action, Failure, RetryFile
 from ._text import snippet, terms
 from ._time import parse_utc
-from .base import CatalogueError, SearchResult, UpsertResult
+from .base import DECISIONS, CatalogueError, SearchResult, UpsertResult
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +83,27 @@ CHUNK = 500
 MAX_CHUNK_BYTES = 10 * 1024 * 1024
 PAGE = 1000  # hits per request when reading everything (search_after)
 MAX_WINDOW = 10_000  # index.max_result_window: from + size beyond this is refused
+SETTLE_TRIES = 8  # reads and writes of a record's current review before giving up
+
+# What a record is read back from: the document as upserted and its review.
+RECORD_SOURCE = ["record", "review", "reviewed_key", "reviewer"]
+# A decided record: its review is one of the decisions (undecided ones have none).
+DECIDED: dict[str, Any] = {"terms": {"review": list(DECISIONS)}}
+# Search and review-queue order, as SQLite's: best score, most recently seen, id.
+RANK: list[Any] = [
+    {"score": {"order": "desc"}},
+    {"last_seen": {"order": "desc", "missing": "_last"}},
+    {"id": {"order": "asc"}},
+]
+# Reviews newest first, the later written first on a tie (SQLite: at_utc, rid).
+REVIEW_ORDER: list[Any] = [{"at_key": "desc"}, {"seq": "desc"}, {"id": "desc"}]
 
 # Scripted upsert of one sighting (params.doc is the new document).  A new
 # id has an empty source: it becomes the document.  A known one takes every
 # field of the new document, the older first_seen and newer last_seen (the
 # stored value wins a tie, as in merge_history), times_seen + 1, and keeps
-# the capture summary.  Dates are canonical UTC strings, so they compare as
-# text.
+# the capture summary and the current review (params.doc never has one).
+# Dates are canonical UTC strings, so they compare as text.
 UPSERT_SCRIPT = """
 Map s = ctx._source;
 Map d = params.doc;
@@ -83,6 +114,10 @@ if (!s.containsKey('record')) {
   def oldLast = s.last_seen;
   def oldRecord = s.record;
   def capture = s.capture;
+  def review = s.review;
+  def reviewedAt = s.reviewed_at;
+  def reviewedKey = s.reviewed_key;
+  def reviewer = s.reviewer;
   def n = s.times_seen;
   int seen = n instanceof Number ? ((Number) n).intValue() : 1;
   if (seen < 1) { seen = 1; }
@@ -101,6 +136,12 @@ if (!s.containsKey('record')) {
   s.times_seen = seen + 1;
   s.record.times_seen = seen + 1;
   if (capture != null) { s.capture = capture; }
+  if (review != null) {
+    s.review = review;
+    s.reviewed_at = reviewedAt;
+    s.reviewed_key = reviewedKey;
+    s.reviewer = reviewer;
+  }
 }
 """.strip()
 
@@ -597,14 +638,19 @@ class ElasticCatalogue:
             after = hits[-1]["sort"]
 
     def get(self, record_id: str) -> dict[str, Any] | None:
+        found = self._doc("ads", record_id, RECORD_SOURCE)
+        return None if found is None else _record(found["_source"])
+
+    def _doc(self, kind: str, doc_id: str, source: list[str]) -> dict[str, Any] | None:
+        """One document by id (real time: no refresh needed), None if absent."""
+        if not doc_id:
+            return None
         try:
-            found = self.client.get(
-                index=self.names.read("ads"), id=record_id, source_includes=["record"]
-            )
+            return self.client.get(
+                index=self.names.read(kind), id=doc_id, source_includes=source
+            ).body
         except NotFoundError:
             return None
-        record = found.body["_source"]["record"]
-        return dict(record)
 
     def search(
         self,
@@ -618,24 +664,24 @@ class ElasticCatalogue:
         offset: int = 0,
         review: str | None = None,
     ) -> SearchResult:
-        if review is not None:
-            _not_yet("the review filter")
         if limit < 0 or offset < 0:
             raise ValueError(f"limit and offset must be >= 0, got {limit} and {offset}")
         if offset + limit > MAX_WINDOW:
             raise ValueError(f"offset + limit must be <= {MAX_WINDOW}: narrow the search instead")
         found = terms(query)
-        body = self.search_body(found, label=label, platform=platform, channel=channel, since=since)
+        body = self.search_body(
+            found, label=label, platform=platform, channel=channel, since=since, review=review
+        )
         result = self._search(
             "ads",
             **body,
             size=limit,
             from_=offset,
             track_total_hits=True,
-            source=["record", "body"],
+            source=[*RECORD_SOURCE, "body"],
         )
         hits = [
-            dict(hit["_source"]["record"], snippet=snippet(hit["_source"].get("body", ""), found))
+            dict(_record(hit["_source"]), snippet=snippet(hit["_source"].get("body", ""), found))
             for hit in result["hits"]["hits"]
         ]
         return SearchResult(total=int(result["hits"]["total"]["value"]), hits=hits)
@@ -648,10 +694,13 @@ class ElasticCatalogue:
         platform: str | None = None,
         channel: str | None = None,
         since: str | None = None,
+        review: str | None = None,
     ) -> dict[str, Any]:
         """Query and sort of a search: each term a phrase of 1-2 grams on the
         searchable text (a literal substring, ignoring case and width), each
-        filter a term, best score first then most recently seen."""
+        filter a term, best score first then most recently seen.  `review`
+        "none" is every record without a decision (ValueError for anything
+        but "none" and the decisions)."""
         filters: list[dict[str, Any]] = [
             {"term": {name: value}}
             for name, value in (("label", label), ("platform", platform), ("channel", channel))
@@ -659,15 +708,20 @@ class ElasticCatalogue:
         ]
         if since:
             filters.append({"range": {"last_seen": {"gte": parse_utc(since)}}})
+        must_not: list[dict[str, Any]] = []
+        if review == "none":
+            must_not.append(DECIDED)
+        elif review in DECISIONS:
+            filters.append({"term": {"review": review}})
+        elif review is not None:
+            raise ValueError(
+                f"review must be none or one of {', '.join(DECISIONS)}, got {review!r}"
+            )
         must = [{"match_phrase": {"body.ngram": {"query": term}}} for term in found]
-        return {
-            "query": {"bool": {"filter": filters, "must": must}},
-            "sort": [
-                {"score": {"order": "desc"}},
-                {"last_seen": {"order": "desc", "missing": "_last"}},
-                {"id": {"order": "asc"}},
-            ],
-        }
+        query: dict[str, Any] = {"filter": filters, "must": must}
+        if must_not:
+            query["must_not"] = must_not
+        return {"query": {"bool": query}, "sort": list(RANK)}
 
     def _count(self, kind: str, query: dict[str, Any] | None = None) -> int:
         self._fresh()
@@ -701,6 +755,10 @@ class ElasticCatalogue:
         result: dict[str, Any] = {"total": self._count("ads")}
         for name in ("channel", "platform", "label"):
             result[f"by_{name}"] = self._terms("ads", name)
+        decided = self._terms("ads", "review", DECIDED)
+        if result["total"] > sum(decided.values()):
+            decided["none"] = result["total"] - sum(decided.values())
+        result["by_review"] = dict(sorted(decided.items(), key=lambda kv: (-kv[1], kv[0])))
         result["blocks"] = self._count("blocks")
         result["rejects"] = self._count("rejects")
         result["evidence"] = {
@@ -902,29 +960,126 @@ class ElasticCatalogue:
                 )
         return sorted(rows, key=lambda r: (r["gone_at"], r["id"]))
 
-    # --- reviews and referral cases: placeholders -----------------------------------
-    # Until the Elasticsearch side is written (see the Catalogue protocol for
-    # what each must do; SqliteCatalogue is the reference), each says so.
+    # --- reviews and referral cases ------------------------------------------------
 
     def add_review(self, review: Mapping[str, Any]) -> None:
-        _not_yet("reviews")
+        row = dict(review)
+        review_id, record_id, decision = row.get("id"), row.get("record_id"), row.get("decision")
+        if not isinstance(review_id, str) or not review_id:
+            raise ValueError(f"a review needs a string id, got {review_id!r}")
+        if decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
+        if not isinstance(record_id, str) or not record_id:
+            raise KeyError(f"no record {record_id!r} in the catalogue")
+        with self._lock, _refused("keep the review"):
+            record = self._doc("ads", record_id, ["platform"])
+            if record is None:
+                raise KeyError(f"no record {record_id!r} in the catalogue")
+            # A review sent again keeps its place among those of the same second.
+            kept = self._doc("reviews", review_id, ["seq"])
+            seq = (kept or {}).get("_source", {}).get("seq")
+            document = schema.review_document(
+                row,
+                seq if isinstance(seq, int) else _seq(),
+                str(record["_source"].get("platform") or ""),
+            )
+            # Searchable at once: the settling search below must find it.
+            self.client.index(
+                index=self.names.write("reviews"), id=review_id, document=document, refresh=True
+            )
+            self._settle(record_id)
+
+    def _settle(self, record_id: str) -> None:
+        """Set the record's current review from its newest review.  The record
+        is read before the reviews are, and written only if unchanged since,
+        so whoever settles last has seen every review written before."""
+        for _ in range(SETTLE_TRIES):
+            found = self._doc("ads", record_id, ["review"])
+            if found is None:
+                raise KeyError(f"no record {record_id!r} in the catalogue")
+            newest = self.client.search(
+                index=self.names.read("reviews"),
+                query={"term": {"record_id": record_id}},
+                sort=REVIEW_ORDER,
+                size=1,
+                source={"includes": ["decision", "at_key", "reviewer"]},
+            ).body["hits"]["hits"]
+            if not newest:
+                return  # nothing to settle (its review was moved to another record)
+            source = newest[0]["_source"]
+            fields = schema.current_review(
+                str(source.get("decision") or ""), source.get("at_key"), source.get("reviewer")
+            )
+            try:
+                self.client.update(
+                    index=self.names.write("ads"),
+                    id=record_id,
+                    doc=fields,
+                    if_seq_no=found["_seq_no"],
+                    if_primary_term=found["_primary_term"],
+                )
+            except ConflictError:
+                continue  # written meanwhile (a sighting, another decision): again
+            self._dirty = True
+            return
+        raise ElasticError(
+            f"record {record_id!r} changed {SETTLE_TRIES} times while its review was set; "
+            "the review is kept: decide again to set it"
+        )
 
     def reviews(self, record_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-        _not_yet("reviews")
+        query = {"term": {"record_id": record_id}} if record_id else {"match_all": {}}
+        return [
+            hit["_source"]["doc"]
+            for hit in self._first("reviews", query, REVIEW_ORDER, ["doc"], limit)
+        ]
 
     def review_queue(
         self, limit: int = 50, labels: tuple[str, ...] = ("ad", "suspect")
     ) -> list[dict[str, Any]]:
-        _not_yet("the review queue")
+        if limit <= 0:
+            return []
+        undecided = {
+            "bool": {"filter": [{"terms": {"label": list(labels)}}], "must_not": [DECIDED]}
+        }
+        hits = self._first("ads", undecided, RANK, RECORD_SOURCE, limit)
+        if len(hits) < limit:
+            unsure = {"term": {"review": "unsure"}}
+            oldest = [{"reviewed_key": "asc"}, {"id": "asc"}]
+            hits += self._first("ads", unsure, oldest, RECORD_SOURCE, limit - len(hits))
+        return [_record(hit["_source"]) for hit in hits]
 
     def save_case(self, case: Mapping[str, Any]) -> None:
-        _not_yet("referral cases")
+        row = dict(case)
+        case_id = row.get("id")
+        if not isinstance(case_id, str) or not case_id:
+            raise ValueError(f"a case needs a string id, got {case_id!r}")
+        document = schema.case_document(row)
+        with self._lock, _refused("keep the case"):
+            self.client.index(index=self.names.write("cases"), id=case_id, document=document)
+            self._dirty = True
 
     def cases(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        _not_yet("referral cases")
+        query = {"term": {"status": status}} if status else {"match_all": {}}
+        order = [{"sent_key": "desc"}, {"created_key": "desc"}, {"id": "desc"}]
+        return [hit["_source"]["doc"] for hit in self._first("cases", query, order, ["doc"], limit)]
 
     def case(self, case_id: str) -> dict[str, Any] | None:
-        _not_yet("referral cases")
+        found = self._doc("cases", case_id, ["doc"])
+        return None if found is None else dict(found["_source"]["doc"])
+
+    def _first(
+        self, kind: str, query: dict[str, Any], sort: list[Any], source: list[str], limit: int
+    ) -> list[dict[str, Any]]:
+        """The first `limit` hits of `query` in `sort` order (which must end on
+        a unique field), paged past the result window; a negative limit is
+        no limit, as SQLite's LIMIT."""
+        if limit == 0:
+            return []
+        if 0 < limit <= PAGE:
+            result = self._search(kind, query=query, sort=sort, size=limit, source=source)
+            return list(result["hits"]["hits"])
+        return list(islice(self._all(kind, query, sort, source), limit if limit > 0 else None))
 
     # --- housekeeping -------------------------------------------------------------
 
@@ -938,10 +1093,18 @@ class ElasticCatalogue:
         self.close()
 
 
-def _not_yet(what: str) -> NoReturn:
-    raise CatalogueError(
-        f"{what}: not yet in the Elasticsearch catalogue (use the SQLite catalogue for now)"
-    )
+def _record(source: Mapping[str, Any]) -> dict[str, Any]:
+    """A record as read back: the document as upserted, with its current review."""
+    return dict(source.get("record") or {}, **schema.review_of(source))
+
+
+@contextmanager
+def _refused(what: str) -> Iterator[None]:
+    """The cluster's refusal of a person's write, as an ElasticError saying what."""
+    try:
+        yield
+    except (ApiError, TransportError) as exc:
+        raise ElasticError(f"Elasticsearch did not {what}: {_describe(exc)}") from exc
 
 
 def _version_of(index: str) -> int:

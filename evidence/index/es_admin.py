@@ -5,13 +5,18 @@ may be writing it), in rowid order, and remembers after every chunk how far
 it got, so an interrupted copy resumes where it stopped.  Documents are
 written with ``index`` under deterministic ids: running it twice leaves one
 copy, and SQLite's history (first_seen, times_seen) is copied as it is rather
-than counted again.
+than counted again.  Analysts' decisions come along: each record with its
+current review, every review under its own id (SQLite's row number as its
+tie-breaking ``seq``), and the referral cases, whole, at the end of each run
+(they are few and change in place, like the operators).
 
-`migrate` moves every kind to the next index version: templates updated,
-writes to the old index blocked (writers' actions fail with 403 and wait in
-their retry files), a server-side ``_reindex``, then one ``_aliases`` call
-that moves both aliases of every kind at once.  The old indices stay,
-read-only, until someone deletes them.
+`migrate` moves every kind whose index is older than this adwatch's schema to
+the next index version: templates updated, writes to the old index blocked
+(writers' actions fail with 403 and wait in their retry files), a
+server-side ``_reindex``, then one ``_aliases`` call that moves both aliases
+of every such kind at once.  Kinds new in this schema were created at the
+current version when the catalogue was opened, and are left alone.  The old
+indices stay, read-only, until someone deletes them.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from .elastic import ElasticCatalogue, ElasticError, _version_of
 
 CHUNK = 500
 EVENT_TABLES = ("captures", "blocks", "rejects")
+REVIEW_COLUMNS = ("review", "reviewed_at", "reviewer")  # on records (migration 0008)
 
 Progress = Callable[[str, int], None]  # (what, how many more done)
 
@@ -102,21 +108,32 @@ def _capture_summaries(conn: sqlite3.Connection, ids: list[str]) -> dict[str, di
     return summaries
 
 
+def _has_reviews(conn: sqlite3.Connection) -> bool:
+    """Whether the file has migration 0008's reviews (a read-only copy of an
+    older file is not migrated: it has none to copy)."""
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reviews'")
+    return found.fetchone() is not None
+
+
 def _record_chunks(
     conn: sqlite3.Connection, target: ElasticCatalogue, after: int
 ) -> Iterator[tuple[int, list[Action]]]:
+    review = ", ".join(REVIEW_COLUMNS) if _has_reviews(conn) else "'', '', ''"
     while True:
         rows = conn.execute(
-            "SELECT rid, id, doc FROM records WHERE rid > ? ORDER BY rid LIMIT ?", (after, CHUNK)
+            f"SELECT rid, id, doc, {review} FROM records WHERE rid > ? ORDER BY rid LIMIT ?",
+            (after, CHUNK),
         ).fetchall()
         if not rows:
             return
-        summaries = _capture_summaries(conn, [record_id for _, record_id, _ in rows])
+        summaries = _capture_summaries(conn, [row[1] for row in rows])
         actions: list[Action] = []
-        for _, record_id, doc in rows:
+        for _, record_id, doc, decision, reviewed_at, reviewer in rows:
             document = schema.ad_document(json.loads(doc), target.normalizer)
             if record_id in summaries:
                 document["capture"] = summaries[record_id]
+            if decision:
+                document |= schema.current_review(decision, reviewed_at, reviewer)
             index = target.names.write("ads")
             actions.append(({"index": {"_index": index, "_id": record_id}}, document))
         after = rows[-1][0]
@@ -140,6 +157,43 @@ def _event_documents(
             "SELECT id, doc FROM rejects WHERE id > ? ORDER BY id", (after,)
         ):
             yield rowid, schema.reject_document(json.loads(doc), rowid)
+
+
+def _review_chunks(
+    conn: sqlite3.Connection, target: ElasticCatalogue, after: int
+) -> Iterator[tuple[int, list[Action]]]:
+    """Every review after row `after`, under its own id; SQLite's row number is
+    its ``seq``, so reviews of the same second keep SQLite's order."""
+    if not _has_reviews(conn):
+        return
+    while True:
+        rows = conn.execute(
+            "SELECT v.rid, v.doc, coalesce(r.platform, '') FROM reviews v"
+            " LEFT JOIN records r ON r.id = v.record_id WHERE v.rid > ? ORDER BY v.rid LIMIT ?",
+            (after, CHUNK),
+        ).fetchall()
+        if not rows:
+            return
+        actions: list[Action] = []
+        for rid, doc, platform in rows:
+            document = schema.review_document(json.loads(doc), rid, platform)
+            index = target.names.write("reviews")
+            actions.append(({"index": {"_index": index, "_id": document["id"]}}, document))
+        after = rows[-1][0]
+        yield after, actions
+
+
+def _case_actions(conn: sqlite3.Connection, target: ElasticCatalogue) -> list[Action]:
+    if not _has_reviews(conn):  # cases came with the same migration
+        return []
+    index = target.names.write("cases")
+    return [
+        ({"index": {"_index": index, "_id": document["id"]}}, document)
+        for document in (
+            schema.case_document(json.loads(doc))
+            for (doc,) in conn.execute("SELECT doc FROM cases ORDER BY id")
+        )
+    ]
 
 
 def _event_chunks(
@@ -180,12 +234,15 @@ def sync(
     conn = _readonly(sqlite_path)
     try:
         keys = {"records": "rid", **{t: "id" for t in EVENT_TABLES}}
+        if _has_reviews(conn):
+            keys["reviews"] = "rid"
         if totals is not None:
             totals(sum(_count(conn, t, k, done.get(t, 0)) for t, k in keys.items()))
         sources: list[tuple[str, Iterator[tuple[int, list[Action]]]]] = [
             ("records", _record_chunks(conn, target, done.get("records", 0)))
         ]
         sources += [(t, _event_chunks(conn, target, t, done.get(t, 0))) for t in EVENT_TABLES]
+        sources.append(("reviews", _review_chunks(conn, target, done.get("reviews", 0))))
         for table, chunks in sources:
             for last, actions in chunks:
                 _, deferred = target._write(actions)
@@ -196,8 +253,13 @@ def sync(
                 if progress is not None:
                     progress(table, len(actions))
         operators = [json.loads(doc) for (doc,) in conn.execute("SELECT doc FROM operators")]
+        cases = _case_actions(conn, target)
     finally:
         conn.close()
+    if cases:  # copied whole every run: they change in place
+        _, deferred = target._write(cases)
+        report.deferred += deferred
+        report.copied["cases"] = len(cases)
     # Operators are few and replaced whole: the copy equals SQLite's clustering.
     target.save_operators(operators)
     report.operators = len(operators)
@@ -234,12 +296,16 @@ def _wait(
 
 
 def migrate(target: ElasticCatalogue, progress: Progress | None = None) -> list[Move]:
-    """Move every kind to its next index version (see the module docstring)."""
+    """Move every kind whose index is older than `schema.SCHEMA_VERSION` to its
+    next index version (see the module docstring); none left behind, none moved."""
     client = target.client
     names = target.names
     target.put_templates()
     plan = []
+    versions = target.schema_versions()
     for kind in schema.KINDS:
+        if versions.get(kind, 0) >= schema.SCHEMA_VERSION:
+            continue
         old = target.current_index(kind)
         new = names.version(kind, _version_of(old) + 1)
         if client.indices.exists(index=new):
@@ -248,6 +314,8 @@ def migrate(target: ElasticCatalogue, progress: Progress | None = None) -> list[
                 f"delete it (DELETE /{new}) and run migrate again"
             )
         plan.append((kind, old, new))
+    if not plan:
+        return []
     for _, old, _ in plan:
         client.indices.put_settings(index=old, settings={"index.blocks.write": True})
     moves = []
