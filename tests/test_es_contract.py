@@ -901,6 +901,30 @@ def test_cli_search_and_sync_on_elastic(
     assert result.exit_code != 0 and "ADWATCH_ES_URL" in str(result.exception)
 
 
+def test_cli_migrate_says_what_moved_or_that_nothing_had_to(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    rec = server.recorder
+    rec.on("POST", r"/_reindex", lambda r, m: (200, {"task": "node:1"}))
+    rec.on("GET", r"/_tasks/(.+)", lambda r, m: (200, {"completed": True, "response": {}}))
+    rec.on("POST", r"/adwatch-\w+-v\d/_count", lambda r, m: (200, {"count": 3}))
+    rec.schema_versions = {f"adwatch-{k}-v1": schema.SCHEMA_VERSION for k in schema.KINDS}
+    rec.schema_versions["adwatch-ads-v1"] = 1
+    env = {"ADWATCH_DATA_DIR": str(tmp_path), "ADWATCH_ES_REPLICAS": "0"}
+    runner = CliRunner()
+    result = runner.invoke(cli, ["es", "migrate", "--es-url", server.url], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "ads: adwatch-ads-v1 -> adwatch-ads-v2 (3 documents)",
+        "old indices kept read-only; delete them when the new ones are checked",
+    ]
+    rec.schema_version = schema.SCHEMA_VERSION
+    rec.schema_versions.clear()
+    result = runner.invoke(cli, ["es", "migrate", "--es-url", server.url], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"nothing to migrate: every index has schema {schema.SCHEMA_VERSION}\n"
+
+
 def test_config_builds_the_elastic_uri(tmp_path: Path) -> None:
     from scrapy.settings import Settings
 

@@ -151,6 +151,23 @@ def test_a_refused_review_is_an_error_the_analyst_sees(
     assert len(cat.retry) == 0  # a person's act is not left to a retry file
 
 
+def test_a_review_before_the_migration_says_to_migrate(
+    cluster: RecordingServer, cat: ElasticCatalogue
+) -> None:
+    """An adwatch of schema 2 on indices of schema 1: the strict ads mapping
+    has no review field yet, and the error says what to run."""
+    cat.upsert([record("a", label="ad")])
+    cause = {
+        "type": "strict_dynamic_mapping_exception",
+        "reason": "mapping set to strict, dynamic introduction of [review] within [_doc]",
+    }
+    refusal = {"error": {"root_cause": [cause], **cause}, "status": 400}
+    cluster.recorder.on("POST", r"/adwatch-ads-write/_update/a", lambda r, m: (400, refusal))
+    with pytest.raises(CatalogueError, match="run `adwatch es migrate`"):
+        cat.add_review(review_row(1, "a", "confirmed", T1))
+    assert [r["id"] for r in cat.review_queue()] == ["a"]  # still undecided, still queued
+
+
 def test_reviews_and_cases_page_past_one_request(
     cluster: RecordingServer, cat: ElasticCatalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:

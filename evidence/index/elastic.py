@@ -1045,7 +1045,8 @@ class ElasticCatalogue:
         hits = self._first("ads", undecided, RANK, RECORD_SOURCE, limit)
         if len(hits) < limit:
             unsure = {"term": {"review": "unsure"}}
-            oldest = [{"reviewed_key": "asc"}, {"id": "asc"}]
+            # unmapped_type: an index of schema 1, before `es migrate`, has none.
+            oldest = [{"reviewed_key": {"order": "asc", "unmapped_type": "keyword"}}, {"id": "asc"}]
             hits += self._first("ads", unsure, oldest, RECORD_SOURCE, limit - len(hits))
         return [_record(hit["_source"]) for hit in hits]
 
@@ -1104,7 +1105,11 @@ def _refused(what: str) -> Iterator[None]:
     try:
         yield
     except (ApiError, TransportError) as exc:
-        raise ElasticError(f"Elasticsearch did not {what}: {_describe(exc)}") from exc
+        body = json.dumps(exc.body, default=str) if isinstance(exc, ApiError) else ""
+        hint = ""
+        if "strict_dynamic_mapping" in body:  # a field this adwatch's schema added
+            hint = " (the indices are older than this adwatch: run `adwatch es migrate`)"
+        raise ElasticError(f"Elasticsearch did not {what}: {_describe(exc)}{hint}") from exc
 
 
 def _version_of(index: str) -> int:

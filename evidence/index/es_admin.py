@@ -37,6 +37,7 @@ from . import _es_schema as schema
 from ._es_retry import Action
 from .elastic import ElasticCatalogue, ElasticError, _version_of
 
+SCHEMA_VERSION = schema.SCHEMA_VERSION  # what `migrate` brings every kind to
 CHUNK = 500
 EVENT_TABLES = ("captures", "blocks", "rejects")
 REVIEW_COLUMNS = ("review", "reviewed_at", "reviewer")  # on records (migration 0008)

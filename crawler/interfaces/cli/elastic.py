@@ -80,21 +80,26 @@ def es_sync(source: Path | None, restart: bool, data_dir: str | None) -> None:
 @es_url_option
 @data_dir_option
 def es_migrate(data_dir: str | None) -> None:
-    """Move every adwatch index to its next version (after a mapping change).
+    """Bring every index up to this adwatch's schema: reindex, swap aliases.
 
-    Creates <prefix>-<kind>-v(N+1) from the current templates, blocks writes to
-    vN, reindexes, and swaps the read and write aliases of every kind in one
+    For each kind whose index has an older mapping: creates
+    <prefix>-<kind>-v(N+1) from the current templates, blocks writes to vN,
+    reindexes, and swaps the read and write aliases of all of them in one
     atomic call.  Writers blocked meanwhile keep their documents in their retry
-    files and send them again after.  The old indices stay, read-only.
+    files and send them again after.  The old indices stay, read-only.  Kinds
+    already at the current schema are left alone (none behind: nothing done).
 
     \b
     Example:
       adwatch es migrate --es-url https://es.example:9200
     """
-    from evidence.index.es_admin import migrate
+    from evidence.index.es_admin import SCHEMA_VERSION, migrate
 
     with _open_elastic(data_dir) as target:
         moves = migrate(target, progress=lambda kind, n: None)
+    if not moves:
+        click.echo(f"nothing to migrate: every index has schema {SCHEMA_VERSION}")
+        return
     for move in moves:
         click.echo(f"{move.kind}: {move.old} -> {move.new} ({move.documents} documents)")
     click.echo("old indices kept read-only; delete them when the new ones are checked")
