@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from evidence.dossier.build import Dossier
+from evidence.dossier.wording import capture_note_zh
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 REGULATORS = ("cac", "samr", "nfra")
@@ -41,6 +42,28 @@ def visible(text: object) -> Markup:
     return Markup("".join(out))
 
 
+_PHRASE_END = re.compile(r"(?<=[）”])(?=[^）”，、。；：])")
+
+
+def phrases(text: object) -> Markup:
+    """A heading cut into phrases that each stay on one line (after a closing
+    bracket or quote): a long title then breaks between phrases, never inside
+    a word such as 举报 (WeasyPrint has no word-break: keep-all).  <wbr> marks
+    each break: between ” and “ the line-breaking rules allow none of their own."""
+    parts = _PHRASE_END.split(str(text))
+    return Markup("<wbr>").join(Markup('<span class="nowrap">{}</span>').format(p) for p in parts)
+
+
+def articles(text: object) -> Markup:
+    """Articles such as 第四十四条、第四十五条, each kept on one line."""
+    parts = str(text).split("、")
+    shown = (
+        Markup('<span class="nowrap">{}{}</span>').format(p, "、" if n < len(parts) else "")
+        for n, p in enumerate(parts, 1)
+    )
+    return Markup("").join(shown)
+
+
 def environment(templates: Path = TEMPLATES) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates)),
@@ -51,6 +74,9 @@ def environment(templates: Path = TEMPLATES) -> Environment:
     )
     env.filters["visible"] = visible
     env.filters["size"] = _size
+    env.filters["capture_note"] = capture_note_zh
+    env.filters["phrases"] = phrases
+    env.filters["articles"] = articles
     return env
 
 
