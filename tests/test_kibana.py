@@ -164,7 +164,7 @@ def test_the_generator_check_notices_a_stale_file(tmp_path: Path) -> None:
 
 
 def test_every_line_is_an_object_with_a_unique_id(objects: list[dict[str, Any]]) -> None:
-    assert len(objects) == 15
+    assert len(objects) == 23
     ids = [o["id"] for o in objects]
     assert len(set(ids)) == len(ids)
     for obj in objects:
@@ -186,8 +186,8 @@ def test_the_stringified_attributes_parse(objects: list[dict[str, Any]]) -> None
                 json.loads(value)
                 seen += 1
     # 6 strings per data view; a searchSourceJSON per search, chart and dashboard;
-    # visState and uiStateJSON per chart; panelsJSON and optionsJSON
-    assert seen == 3 * 6 + 12 + 7 * 2 + 2
+    # visState and uiStateJSON per chart; panelsJSON and optionsJSON per dashboard
+    assert seen == 5 * 6 + (6 + 10 + 2) + 10 * 2 + 2 * 2
 
 
 def test_every_reference_resolves_to_an_object_of_its_type(objects: list[dict[str, Any]]) -> None:
@@ -230,13 +230,13 @@ def test_data_views_are_the_read_aliases_with_their_time_fields(
     views = by_type(objects, "index-pattern")
     titles = {v["attributes"]["title"] for v in views}
     names = Names("adwatch")
-    assert titles == {names.read("ads"), names.read("captures"), names.read("blocks")}
+    assert titles == {names.read(k) for k in ("ads", "captures", "blocks", "reviews", "cases")}
     for view in views:
         kind = KIND_OF_TITLE[view["attributes"]["title"]]
         time_field = view["attributes"]["timeFieldName"]
         assert time_field == TIME_FIELDS[kind]
         assert (mapping(kind, time_field) or {}).get("type") == "date"
-    assert {v["attributes"]["timeFieldName"] for v in views} == {"first_seen", "at"}
+    assert {v["attributes"]["timeFieldName"] for v in views} == {"first_seen", "at", "sent_on"}
 
 
 def test_saved_searches_use_existing_fields_and_sort_on_aggregatable_ones(
@@ -248,6 +248,8 @@ def test_saved_searches_use_existing_fields_and_sort_on_aggregatable_ones(
         "adwatch-search-by-operator",
         "adwatch-search-newly-seen",
         "adwatch-search-gone",
+        "adwatch-search-to-review",
+        "adwatch-search-confirmed",
     }
     for obj in searches.values():
         kind = data_view_kind(objects, obj)
@@ -260,9 +262,11 @@ def test_saved_searches_use_existing_fields_and_sort_on_aggregatable_ones(
             assert aggregatable(kind, pair[0]), (obj["id"], pair)
         query = search_source(obj)["query"]
         assert query["language"] == "kuery"
-        assert "label:ad" in query["query"]
+        # Ads, or what analysts decided: a confirmed suspect is a confirmed ad.
+        assert "label:ad" in query["query"] or query["query"] == "review:confirmed"
         for name in kql_fields(query["query"]):
             assert searchable(kind, name), (obj["id"], name)
+        assert "review" in attrs["columns"] or "reviewer" in attrs["columns"], obj["id"]
     category = searches["adwatch-search-by-category"]["attributes"]
     assert category["columns"][:3] == ["categories", "platform", "title"]
     assert category["sort"][0] == ["categories", "asc"]
@@ -310,6 +314,9 @@ def test_visualizations_aggregate_on_aggregatable_fields_of_their_index(
         "adwatch-vis-provinces": ("ads", ["province"]),
         "adwatch-vis-blocks-over-time": ("blocks", ["at", "platform"]),
         "adwatch-vis-capture-outcomes": ("captures", ["platform", "outcome"]),
+        "adwatch-vis-review-status": ("ads", ["review"]),
+        "adwatch-vis-decisions-over-time": ("reviews", ["at", "decision"]),
+        "adwatch-vis-cases-by-regulator": ("cases", ["regulator", "status"]),
     }
 
 
@@ -334,15 +341,15 @@ def test_capture_outcomes_are_a_percentage_stacked_bar(objects: list[dict[str, A
     assert {"page", "gone", "blocked", "failed", "empty"} <= set(colours)
 
 
-def test_the_dashboard_shows_every_chart_and_search_without_overlap(
-    objects: list[dict[str, Any]],
+@pytest.mark.parametrize("board_id", ["adwatch-overview", "adwatch-review"])
+def test_the_dashboards_lay_out_their_panels_without_overlap(
+    objects: list[dict[str, Any]], board_id: str
 ) -> None:
-    (board,) = by_type(objects, "dashboard")
+    (board,) = [o for o in by_type(objects, "dashboard") if o["id"] == board_id]
     panels = json.loads(board["attributes"]["panelsJSON"])
     refs = {r["name"]: r["id"] for r in board["references"]}
     shown = {refs[p["panelRefName"]] for p in panels}
-    wanted = {o["id"] for o in objects if o["type"] in ("search", "visualization")}
-    assert shown == wanted and len(panels) == len(wanted)
+    assert len(shown) == len(panels)
     cells: set[tuple[int, int]] = set()
     for panel in panels:
         grid = panel["gridData"]
@@ -360,11 +367,83 @@ def test_the_dashboard_shows_every_chart_and_search_without_overlap(
     assert json.loads(board["attributes"]["optionsJSON"])["useMargins"] is True
 
 
+def test_the_overview_shows_every_chart_and_search(objects: list[dict[str, Any]]) -> None:
+    (board,) = [o for o in by_type(objects, "dashboard") if o["id"] == "adwatch-overview"]
+    panels = json.loads(board["attributes"]["panelsJSON"])
+    refs = {r["name"]: r["id"] for r in board["references"]}
+    shown = {refs[p["panelRefName"]] for p in panels}
+    wanted = {o["id"] for o in objects if o["type"] in ("search", "visualization")}
+    review_only = {"adwatch-search-to-review", "adwatch-search-confirmed"}
+    assert shown == wanted - review_only
+    assert not search_source(board)["filter"]  # its panels read five indices: no review filter
+
+
+def test_the_review_dashboard_filters_every_panel_by_review_status(
+    objects: list[dict[str, Any]],
+) -> None:
+    (board,) = [o for o in by_type(objects, "dashboard") if o["id"] == "adwatch-review"]
+    refs = {r["name"]: r for r in board["references"]}
+    panels = json.loads(board["attributes"]["panelsJSON"])
+    by_id = {o["id"]: o for o in objects}
+    shown = [by_id[refs[p["panelRefName"]]["id"]] for p in panels]
+    assert {
+        "adwatch-vis-review-status",
+        "adwatch-search-to-review",
+        "adwatch-search-confirmed",
+    } <= {o["id"] for o in shown}
+    # Every panel reads the ads, which have the review field: a filter on it
+    # narrows each panel instead of emptying the ones on other indices.
+    assert {data_view_kind(objects, o) for o in shown} == {"ads"}
+    filters = search_source(board)["filter"]
+    decisions = ["confirmed", "rejected", "unsure"]
+    assert [f["meta"]["key"] for f in filters] == ["review"] * 4
+    assert aggregatable("ads", "review")
+    for number, flt in enumerate(filters):
+        meta = flt["meta"]
+        assert meta["disabled"] is True  # all off: the analyst turns one on
+        assert flt["$state"] == {"store": "appState"}
+        assert refs[meta["indexRefName"]]["id"] == "adwatch-ads"
+        assert meta["indexRefName"].endswith(f"filter[{number}].meta.index")
+    for flt, decision in zip(filters[:3], decisions, strict=True):
+        assert flt["meta"]["type"] == "phrase" and flt["meta"]["negate"] is False
+        assert flt["meta"]["params"] == {"query": decision}
+        assert flt["query"] == {"match_phrase": {"review": decision}}
+        assert decision in flt["meta"]["alias"]
+    undecided = filters[3]
+    # Undecided records have no review field: "none of the decisions".
+    assert undecided["meta"]["type"] == "phrases" and undecided["meta"]["negate"] is True
+    assert undecided["meta"]["params"] == decisions
+    should = undecided["query"]["bool"]["should"]
+    assert should == [{"match_phrase": {"review": d}} for d in decisions]
+    assert undecided["query"]["bool"]["minimum_should_match"] == 1
+
+
+def test_review_charts_and_searches_read_undecided_as_no_decision(
+    objects: list[dict[str, Any]],
+) -> None:
+    from evidence.cases import STATUSES
+    from evidence.index.base import DECISIONS
+
+    by_id = {o["id"]: o for o in objects}
+    state = json.loads(by_id["adwatch-vis-review-status"]["attributes"]["visState"])
+    (terms,) = [a for a in state["aggs"] if a["type"] == "terms"]
+    assert terms["params"]["field"] == "review" and terms["params"]["missingBucket"] is True
+    assert "undecided" in terms["params"]["missingBucketLabel"]
+    assert terms["params"]["size"] >= len(DECISIONS)
+    queue = search_source(by_id["adwatch-search-to-review"])["query"]["query"]
+    assert "not review:(confirmed or rejected or unsure)" in queue and "review:unsure" in queue
+    assert by_id["adwatch-search-to-review"]["attributes"]["sort"][0] == ["score", "desc"]
+    confirmed = by_id["adwatch-search-confirmed"]["attributes"]
+    assert confirmed["sort"] == [["reviewed_at", "desc"]]
+    cases = json.loads(by_id["adwatch-vis-cases-by-regulator"]["attributes"]["uiStateJSON"])
+    assert set(cases["vis"]["colors"]) == set(STATUSES)
+
+
 def test_another_prefix_renames_ids_titles_and_references_together() -> None:
     other = load(build.render("acme"))
     present = {(o["type"], o["id"]) for o in other}
     titles = {o["attributes"]["title"] for o in other if o["type"] == "index-pattern"}
-    assert titles == {"acme-ads", "acme-captures", "acme-blocks"}
+    assert titles == {f"acme-{k}" for k in ("ads", "captures", "blocks", "reviews", "cases")}
     assert all(o["id"].startswith("acme-") for o in other)
     assert all((r["type"], r["id"]) in present for o in other for r in o["references"])
 

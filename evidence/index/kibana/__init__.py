@@ -4,15 +4,22 @@
 default index prefix ``adwatch``:
 
 * data views on the read aliases ``adwatch-ads`` (time field ``first_seen``),
-  ``adwatch-captures`` and ``adwatch-blocks`` (time field ``at``);
+  ``adwatch-captures``, ``adwatch-blocks`` and ``adwatch-reviews`` (time
+  field ``at``) and ``adwatch-cases`` (time field ``sent_on``);
 * saved searches over the ads (``label:ad``): by category, by operator
-  (cluster), newly seen, gone;
+  (cluster), newly seen, gone, each with the analysts' decision as a column;
+  the review queue (undecided ads and suspects, then the unsure) and the
+  confirmed ads;
 * legacy aggregation-based visualizations (not Lens, whose stored shape
   changes between versions): ads over time per platform, top operators,
   categories, contact kinds, provinces where known, blocks per platform over
-  time, and capture outcomes per platform as a percentage-stacked bar (the
-  blocked rate and the capture-failure rate);
-* one dashboard, ``adwatch-overview``, laying them all out with the searches.
+  time, capture outcomes per platform as a percentage-stacked bar (the
+  blocked rate and the capture-failure rate), review status (undecided ads
+  have no review field: the missing bucket), decisions over time and
+  referral cases per regulator by status;
+* two dashboards: ``adwatch-overview`` laying out every chart with the ad
+  searches, and ``adwatch-review``, on the ads only, whose four filter pills
+  (all off) narrow it to the confirmed, rejected, unsure or undecided ads.
 
 Supported Kibana: the 8.x line, oldest **8.0.0**.  The objects are written
 in the shape 8.0 reads and carry no ``coreMigrationVersion``,

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .._es_schema import TIME_FIELDS, Names
+from ..base import DECISIONS
 from . import OLDEST_KIBANA
 
 OUTPUT = Path(__file__).with_name("adwatch.ndjson")
@@ -34,6 +35,27 @@ ADS = "label:ad"
 # cluster_id and province are "" (not missing) when unknown: exclude both.
 CLUSTERED_ADS = 'label:ad and cluster_id:* and not cluster_id:""'
 ADS_WITH_PROVINCE = 'label:ad and province:* and not province:""'
+# A record nobody has decided on has no review field (see _es_schema): the
+# undecided are "not one of the decisions", never a stored value.
+DECIDED = f"review:({' or '.join(DECISIONS)})"
+# What the review queue holds: undecided ads and suspects, then the unsure.
+TO_REVIEW = f"((label:ad or label:suspect) and not {DECIDED}) or review:unsure"
+ADS_AND_SUSPECTS = "label:ad or label:suspect"
+# The review-status filters of the review dashboard: (alias, decision), and
+# the undecided one, which is every decision negated.
+REVIEW_FILTERS = (
+    ("已确认 confirmed", "confirmed"),
+    ("已否决 rejected", "rejected"),
+    ("待再看 unsure", "unsure"),
+)
+UNDECIDED_ALIAS = "未审核 undecided"
+# Case statuses (evidence.cases.STATUSES), coloured from sent to closed.
+STATUS_COLOURS = {
+    "sent": "#6092C0",
+    "acknowledged": "#D6BF57",
+    "acted": "#E7664C",
+    "closed": "#54B399",
+}
 # Capture outcomes (evidence.capture.Outcome): green for evidence, warm for trouble.
 OUTCOME_COLOURS = {
     "page": "#54B399",
@@ -51,11 +73,64 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _search_source(query: str, *, index: bool = True) -> dict[str, str]:
-    source: dict[str, Any] = {"query": {"query": query, "language": "kuery"}, "filter": []}
+def _search_source(
+    query: str, *, index: bool = True, filters: Sequence[Object] = ()
+) -> dict[str, str]:
+    source: dict[str, Any] = {
+        "query": {"query": query, "language": "kuery"},
+        "filter": list(filters),
+    }
     if index:
         source["indexRefName"] = INDEX_REF
     return {"searchSourceJSON": _json(source)}
+
+
+def _filter_ref(number: int) -> str:
+    """The reference name Kibana gives the data view of the filter at `number`."""
+    return f"kibanaSavedObjectMeta.searchSourceJSON.filter[{number}].meta.index"
+
+
+def review_filters() -> list[Object]:
+    """Filter pills on the review field, all off: the analyst turns one on
+    (confirmed, rejected, unsure, or undecided: none of the decisions)."""
+    filters: list[Object] = [
+        {
+            "meta": {
+                "alias": alias,
+                "negate": False,
+                "disabled": True,
+                "type": "phrase",
+                "key": "review",
+                "params": {"query": decision},
+            },
+            "query": {"match_phrase": {"review": decision}},
+            "$state": {"store": "appState"},
+        }
+        for alias, decision in REVIEW_FILTERS
+    ]
+    filters.append(
+        {
+            "meta": {
+                "alias": UNDECIDED_ALIAS,
+                "negate": True,
+                "disabled": True,
+                "type": "phrases",
+                "key": "review",
+                "value": ", ".join(DECISIONS),
+                "params": list(DECISIONS),
+            },
+            "query": {
+                "bool": {
+                    "should": [{"match_phrase": {"review": d}} for d in DECISIONS],
+                    "minimum_should_match": 1,
+                }
+            },
+            "$state": {"store": "appState"},
+        }
+    )
+    for number, flt in enumerate(filters):
+        flt["meta"]["indexRefName"] = _filter_ref(number)
+    return filters
 
 
 def _index_reference(data_view: str) -> list[dict[str, str]]:
@@ -134,7 +209,7 @@ def searches(cat: Catalogue) -> list[Object]:
             "adwatch ads by category (按类别)",
             "Ads (label:ad) by category: what is offered (停催, 协商还款, 征信修复...).",
             ADS,
-            ["categories", "platform", "title", "contact_kinds", "province", "url"],
+            ["categories", "platform", "title", "review", "contact_kinds", "province", "url"],
             [("categories", "asc"), ("first_seen", "desc")],
         ),
         search(
@@ -144,7 +219,15 @@ def searches(cat: Catalogue) -> list[Object]:
             "Ads attributed to an operator cluster (shared contacts or templates), "
             "one operator after another.",
             CLUSTERED_ADS,
-            ["cluster_id", "platform", "title", "contacts.normalized", "template_hash", "url"],
+            [
+                "cluster_id",
+                "platform",
+                "title",
+                "review",
+                "contacts.normalized",
+                "template_hash",
+                "url",
+            ],
             [("cluster_id", "asc"), ("first_seen", "desc")],
         ),
         search(
@@ -153,7 +236,7 @@ def searches(cat: Catalogue) -> list[Object]:
             "adwatch ads newly seen (新发现)",
             "Ads by the time they were first seen, newest first.",
             ADS,
-            ["first_seen", "platform", "title", "categories", "cluster_id", "url"],
+            ["first_seen", "platform", "title", "review", "categories", "cluster_id", "url"],
             [("first_seen", "desc")],
         ),
         search(
@@ -162,8 +245,28 @@ def searches(cat: Catalogue) -> list[Object]:
             "adwatch ads gone (已下架)",
             "Ads whose page is gone: the captured evidence is all that is left.",
             f"{ADS} and status:gone",
-            ["last_seen", "platform", "title", "categories", "capture.bundle_id", "url"],
+            ["last_seen", "platform", "title", "review", "categories", "capture.bundle_id", "url"],
             [("last_seen", "desc")],
+        ),
+        search(
+            cat,
+            "to-review",
+            "adwatch ads to review (待审核)",
+            "The review queue: ads and suspects nobody has decided on, best score first, "
+            "and those marked unsure (待再看).",
+            TO_REVIEW,
+            ["score", "label", "review", "platform", "title", "last_seen", "url"],
+            [("score", "desc"), ("last_seen", "desc")],
+        ),
+        search(
+            cat,
+            "confirmed",
+            "adwatch ads confirmed by an analyst (已确认)",
+            "Records an analyst confirmed as anti-collection ads, newest decision first: "
+            "what a dossier for a regulator is made of.",
+            "review:confirmed",
+            ["reviewed_at", "reviewer", "platform", "title", "cluster_id", "url"],
+            [("reviewed_at", "desc")],
         ),
     ]
 
@@ -410,13 +513,64 @@ def visualizations(cat: Catalogue) -> list[Object]:
             params=_xy_params(horizontal=False, stacked=True, percentage=True),
             ui_state={"vis": {"colors": OUTCOME_COLOURS}},
         ),
+        visualization(
+            cat,
+            "review-status",
+            "adwatch review status (审核状态)",
+            "Ads and suspects by the analysts' current decision; undecided ones have no "
+            "decision (the missing bucket). Click a slice to filter by it.",
+            kind="ads",
+            vis_type="pie",
+            aggs=[_count(), _review_terms("2", "segment")],
+            params=_pie_params(),
+            query=ADS_AND_SUSPECTS,
+        ),
+        visualization(
+            cat,
+            "decisions-over-time",
+            "adwatch decisions over time (审核决定)",
+            "Every decision analysts made, by day, stacked by decision.",
+            kind="reviews",
+            vis_type="histogram",
+            aggs=[
+                _count(),
+                _date_histogram("2", "at", "Decided at (审核时间)"),
+                _terms("3", "decision", "group", 3, "Decision (决定)", other=False),
+            ],
+            params=_xy_params(horizontal=False, stacked=True),
+        ),
+        visualization(
+            cat,
+            "cases-by-regulator",
+            "adwatch referrals per regulator (转办案件)",
+            "Referral cases sent in the period, per regulator, by status (sent, "
+            "acknowledged, acted on, closed).",
+            kind="cases",
+            vis_type="histogram",
+            aggs=[
+                _count(),
+                _terms("2", "regulator", "segment", 10, "Regulator (监管部门)"),
+                _terms("3", "status", "group", 10, "Status (状态)", other=False),
+            ],
+            params=_xy_params(horizontal=False, stacked=True),
+            ui_state={"vis": {"colors": STATUS_COLOURS}},
+        ),
     ]
+
+
+def _review_terms(agg_id: str, schema: str) -> Object:
+    """Terms on the current decision, the undecided (no review field) as a bucket of their own."""
+    agg = _terms(agg_id, "review", schema, len(DECISIONS), "Review (审核)", other=False)
+    agg["params"] |= {"missingBucket": True, "missingBucketLabel": UNDECIDED_ALIAS}
+    return agg
 
 
 # --- dashboard ----------------------------------------------------------------
 
+Layout = tuple[tuple[str, int, int, int, int], ...]
+
 # (object id suffix, x, y, w, h) on Kibana's 48-column grid.
-LAYOUT: tuple[tuple[str, int, int, int, int], ...] = (
+LAYOUT: Layout = (
     ("vis-ads-over-time", 0, 0, 32, 15),
     ("vis-contact-kinds", 32, 0, 16, 15),
     ("vis-top-operators", 0, 15, 16, 15),
@@ -424,18 +578,48 @@ LAYOUT: tuple[tuple[str, int, int, int, int], ...] = (
     ("vis-provinces", 32, 15, 16, 15),
     ("vis-blocks-over-time", 0, 30, 24, 15),
     ("vis-capture-outcomes", 24, 30, 24, 15),
-    ("search-newly-seen", 0, 45, 24, 15),
-    ("search-gone", 24, 45, 24, 15),
-    ("search-by-category", 0, 60, 24, 15),
-    ("search-by-operator", 24, 60, 24, 15),
+    ("vis-review-status", 0, 45, 16, 15),
+    ("vis-decisions-over-time", 16, 45, 16, 15),
+    ("vis-cases-by-regulator", 32, 45, 16, 15),
+    ("search-newly-seen", 0, 60, 24, 15),
+    ("search-gone", 24, 60, 24, 15),
+    ("search-by-category", 0, 75, 24, 15),
+    ("search-by-operator", 24, 75, 24, 15),
+)
+
+# The review dashboard: only panels on the ads data view, so that its review
+# filters narrow every panel (a filter on a field another index lacks would
+# empty that index's panels).
+REVIEW_LAYOUT: Layout = (
+    ("vis-review-status", 0, 0, 16, 15),
+    ("vis-ads-over-time", 16, 0, 32, 15),
+    ("vis-top-operators", 0, 15, 24, 15),
+    ("vis-categories", 24, 15, 24, 15),
+    ("search-to-review", 0, 30, 48, 15),
+    ("search-confirmed", 0, 45, 48, 15),
 )
 
 
-def dashboard(cat: Catalogue, objects: Sequence[Object]) -> Object:
+def dashboard(
+    cat: Catalogue,
+    objects: Sequence[Object],
+    *,
+    name: str = "overview",
+    title: str = "adwatch: anti-debt-collection ads overview (反催收广告监测)",
+    description: str = "New ads per platform, operators, categories, contact kinds and "
+    "provinces; blocks and capture outcomes per platform, so evidence quality is "
+    "watched too; the analysts' decisions and referrals; the saved searches below.",
+    layout: Layout = LAYOUT,
+    filters: Sequence[Object] = (),
+    time_from: str = "now-30d",
+) -> Object:
     by_id = {o["id"]: o for o in objects}
     panels: list[Object] = []
-    references: list[dict[str, str]] = []
-    for number, (suffix, x, y, w, h) in enumerate(LAYOUT):
+    references: list[dict[str, str]] = [
+        {"name": _filter_ref(number), "type": "index-pattern", "id": cat.data_view("ads")}
+        for number in range(len(filters))
+    ]
+    for number, (suffix, x, y, w, h) in enumerate(layout):
         target = by_id[cat.id(suffix)]
         index = suffix.split("-", 1)[1]
         ref = f"panel_{number}"
@@ -452,15 +636,13 @@ def dashboard(cat: Catalogue, objects: Sequence[Object]) -> Object:
         references.append({"name": ref, "type": target["type"], "id": target["id"]})
     return {
         "type": "dashboard",
-        "id": cat.id("overview"),
+        "id": cat.id(name),
         "attributes": {
-            "title": "adwatch: anti-debt-collection ads overview (反催收广告监测)",
-            "description": "New ads per platform, operators, categories, contact kinds and "
-            "provinces; blocks and capture outcomes per platform, so evidence quality is "
-            "watched too; the saved searches below.",
+            "title": title,
+            "description": description,
             "hits": 0,
             "timeRestore": True,
-            "timeFrom": "now-30d",
+            "timeFrom": time_from,
             "timeTo": "now",
             "refreshInterval": {"pause": True, "value": 0},
             "optionsJSON": _json(
@@ -468,26 +650,43 @@ def dashboard(cat: Catalogue, objects: Sequence[Object]) -> Object:
             ),
             "panelsJSON": _json(panels),
             "version": 1,
-            "kibanaSavedObjectMeta": _search_source("", index=False),
+            "kibanaSavedObjectMeta": _search_source("", index=False, filters=filters),
         },
         "references": references,
     }
+
+
+def review_dashboard(cat: Catalogue, objects: Sequence[Object]) -> Object:
+    return dashboard(
+        cat,
+        objects,
+        name="review",
+        title="adwatch: analysts' review (审核)",
+        description="The ads by review status, with a filter per status above (all off: "
+        "turn one on to see only the confirmed, rejected, unsure or undecided); the "
+        "review queue and the confirmed ads below.",
+        layout=REVIEW_LAYOUT,
+        filters=review_filters(),
+        time_from="now-1y",
+    )
 
 
 # --- output -------------------------------------------------------------------
 
 
 def saved_objects(prefix: str = "adwatch") -> list[Object]:
-    """Every saved object, dependencies first (data views, searches, charts, dashboard)."""
+    """Every saved object, dependencies first (data views, searches, charts, dashboards)."""
     cat = Catalogue(prefix)
     objects = [
         data_view(cat, "ads", "adwatch ads (反催收广告)"),
         data_view(cat, "captures", "adwatch evidence captures (取证)"),
         data_view(cat, "blocks", "adwatch blocked pages (被拦截)"),
+        data_view(cat, "reviews", "adwatch analysts' decisions (审核决定)"),
+        data_view(cat, "cases", "adwatch referral cases (转办案件)"),
         *searches(cat),
         *visualizations(cat),
     ]
-    return [*objects, dashboard(cat, objects)]
+    return [*objects, dashboard(cat, objects), review_dashboard(cat, objects)]
 
 
 def render(prefix: str = "adwatch") -> str:
