@@ -366,6 +366,30 @@ def test_what_still_fails_is_kept_and_sent_again_first(
     assert not retry.exists()
 
 
+def test_a_kept_sighting_is_sent_again_with_this_adwatchs_script(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    """A retry file kept by an older adwatch holds its sighting script, which
+    would drop a record's review: it is re-sent with the current one."""
+    retry = tmp_path / "retry.jsonl"
+    with open_es(server, tmp_path) as cat:
+        header, body = cat.sighting(schema.ad_document(ad(1)))
+    older = dict(body, script=dict(body["script"], source="ctx._source.clear();"))
+    kept = [
+        {"header": header, "body": older, "status": 503, "error": "unavailable"},
+        {"header": {"index": {"_index": "adwatch-jobs-write", "_id": "j"}}, "body": {"id": "j"}},
+    ]
+    retry.write_text("".join(json.dumps(k) + "\n" for k in kept), encoding="utf-8")
+    server.recorder.requests.clear()
+    with open_es(server, tmp_path) as cat:
+        cat.upsert([ad(2)])
+    lines = server.recorder.bulk_lines()
+    assert lines[0] == header and lines[1]["script"]["source"] == UPSERT_SCRIPT
+    assert lines[1]["script"]["params"] == body["script"]["params"]
+    assert lines[2:4] == [kept[1]["header"], kept[1]["body"]]  # anything else as kept
+    assert not retry.exists()
+
+
 def test_an_unreachable_cluster_defers_everything(server: RecordingServer, tmp_path: Path) -> None:
     cat = open_es(server, tmp_path)
     port = int(server.url.rsplit(":", 1)[1])

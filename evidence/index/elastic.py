@@ -474,7 +474,9 @@ class ElasticCatalogue:
         with self._lock:
             self._dirty = True
             if self.settings.retry_file.exists():
-                sent, kept = self.retry.resend(lambda old: self._bulk(old)[1])
+                sent, kept = self.retry.resend(
+                    lambda old: self._bulk([_current_script(a) for a in old])[1]
+                )
                 if sent:
                     logger.info(
                         "re-sent %d kept Elasticsearch actions, %d still failing", sent, kept
@@ -1092,6 +1094,16 @@ class ElasticCatalogue:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _current_script(action: Action) -> Action:
+    """A kept sighting with this adwatch's script: one kept by an older
+    adwatch carries that one's, which may not know a field added since (a
+    schema-1 script drops a record's review)."""
+    header, body = action
+    if not body or not body.get("scripted_upsert") or "script" not in body:
+        return action
+    return header, {**body, "script": {**body["script"], "source": UPSERT_SCRIPT}}
 
 
 def _record(source: Mapping[str, Any]) -> dict[str, Any]:
