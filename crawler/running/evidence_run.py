@@ -259,7 +259,9 @@ def recheck_job(
 
 def _close_taken_down(settings: BaseSettings) -> list[str]:
     """Close the referral cases whose ads the re-checks now find all gone
-    (their ids); a catalogue that keeps no cases yet closes none."""
+    (their ids).  A catalogue that refuses (a cluster busy or behind its
+    schema) closes none this time, says so in the log, and the next re-check
+    tries again: the re-checks themselves are done and kept."""
     from evidence.cases import close_taken_down
     from evidence.index import CatalogueError
 
@@ -267,8 +269,8 @@ def _close_taken_down(settings: BaseSettings) -> list[str]:
     with open_catalogue(config.catalogue_uri) as catalogue:
         try:
             return close_taken_down(catalogue, EvidenceStore(config.evidence_dir))
-        except CatalogueError as exc:  # the Elasticsearch catalogue, for now
-            logger.info("referral cases not checked: %s", exc)
+        except CatalogueError as exc:
+            logger.warning("referral cases not checked this time: %s", exc)
             return []
 
 

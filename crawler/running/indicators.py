@@ -27,7 +27,7 @@ from typing import Any
 
 from crawler.reading.detect.cluster import link
 from crawler.reading.detect.typed import read_typed
-from evidence.index import Catalogue, CatalogueError
+from evidence.index import Catalogue
 
 KINDS = ("phone", "wechat", "qq", "url")  # the contacts that link ads (cluster.py)
 LABELS = ("ad", "suspect")
@@ -68,15 +68,8 @@ def indicator_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
 
 def _rejected(catalogue: Catalogue) -> set[str]:
     """Records an analyst rejected as no ad: they give no indicator (they
-    still link operators, so that operator ids stay those stored).  A
-    catalogue that keeps no reviews yet (Elasticsearch for now) rejected none."""
-    ids: set[str] = set()
-    try:
-        for hit in _pages(catalogue, "", review="rejected"):
-            ids.add(str(hit["id"]))
-    except CatalogueError:
-        return set()
-    return ids
+    still link operators, so that operator ids stay those stored)."""
+    return {str(hit["id"]) for hit in _pages(catalogue, "", review="rejected")}
 
 
 def _keys(contacts: Any) -> Iterable[tuple[str, str]]:
