@@ -41,9 +41,12 @@ SHOTS = Path(os.environ.get("ADWATCH_SHOTS", "") or "/tmp/adwatch-web-shots")
 
 
 @pytest.fixture(scope="module")
-def data(crawl: Crawl, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def data(crawl: Crawl, tsa: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("web") / "data"
     shutil.copytree(crawl.data_dir, copy)
+    # the authority's root where adwatch looks when none is set, as `make run` leaves it
+    (copy / "tsa").mkdir(exist_ok=True)
+    shutil.copy(tsa.files.ca_pem, copy / "tsa" / "ca.pem")
     for name, role in (("ana", "analyst"), ("vera", "viewer")):
         done = subprocess.run(
             [
@@ -71,38 +74,39 @@ def data(crawl: Crawl, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(data: Path) -> Iterator[str]:
     port = free_port()
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crawler.interfaces.cli",
-            "web",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/login", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                said = proc.stdout.read() if proc.stdout else ""
-                raise RuntimeError(f"adwatch web did not start: {said}") from None
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    log = data.parent / "web.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.interfaces.cli",
+                "web",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/login", timeout=2) as answer:
+                    answer.read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    raise RuntimeError(f"adwatch web did not start: {log.read_text()}") from None
+                time.sleep(0.2)
+        yield url
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 @pytest.fixture(scope="module")
@@ -252,6 +256,21 @@ def test_5_the_other_views_render(page: Page, data: Path) -> None:
     page.goto(f"/ad/{rid}")
     expect(page.locator(".bundle")).to_contain_text("通过")
     shoot(page, "ad")
+    # the captured page replayed from its WACZ, inside the app (ReplayWeb.page)
+    from evidence.store import EvidenceStore
+
+    store = EvidenceStore(data / "evidence", readonly=True)
+    bundle = rows(
+        data,
+        "SELECT bundle_id FROM captures WHERE record_id = ? AND bundle_id != '' ORDER BY id DESC",
+        rid,
+    )[0][0]
+    seen = store.manifest(bundle)["artifacts"]["visible-text.txt"]["sha256"]
+    words = next(w for w in store.blob_path(seen).read_text().split() if len(w) >= 4)
+    page.goto(f"/replay/{bundle}")
+    replayed = page.frame_locator("replay-web-page iframe").frame_locator("replay-app-main iframe")
+    expect(replayed.locator("body")).to_contain_text(words, timeout=60_000)
+    shoot(page, "replay")
     page.goto("/search?q=停催")
     expect(page.locator(".hits mark").first).to_be_visible()
     shoot(page, "search")

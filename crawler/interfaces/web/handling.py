@@ -22,6 +22,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from crawler.interfaces.web.accounts import ROLE_NAMES, User
 from crawler.interfaces.web.bench import Bench
 from crawler.interfaces.web.security import CSRF_FIELD, CSRF_HEADER, csrf_ok, csrf_token
+from evidence.cases import REGULATORS
+from evidence.dossier.build import when
 from evidence.review import REJECT_REASONS
 
 HERE = Path(__file__).parent
@@ -45,6 +47,12 @@ def shown(value: Any) -> Any:
     return Markup(marked) if isinstance(value, Markup) else marked
 
 
+def beijing(value: Any) -> str:
+    """An instant as analysts in China read it (UTC kept in the bundles)."""
+    shown = when(str(value or ""))
+    return shown["beijing"].replace(" 北京时间", "")[:16] or str(value or "")
+
+
 def templates() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -56,6 +64,8 @@ def templates() -> Environment:
     )
     env.globals["ROLE_NAMES"] = ROLE_NAMES
     env.globals["REASONS"] = REJECT_REASONS
+    env.globals["REGULATORS"] = REGULATORS
+    env.filters["bj"] = beijing
     env.filters["q"] = lambda value: quote(str(value), safe="")
     return env
 

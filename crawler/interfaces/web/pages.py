@@ -4,6 +4,7 @@ and renders a template.  What they show is shaped in ``views``."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from crawler.interfaces.web import views
 from crawler.interfaces.web.accounts import User
 from crawler.interfaces.web.handling import bench_of, current_user, is_htmx, need, render
+from evidence.dossier.build import BEIJING
 
 PAGE = 50
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
@@ -162,7 +164,8 @@ def dossier_task(request: Request, user: User) -> Response:
 
     task = _task(request)
     template = "dossier_status.html" if is_htmx(request) else "dossier_task.html"
-    return render(request, template, user=user, task=task, channels=CHANNELS)
+    today = datetime.now(BEIJING).date().isoformat()  # a referral's date, as the official dates it
+    return render(request, template, user=user, task=task, channels=CHANNELS, today=today)
 
 
 @need("analyst")

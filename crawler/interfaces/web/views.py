@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from evidence.cases import REGULATORS
 from evidence.dossier.build import Segment, field_views, reason_zh
 from evidence.index import Catalogue
 
@@ -291,7 +292,8 @@ def _takedown_series(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "platform": defaultdict(list),
     }
     for row in rows:
-        by["regulator"][str(row.get("regulator", ""))].append(float(row.get("days") or 0))
+        regulator = str(row.get("regulator", ""))
+        by["regulator"][REGULATORS.get(regulator, regulator)].append(float(row.get("days") or 0))
         by["platform"][
             PLATFORM_NAMES.get(str(row.get("platform")), str(row.get("platform")))
         ].append(float(row.get("days") or 0))

@@ -99,8 +99,7 @@ function reviewKeys(event) {
   if (!button || form.dataset.sent) return;
   event.preventDefault();
   form.dataset.sent = "1"; // one decision per item, however fast the keys come
-  form.querySelector("input[name=reason]").value = button.dataset.reason || "";
-  form.requestSubmit(button);
+  button.click(); // as a click: htmx sends the clicked button's decision
 }
 
 document.addEventListener("DOMContentLoaded", drawCharts);
