@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -143,7 +144,10 @@ def indicators_stix(
     relationship.  The same rows give the same bundle."""
     from crawler.running.stix_bundle import bundle
 
-    return str(bundle(rows, producer=producer, tlp=tlp).serialize(pretty=True, ensure_ascii=False))
+    # stix2's own pretty=True sorts properties in quadratic time (12 s for
+    # 100 contacts): its plain output, indented by json, reads the same.
+    plain = bundle(rows, producer=producer, tlp=tlp).serialize()
+    return json.dumps(json.loads(plain), indent=2, ensure_ascii=False)
 
 
 @dataclass
