@@ -16,7 +16,7 @@ from crawler.interfaces.web.serve import BindRefused, Listen, check
 from crawler.running.run import project_settings
 from evidence.index import open_catalogue
 from tests.test_catalogue import record
-from tests.web_server import Browser, WorkbenchServer
+from tests.web_server import Browser, WorkbenchServer, web_process
 
 PASSWORD = "correct horse battery"
 # An ad written to attack the page that shows it: markup, template syntax, a
@@ -174,3 +174,66 @@ def test_the_workbench_listens_on_loopback_unless_traffic_is_encrypted(tmp_path:
     check(Listen("0.0.0.0", 8765, tls_cert=cert, tls_key=key))
     with pytest.raises(BindRefused, match="go together"):
         check(Listen("0.0.0.0", 8765, tls_cert=cert))
+
+
+def test_a_non_loopback_address_is_refused_before_anything_listens(data_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from crawler.interfaces.cli import cli
+
+    done = CliRunner().invoke(cli, ["web", "--host", "0.0.0.0", "--data-dir", str(data_dir)])
+    assert done.exit_code == 2 and "not a loopback address" in done.output
+    assert not (data_dir / "web").exists()  # refused before the workbench was made
+
+
+def test_with_tls_cookies_are_secure(data_dir: Path, tmp_path: Path) -> None:
+    """`adwatch web --tls-cert --tls-key`: HTTPS (here on loopback), the
+    session cookie marked Secure, HSTS sent."""
+    import ssl
+    import subprocess
+    import urllib.request
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(cafile=str(cert))
+    tls = ("--tls-cert", str(cert), "--tls-key", str(key))
+    with web_process(data_dir, *tls, context=context) as url:
+        assert url.startswith("https://")
+        with urllib.request.urlopen(url + "/login", context=context, timeout=10) as answer:
+            answer.read()
+    assert answer.status == 200
+    cookie = answer.getheader("set-cookie") or ""
+    assert "adwatch_session=" in cookie and "secure" in cookie.lower()
+    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+    assert answer.getheader("strict-transport-security")
+
+
+def test_the_replay_pages_loosen_style_only() -> None:
+    from crawler.interfaces.web.security import CSP, REPLAY_CSP
+
+    strict = dict(d.split(" ", 1) for d in CSP.split("; "))
+    loose = dict(d.split(" ", 1) for d in REPLAY_CSP.split("; "))
+    changed = {k for k in strict if strict[k] != loose[k]}
+    assert changed == {"style-src", "connect-src"}
+    assert loose["script-src"] == "'self'" and loose["frame-ancestors"] == "'self'"

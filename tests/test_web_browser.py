@@ -16,8 +16,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from datetime import date
@@ -28,9 +26,9 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from crawler import settings as project
-from loopback.server import free_port
 from tests.conftest import Crawl, adwatch
 from tests.test_evidence_e2e import allow, live_ads
+from tests.web_server import web_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -73,40 +71,8 @@ def data(crawl: Crawl, tsa: Any, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 @pytest.fixture(scope="module")
 def server(data: Path) -> Iterator[str]:
-    port = free_port()
-    log = data.parent / "web.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "crawler.interfaces.cli",
-                "web",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(data),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ, PYTHONUNBUFFERED="1"),
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/login", timeout=2) as answer:
-                    answer.read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    raise RuntimeError(f"adwatch web did not start: {log.read_text()}") from None
-                time.sleep(0.2)
+    with web_process(data) as url:
         yield url
-        proc.terminate()
-        proc.wait(timeout=20)
-    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 @pytest.fixture(scope="module")
@@ -121,9 +87,15 @@ def page(server: str) -> Iterator[Page]:
         )
         errors: list[str] = []
         tab = context.new_page()
-        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on(
+            "console",
+            lambda m: (
+                errors.append(f"{m.location.get('url')}: {m.text}") if m.type == "error" else None
+            ),
+        )
         tab.on("pageerror", lambda e: errors.append(str(e)))
         yield tab
+        # the app's own pages break none of its policy (ReplayWeb.page's pages have their own)
         assert not [e for e in errors if "Content Security Policy" in e], errors
         browser.close()
 

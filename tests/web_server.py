@@ -4,13 +4,20 @@ its session: what the web tests talk to (real uvicorn, real HTTP)."""
 from __future__ import annotations
 
 import http.cookiejar
+import os
 import re
+import ssl
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Self
 
 import uvicorn
@@ -104,3 +111,51 @@ class Browser:
     def login(self, name: str, password: str) -> Answer:
         self.get("/login")
         return self.post("/login", name=name, password=password)
+
+
+@contextmanager
+def web_process(
+    data_dir: Path, *options: str, context: ssl.SSLContext | None = None
+) -> Iterator[str]:
+    """`adwatch web` itself, in its own process on a free loopback port, for
+    a ``with`` block: its URL once /login answers (over TLS with ``context``).
+    Its output goes to web.log beside ``data_dir``; a trace there fails."""
+    port = free_port()
+    log = data_dir.parent / "web.log"
+    scheme = "https" if context else "http"
+    url = f"{scheme}://{LOOPBACK}:{port}"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.interfaces.cli",
+                "web",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+                *options,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "/login", timeout=2, context=context) as a:
+                        a.read()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"adwatch web did not start: {log.read_text()}"
+                        ) from None
+                    time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]

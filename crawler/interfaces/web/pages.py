@@ -15,6 +15,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from crawler.interfaces.web import views
 from crawler.interfaces.web.accounts import User
 from crawler.interfaces.web.handling import bench_of, current_user, is_htmx, need, render
+from crawler.interfaces.web.security import REPLAY_CSP
 from evidence.dossier.build import BEIJING
 
 PAGE = 50
@@ -284,7 +285,9 @@ def replay(request: Request, user: User) -> Response:
     facts = views.bundle_facts(store, bundle_id)
     if not facts["wacz"]:
         raise HTTPException(404, "这个证据包里没有 WACZ 网络存档")
-    return render(request, "replay.html", user=user, bundle=facts)
+    page = render(request, "replay.html", user=user, bundle=facts)
+    page.headers["content-security-policy"] = REPLAY_CSP
+    return page
 
 
 REPLAY_FRAME = (
@@ -296,4 +299,4 @@ REPLAY_FRAME = (
 def replay_frame(request: Request) -> Response:
     """What ReplayWeb.page's service worker serves at its base, for a frame
     that loads before the worker controls it (public, like the script)."""
-    return HTMLResponse(REPLAY_FRAME)
+    return HTMLResponse(REPLAY_FRAME, headers={"content-security-policy": REPLAY_CSP})

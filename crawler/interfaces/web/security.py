@@ -42,6 +42,14 @@ CSP = "; ".join(
         "frame-ancestors 'self'",
     )
 )
+# The replay page and ReplayWeb.page's own frame: its interface sets inline
+# styles and reads its icons from data: URLs.  Those pages show no ad text of
+# their own (the replayed page runs inside the service worker's sandbox, under
+# ReplayWeb.page's policy), so inline style there cannot be ad-made.
+REPLAY_CSP = (
+    CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    .replace("connect-src 'self'", "connect-src 'self' data:")
+)
 HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",

@@ -76,7 +76,7 @@ function drawCharts() {
       return;
     }
     const chart = window.echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption(build(data));
+    chart.setOption({ animation: false, ...build(data) });
     window.addEventListener("resize", () => chart.resize());
   });
 }
