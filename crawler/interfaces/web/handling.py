@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from crawler.interfaces.web.accounts import ROLE_NAMES, User
 from crawler.interfaces.web.bench import Bench
 from crawler.interfaces.web.security import CSRF_FIELD, CSRF_HEADER, csrf_ok, csrf_token
+from crawler.interfaces.web.views import CONTACT_NAMES
 from evidence.cases import REGULATORS
 from evidence.dossier.build import when
 from evidence.review import REJECT_REASONS
@@ -65,6 +66,7 @@ def templates() -> Environment:
     env.globals["ROLE_NAMES"] = ROLE_NAMES
     env.globals["REASONS"] = REJECT_REASONS
     env.globals["REGULATORS"] = REGULATORS
+    env.globals["CONTACT_NAMES"] = CONTACT_NAMES
     env.filters["bj"] = beijing
     env.filters["q"] = lambda value: quote(str(value), safe="")
     return env
