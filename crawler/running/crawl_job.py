@@ -48,6 +48,37 @@ class CrawlJob:
     job_id: str | None = None
     log_to_file: bool = True
     timeout_given: bool = False  # DOWNLOAD_TIMEOUT set by the person: the demo keeps it
+    no_timestamp: bool = False  # a live crawl may capture without a TSA (said in its summary)
+
+    @property
+    def live(self) -> bool:
+        """Whether real platforms are crawled: a profile other than the demo's
+        named, and neither the demo web nor another host (--base-url) in
+        their place."""
+        return not self.demo and not self.base_url and any(
+            not site.startswith("demo-") for site in self.sites
+        )
+
+
+def check_timestamping(settings: Any, ask: CrawlJob) -> str:
+    """A live crawl that captures evidence needs a time-stamp authority: an
+    evidence bundle's time must not rest on this machine's clock alone.
+    Raises CrawlJobError when none is set (unless ``no_timestamp``); returns
+    the summary's line about time-stamps ("" when nothing is captured)."""
+    if not settings.getbool("ADWATCH_CAPTURE"):
+        return ""
+    tsa = settings.get("ADWATCH_TSA_URL") or ""
+    if tsa:
+        return f"time-stamps: {tsa}"
+    if not ask.live:
+        return ""  # the demo starts its own authority; a stand-in web is a test
+    if ask.no_timestamp:
+        return "time-stamps: NONE (--no-timestamp): the bundles' times rest on this machine's clock"
+    raise CrawlJobError(
+        "a crawl of live sites captures evidence, and evidence needs RFC 3161 time-stamps: "
+        "set ADWATCH_TSA_URL (see docs/real-sites.md, Time-stamps), or pass --no-timestamp "
+        "to capture without them, or -s ADWATCH_CAPTURE=False to capture nothing"
+    )
 
 
 def run_crawl_job(settings: Any, ask: CrawlJob, say: Say) -> Outcome:
@@ -60,6 +91,7 @@ def run_crawl_job(settings: Any, ask: CrawlJob, say: Say) -> Outcome:
     from crawler.running.run import check_sites
 
     check_sites(settings, ask.sites)  # an unknown site: a usage error before anything starts
+    stamped = check_timestamping(settings, ask)  # before the job's line, like the sites
     own_frontier = bool(ask.job_dir) and not settings.get("ADWATCH_REDIS_URL")
     if ask.job_dir and own_frontier and (finished := job_finished(Path(ask.job_dir))):
         say(
@@ -77,6 +109,8 @@ def run_crawl_job(settings: Any, ask: CrawlJob, say: Say) -> Outcome:
     uri = AdwatchConfig.from_settings(settings).catalogue_uri
     with job_in_history(uri, settings, job, say), _surroundings(settings, ask, port, say):
         outcome, endings = _crawl_and_capture(settings, ask, job, uri, say)
+    if stamped:
+        outcome.lines.append(stamped)
     if outcome.status:
         return outcome
     if ask.job_dir and own_frontier and endings <= {"finished"}:

@@ -58,6 +58,12 @@ from crawler.items import CHANNELS
     help="Engine that reads text and QR codes in images (default: rapidocr).",
 )
 @click.option("--verbose", is_flag=True, help="Log to the terminal instead of the log file.")
+@click.option(
+    "--no-timestamp",
+    is_flag=True,
+    help="Let a crawl of live sites capture evidence without a time-stamp authority "
+    "(refused otherwise when ADWATCH_TSA_URL is not set).",
+)
 @profile_option
 @job_id_option
 @data_dir_option
@@ -74,6 +80,7 @@ def crawl(
     sets: tuple[str, ...],
     ocr_engine: str | None,
     verbose: bool,
+    no_timestamp: bool,
     profile: str,
     job_id: str | None,
     data_dir: str | None,
@@ -107,6 +114,7 @@ def crawl(
         job_id,
         log_to_file=not verbose,
         timeout_given="DOWNLOAD_TIMEOUT" in extra,
+        no_timestamp=no_timestamp,
     )
     settings = invocation_settings(data_dir, catalogue, **extra)
     finish(lambda: run_crawl_job(settings, ask, say))
