@@ -17,7 +17,7 @@ from demo.ground_truth import ground_truth_lines
 from demo.routes import Response
 from demo.server import DemoServer
 from tests.conftest import CRAWL_SETTINGS, Crawl, adwatch
-from tests.test_crawl_e2e import expected, stored_urls
+from tests.test_crawl_e2e import crawl_log, crawl_stats, expected, stored_urls
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -78,6 +78,10 @@ def test_a_late_answer_to_the_scroll_is_waited_out_by_reading_the_list_again(
     assert [u for u in want if u not in urls] == []
     assert asked[0] == 2  # late, then read again in time
     assert [r for r in done.rejects if r["reason"] == "scroll_cut_short"] == []
+    # rendered again from fresh meta: Scrapy's own keys (retry count, latency)
+    # of the first rendering are not carried into the new request
+    assert crawl_stats(done.data_dir)("adwatch/lists_rendered_again/scroll_cut_short") == 1
+    assert "internal meta keys" not in crawl_log(done.data_dir)
 
 
 def test_an_answer_always_late_ends_in_a_reject_naming_the_batch(

@@ -8,6 +8,7 @@ from twisted.python.failure import Failure
 
 from crawler.finding import signals
 from crawler.finding.browser import XHR_BODIES_META, ContextRecycler
+from crawler.finding.spiders._rendered import RENDERED_AGAIN_META
 from crawler.finding.spiders.market import MarketSpider
 from crawler.finding.spiders.search import SearchSpider
 from crawler.finding.spiders.video import VideoSpider
@@ -153,10 +154,46 @@ def test_rendered_page_without_data_is_read_again_then_a_reject(tmp_path):
         return list(spider.parse_list(response, profile_name="demo-douyin", query="x", page=1))
 
     [again] = read()
-    assert again.meta["retry_times"] == 1 and again.dont_filter and rejects == []
-    assert read(retry_times=spider.settings.getint("RETRY_TIMES")) == []
+    assert again.meta[RENDERED_AGAIN_META] == 1 and again.dont_filter and rejects == []
+    assert read(**{RENDERED_AGAIN_META: spider.settings.getint("RETRY_TIMES")}) == []
     [reject] = rejects
     assert reject.reason == "no_data" and "within 8 s" in reject.detail
+
+
+def test_a_list_rendered_again_starts_from_fresh_meta(tmp_path, caplog):
+    """The response of a rendered list carries what Scrapy's downloader set on
+    its request (latency, the retries of a failed fetch, redirects); a list
+    rendered again is a new request with adwatch's own keys only, so Scrapy's
+    retry count is not inherited and its meta-copy check has nothing to say."""
+    from scrapy.spidermiddlewares.metacopy import MetaCopyDetectionMiddleware
+
+    spider, _ = make_spider(VideoSpider, tmp_path)
+    spider.crawler.crawling = True
+    [first] = spider.search_requests(spider.profiles["demo-douyin"], "停催")
+    # what the downloader leaves on a request that needed one retry and a redirect
+    first.meta.update(
+        download_latency=1.5, retry_times=1, redirect_times=1, redirect_urls=[first.url]
+    )
+    response = HtmlResponse(
+        url=first.url,
+        body=(DATA / "video.html").read_bytes(),
+        request=first,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
+    [again] = spider.parse_list(response, profile_name="demo-douyin", query="停催", page=1)
+    assert MetaCopyDetectionMiddleware._INTERNAL_KEYS & again.meta.keys() == set()
+    assert again.meta[RENDERED_AGAIN_META] == 1 and again.meta["playwright"] is True
+    assert again.url == first.url and again.cb_kwargs == first.cb_kwargs
+    assert again.dont_filter and again.priority < first.priority
+    # Scrapy's own check, as it runs in a crawl: silent on it, not on a copy
+    check = MetaCopyDetectionMiddleware(spider.crawler)
+    with caplog.at_level("WARNING", logger="scrapy.spidermiddlewares.metacopy"):
+        check.get_processed_request(again, response)
+        assert "internal meta keys" not in caplog.text
+        check.get_processed_request(first.replace(dont_filter=True), response)
+        assert "['download_latency', 'redirect_times', 'redirect_urls', 'retry_times']" in (
+            caplog.text
+        )
 
 
 def test_browser_contexts_rotate_when_requests_are_sent():
@@ -238,13 +275,15 @@ def test_a_list_whose_scrolling_stopped_short_is_read_again_then_rejected(tmp_pa
 
     first = read([body])
     [again] = [r for r in first if "record" not in r.cb_kwargs]
-    assert again.dont_filter and again.meta["retry_times"] == 1
-    assert XHR_BODIES_META not in again.meta and again.meta[XHR_META] == "x"
+    assert again.dont_filter and again.meta[RENDERED_AGAIN_META] == 1
+    assert XHR_BODIES_META not in again.meta
+    assert again.meta[XHR_META] == spider.profiles["demo-douyin"].search["xhr"]
     assert len(first) == 2 and cut(rejects) == []
     # read again, further this time: the first batch's item is not followed twice
     assert read([body, last], **again.meta) == []
     # the budget spent: a reject names the batch the scrolling stopped at
-    assert read([body, body], retry_times=spider.settings.getint("RETRY_TIMES")) == []
+    spent = {RENDERED_AGAIN_META: spider.settings.getint("RETRY_TIMES")}
+    assert read([body, body], **spent) == []
     [reject] = cut(rejects)
     assert reject.reason == "scroll_cut_short" and "after batch 2 of up to 5" in reject.detail
     # no more to read, or as many batches as the profile asks for: nothing to do

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
-from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 
 from crawler.finding.browser import XHR_BODIES_META
@@ -35,12 +34,21 @@ from crawler.finding.profiles import SiteProfile
 from crawler.finding.spiders._base import ChannelSpider
 from crawler.items import AdRecord, Author, ImageRef
 
+# how many times a list page has been rendered again (its own count: Scrapy's
+# retry_times belongs to the downloader's retries and is never copied over)
+RENDERED_AGAIN_META = "adwatch_rendered_again"
+
 
 class RenderedListSpider(ChannelSpider):
     def search_requests(self, profile: SiteProfile, query: str) -> Iterator[scrapy.Request]:
         yield self._list_request(profile, query, 1)
 
-    def _list_request(self, profile: SiteProfile, query: str, page: int) -> scrapy.Request:
+    def _list_request(
+        self, profile: SiteProfile, query: str, page: int, renderings: int = 0
+    ) -> scrapy.Request:
+        """A list page's request, always from fresh meta: a list rendered again
+        carries only how often it was (``RENDERED_AGAIN_META``), none of the
+        keys Scrapy set on the earlier rendering (its retry count, latency)."""
         s = profile.search
         scroll = bool(s.get("scroll"))
         batches = self.max_pages(profile) if scroll else 1
@@ -48,11 +56,15 @@ class RenderedListSpider(ChannelSpider):
         meta = self.meta(profile, "results")
         if s.get("render", True):
             meta.update(self.render_meta(profile, s["xhr"], batches, s.get("has_next", "")))
+        if renderings:
+            meta[RENDERED_AGAIN_META] = renderings
         return scrapy.Request(
             url,
             callback=self.parse_list,
             errback=self.fetch_failed,
             meta=meta,
+            dont_filter=bool(renderings),  # the same URL once more, on purpose
+            priority=self.settings.getint("RETRY_PRIORITY_ADJUST") if renderings else 0,
             cb_kwargs={"profile_name": profile.name, "query": query, "page": page},
         )
 
@@ -83,6 +95,8 @@ class RenderedListSpider(ChannelSpider):
             yield from self._again_or_reject(
                 response,
                 profile,
+                query,
+                page,
                 "no_data",
                 f"the page fired no data request matching search.xhr within "
                 f"{self.config.xhr_wait:g} s",
@@ -121,24 +135,41 @@ class RenderedListSpider(ChannelSpider):
             yield from self._again_or_reject(
                 response,
                 profile,
+                query,
+                page,
                 "scroll_cut_short",
                 f"no data answer to the scroll after batch {len(bodies)} of up to "
                 f"{self.max_pages(profile)}, though search.has_next said there was more",
             )
 
     def _again_or_reject(
-        self, response: Response, profile: SiteProfile, reason: str, detail: str
+        self,
+        response: Response,
+        profile: SiteProfile,
+        query: str,
+        page: int,
+        reason: str,
+        detail: str,
     ) -> Iterator[scrapy.Request]:
         """A rendered list whose data did not all come in time (a slow data
         request, a busy browser): render it again, up to RETRY_TIMES.  What was
         read is kept and not followed twice (first_sighting); a list that never
         gets further is a reject, so that the results it hides are not lost
-        without a word."""
-        request = response.request
-        retry = get_retry_request(request, spider=self, reason=reason) if request else None
-        if retry is not None:
-            retry.meta.pop(XHR_BODIES_META, None)
-            yield retry
+        without a word.  The new request is built afresh, never copied from the
+        response's: a copy inherited Scrapy's retry count and latency."""
+        done = int(response.meta.get(RENDERED_AGAIN_META, 0))
+        if done < self.settings.getint("RETRY_TIMES"):
+            self.logger.info(
+                "rendering %s again (%d of %d): %s",
+                response.url,
+                done + 1,
+                self.settings.getint("RETRY_TIMES"),
+                reason,
+            )
+            if self.crawler.stats:
+                self.crawler.stats.inc_value("adwatch/lists_rendered_again")
+                self.crawler.stats.inc_value(f"adwatch/lists_rendered_again/{reason}")
+            yield self._list_request(profile, query, page, renderings=done + 1)
             return
         self.reject(response.url, "fetch", reason, detail, platform=profile.name)
 
