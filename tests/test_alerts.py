@@ -1,4 +1,4 @@
-"""Alerts (crawler/running/alerts.py): the four rules on job summaries, their settings,
+"""Alerts (crawler/running/alerts.py): the five rules on job summaries, their settings,
 and delivery against real receivers on 127.0.0.1 — an http.server that records
 what the webhook sends, and an aiosmtpd SMTP server (plain, STARTTLS with AUTH,
 implicit TLS) that records the mail — plus the dedup window across calls."""
@@ -39,6 +39,7 @@ from crawler.running.alerts import (
     WebhookNotifier,
     empty_crawl,
     evaluate,
+    field_coverage,
     new_ads_spike,
     new_operator,
     notifiers_from_settings,
@@ -203,6 +204,29 @@ def test_blocking_reads_the_job_history_row_shape() -> None:
     row.records_by_platform = {"baidu": 9}
     (a,) = evaluate(row.finish("finished").to_dict(), [], CFG)
     assert (a.kind, a.key, a.facts["job_id"]) == ("platform_blocking", "baidu", row.id)
+
+
+# --- field_coverage ------------------------------------------------------------------
+
+
+def test_field_coverage_alerts_per_platform_and_field_named() -> None:
+    failure = {"platform": "baidu", "field": "author", "share": 0.0, "threshold": 0.5}
+    monitors = {
+        "search": {
+            "failed": ["coverage:baidu.author"],
+            "coverage_failures": [failure | {"records": 40}],
+        },
+        "video": {"failed": [], "coverage_failures": []},
+    }
+    (a,) = field_coverage(job(monitors=monitors), [], CFG)
+    assert (a.kind, a.key, a.severity) == ("field_coverage", "baidu/author", "warning")
+    assert "baidu author 0%" in a.title and "40 records from baidu have the field author" in a.body
+    assert a.facts["threshold"] == 0.5 and a.facts["field"] == "author"
+    assert field_coverage(job(), [], CFG) == []  # no monitors: nothing to say
+    assert [x.kind for x in evaluate(job(monitors=monitors), [])] == ["field_coverage"]
+    hostile = {"search": {"coverage_failures": [failure | {"platform": HOSTILE}]}}
+    (h,) = field_coverage(job(monitors=hostile), [], CFG)
+    assert "\x1b" not in h.title + h.body and "\u202e" not in h.title + h.body
 
 
 # --- empty_crawl ---------------------------------------------------------------------

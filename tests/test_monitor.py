@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from crawler.finding.monitor import judge
+from crawler.finding.monitor import has_field, judge
+from crawler.finding.profiles import Coverage
 from crawler.interfaces.show import format_takedowns
+from crawler.items import AdRecord, Author, ImageRef
 
 LIMITS = {"invalid_rate": 0.05, "error_rate": 0.2, "block_rate": 0.3}
 
@@ -41,6 +43,60 @@ def test_pages_without_records_is_the_zero_results_alarm() -> None:
     verdict = judge({"response_received_count": 40, "downloader/request_count": 40}, LIMITS)
     assert verdict.zero_results and verdict.failed == ("zero_results",)
     assert judge({}, LIMITS).failed == ()  # nothing fetched: no rates, no alarm
+
+
+def coverage_stats(platform: str, records: int, **have: int) -> dict[str, int]:
+    stats = {f"adwatch/coverage/{platform}/records": records}
+    return stats | {f"adwatch/coverage/{platform}/{k}": v for k, v in have.items()}
+
+
+def test_a_field_below_its_threshold_fails_naming_platform_and_field() -> None:
+    stats = {
+        "item_scraped_count": 60,
+        "response_received_count": 60,
+        **coverage_stats("demo-baidu", 40, title=40, text=39, author=0),
+        **coverage_stats("demo-x", 20, title=20, text=20, author=20),
+    }
+    wanted = Coverage({"title": 0.9, "text": 0.8, "author": 0.5})
+    verdict = judge(stats, LIMITS, {"demo-baidu": wanted, "demo-x": wanted})
+    assert verdict.failed == ("coverage:demo-baidu.author",)
+    assert verdict.coverage_failures == (
+        {
+            "platform": "demo-baidu",
+            "field": "author",
+            "share": 0.0,
+            "threshold": 0.5,
+            "records": 40,
+        },
+    )
+    assert verdict.coverage["demo-baidu"] == {
+        "records": 40,
+        "title": 1.0,
+        "text": 0.975,
+        "author": 0.0,
+    }
+    assert verdict.to_dict()["coverage_failures"][0]["field"] == "author"
+    # at the threshold passes; no thresholds, too few records or no profile: no check
+    assert judge(stats, LIMITS, {"demo-baidu": Coverage({"text": 0.975})}).failed == ()
+    assert judge(stats, LIMITS, {"demo-baidu": Coverage()}).failed == ()
+    few = Coverage({"author": 0.5}, min_records=41)
+    assert judge(stats, LIMITS, {"demo-baidu": few}).failed == ()
+    assert judge(stats, LIMITS).failed == ()
+
+
+def test_what_counts_as_having_a_field() -> None:
+    empty = AdRecord(channel="search", platform="p", url="http://127.0.0.1/")
+    assert not any(has_field(empty, n) for n in ("title", "text", "author", "images"))
+    full = AdRecord(
+        channel="search",
+        platform="p",
+        url="http://127.0.0.1/",
+        title="t",
+        text="x",
+        author=Author(id="u1"),
+        images=[ImageRef(url="http://127.0.0.1/a.png")],
+    )
+    assert all(has_field(full, n) for n in ("title", "text", "author", "images"))
 
 
 def test_takedown_days_per_platform() -> None:

@@ -83,3 +83,38 @@ def test_duplicate_names_are_refused(tmp_path):
     (tmp_path / "b.yaml").write_text(body, encoding="utf-8")
     with pytest.raises(ProfileError, match="already used"):
         load_profiles(tmp_path)
+
+
+SEARCH = "name: x\nchannel: search\nbase_url: h\nsearch: {url: u, results: r, title: t, link: l}\n"
+
+
+def test_coverage_thresholds_are_read_and_absent_means_no_check(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text(SEARCH + "coverage: {title: 0.9, author: 1, min_records: 3}\n", "utf-8")
+    coverage = load_profile(path).coverage
+    assert coverage.thresholds == {"title": 0.9, "author": 1.0} and coverage.min_records == 3
+    path.write_text(SEARCH, "utf-8")
+    assert load_profile(path).coverage.thresholds == {}
+    # every packaged demo profile holds its crawl to some coverage
+    assert all(p.coverage.thresholds for n, p in load_profiles(SITES).items() if n[:5] == "demo-")
+
+
+@pytest.mark.parametrize(
+    ("coverage", "message"),
+    [
+        ("[title]", "'coverage' must be a mapping"),
+        ("{title: 1.5}", "coverage.title must be a share between 0 and 1"),
+        ("{text: -0.1}", "coverage.text must be a share"),
+        ("{images: yes}", "coverage.images must be a share"),
+        ("{author: '0.5'}", "coverage.author must be a share"),
+        ("{price: 0.5}", "coverage.price is not a field adwatch checks"),
+        ("{min_records: 0}", "coverage.min_records must be a whole number"),
+        ("{min_records: 2.5}", "coverage.min_records must be a whole number"),
+    ],
+)
+def test_bad_coverage_names_file_and_key(tmp_path, coverage, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(SEARCH + f"coverage: {coverage}\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=message) as info:
+        load_profile(path)
+    assert str(path) in str(info.value)

@@ -3,9 +3,10 @@
 A profile is one YAML file in ``crawler/finding/sites/`` (or ``ADWATCH_SITES_DIR``).  It
 names the platform and its channel, the query URL template, where the data sits
 (CSS selectors for HTML, JMESPath expressions for JSON), which pages need the
-browser, the rate, how a block page looks, and optional cookies, storage state
-and proxy.  The spiders hold no platform knowledge: a new platform is a new
-profile, not new code.  A malformed profile fails with the file and the key.
+browser, the rate, how a block page looks, the field coverage a crawl must
+reach, and optional cookies, storage state and proxy.  The spiders hold no
+platform knowledge: a new platform is a new profile, not new code.  A
+malformed profile fails with the file and the key.
 """
 
 from __future__ import annotations
@@ -41,6 +42,49 @@ class BlockRule:
         return ""
 
 
+# Record fields whose share a crawl can be held to (``coverage:`` in a profile).
+COVERAGE_FIELDS = ("title", "text", "author", "images")
+COVERAGE_MIN_RECORDS = 10  # fewer records than this on a platform: too few to judge
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The least share (0..1) of a platform's records that must carry each field,
+    judged only on ``min_records`` records or more.  No thresholds: no check (what
+    a platform carries differs by channel: search results have no author)."""
+
+    thresholds: dict[str, float] = field(default_factory=dict)
+    min_records: int = COVERAGE_MIN_RECORDS
+
+
+def _coverage(path: Path, raw: Any) -> Coverage:
+    """Read ``coverage:``: fields of COVERAGE_FIELDS with shares in [0, 1], and
+    an optional ``min_records`` (a whole number >= 1)."""
+    if raw is None:
+        return Coverage()
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{path}: 'coverage' must be a mapping of field: share")
+    thresholds: dict[str, float] = {}
+    min_records = COVERAGE_MIN_RECORDS
+    for key, value in raw.items():
+        if key == "min_records":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ProfileError(f"{path}: coverage.min_records must be a whole number >= 1")
+            min_records = value
+        elif key in COVERAGE_FIELDS:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ProfileError(
+                    f"{path}: coverage.{key} must be a share between 0 and 1, got {value!r}"
+                )
+            thresholds[key] = float(value)
+        else:
+            raise ProfileError(
+                f"{path}: coverage.{key} is not a field adwatch checks "
+                f"(one of {', '.join(COVERAGE_FIELDS)}, or min_records)"
+            )
+    return Coverage(thresholds, min_records)
+
+
 @dataclass(frozen=True)
 class SiteProfile:
     name: str
@@ -59,6 +103,7 @@ class SiteProfile:
     storage_state: str = ""
     proxy: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    coverage: Coverage = field(default_factory=Coverage)
 
     def with_base_url(self, base_url: str) -> SiteProfile:
         """A copy pointed at another host (the demo web on its port, a mirror)."""
@@ -96,6 +141,25 @@ REQUIRED: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def _check_sponsored(path: Path, channel: str, search: dict[str, Any]) -> None:
+    """``search.fields.sponsored`` of a JSON list (video, market): a JMESPath
+    over one item whose truth marks a paid item (Douyin ``is_ads``, Goofish
+    ``isAliMaMaAD``).  A search profile marks ads with ``search.sponsored``."""
+    fields = search.get("fields")
+    if channel == "search" or not isinstance(fields, dict) or "sponsored" not in fields:
+        return
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    expression = fields["sponsored"]
+    if not isinstance(expression, str) or not expression.strip():
+        raise ProfileError(f"{path}: search.fields.sponsored must be a JMESPath expression")
+    try:
+        jmespath.compile(expression)
+    except JMESPathError as exc:
+        raise ProfileError(f"{path}: search.fields.sponsored: not valid JMESPath: {exc}") from None
+
+
 def load_profile(path: Path) -> SiteProfile:
     """Read and check one profile file."""
     try:
@@ -128,9 +192,11 @@ def load_profile(path: Path) -> SiteProfile:
         for key in keys:
             if key not in values:
                 raise ProfileError(f"{path}: {section}.{key} is required for a {channel} profile")
+    _check_sponsored(path, channel, search)
     block = raw.get("block") or {}
     rate = raw.get("rate") or {}
     session = raw.get("session") or {}
+    coverage = _coverage(path, raw.get("coverage"))  # outside the try: its errors name the key
     try:
         profile = SiteProfile(
             name=need("name", str),
@@ -152,6 +218,7 @@ def load_profile(path: Path) -> SiteProfile:
             storage_state=str(session.get("storage_state") or ""),
             proxy=str(raw.get("proxy") or ""),
             headers={str(k): str(v) for k, v in (raw.get("headers") or {}).items()},
+            coverage=coverage,
         )
     except (TypeError, ValueError, AttributeError) as exc:
         raise ProfileError(f"{path}: bad value in rate/block/session/headers: {exc}") from None

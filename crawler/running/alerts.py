@@ -2,7 +2,7 @@
 
 A finished job is described by a *job summary*, a plain dict made from the job
 history, and compared with the summaries of earlier jobs of the same profile.
-Four rules look at it (pure functions, no I/O); what they find is sent through
+Five rules look at it (pure functions, no I/O); what they find is sent through
 a webhook and/or SMTP, at most once per alert and channel within a window.
 
 Job summary (one dict per job; ``records`` is required, other keys default to
@@ -56,6 +56,12 @@ Rules (:data:`RULES`; thresholds in :class:`AlertConfig`):
     Re-check jobs and crawls stopped by hand (interrupted by Ctrl-C or a
     stop signal; not those a memory cap or an error count stopped) are not
     judged by it.
+``field_coverage``
+    each field below its threshold in the spider-close checks kept in the job's
+    ``monitors`` (``{spider: {"coverage_failures": [{"platform", "field",
+    "share", "threshold", "records"}]}}``, from crawler.finding.monitor): a
+    selector that stopped matching.  Needs no history: the thresholds are the
+    profile's.
 
 Titles and bodies are display text, already made safe with
 :func:`evidence.safe_text.printable` (ad text and contacts are written by the people
@@ -67,7 +73,8 @@ Chinese and English).  :func:`notify` sends each channel one message per batch a
 keeps, in a small JSON file, when each alert (``kind:key``) last went out on each
 channel (channels are told apart by ``name``: give two webhooks two names); no
 channel ever raises into the caller.  Dedup keys: the operator id, the profile
-(spike, empty job), the platform (blocking), ``profile/platform`` (empty platform).
+(spike, empty job), the platform (blocking), ``profile/platform`` (empty platform),
+``platform/field`` (coverage).
 :func:`notifiers_from_settings` builds the channels from ``ADWATCH_ALERT_*`` settings.
 """
 
@@ -108,6 +115,7 @@ KIND_LABELS = {
     "new_ads_spike": "新广告激增 / New-ad spike",
     "platform_blocking": "平台封锁 / Platform blocking",
     "empty_crawl": "空抓取 / Empty crawl",
+    "field_coverage": "字段缺失 / Field coverage",
 }
 SOURCE = "adwatch"
 MAX_SHOWN = 20  # contacts or platforms listed in one alert's body
@@ -153,13 +161,19 @@ class _Settings(Protocol):
     def get(self, name: str, default: Any = None, /) -> Any: ...
 
 
-RULE_NAMES = ("new_operator", "new_ads_spike", "platform_blocking", "empty_crawl")
+RULE_NAMES = (
+    "new_operator",
+    "new_ads_spike",
+    "platform_blocking",
+    "empty_crawl",
+    "field_coverage",
+)
 
 
 @dataclass(frozen=True)
 class AlertConfig:
     """Rule thresholds and the dedup window.  Settings (defaults in brackets):
-    ADWATCH_ALERT_RULES [all four, comma-separated], ADWATCH_ALERT_NEW_OPERATOR_MIN_ADS
+    ADWATCH_ALERT_RULES [all five, comma-separated], ADWATCH_ALERT_NEW_OPERATOR_MIN_ADS
     [2], ADWATCH_ALERT_SPIKE_FACTOR [3.0], ADWATCH_ALERT_SPIKE_MIN_NEW_ADS [10],
     ADWATCH_ALERT_HISTORY_JOBS [7], ADWATCH_ALERT_BLOCK_RATE [0.3],
     ADWATCH_ALERT_BLOCK_MIN_PAGES [3], ADWATCH_ALERT_DEDUP_HOURS [24]."""
@@ -543,11 +557,54 @@ def empty_crawl(
     return alerts
 
 
+def field_coverage(
+    job: Mapping[str, Any], history: Sequence[Mapping[str, Any]], config: AlertConfig
+) -> list[Alert]:
+    """One alert per platform and field whose share of records fell below the
+    profile's threshold at spider close."""
+    alerts = []
+    for verdict in (job.get("monitors") or {}).values():
+        if not isinstance(verdict, Mapping):
+            continue
+        for failure in verdict.get("coverage_failures") or ():
+            platform, name = str(failure.get("platform", "")), str(failure.get("field", ""))
+            share = float(failure.get("share") or 0)
+            threshold = float(failure.get("threshold") or 0)
+            records = int(failure.get("records") or 0)
+            where, what = _show(platform, 80), _show(name, 40)
+            body = [
+                f"平台 {where} 本次 {records} 条记录中只有 {share:.0%} 有 {what} 字段"
+                f"（阈值 {threshold:.0%}）：站点可能改了页面结构，选择器不再匹配。",
+                f"Only {share:.0%} of the {records} records from {where} have the field {what} "
+                f"(threshold {threshold:.0%}): the site may have changed its markup and "
+                "the profile's selector no longer matches.",
+            ]
+            alerts.append(
+                Alert(
+                    kind="field_coverage",
+                    severity=WARNING,
+                    title=f"{KIND_LABELS['field_coverage']}: {where} {what} {share:.0%}",
+                    body="\n".join(body),
+                    facts={
+                        **_job_facts(job),
+                        "platform": platform,
+                        "field": name,
+                        "share": share,
+                        "threshold": threshold,
+                        "records": records,
+                    },
+                    key=f"{platform}/{name}",
+                )
+            )
+    return alerts
+
+
 RULES: dict[str, Rule] = {
     "new_operator": new_operator,
     "new_ads_spike": new_ads_spike,
     "platform_blocking": platform_blocking,
     "empty_crawl": empty_crawl,
+    "field_coverage": field_coverage,
 }
 
 

@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from scrapy.crawler import Crawler
 from twisted.internet import task
@@ -32,6 +32,7 @@ class Figures:
     reject_reasons: dict[str, int] = field(default_factory=dict)
     blocked_platforms: dict[str, int] = field(default_factory=dict)
     finish_reasons: dict[str, str] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)  # spider-close checks that failed
 
     @classmethod
     def of(cls, crawlers: Sequence[Crawler]) -> Figures:
@@ -60,6 +61,7 @@ class Figures:
                     )
             if crawler.spider is not None and "finish_reason" in stats:
                 f.finish_reasons[crawler.spider.name] = str(stats["finish_reason"])
+            f.failed_checks += _failed_checks(stats, crawler.spider.name if crawler.spider else "")
         return f
 
     def line(self, elapsed: float) -> str:
@@ -73,6 +75,21 @@ class Figures:
             if self.images_waiting:
                 line += f" ({self.images_waiting} waiting)"
         return line
+
+
+def _failed_checks(stats: dict[str, Any], spider: str) -> list[str]:
+    """The spider-close checks (crawler.finding.monitor) that failed, one line each."""
+    lines = [
+        f"{name} ({spider})"
+        for name in stats.get("adwatch/monitor/failed") or ()
+        if not str(name).startswith("coverage:")
+    ]
+    for c in stats.get("adwatch/monitor/coverage_failures") or ():
+        lines.append(
+            f"coverage of {c['field']} on {c['platform']}: {c['share']:.0%} of "
+            f"{c['records']} records (< {c['threshold']:.0%})"
+        )
+    return lines
 
 
 class Progress:
@@ -123,6 +140,8 @@ def summary(figures: Figures, elapsed: float, catalogue_uri: str, rejects_path: 
     odd = {k: v for k, v in figures.finish_reasons.items() if v != "finished"}
     if odd:
         lines.append("stopped early: " + ", ".join(f"{k} ({v})" for k, v in odd.items()))
+    for check in figures.failed_checks:
+        lines.append(f"CHECK FAILED: {check}")
     lines.append(f"catalogue:    {catalogue_uri}")
     lines.append(f"rejects file: {rejects_path}")
     return "\n".join(lines)
