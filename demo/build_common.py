@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import string
+import zlib
 
 from demo import content
 from demo.contacts import Operator, make_operators
@@ -26,6 +27,16 @@ LABEL_WEIGHTS = {
     "market": (0.42, 0.30, 0.28),
 }
 REPEAT_RATE = 0.05  # chance a slot shows a record already shown for an earlier query
+PROMOTED_ONE_IN = 4  # about one ad in this many is a paid (promoted) item on video and market
+
+
+def promoted(item_id: str, label: str) -> bool:
+    """Whether an item is paid for (Douyin's ``is_ads``, Goofish's ``isAliMaMaAD``):
+    some of the ads, chosen by their id rather than by the generator's random
+    stream, so that adding the mark changed nothing else of the generated web."""
+    return label == "ad" and zlib.crc32(item_id.encode()) % PROMOTED_ONE_IN == 0
+
+
 TOKEN_CHARS = string.ascii_letters + string.digits + "-_"
 POSTER_THEMES = ("red", "gold", "black", "green", "white")
 

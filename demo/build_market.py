@@ -9,7 +9,7 @@ import random
 from urllib.parse import quote, urlencode
 
 from demo import ads, hostile, texts_market
-from demo.build_common import REPEAT_RATE, Registry
+from demo.build_common import REPEAT_RATE, Registry, promoted
 from demo.contacts import contact_text
 from demo.model import ImageSpec, Listing, MarketQuery, Reject, TransientBlock, Truth
 from demo.render_market import API_PATH
@@ -109,6 +109,7 @@ def _listing(reg: Registry, rng: random.Random, query: str, case: str | None) ->
         photos,
         truth,
         want_count=rng.randint(0, 120),
+        sponsored=promoted(item_id, label),
     )
     reg.listings[item_id] = listing
     return listing

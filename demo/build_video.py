@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from demo import ads, content, hostile, texts_video
-from demo.build_common import REPEAT_RATE, TOKEN_CHARS, Registry
+from demo.build_common import REPEAT_RATE, TOKEN_CHARS, Registry, promoted
 from demo.contacts import contact_text
 from demo.model import Author, Comment, ImageSpec, Reject, Truth, Video, VideoQuery
 
@@ -93,6 +93,7 @@ def _video(reg: Registry, rng: random.Random, query: str, case: str | None) -> V
         cover=cover,
         comments=comments,
         truth=truth,
+        sponsored=promoted(aweme_id, label),
     )
     reg.videos[aweme_id] = video
     return video

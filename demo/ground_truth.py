@@ -95,12 +95,24 @@ def records(web: DemoWeb) -> list[dict[str, Any]]:
     for vq in web.video:
         for i, v in enumerate(vq.videos):
             batch = i // VIDEO_BATCH_SIZE + 1
-            add(_record("video", vq.query, batch, f"/video/{v.aweme_id}", v.truth, v.desc, web))
+            url = f"/video/{v.aweme_id}"
+            add(_record("video", vq.query, batch, url, v.truth, v.desc, web, sponsored=v.sponsored))
     for mq in web.market:
         for number, items in enumerate(mq.pages, start=1):
             for item in items:
                 url = f"/item?id={item.item_id}"
-                add(_record("market", mq.query, number, url, item.truth, item.title, web))
+                add(
+                    _record(
+                        "market",
+                        mq.query,
+                        number,
+                        url,
+                        item.truth,
+                        item.title,
+                        web,
+                        sponsored=item.sponsored,
+                    )
+                )
     return out
 
 

@@ -129,6 +129,7 @@ class Video:
     cover: str  # image name
     comments: list[Comment]
     truth: Truth
+    sponsored: bool = False  # a paid item: is_ads in the search answer
 
 
 @dataclass
@@ -158,6 +159,7 @@ class Listing:
     photos: list[str]  # image names; the first is the picUrl
     truth: Truth
     want_count: int = 0
+    sponsored: bool = False  # a paid item: isAliMaMaAD in the search answer
 
 
 @dataclass

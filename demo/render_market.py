@@ -95,7 +95,7 @@ def listing_entry(item: Listing, seller: Seller, base_url: str) -> dict[str, Any
                         "picUrl": f"{base_url}/img/{item.photos[0]}",
                         "userNickName": seller.nickname,
                         "fishTags": {},
-                        "isAliMaMaAD": False,
+                        "isAliMaMaAD": item.sponsored,
                         "wantCount": item.want_count,
                     },
                     "clickParam": {

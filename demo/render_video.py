@@ -149,7 +149,7 @@ def aweme_item(video: Video, base_url: str) -> dict[str, Any]:
         },
         "video": {"cover": {"url_list": [f"{base_url}/img/{video.cover}"]}},
         "text_extra": hashtags(video.desc),
-        "is_ads": False,
+        "is_ads": video.sponsored,
     }
 
 

@@ -210,6 +210,7 @@ class RenderedListSpider(ChannelSpider):
             published_at=_when(f.get("published_at")),
             price=as_text(f.get("price")),
             region=as_text(f.get("region")),
+            sponsored=_flag(f.get("sponsored")),
             images=[ImageRef(url=u) for u in absolute(response.url, _list(f.get("images")))],
             extra={"page": page, "position": position, "item_id": str(f["id"])},
         )
@@ -246,6 +247,14 @@ def _list(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value if v]
     return [str(value)]
+
+
+def _flag(value: Any) -> bool:
+    """A platform's ad mark as a yes or no: ``true``, ``1``, ``"true"`` (Douyin's
+    ``is_ads``, Goofish's ``isAliMaMaAD``); missing, ``0``, ``"false"``, ``""``: no."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y")
+    return bool(value) if isinstance(value, bool | int | float) else False
 
 
 def _when(value: Any) -> str:
