@@ -82,6 +82,10 @@ def test_a_late_answer_to_the_scroll_is_waited_out_by_reading_the_list_again(
     # of the first rendering are not carried into the new request
     assert crawl_stats(done.data_dir)("adwatch/lists_rendered_again/scroll_cut_short") == 1
     assert "internal meta keys" not in crawl_log(done.data_dir)
+    # the paid mark (is_ads) of each video, from the captured answer to the catalogue
+    paid = {g["url"]: g["sponsored"] for g in expected(ground_truth_lines(server.web))}
+    assert {u: urls[u]["sponsored"] for u in want} == {u: paid[u] for u in want}
+    assert 0 < sum(paid[u] for u in want) < len(want)
 
 
 def test_an_answer_always_late_ends_in_a_reject_naming_the_batch(
