@@ -11,6 +11,8 @@ browser context grows without bound (scrapy-playwright#240).
 
 import os
 
+from crawler.finding.identity import user_agent
+
 BOT_NAME = "adwatch"
 SPIDER_MODULES = ["crawler.finding.spiders"]
 NEWSPIDER_MODULE = "crawler.finding.spiders"
@@ -78,7 +80,8 @@ ADWATCH_OCR_WORKERS = 1  # OCR worker processes (each holds one engine, ~250-350
 # the learned model: empty = crawler/reading/detect/model.json, "none" = rules alone
 ADWATCH_MODEL = os.environ.get("ADWATCH_MODEL", "")
 ADWATCH_RULES_DIR = os.environ.get("ADWATCH_RULES_DIR", "")  # empty = crawler/reading/detect/rules
-ADWATCH_SITES_DIR = os.environ.get("ADWATCH_SITES_DIR", "")  # empty = crawler/finding/sites
+# your own site profiles, read with the packaged ones (same name replaces); also --sites-dir
+ADWATCH_SITES_DIR = os.environ.get("ADWATCH_SITES_DIR", "")
 ADWATCH_TSA_CA = ""  # PEM file of the TSA's trusted root(s); empty = <data dir>/tsa/ca.pem if there
 ADWATCH_TSA_URL = os.environ.get("ADWATCH_TSA_URL", "")  # RFC 3161 time-stamp authority
 ADWATCH_XHR_WAIT = 8.0  # seconds a rendered page may take to fire its data request
@@ -138,10 +141,9 @@ TWISTED_DNS_RESOLVER = "crawler.finding.netguard.PolicyResolver"
 # Scrapy re-reads each callback's source per response to warn about `return x`
 # in generators (its cache misses on bound methods): ~9 % of plain-page CPU.
 WARN_ON_GENERATOR_RETURN_VALUE = False
-USER_AGENT = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/156.0.0.0 Safari/537.36"
-)
+# the installed Chromium's own user agent (without "Headless"), for plain
+# requests and browser pages alike: crawler/finding/identity.py
+USER_AGENT = user_agent(os.environ.get("ADWATCH_CHROMIUM", "/usr/bin/chromium"))
 
 # --- scrapy-playwright -------------------------------------------------------
 DOWNLOAD_HANDLERS = {

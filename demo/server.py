@@ -15,6 +15,7 @@ import re
 import socket
 import sys
 import threading
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ class _HTTPServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        # who asked: the User-Agent of every request (a crawler's identity, checked by tests)
+        self.agents: Counter[str] = Counter()
         super().__init__(address, _Handler)
 
     def get_request(self) -> tuple[Any, Any]:
@@ -89,6 +92,8 @@ class _Handler(BaseHTTPRequestHandler):
         return f"{addr!s}:{port}"
 
     def _serve(self, send_body: bool) -> None:
+        with self.server._open_lock:
+            self.server.agents[self.headers.get("User-Agent", "")] += 1
         try:
             resp = self.server.router.handle(self.path, self._host())
         except Exception:  # a bug in the demo must not kill the connection silently
@@ -161,6 +166,12 @@ class DemoServer(HTTPThreadServer[_HTTPServer]):
     def hits(self, target: str) -> int:
         """How often a path+query (or a transient-block key) was requested."""
         return self.router.hits(target)
+
+    def user_agents(self) -> dict[str, int]:
+        """Each User-Agent the demo was asked with, and how often."""
+        httpd = self._httpd
+        with httpd._open_lock:
+            return dict(httpd.agents)
 
     def take_down(self, url_or_path: str) -> None:
         """Answer from now on like a platform that removed the page: a landing

@@ -105,6 +105,19 @@ def test_the_crawl_log_has_no_python_warnings(crawl: Crawl):
     assert not warnings, warnings[:5]
 
 
+def test_one_true_browser_identity(crawl: Crawl, demo_server):
+    """Every browser-like request the crawl and its capture made (plain pages,
+    pictures, rendered pages and their data calls) said the installed
+    Chromium's user agent; none said HeadlessChrome (other tests fetch the
+    demo with Python's own agent)."""
+    from crawler import settings
+
+    agents = demo_server.user_agents()
+    browserish = {agent for agent in agents if "Mozilla/" in agent}
+    assert browserish == {settings.USER_AGENT}, agents
+    assert agents[settings.USER_AGENT] > 100
+
+
 def test_at_least_95_percent_of_ground_truth_is_stored(crawl: Crawl, ground_truth):
     records = stored(crawl)
     want = expected(ground_truth)

@@ -118,6 +118,8 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
         self._closing: set[asyncio.Task[None]] = set()
         self.guards = EgressGuards(policy_of(crawler))
         self.config.launch_options["proxy"] = self.guards.proxy("")
+        # pages say what Scrapy's plain requests say (not "HeadlessChrome")
+        self.user_agent = str(crawler.settings.get("USER_AGENT") or "")
 
     async def close(self) -> None:
         try:
@@ -131,6 +133,8 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
         """Each context sends its traffic through the guard (chained to the
         profile's own proxy, if it names one), and has no WebRTC."""
         kwargs = dict(context_kwargs or {})
+        if self.user_agent:
+            kwargs.setdefault("user_agent", self.user_agent)
         upstream = (kwargs.get("proxy") or {}).get("server", "")
         kwargs["proxy"] = self.guards.proxy(upstream)
         wrapper = await super()._create_browser_context(name, kwargs, spider)

@@ -46,7 +46,8 @@ from typing import Any, TextIO
 from scrapy.settings import BaseSettings
 
 from crawler.config import AdwatchConfig
-from crawler.finding.profiles import SiteProfile, load_profiles
+from crawler.finding.profile_folders import load_site_profiles
+from crawler.finding.profiles import SiteProfile
 from crawler.running.lifecycle import Outcome, UsageProblem, job_in_history
 from crawler.running.stopping import STOP_SIGNALS
 from evidence.bundle import seal_capture, stamp_bundle, stamp_head
@@ -120,7 +121,7 @@ def capture_settings(settings: BaseSettings, config: AdwatchConfig) -> CaptureSe
     return CaptureSettings(
         executable_path=str(launch.get("executable_path") or "/usr/bin/chromium"),
         launch_args=tuple(launch.get("args") or CaptureSettings.launch_args),
-        user_agent="",
+        user_agent=str(settings.get("USER_AGENT") or ""),  # the crawl's identity
         navigation_timeout=config.capture_timeout,
         load_wait=config.capture_load_wait,
         allow_hosts=config.address_policy().allow,
@@ -552,7 +553,7 @@ class _Stamping:
 
 def _profiles(config: AdwatchConfig) -> dict[str, SiteProfile]:
     try:
-        return load_profiles(config.sites_dir)
+        return load_site_profiles(config.sites_dir)
     except ValueError as exc:  # captures go on with the generic markers only
         logger.error("site profiles not loaded for evidence capture: %s", exc)
         return {}
