@@ -211,7 +211,10 @@ def test_the_sites_and_rules_folders_are_taken_from_the_environment(tmp_path):
         check=False,
     )
     assert listed.returncode == 0, listed.stderr[-2000:]
-    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["env-baidu"]
+    # the user folder's profile beside the packaged ones (which it does not replace)
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines()}
+    assert re.search(r"\buser\s+\S+env-baidu\.yaml$", lines["env-baidu"])
+    assert {"demo-baidu", "baidu", "demo-douyin"} <= set(lines)
     # what a crawl reads its folders from (AdwatchConfig over the project settings)
     probe = (
         "from crawler.config import AdwatchConfig; "

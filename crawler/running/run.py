@@ -26,7 +26,8 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from crawler.config import AdwatchConfig
-from crawler.finding.profiles import ProfileError, load_profiles, select_profiles
+from crawler.finding.profile_folders import load_site_profiles
+from crawler.finding.profiles import ProfileError, select_profiles
 from crawler.finding.spiders.market import MarketSpider
 from crawler.finding.spiders.search import SearchSpider
 from crawler.finding.spiders.video import VideoSpider
@@ -82,7 +83,7 @@ def check_sites(settings: Settings, sites: Sequence[str]) -> None:
 
     sites_dir = AdwatchConfig.from_settings(settings).sites_dir
     try:
-        profiles = load_profiles(sites_dir)
+        profiles = load_site_profiles(sites_dir)
     except ProfileError as exc:
         raise click.ClickException(str(exc)) from None
     try:
@@ -103,7 +104,7 @@ def crawl(
 
     Must be called once per process: Scrapy's reactor cannot be restarted."""
     config = AdwatchConfig.from_settings(settings)
-    profiles = load_profiles(config.sites_dir)
+    profiles = load_site_profiles(config.sites_dir)
     wanted = [c for c in channels if select_profiles(profiles, c, list(sites) or None)]
     with _signals_held() as held:
         process = CrawlerProcess(settings)

@@ -23,7 +23,8 @@ from twisted.python.failure import Failure
 
 from crawler.config import AdwatchConfig, crawler_config
 from crawler.finding.browser import browser_meta
-from crawler.finding.profiles import SiteProfile, load_profiles, select_profiles
+from crawler.finding.profile_folders import load_site_profiles
+from crawler.finding.profiles import SiteProfile, select_profiles
 from crawler.finding.rejects import Reject, reason_of, send_reject
 from crawler.items import AdRecord, canonical_url
 from evidence.netpolicy import AddressPolicy
@@ -56,7 +57,7 @@ class ChannelSpider(scrapy.Spider):
         super().update_settings(settings)
         cfg = AdwatchConfig.from_settings(settings)
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
-        for profile in load_profiles(cfg.sites_dir).values():
+        for profile in load_site_profiles(cfg.sites_dir).values():
             slots.setdefault(
                 profile.slot,
                 {
@@ -78,7 +79,7 @@ class ChannelSpider(scrapy.Spider):
         spider: ChannelSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = crawler_config(crawler)
         chosen = select_profiles(
-            load_profiles(spider.config.sites_dir), cls.channel, spider._sites_arg or None
+            load_site_profiles(spider.config.sites_dir), cls.channel, spider._sites_arg or None
         )
         if spider.config.base_url:
             chosen = [p.with_base_url(spider.config.base_url) for p in chosen]

@@ -10,6 +10,7 @@ import sys
 import click
 
 from crawler.interfaces.cli.catalogue import clusters, jobs, search, stats
+from crawler.interfaces.cli.common import sites_dir_option
 from crawler.interfaces.cli.crawl import crawl
 from crawler.interfaces.cli.demo import demo
 from crawler.interfaces.cli.dossier import dossier
@@ -55,6 +56,12 @@ for _command in (
     user,
 ):
     cli.add_command(_command)
+
+
+# Every command that reads site profiles takes --sites-dir (added here, in one list,
+# so that a new reader of profiles is not forgotten in one module and kept in another).
+for _command in (crawl, sites, capture, recheck, schedule):
+    sites_dir_option(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

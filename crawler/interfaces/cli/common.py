@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -12,7 +13,7 @@ import click
 if TYPE_CHECKING:
     from crawler.running.lifecycle import Outcome
 
-# Where --backend and --es-url leave their values for invocation_settings (per invocation).
+# Where --backend, --es-url and --sites-dir leave their values for invocation_settings.
 BACKEND_META = "adwatch.backend"
 
 
@@ -97,6 +98,30 @@ es_url_option = click.option(
     help="Elasticsearch URL (default: ADWATCH_ES_URL). Credentials: ADWATCH_ES_API_KEY, or "
     "ADWATCH_ES_USER and ADWATCH_ES_PASSWORD; CA bundle: ADWATCH_ES_CA.",
 )
+
+
+def _keep_sites_dir(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+    # absolute, so that the child runs of `adwatch schedule` read the same folder
+    if value:
+        folder = str(Path(value).resolve())
+        ctx.meta.setdefault(BACKEND_META, {})["ADWATCH_SITES_DIR"] = folder
+
+
+sites_dir_option = click.option(
+    "--sites-dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    expose_value=False,
+    callback=_keep_sites_dir,
+    help="Folder of your own site profiles, read with the packaged ones; a profile "
+    "named like a packaged one replaces it (default: ADWATCH_SITES_DIR).",
+)
+
+
+def sites_dir_given() -> str:
+    """The --sites-dir of this invocation, absolute, or ''."""
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.meta.get(BACKEND_META, {}).get("ADWATCH_SITES_DIR", "")) if ctx else ""
 
 
 profile_option = click.option(

@@ -21,27 +21,91 @@ from crawler.interfaces.cli.common import (
 
 @click.command()
 @click.option("--check", is_flag=True, help="Only check every profile; exit 1 on an error.")
-def sites(check: bool) -> None:
-    """List the site profiles (crawler/finding/sites/*.yaml) and check that they load.
+@click.option(
+    "--site",
+    "site_name",
+    default=None,
+    help="With --check: the profile to check against samples (its own, or --sample).",
+)
+@click.option(
+    "--sample",
+    "samples",
+    multiple=True,
+    metavar="[search=|detail=]FILE",
+    help="With --check --site: a saved result page or data answer (search=, the default) "
+    "or a saved detail page (detail=); says which selector or path matched nothing.",
+)
+def sites(check: bool, site_name: str | None, samples: tuple[str, ...]) -> None:
+    """List the site profiles, packaged (crawler/finding/sites/) and your own
+    (--sites-dir or ADWATCH_SITES_DIR), and check that they load.  A profile of
+    yours named like a packaged one replaces it; the list says so.
+
+    With --check, each profile that names its own samples (samples: {search:
+    FILE, detail: FILE}) is also checked against them; --site NAME --sample FILE
+    checks one profile against a page you saved.  Every selector and JMESPath is
+    listed with how many results it matched; exit 1 when one matched nothing.
 
     \b
     Example:
       adwatch sites
+      adwatch sites --sites-dir ~/adwatch-sites --check
+      adwatch sites --check --site baidu --sample saved/baidu-results.html
+      adwatch sites --check --site douyin --sample search.json --sample detail=video.html
     """
     from crawler.config import AdwatchConfig
-    from crawler.finding.profiles import ProfileError, load_profiles
+    from crawler.finding.profile_folders import folders_text, site_listing
+    from crawler.finding.profiles import ProfileError
 
+    if (site_name or samples) and not check:
+        raise click.UsageError("--site and --sample go with --check")
+    if samples and not site_name:
+        raise click.UsageError("--sample needs --site NAME: the profile to check it against")
     cfg = AdwatchConfig.from_settings(invocation_settings(None, None))
     try:
-        profiles = load_profiles(cfg.sites_dir)
+        listing = site_listing(cfg.sites_dir)
+        if check:
+            click.echo(f"{len(listing)} profiles OK in {folders_text(cfg.sites_dir)}")
+            if not _check_samples([p for p, _ in listing], site_name, samples):
+                sys.exit(1)
+            return
     except ProfileError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    if check:
-        click.echo(f"{len(profiles)} profiles OK in {cfg.sites_dir}")
-        return
-    for p in profiles.values():
-        click.echo(f"{p.name:<16}{p.channel:<8}{p.base_url:<32}{p.source.name}")
+    for p, where in listing:
+        click.echo(f"{p.name:<16}{p.channel:<8}{p.base_url:<32}{where:<26}{p.source}")
+
+
+def _check_samples(profiles: list[Any], site_name: str | None, given: tuple[str, ...]) -> bool:
+    """Check profiles against samples (given, else their own) and print each
+    selector's count; False when one matched nothing or a sample was unusable."""
+    from crawler.finding.profile_check import check_file, own_samples, sample_arg
+
+    if site_name:
+        profiles = [p for p in profiles if p.name == site_name]
+        if not profiles:
+            raise click.BadParameter(f"no profile {site_name!r}", param_hint="--site")
+    ok = True
+    for profile in profiles:
+        pairs = [sample_arg(item) for item in given] or list(own_samples(profile).items())
+        if site_name and not pairs:
+            raise click.UsageError(f"{profile.name} names no samples of its own: give --sample")
+        for part, path in pairs:
+            try:
+                found = check_file(profile, part, path)
+            except ValueError as exc:  # unreadable, not JSON, a bad JMESPath, no detail
+                click.echo(f"error: {profile.name} {part} sample: {exc}", err=True)
+                ok = False
+                continue
+            click.echo(f"{profile.name}: {part} sample {path}")
+            for m in found:
+                mark = "ok" if not m.empty else "optional" if m.optional else "NOTHING"
+                click.echo(f"  {mark:<9}{m.key:<26}{m.matched:>4}/{m.of:<4} {m.expression}")
+            broken = [m.key for m in found if m.empty and not m.optional]
+            if broken:
+                ok = False
+                names = ", ".join(broken)
+                click.echo(f"{profile.name}: matched nothing in {path.name}: {names}", err=True)
+    return ok
 
 
 @click.command()

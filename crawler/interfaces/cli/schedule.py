@@ -15,6 +15,7 @@ from crawler.interfaces.cli.common import (
     parse_sets,
     say,
     sets_option,
+    sites_dir_given,
 )
 
 
@@ -69,6 +70,7 @@ def schedule(
         raise click.UsageError(str(exc)) from None
     # parsed here, so that a malformed one is an error now, not in every run
     set_args = [arg for n, v in parse_sets(sets).items() for arg in ("-s", f"{n}={v}")]
+    set_args += ["-s", f"ADWATCH_SITES_DIR={d}"] if (d := sites_dir_given()) else []
     seconds = duration_arg(run_for).total_seconds() if run_for else None
     wait = duration_arg(stop_wait).total_seconds()
     settings = invocation_settings(data_dir, catalogue)
