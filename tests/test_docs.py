@@ -83,3 +83,65 @@ def test_links_lead_somewhere(page):
         if missing or (anchor and dest.suffix == ".md" and anchor not in _anchors(dest)):
             broken.append(target)
     assert not broken, f"{page.relative_to(ROOT)}: broken links {broken}"
+
+
+# Where the profile language is read: the loader and the spiders.  A key is a
+# string looked up (x.get("k"), x["k"], need("k")) in one of the profile's mappings.
+PROFILE_CODE = (
+    "crawler/finding/profiles.py",
+    "crawler/finding/spiders",
+    "crawler/finding/profile_check.py",
+)
+PROFILE_MAPPINGS = frozenset(
+    {"raw", "rate", "block", "session", "search", "detail", "s", "d", "f", "found", "fields"}
+    | {"profile.search", "profile.detail"}
+)
+
+
+def profile_keys() -> set[str]:
+    """Every profile key the code reads (see PROFILE_CODE)."""
+    import ast
+
+    from crawler.finding import profiles
+
+    keys = set(profiles.COVERAGE_FIELDS) | {"min_records"}
+    keys |= {k for sections in profiles.REQUIRED.values() for ks in sections.values() for k in ks}
+    files: list[Path] = []
+    for place in PROFILE_CODE:
+        path = ROOT / place
+        files += sorted(path.glob("*.py")) if path.is_dir() else [path]
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            key: object = None
+            if isinstance(node, ast.Call) and node.args:
+                func = node.func
+                owner = ast.unparse(func.value) if isinstance(func, ast.Attribute) else ""
+                getter = isinstance(func, ast.Attribute) and func.attr == "get"
+                if (getter and owner in PROFILE_MAPPINGS) or ast.unparse(func) == "need":
+                    key = getattr(node.args[0], "value", None)
+            elif isinstance(node, ast.Subscript) and ast.unparse(node.value) in PROFILE_MAPPINGS:
+                key = getattr(node.slice, "value", None)
+            if isinstance(key, str):
+                keys.add(key)
+    return keys
+
+
+def undocumented_profile_keys(page: str) -> list[str]:
+    """Keys not written in the page as `key` or `section.key` (code spans)."""
+    spans = set(re.findall(r"`([^`\n]+)`", page))
+    named = {part for span in spans for part in re.split(r"[\s:{},]+", span)}
+    named |= {name.rsplit(".", 1)[-1] for name in named}
+    return sorted(k for k in profile_keys() if k not in named)
+
+
+def test_every_profile_key_is_in_the_profile_reference():
+    """docs/profiles.md names every key the profile loader and spiders read."""
+    keys = profile_keys()
+    # the scan sees the loader's keys and the spiders' (not an empty walk)
+    assert {"channel", "storage_state", "page_size", "has_next", "data_encoding"} <= keys
+    assert {"comments", "sponsored", "min_records", "samples", "next_page"} <= keys
+    page = (ROOT / "docs" / "profiles.md").read_text(encoding="utf-8")
+    assert undocumented_profile_keys(page) == []
+    # and it notices a key the page leaves out
+    without = re.sub(r"`[^`\n]*data_encoding[^`\n]*`", "", page)
+    assert undocumented_profile_keys(without) == ["data_encoding"]
