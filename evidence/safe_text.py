@@ -38,6 +38,15 @@ def printable(text: str, one_line: bool = False) -> str:
     return "".join(out)
 
 
+def marked(text: str) -> str:
+    """``text`` with the same characters as ``printable`` escapes shown as
+    marks a reader sees, ``⟨U+202E⟩`` (the web workbench's pages)."""
+    return "".join(
+        f"⟨U+{ord(ch):04X}⟩" if ch not in _KEEP and unicodedata.category(ch) in _ESCAPED else ch
+        for ch in text
+    )
+
+
 class _JsonEscapes(dict[int, str]):
     """str.translate table for a dumped JSON text: a character of the escaped
     categories to its ``\\uXXXX`` escape (a surrogate pair above U+FFFF), any

@@ -5,7 +5,6 @@ the role check and the CSRF check in front of each handler."""
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,26 +25,19 @@ from crawler.interfaces.web.views import CONTACT_NAMES
 from evidence.cases import REGULATORS
 from evidence.dossier.build import when
 from evidence.review import REJECT_REASONS
+from evidence.safe_text import marked
 
 HERE = Path(__file__).parent
 
 
-# Characters that escaping leaves alone but that reorder or hide what a
-# reader sees (bidi overrides, zero-width and other format characters,
-# controls): every one printed by a template becomes a visible mark.
-_HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
-
-
 def shown(value: Any) -> Any:
-    """Jinja's finalize: text with its hidden characters made visible
+    """Jinja's finalize: text with its hidden characters (bidi overrides,
+    zero-width and other format characters, controls), which escaping leaves
+    alone but which reorder or hide what a reader sees, made visible
     (``⟨U+202E⟩``), in element text and attribute values alike."""
     if not isinstance(value, str) or (value.isascii() and value.isprintable()):
         return value
-    marked = "".join(
-        f"⟨U+{ord(ch):04X}⟩" if ch not in "\n\t" and unicodedata.category(ch) in _HIDDEN else ch
-        for ch in value
-    )
-    return Markup(marked) if isinstance(value, Markup) else marked
+    return Markup(marked(value)) if isinstance(value, Markup) else marked(value)
 
 
 def beijing(value: Any) -> str:

@@ -127,7 +127,7 @@ def operator(request: Request, user: User) -> Response:
 
 @need("viewer")
 def review_queue(request: Request, user: User) -> Response:
-    queue = bench_of(request).catalogue.review_queue(limit=2)
+    queue = bench_of(request).catalogue.review_queue(limit=1)
     item = views.ad_view(bench_of(request).catalogue, queue[0]) if queue else None
     template = "review_item.html" if is_htmx(request) else "review.html"
     return render(
