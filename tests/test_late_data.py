@@ -77,10 +77,10 @@ def test_a_late_answer_to_the_scroll_is_waited_out_by_reading_the_list_again(
     urls = stored_urls(done.data_dir)
     assert [u for u in want if u not in urls] == []
     assert asked[0] == 2  # late, then read again in time
-    assert [r for r in done.rejects if r["reason"] == "scroll_cut_short"] == []
+    assert [r for r in done.rejects if r["reason"] == "paging_cut_short"] == []
     # rendered again from fresh meta: Scrapy's own keys (retry count, latency)
     # of the first rendering are not carried into the new request
-    assert crawl_stats(done.data_dir)("adwatch/lists_rendered_again/scroll_cut_short") == 1
+    assert crawl_stats(done.data_dir)("adwatch/lists_rendered_again/paging_cut_short") == 1
     assert "internal meta keys" not in crawl_log(done.data_dir)
     # the paid mark (is_ads) of each video, from the captured answer to the catalogue
     paid = {g["url"]: g["sponsored"] for g in expected(ground_truth_lines(server.web))}
@@ -97,9 +97,9 @@ def test_an_answer_always_late_ends_in_a_reject_naming_the_batch(
     want = wanted(server)
     assert sum(u in urls for u in want) == 20  # the first two batches, each once
     assert asked[0] == 2  # RETRY_TIMES=1
-    [reject] = [r for r in done.rejects if r["reason"] == "scroll_cut_short"]
+    [reject] = [r for r in done.rejects if r["reason"] == "paging_cut_short"]
     assert QUERY in reject["url"] or "%E5%81%9C%E5%82%AC" in reject["url"]
-    assert "after batch 2 of up to 5" in reject["detail"]
+    assert "after page 2 of up to 5 (page 3 missing)" in reject["detail"]
 
 
 def test_a_late_first_answer_is_waited_out_by_reading_the_list_again(

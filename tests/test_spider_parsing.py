@@ -285,7 +285,7 @@ def test_a_list_whose_scrolling_stopped_short_is_read_again_then_rejected(tmp_pa
     spent = {RENDERED_AGAIN_META: spider.settings.getint("RETRY_TIMES")}
     assert read([body, body], **spent) == []
     [reject] = cut(rejects)
-    assert reject.reason == "scroll_cut_short" and "after batch 2 of up to 5" in reject.detail
+    assert reject.reason == "paging_cut_short" and "after page 2 of up to 5" in reject.detail
     # no more to read, or as many batches as the profile asks for: nothing to do
     spider, rejects = make_spider(VideoSpider, tmp_path)
     spider.crawler.crawling = True

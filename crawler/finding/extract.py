@@ -162,12 +162,29 @@ def absolute(base: str, links: Iterable[str]) -> list[str]:
     return out
 
 
+class _ProfileFunctions(jmespath.functions.Functions):
+    """JMESPath functions a profile may call beyond the standard ones."""
+
+    @jmespath.functions.signature({"types": ["string", "null"]})
+    def _func_html_text(self, value: str | None) -> str:
+        """``html_text(text)``: the visible text of an HTML fragment, as a
+        reader sees it (Weibo's ``mblog.text`` holds links and <br> in HTML)."""
+        if not value:
+            return ""
+        root = Selector(text=f"<div>{value}</div>").css("div")
+        return clean(visible_text(root[0].root)) if root else ""
+
+
+_OPTIONS = jmespath.Options(custom_functions=_ProfileFunctions())
+
+
 def json_path(data: Any, expression: str | None) -> Any:
-    """Evaluate a JMESPath expression; a bad expression is a profile error."""
+    """Evaluate a JMESPath expression (with ``html_text()``); a bad expression
+    is a profile error."""
     if not expression:
         return None
     try:
-        return jmespath.search(expression, data)
+        return jmespath.search(expression, data, options=_OPTIONS)
     except JMESPathError as exc:
         raise ValueError(f"bad JSON path {expression!r}: {exc}") from None
 
@@ -181,11 +198,27 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+DATA_ENCODINGS = ("", "json", "url", "js")
+# ``undefined`` where JSON has a value: after ``:``, ``[`` or ``,`` (JS state objects)
+_UNDEFINED = re.compile(r"(?<=[:\[,])(\s*)undefined(?=\s*[,\]}])")
+
+
 def embedded_json(sel: Selector, css: str, encoding: str = "") -> Any:
-    """JSON embedded in a page, e.g. <script id="RENDER_DATA">, URL-encoded or not."""
+    """Data embedded in a page: ``json`` (the default) as it stands, e.g.
+    <script id="RENDER_DATA">; ``url`` URL-encoded first; ``js`` a script that
+    assigns a literal (``window.__INITIAL_STATE__={...}`` on Xiaohongshu,
+    ``var $render_data = [{...}][0] || {};`` on Weibo's mobile pages): the first
+    ``{`` or ``[`` value after the first ``=`` is read, ``undefined`` as null."""
     raw = sel.css(css).get()
     if raw is None:
         raise ValueError(f"no embedded data at {css!r}")
     if encoding == "url":
         raw = unquote(raw)
-    return json.loads(raw)
+    if encoding != "js":
+        return json.loads(raw)
+    _, equals, value = raw.partition("=")
+    start = min((i for i in (value.find("{"), value.find("[")) if i >= 0), default=-1)
+    if not equals or start < 0:
+        raise ValueError(f"no assigned object or list in the script at {css!r}")
+    data, _end = json.JSONDecoder().raw_decode(_UNDEFINED.sub(r"\1null", value[start:]))
+    return data

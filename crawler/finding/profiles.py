@@ -104,6 +104,14 @@ class SiteProfile:
     proxy: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     coverage: Coverage = field(default_factory=Coverage)
+    # label -> the value put in the URL, where they differ (a topic id, a
+    # container id): records and reports name the label
+    query_values: dict[str, str] = field(default_factory=dict)
+
+    def query_value(self, label: str) -> str:
+        """What goes into the URL for a query (its label unless the profile
+        gives a value)."""
+        return self.query_values.get(label, label)
 
     def with_base_url(self, base_url: str) -> SiteProfile:
         """A copy pointed at another host (the demo web on its port, a mirror)."""
@@ -160,6 +168,31 @@ def _check_sponsored(path: Path, channel: str, search: dict[str, Any]) -> None:
         raise ProfileError(f"{path}: search.fields.sponsored: not valid JMESPath: {exc}") from None
 
 
+def _queries(path: Path, raw: Any) -> tuple[tuple[str, ...], dict[str, str]]:
+    """``queries:`` entries: a word, or ``{label: ..., value: ...}`` where the
+    URL needs something other than what a person calls the query."""
+    if raw is None:
+        return (), {}
+    if not isinstance(raw, list):
+        raise ProfileError(f"{path}: 'queries' must be a list")
+    labels: list[str] = []
+    values: dict[str, str] = {}
+    for n, entry in enumerate(raw, start=1):
+        if isinstance(entry, dict):
+            label, value = entry.get("label"), entry.get("value")
+            if not isinstance(label, str | int) or not isinstance(value, str | int):
+                raise ProfileError(
+                    f"{path}: queries entry {n} must have a label and a value, got {entry!r}"
+                )
+            labels.append(str(label))
+            values[str(label)] = str(value)
+        elif isinstance(entry, str | int):
+            labels.append(str(entry))
+        else:
+            raise ProfileError(f"{path}: queries entry {n} must be text or {{label, value}}")
+    return tuple(labels), values
+
+
 def load_profile(path: Path) -> SiteProfile:
     """Read and check one profile file."""
     try:
@@ -197,12 +230,14 @@ def load_profile(path: Path) -> SiteProfile:
     rate = raw.get("rate") or {}
     session = raw.get("session") or {}
     coverage = _coverage(path, raw.get("coverage"))  # outside the try: its errors name the key
+    queries, query_values = _queries(path, raw.get("queries"))
     try:
         profile = SiteProfile(
             name=need("name", str),
             channel=channel,
             base_url=str(need("base_url", str)).rstrip("/"),
-            queries=tuple(str(q) for q in raw.get("queries") or ()),
+            queries=queries,
+            query_values=query_values,
             search=search,
             detail=detail,
             source=path,

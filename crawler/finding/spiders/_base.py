@@ -116,15 +116,19 @@ class ChannelSpider(scrapy.Spider):
         }
 
     def render_meta(
-        self, profile: SiteProfile, xhr: str, batches: int, has_next: str = ""
+        self, profile: SiteProfile, section: dict[str, Any], batches: int
     ) -> dict[str, Any]:
-        """Meta for a page that must be rendered in the browser."""
+        """Meta for a page that must be rendered in the browser; ``section``
+        is the profile's ``search`` or ``detail`` (its xhr, xhr_match,
+        has_next and next_click)."""
         return browser_meta(
-            xhr=xhr,
+            xhr=str(section.get("xhr") or ""),
             batches=batches,
             timeout=self.config.xhr_wait,
             context_kwargs=profile.context_kwargs(),
-            has_next=has_next,
+            has_next=str(section.get("has_next") or ""),
+            next_click=str(section.get("next_click") or ""),
+            xhr_match=str(section.get("xhr_match") or ""),
         )
 
     def first_sighting(self, platform: str, url: str, drop: frozenset[str]) -> bool:
@@ -190,7 +194,7 @@ class ChannelSpider(scrapy.Spider):
             return record
         meta = self.meta(profile, "detail")
         if d.get("render"):
-            meta.update(self.render_meta(profile, d.get("xhr", ""), 1))
+            meta.update(self.render_meta(profile, d, 1))
         try:
             return scrapy.Request(
                 record.url,

@@ -19,7 +19,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from crawler.finding.browser import XHR_BODIES_META
+from crawler.finding.browser import PAGING_META, XHR_BODIES_META
 from crawler.finding.extract import (
     absolute,
     all_of,
@@ -50,12 +50,11 @@ class RenderedListSpider(ChannelSpider):
         carries only how often it was (``RENDERED_AGAIN_META``), none of the
         keys Scrapy set on the earlier rendering (its retry count, latency)."""
         s = profile.search
-        scroll = bool(s.get("scroll"))
-        batches = self.max_pages(profile) if scroll else 1
-        url = profile.url(s["url"], query=query, page=page)
+        batches = self.max_pages(profile) if in_page_paging(s) else 1
+        url = profile.url(s["url"], query=profile.query_value(query), page=page)
         meta = self.meta(profile, "results")
         if s.get("render", True):
-            meta.update(self.render_meta(profile, s["xhr"], batches, s.get("has_next", "")))
+            meta.update(self.render_meta(profile, s, batches))
         if renderings:
             meta[RENDERED_AGAIN_META] = renderings
         return scrapy.Request(
@@ -128,18 +127,20 @@ class RenderedListSpider(ChannelSpider):
             )
             for record in records:
                 yield self.follow(profile, record, self.parse_detail)
-        if not s.get("scroll"):
+        if not in_page_paging(s):
             if has_next and page < self.max_pages(profile):
                 yield self._list_request(profile, query, page + 1)
         elif has_next and len(bodies) < self.max_pages(profile) and not stopping:
+            stopped = (response.meta.get(PAGING_META) or {}).get("stopped", "")
             yield from self._again_or_reject(
                 response,
                 profile,
                 query,
                 page,
-                "scroll_cut_short",
-                f"no data answer to the scroll after batch {len(bodies)} of up to "
-                f"{self.max_pages(profile)}, though search.has_next said there was more",
+                "paging_cut_short",
+                f"{stopped or 'no further data answer'} after page {len(bodies)} of up to "
+                f"{self.max_pages(profile)} (page {len(bodies) + 1} missing), though "
+                "search.has_next said there was more",
             )
 
     def _again_or_reject(
@@ -221,7 +222,10 @@ class RenderedListSpider(ChannelSpider):
     def _read_detail(self, response: Response, record: AdRecord) -> None:
         d = self.profiles[record.platform].detail
         sel = page_selector(response)
-        if d.get("data"):
+        if d.get("xhr"):
+            found = _fields(_first_answer(response, d), d.get("fields") or {})
+            images = _list(found.get("images"))
+        elif d.get("data"):
             found = _fields(
                 embedded_json(sel, d["data"], d.get("data_encoding", "")), d.get("fields") or {}
             )
@@ -235,6 +239,21 @@ class RenderedListSpider(ChannelSpider):
         for url in absolute(response.url, images):
             if all(i.url != url for i in record.images):
                 record.images.append(ImageRef(url=url))
+
+
+def _first_answer(response: Response, detail: dict[str, Any]) -> Any:
+    """The first data answer a rendered detail page fired (``detail.xhr``,
+    e.g. Goofish's ``mtop.taobao.idle.pc.detail``), as JSON."""
+    bodies: list[str] = response.meta.get(XHR_BODIES_META) or []
+    if not bodies:
+        raise ValueError(f"the page fired no data request matching detail.xhr {detail['xhr']!r}")
+    return json.loads(bodies[0])
+
+
+def in_page_paging(search: dict[str, Any]) -> bool:
+    """Whether further batches come inside one rendered page (``scroll`` or a
+    ``next_click`` button) rather than by a page number in the URL."""
+    return bool(search.get("scroll") or search.get("next_click"))
 
 
 def _fields(data: Any, paths: dict[str, str]) -> dict[str, Any]:
@@ -257,12 +276,26 @@ def _flag(value: Any) -> bool:
     return bool(value) if isinstance(value, bool | int | float) else False
 
 
+# A Unix time above this is in milliseconds (Goofish's publishTime, Kuaishou's
+# timestamp): 10**11 seconds is the year 5138, 10**11 milliseconds is 1973.
+_MILLISECONDS_FROM = 10**11
+
+
 def _when(value: Any) -> str:
-    """Unix seconds or text as an ISO time (what the platform said, in UTC)."""
+    """Unix seconds or milliseconds, or text, as an ISO time (what the platform
+    said, in UTC).  A number too large for any date is kept as the text it was."""
     if value in (None, ""):
         return ""
-    if isinstance(value, int | float) or str(value).isdigit():
-        return datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int | float) or str(value).strip().isdigit():
+        number = int(float(value))
+        if number >= _MILLISECONDS_FROM:
+            number //= 1000
+        try:
+            return datetime.fromtimestamp(number, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (OverflowError, OSError, ValueError):
+            return str(value)
     return str(value)
 
 

@@ -32,7 +32,10 @@ class SearchSpider(ChannelSpider):
 
     def _page_request(self, profile: SiteProfile, query: str, page: int) -> scrapy.Request:
         size = int(profile.search.get("page_size", 10))
-        url = profile.url(profile.search["url"], query=query, page=page, offset=(page - 1) * size)
+        offset = int(profile.search.get("first_offset", 0)) + (page - 1) * size
+        url = profile.url(
+            profile.search["url"], query=profile.query_value(query), page=page, offset=offset
+        )
         return scrapy.Request(
             url,
             callback=self.parse_results,
