@@ -149,6 +149,36 @@ REQUIRED: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def _check_language(path: Path, search: dict[str, Any], detail: dict[str, Any]) -> None:
+    """The keys whose values have a fixed form: JMESPath expressions compile,
+    enumerations hold a known value, numbers are numbers."""
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    from crawler.finding.extract import DATA_ENCODINGS
+
+    for section, values in (("search", search), ("detail", detail)):
+        for key in ("xhr_match", "has_next"):
+            expression = values.get(key)
+            if expression is None:
+                continue
+            try:
+                jmespath.compile(str(expression))
+            except JMESPathError as exc:
+                raise ProfileError(f"{path}: {section}.{key}: not valid JMESPath: {exc}") from None
+        for key in ("next_click", "xhr"):
+            if key in values and (not isinstance(values[key], str) or not values[key].strip()):
+                raise ProfileError(f"{path}: {section}.{key} must be a non-empty string")
+    if detail.get("data_encoding", "") not in DATA_ENCODINGS:
+        known = ", ".join(e for e in DATA_ENCODINGS if e)
+        raise ProfileError(f"{path}: detail.data_encoding must be one of {known}")
+    if search.get("key", "url") not in ("url", "landing"):
+        raise ProfileError(f"{path}: search.key must be 'landing' (or 'url', the default)")
+    offset = search.get("first_offset", 0)
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ProfileError(f"{path}: search.first_offset must be a whole number >= 0")
+
+
 def _check_sponsored(path: Path, channel: str, search: dict[str, Any]) -> None:
     """``search.fields.sponsored`` of a JSON list (video, market): a JMESPath
     over one item whose truth marks a paid item (Douyin ``is_ads``, Goofish
@@ -226,6 +256,7 @@ def load_profile(path: Path) -> SiteProfile:
             if key not in values:
                 raise ProfileError(f"{path}: {section}.{key} is required for a {channel} profile")
     _check_sponsored(path, channel, search)
+    _check_language(path, search, detail)
     block = raw.get("block") or {}
     rate = raw.get("rate") or {}
     session = raw.get("session") or {}

@@ -197,7 +197,7 @@ class ChannelSpider(scrapy.Spider):
             meta.update(self.render_meta(profile, d, 1))
         try:
             return scrapy.Request(
-                record.url,
+                self.follow_url(record),
                 callback=callback,
                 errback=self.detail_failed,
                 meta=meta,
@@ -208,6 +208,10 @@ class ChannelSpider(scrapy.Spider):
             self.reject(record.url[:2000], "parse", "bad_link", str(exc)[:300], record.platform)
             record.problems.append(f"{self.detail_name}: bad_link")
             return record
+
+    def follow_url(self, record: AdRecord) -> str:
+        """Where a record's detail page is fetched from (its URL)."""
+        return record.url
 
     def new_record(self, profile: SiteProfile, url: str, **fields: Any) -> AdRecord:
         return AdRecord(

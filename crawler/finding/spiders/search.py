@@ -5,13 +5,18 @@ result page gives title, snippet and whether the slot is paid; the landing page
 adds its text and images (where an ad's WeChat ID or phone often sits).  A
 landing page that cannot be fetched is a reject, and the result is still stored
 from what the result page said.
+
+Where the engine links a result through a per-impression redirect and names no
+target (Baidu's paid ``baidu.php?url=...``), ``search.key: landing`` keys the
+record on the URL the redirect ends at, so that one ad seen twice is one record;
+a landing page that cannot be reached keys it on the displayed site and title.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
@@ -19,7 +24,7 @@ from scrapy.http import Response
 from crawler.finding.extract import absolute, all_of, page_selector, text_of
 from crawler.finding.profiles import SiteProfile
 from crawler.finding.spiders._base import ChannelSpider
-from crawler.items import AdRecord, Author, ImageRef
+from crawler.items import AdRecord, Author, ImageRef, canonical_url, record_id
 
 
 class SearchSpider(ChannelSpider):
@@ -61,8 +66,12 @@ class SearchSpider(ChannelSpider):
             "bad_result",
             lambda result: {"html": result.get()[:2000]},
         )
+        keyed_by_landing = s.get("key") == "landing"
         for record in records:
-            if self.config.landing_pages:
+            if keyed_by_landing:
+                record.extra["link"] = record.url
+                _rekey(record, _site_key(record), profile.drop_params)  # until the landing answers
+            if self.config.landing_pages or keyed_by_landing:
                 yield self.follow(profile, record, self.parse_landing)
             else:
                 yield record
@@ -108,7 +117,19 @@ class SearchSpider(ChannelSpider):
         )
 
     def parse_landing(self, response: Response, record: AdRecord) -> Iterator[AdRecord]:
+        profile = self.profiles[record.platform]
+        if profile.search.get("key") == "landing":
+            _rekey(record, response.url, profile.drop_params)
+            if not self.first_sighting(profile.name, response.url, profile.drop_params):
+                return  # the same ad behind another impression's link
+            if not self.config.landing_pages:
+                yield record
+                return
         yield from self.enrich(response, record, self._read_landing)
+
+    def follow_url(self, record: AdRecord) -> str:
+        """A record keyed by its landing page is fetched through its own link."""
+        return str(record.extra.get("link") or record.url)
 
     def _read_landing(self, response: Response, record: AdRecord) -> None:
         d = self.profiles[record.platform].detail
@@ -122,6 +143,21 @@ class SearchSpider(ChannelSpider):
         record.images = [
             ImageRef(url=u) for u in absolute(response.url, all_of(sel, d.get("images")))
         ]
+
+
+def _rekey(record: AdRecord, url: str, drop: frozenset[str]) -> None:
+    """Give a record another identity (its landing URL, or a site key)."""
+    record.url = url
+    record.canonical_url = canonical_url(url, drop)
+    record.id = record_id(record.platform, record.canonical_url)
+
+
+def _site_key(record: AdRecord) -> str:
+    """The identity of a result whose landing page is out of reach: the link
+    without its per-impression query, plus the displayed site and title."""
+    parts = urlsplit(str(record.extra.get("link") or record.url))
+    words = quote(f"{record.author.name}|{record.title}", safe="")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", f"site={words}"))
 
 
 def _site_name(result: Any, s: dict[str, Any]) -> str:
