@@ -112,6 +112,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.finding.blocking.BlockDetectionMiddleware": 560,
     # after redirects (each hop re-enters the chain), before retries (a refusal is final)
     "crawler.finding.netguard.AddressPolicyMiddleware": 580,
+    # Scrapy's cookie middleware, with each session platform's cookies in its own jar
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.finding.session_cookies.SessionCookiesMiddleware": 700,
     "crawler.finding.browser.ContextRecycler": 960,
 }
 EXTENSIONS = {

@@ -1,19 +1,32 @@
-"""Recognise block and captcha pages, and back off instead of hammering.
+"""Recognise block and captcha pages and expired sessions; back off instead of
+hammering, stop instead of crawling on logged out.
 
-A platform that answers with a captcha interstitial (or 403/429) is recorded
-as ``blocked`` (signal, stats ``adwatch/blocked``, catalogue), the whole platform
-pauses for a backoff that doubles with each block (up to a ceiling), and the
-page is retried after the pause.  A page still blocked after
-``ADWATCH_BLOCK_RETRIES`` retries becomes a ``blocked`` reject.  A page that
-comes through again resets the platform's backoff.
+A platform that answers with a captcha interstitial, a 403/429, a redirect to a
+captcha or punish URL, a data answer that is a soft block (HTTP 200 JSON that
+says "verify") or a captcha element (the profile's ``block`` rule) is recorded
+as ``blocked`` (signal, stats ``adwatch/blocked``, catalogue), the whole
+platform pauses for a backoff that doubles with each block (up to a ceiling),
+and the page is retried after the pause (from the URL first asked for, not the
+captcha it was sent to).  A page still blocked after ``ADWATCH_BLOCK_RETRIES``
+retries becomes a ``blocked`` reject.  A page that comes through again resets
+the platform's backoff.  A blocked page is never read: no record, no evidence.
+
+A list page that fails the profile's session check (``session.logged_in``
+missing, or ``session.expired`` matching: a login redirect, "please log in")
+stops the platform for the rest of the run: the stats keep the reason under
+``adwatch/session_expired/<platform>``, the monitor's verdict and the job's
+alerts say "session expired", and every further request of that platform is
+a ``session_expired`` reject, never fetched.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -21,13 +34,16 @@ from scrapy.http import Response, TextResponse
 
 from crawler.config import AdwatchConfig, crawler_config
 from crawler.finding import signals
+from crawler.finding.browser import NAVIGATIONS_META, XHR_ANSWERS_META
 from crawler.finding.profiles import SiteProfile
-from crawler.finding.rejects import BlockedError
+from crawler.finding.rejects import BlockedError, SessionExpiredError
 
 logger = logging.getLogger(__name__)
 
 PLATFORM_META = "adwatch_platform"
 RETRIES_META = "adwatch_block_retries"
+SESSION_EXPIRED_STAT = "adwatch/session_expired/"  # + platform: the reason
+_REDIRECT_KEYS = ("redirect_urls", "redirect_times", "redirect_reasons", "redirect_ttl")
 
 
 @dataclass
@@ -41,6 +57,7 @@ class BlockDetectionMiddleware:
         self.crawler = crawler
         self.config = config
         self._state: dict[str, _Backoff] = {}
+        self._expired: dict[str, str] = {}  # platform -> why its session is gone
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockDetectionMiddleware:
@@ -53,6 +70,8 @@ class BlockDetectionMiddleware:
 
     async def process_request(self, request: Request) -> None:
         name = request.meta.get(PLATFORM_META)
+        if name in self._expired:
+            raise SessionExpiredError(_expired_text(name, self._expired[name]))
         state = self._state.get(name) if name else None
         if state is not None:
             wait = state.until - time.monotonic()
@@ -65,12 +84,18 @@ class BlockDetectionMiddleware:
         if profile is None or request.meta.get("adwatch_kind") == "image":
             return response
         body = response.text if isinstance(response, TextResponse) else ""
-        reason = profile.block.matches(response.status, body)
-        state = self._state.setdefault(profile.name, _Backoff())
+        urls = _urls(request, response)
+        answers = _answers(request, body, bool(profile.block.data or profile.session.expired.data))
         stats = self.crawler.stats
         assert stats is not None
         # Pages per platform: the denominator of its block rate (job history, alerts).
         stats.inc_value(f"adwatch/pages/{profile.name}")
+        expired = self._session_gone(profile, request, response.status, body, urls, answers)
+        if expired:
+            self._expire(profile.name, expired, request.url)
+            raise SessionExpiredError(_expired_text(profile.name, expired))
+        reason = profile.block.matches(response.status, body, urls, answers)
+        state = self._state.setdefault(profile.name, _Backoff())
         if not reason:
             state.level = 0
             return response
@@ -95,6 +120,81 @@ class BlockDetectionMiddleware:
             request.url,
             pause,
         )
-        retry = request.replace(dont_filter=True)
-        retry.meta[RETRIES_META] = retries + 1
-        return retry
+        return _retry(request, retries + 1)
+
+    def _session_gone(
+        self,
+        profile: SiteProfile,
+        request: Request,
+        status: int,
+        body: str,
+        urls: tuple[str, ...],
+        answers: tuple[Any, ...],
+    ) -> str:
+        """Why the page shows the platform's session is gone, or ''."""
+        session = profile.session
+        found = session.expired.matches(status, body, urls, answers) if session.checked else ""
+        if found:
+            return found
+        listing = request.meta.get("adwatch_kind") == "results"
+        if session.logged_in and listing and body.lstrip()[:1] == "<":
+            from parsel import Selector
+
+            if not Selector(text=body).css(session.logged_in):
+                return f"no element matches session.logged_in {session.logged_in!r}"
+        return ""
+
+    def _expire(self, platform: str, reason: str, url: str) -> None:
+        if platform in self._expired:
+            return
+        self._expired[platform] = reason
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value(f"{SESSION_EXPIRED_STAT}{platform}", f"{reason} at {url[:300]}")
+        logger.error("%s", _expired_text(platform, reason) + f" (at {url})")
+
+
+def _expired_text(platform: str, reason: str) -> str:
+    return (
+        f"the {platform} session has expired ({reason}); the platform is stopped for this "
+        f"run: log in again (adwatch login {platform}) and crawl it again"
+    )
+
+
+def _urls(request: Request, response: Response) -> tuple[str, ...]:
+    """The URL a page ended at and every URL on the way: Scrapy's redirects,
+    and the browser's own navigations (a script sending the page to a captcha)."""
+    hops = [
+        *request.meta.get("redirect_urls", ()),
+        *request.meta.get(NAVIGATIONS_META, ()),
+        request.url,
+        response.url,
+    ]
+    return tuple(dict.fromkeys(str(u) for u in hops))
+
+
+def _answers(request: Request, body: str, wanted: bool) -> tuple[Any, ...]:
+    """The data answers of a page, parsed: those a rendered page fired, or
+    the page itself when it is a JSON list (``render: false``).  Only read when
+    a rule looks at data."""
+    if not wanted:
+        return ()
+    texts = request.meta.get(XHR_ANSWERS_META) or ([body] if body.lstrip()[:1] in "{[" else [])
+    parsed = []
+    for text in texts:
+        try:
+            parsed.append(json.loads(text))
+        except ValueError:
+            continue
+    return tuple(parsed)
+
+
+def _retry(request: Request, retries: int) -> Request:
+    """The page asked for again: from its first URL when Scrapy followed a
+    redirect to the captcha (asking for the captcha again would be no retry)."""
+    first = (request.meta.get("redirect_urls") or [request.url])[0]
+    retry = request.replace(url=first, dont_filter=True)
+    for key in _REDIRECT_KEYS:
+        retry.meta.pop(key, None)
+    retry.meta[RETRIES_META] = retries
+    return retry

@@ -51,6 +51,7 @@ XHR_META = "adwatch_xhr"  # substring of the data request URL to capture
 XHR_MATCH_META = "adwatch_xhr_match"  # JMESPath an answer must satisfy to be kept
 XHR_BODIES_META = "adwatch_xhr_bodies"  # list of kept JSON texts, in order
 XHR_ANSWERS_META = "adwatch_xhr_answers"  # every answer whose URL matched (block check)
+NAVIGATIONS_META = "adwatch_navigations"  # URLs the main frame went to (redirects, JS)
 PAGING_META = "adwatch_paging"  # how in-page paging ended: {"stopped": reason, "batch": n}
 
 _ABORT_TYPES = frozenset({"image", "media", "font"})

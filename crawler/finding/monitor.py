@@ -30,6 +30,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.config import crawler_config
+from crawler.finding.blocking import SESSION_EXPIRED_STAT
 from crawler.finding.profiles import COVERAGE_FIELDS, Coverage
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class Verdict:
     coverage: dict[str, dict[str, float]] = field(default_factory=dict)
     # one entry per field below its threshold: platform, field, share, threshold, records
     coverage_failures: tuple[dict[str, Any], ...] = ()
+    # platform -> why its session check failed (the platform stopped for the run)
+    session_expired: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {
@@ -142,6 +145,12 @@ def judge(
         failed.append("zero_results")
     shares, failures = judge_coverage(stats, coverage or {})
     failed += [f"coverage:{f['platform']}.{f['field']}" for f in failures]
+    expired = {
+        key[len(SESSION_EXPIRED_STAT) :]: str(value)
+        for key, value in stats.items()
+        if key.startswith(SESSION_EXPIRED_STAT)
+    }
+    failed += [f"session:{platform}" for platform in sorted(expired)]
     return Verdict(
         records=records,
         invalid=invalid,
@@ -153,6 +162,7 @@ def judge(
         failed=tuple(failed),
         coverage=shares,
         coverage_failures=tuple(failures),
+        session_expired=expired,
         **rates,
     )
 
@@ -200,7 +210,7 @@ class CrawlMonitor:
                 f"{failure['threshold']:.0%}",
             )
         for name in verdict.failed:
-            if name.startswith("coverage:"):
+            if name.startswith(("coverage:", "session:")):
                 continue
             figure = getattr(verdict, name)
             limit = self.limits.get(name)

@@ -44,7 +44,7 @@ from scrapy.http import Response
 from scrapy_playwright.handler import DEFAULT_CONTEXT_NAME, ScrapyPlaywrightDownloadHandler
 from twisted.internet import error as neterror
 
-from crawler.finding.browser import generation_of
+from crawler.finding.browser import NAVIGATIONS_META, generation_of
 from crawler.finding.netguard import policy_of
 from crawler.finding.rejects import RefusedRequest
 from evidence.egress import NO_WEBRTC, Answer, EgressGuards
@@ -117,9 +117,16 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
         self._newest: dict[str, int] = {}  # platform -> newest context generation seen
         self._closing: set[asyncio.Task[None]] = set()
         self.guards = EgressGuards(policy_of(crawler))
-        self.config.launch_options["proxy"] = self.guards.proxy("")
-        # pages say what Scrapy's plain requests say (not "HeadlessChrome")
-        self.user_agent = str(crawler.settings.get("USER_AGENT") or "")
+        if self.config.cdp_url:
+            # a browser the user runs (--cdp): nothing to launch; each context
+            # adwatch opens in it still goes through the guard (per-context
+            # proxy), and says what that browser is, not what ours would be
+            self.config.launch_options = {}
+            self.user_agent = ""
+        else:
+            self.config.launch_options["proxy"] = self.guards.proxy("")
+            # pages say what Scrapy's plain requests say (not "HeadlessChrome")
+            self.user_agent = str(crawler.settings.get("USER_AGENT") or "")
 
     async def close(self) -> None:
         try:
@@ -147,6 +154,7 @@ class PooledPageHandler(ScrapyPlaywrightDownloadHandler):
         a refusal of the address policy, or a name or server out of reach."""
         started = time.time()
         navigations = [request.url]
+        request.meta[NAVIGATIONS_META] = navigations  # the block check reads the hops
         try:
             response = await self._pooled_download(request, spider, navigations)
         except PlaywrightError as exc:

@@ -27,19 +27,166 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class BlockRule:
-    """How a block or captcha page shows itself."""
+    """How a block or captcha page shows itself: an HTTP status, a substring
+    of the page or of a data answer (``markers``), a substring of the URL the
+    page ended at or of any redirect on the way (``urls``: wappass.baidu.com,
+    ``_____tmd_____/punish``), a JMESPath true on a data answer (``data``: a
+    soft block is an HTTP 200 answer, Douyin's ``search_nil_info``, mtop's
+    ``ret``), or an element on the page (``selectors``: a captcha overlay).
+    The same shape says when a session has expired (``session.expired``)."""
 
     markers: tuple[str, ...] = ()
     statuses: tuple[int, ...] = (403, 429)
+    urls: tuple[str, ...] = ()
+    data: tuple[str, ...] = ()
+    selectors: tuple[str, ...] = ()
 
-    def matches(self, status: int, body: str) -> str:
-        """Return the reason the page is a block page, or ''."""
+    def matches(
+        self,
+        status: int,
+        body: str,
+        urls: tuple[str, ...] = (),
+        answers: tuple[Any, ...] = (),
+    ) -> str:
+        """Return the reason the page is a block page, or ''.  ``urls`` are
+        the page's URL and its redirects; ``answers`` its data answers, parsed."""
         if status in self.statuses:
             return f"status {status}"
+        for marker in self.urls:
+            for url in urls:
+                if marker in url:
+                    return f"url {marker!r} ({url[:200]})"
         for marker in self.markers:
             if marker in body:
                 return f"marker {marker!r}"
+        if self.data and answers:
+            from crawler.finding.extract import json_path
+
+            for expression in self.data:
+                for answer in answers:
+                    if json_path(answer, expression):
+                        return f"data answer {expression!r}"
+        if self.selectors and body.lstrip()[:1] == "<":
+            from parsel import Selector
+
+            page = Selector(text=body)
+            for css in self.selectors:
+                if page.css(css):
+                    return f"element {css!r}"
         return ""
+
+    def __bool__(self) -> bool:
+        return bool(self.markers or self.urls or self.data or self.selectors)
+
+
+def _rule(path: Path, where: str, raw: Any, statuses: tuple[int, ...]) -> BlockRule:
+    """Read ``block:`` or ``session.expired:``; each key a list of strings
+    (``statuses`` of numbers), JMESPath and CSS checked now."""
+    if raw is None:
+        return BlockRule(statuses=statuses)
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{path}: {where!r} must be a mapping")
+    known = ("markers", "statuses", "urls", "data", "selectors")
+    for key in raw:
+        if key not in known:
+            raise ProfileError(f"{path}: {where}.{key} is not a key ({', '.join(known)})")
+
+    def texts(key: str) -> tuple[str, ...]:
+        value = raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ProfileError(f"{path}: {where}.{key} must be a list of non-empty strings")
+        return tuple(value)
+
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+    from parsel import Selector
+
+    for expression in texts("data"):
+        try:
+            jmespath.compile(expression)
+        except JMESPathError as exc:
+            raise ProfileError(
+                f"{path}: {where}.data {expression!r}: not JMESPath: {exc}"
+            ) from None
+    for css in texts("selectors"):
+        try:
+            Selector(text="<p></p>").css(css)
+        except ValueError as exc:
+            raise ProfileError(f"{path}: {where}.selectors {css!r}: not CSS: {exc}") from None
+    given = raw.get("statuses")
+    if given is not None and (
+        not isinstance(given, list)
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in given)
+    ):
+        raise ProfileError(f"{path}: {where}.statuses must be a list of HTTP status numbers")
+    return BlockRule(
+        markers=texts("markers"),
+        statuses=tuple(given) if given is not None else statuses,
+        urls=texts("urls"),
+        data=texts("data"),
+        selectors=texts("selectors"),
+    )
+
+
+@dataclass(frozen=True)
+class Session:
+    """A platform's login: where its state comes from, how a page shows it is
+    logged in (``logged_in``: an element every HTML list page has only when
+    logged in) and how it shows the login is gone (``expired``).  A failed
+    check stops the platform for the run with a "session expired" alert
+    instead of crawling on logged out."""
+
+    storage_state: str = ""
+    cookies_file: str = ""
+    logged_in: str = ""
+    expired: BlockRule = field(default_factory=lambda: BlockRule(statuses=()))
+    login_url: str = ""
+
+    @property
+    def checked(self) -> bool:
+        return bool(self.logged_in or self.expired or self.expired.statuses)
+
+
+def _session(path: Path, raw: Any) -> Session:
+    if raw is None:
+        return Session()
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{path}: 'session' must be a mapping")
+    known = ("storage_state", "cookies", "logged_in", "expired", "login_url")
+    for key in raw:
+        if key not in known:
+            raise ProfileError(f"{path}: session.{key} is not a key ({', '.join(known)})")
+    for key in ("storage_state", "cookies", "logged_in", "login_url"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ProfileError(f"{path}: session.{key} must be a string")
+    logged_in = str(raw.get("logged_in") or "")
+    if logged_in:
+        from parsel import Selector
+
+        try:
+            Selector(text="<p></p>").css(logged_in)
+        except ValueError as exc:
+            raise ProfileError(f"{path}: session.logged_in {logged_in!r}: not CSS: {exc}") from None
+    return Session(
+        storage_state=str(raw.get("storage_state") or ""),
+        cookies_file=str(raw.get("cookies") or ""),
+        logged_in=logged_in,
+        expired=_rule(path, "session.expired", raw.get("expired"), ()),
+        login_url=str(raw.get("login_url") or ""),
+    )
+
+
+# A live platform's pace when its profile names none: one request at a time,
+# about this many seconds apart (jittered ±50 %, DOWNLOAD_SLOTS), like a person.
+LIVE_DELAY = 4.0
+
+
+def _loopback(base_url: str) -> bool:
+    """Whether a base URL is this machine (the demo web, a local mirror)."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 # Record fields whose share a crawl can be held to (``coverage:`` in a profile).
@@ -99,8 +246,7 @@ class SiteProfile:
     max_pages: int | None = None
     block: BlockRule = field(default_factory=BlockRule)
     drop_params: frozenset[str] = TRACKING_PARAMS
-    cookies_file: str = ""
-    storage_state: str = ""
+    session: Session = field(default_factory=Session)
     proxy: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     coverage: Coverage = field(default_factory=Coverage)
@@ -123,6 +269,14 @@ class SiteProfile:
         """Fill a URL template: {base} plus URL-quoted values."""
         quoted = {k: quote(str(v), safe="") for k, v in values.items()}
         return template.format(base=self.base_url, **quoted)
+
+    @property
+    def storage_state(self) -> str:
+        return self.session.storage_state
+
+    @property
+    def cookies_file(self) -> str:
+        return self.session.cookies_file
 
     @property
     def slot(self) -> str:
@@ -257,9 +411,10 @@ def load_profile(path: Path) -> SiteProfile:
                 raise ProfileError(f"{path}: {section}.{key} is required for a {channel} profile")
     _check_sponsored(path, channel, search)
     _check_language(path, search, detail)
-    block = raw.get("block") or {}
+    block = _rule(path, "block", raw.get("block"), (403, 429))
+    session = _session(path, raw.get("session"))
     rate = raw.get("rate") or {}
-    session = raw.get("session") or {}
+    live = not _loopback(str(raw.get("base_url") or ""))
     coverage = _coverage(path, raw.get("coverage"))  # outside the try: its errors name the key
     queries, query_values = _queries(path, raw.get("queries"))
     try:
@@ -272,22 +427,18 @@ def load_profile(path: Path) -> SiteProfile:
             search=search,
             detail=detail,
             source=path,
-            concurrency=int(rate.get("concurrency", 4)),
-            delay=float(rate.get("delay", 0.0)),
+            concurrency=int(rate.get("concurrency", 1 if live else 4)),
+            delay=float(rate.get("delay", LIVE_DELAY if live else 0.0)),
             max_pages=int(raw["max_pages"]) if raw.get("max_pages") else None,
-            block=BlockRule(
-                markers=tuple(str(m) for m in block.get("markers") or ()),
-                statuses=tuple(int(s) for s in block.get("statuses") or (403, 429)),
-            ),
+            block=block,
             drop_params=TRACKING_PARAMS | frozenset(raw.get("drop_params") or ()),
-            cookies_file=str(session.get("cookies") or ""),
-            storage_state=str(session.get("storage_state") or ""),
+            session=session,
             proxy=str(raw.get("proxy") or ""),
             headers={str(k): str(v) for k, v in (raw.get("headers") or {}).items()},
             coverage=coverage,
         )
     except (TypeError, ValueError, AttributeError) as exc:
-        raise ProfileError(f"{path}: bad value in rate/block/session/headers: {exc}") from None
+        raise ProfileError(f"{path}: bad value in rate/headers: {exc}") from None
     if profile.concurrency < 1:
         raise ProfileError(f"{path}: rate.concurrency must be >= 1")
     if profile.proxy and not profile.proxy.startswith("http://"):

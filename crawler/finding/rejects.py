@@ -44,6 +44,11 @@ class BlockedError(IgnoreRequest):
     """A page stayed a block/captcha page after every retry."""
 
 
+class SessionExpiredError(IgnoreRequest):
+    """The platform's login is gone (its profile's session check failed): the
+    platform is stopped for the run."""
+
+
 class RefusedRequest(IgnoreRequest):
     """The address policy (evidence.netpolicy) refused a URL or the address it
     led to; ``reason`` is refused_scheme or refused_address."""
@@ -60,6 +65,8 @@ def reason_of(failure: Failure) -> tuple[str, str]:
     detail = f"{type(exc).__name__}: {exc}"[:500]
     if isinstance(exc, BlockedError):
         return "blocked", detail
+    if isinstance(exc, SessionExpiredError):
+        return "session_expired", detail
     if isinstance(exc, RefusedRequest):
         return exc.reason, exc.detail[:500]
     if isinstance(exc, HttpError):

@@ -2,7 +2,7 @@
 
 A finished job is described by a *job summary*, a plain dict made from the job
 history, and compared with the summaries of earlier jobs of the same profile.
-Five rules look at it (pure functions, no I/O); what they find is sent through
+Six rules look at it (pure functions, no I/O); what they find is sent through
 a webhook and/or SMTP, at most once per alert and channel within a window.
 
 Job summary (one dict per job; ``records`` is required, other keys default to
@@ -56,6 +56,10 @@ Rules (:data:`RULES`; thresholds in :class:`AlertConfig`):
     Re-check jobs and crawls stopped by hand (interrupted by Ctrl-C or a
     stop signal; not those a memory cap or an error count stopped) are not
     judged by it.
+``session_expired``
+    (critical) each platform whose session check failed in the job (its
+    verdict's ``session_expired``: platform -> reason): the crawl stopped that
+    platform instead of crawling on logged out.  Needs no history.
 ``field_coverage``
     each field below its threshold in the spider-close checks kept in the job's
     ``monitors`` (``{spider: {"coverage_failures": [{"platform", "field",
@@ -74,7 +78,7 @@ keeps, in a small JSON file, when each alert (``kind:key``) last went out on eac
 channel (channels are told apart by ``name``: give two webhooks two names); no
 channel ever raises into the caller.  Dedup keys: the operator id, the profile
 (spike, empty job), the platform (blocking), ``profile/platform`` (empty platform),
-``platform/field`` (coverage).
+``platform/field`` (coverage), the platform (session).
 :func:`notifiers_from_settings` builds the channels from ``ADWATCH_ALERT_*`` settings.
 """
 
@@ -116,6 +120,7 @@ KIND_LABELS = {
     "platform_blocking": "平台封锁 / Platform blocking",
     "empty_crawl": "空抓取 / Empty crawl",
     "field_coverage": "字段缺失 / Field coverage",
+    "session_expired": "登录失效 / Session expired",
 }
 SOURCE = "adwatch"
 MAX_SHOWN = 20  # contacts or platforms listed in one alert's body
@@ -167,6 +172,7 @@ RULE_NAMES = (
     "platform_blocking",
     "empty_crawl",
     "field_coverage",
+    "session_expired",
 )
 
 
@@ -599,12 +605,42 @@ def field_coverage(
     return alerts
 
 
+def session_expired(
+    job: Mapping[str, Any], history: Sequence[Mapping[str, Any]], config: AlertConfig
+) -> list[Alert]:
+    """One alert per platform whose login was found gone during the job."""
+    alerts = []
+    for verdict in (job.get("monitors") or {}).values():
+        if not isinstance(verdict, Mapping):
+            continue
+        for platform, reason in sorted((verdict.get("session_expired") or {}).items()):
+            where, why = _show(platform, 80), _show(reason, 300)
+            body = [
+                f"平台 {where} 的登录已失效（{why}），本次抓取已停止该平台，没有以未登录状态继续。"
+                f"请重新登录：adwatch login {where}",
+                f"The {where} session has expired ({why}); the crawl stopped the platform "
+                f"instead of crawling on logged out. Log in again: adwatch login {where}",
+            ]
+            alerts.append(
+                Alert(
+                    kind="session_expired",
+                    severity=CRITICAL,
+                    title=f"{KIND_LABELS['session_expired']}: {where}",
+                    body="\n".join(body),
+                    facts={**_job_facts(job), "platform": str(platform), "reason": str(reason)},
+                    key=str(platform),
+                )
+            )
+    return alerts
+
+
 RULES: dict[str, Rule] = {
     "new_operator": new_operator,
     "new_ads_spike": new_ads_spike,
     "platform_blocking": platform_blocking,
     "empty_crawl": empty_crawl,
     "field_coverage": field_coverage,
+    "session_expired": session_expired,
 }
 
 

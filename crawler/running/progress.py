@@ -82,8 +82,13 @@ def _failed_checks(stats: dict[str, Any], spider: str) -> list[str]:
     lines = [
         f"{name} ({spider})"
         for name in stats.get("adwatch/monitor/failed") or ()
-        if not str(name).startswith("coverage:")
+        if not str(name).startswith(("coverage:", "session:"))
     ]
+    for platform, reason in sorted((stats.get("adwatch/monitor/session_expired") or {}).items()):
+        lines.append(
+            f"session expired on {platform}: {reason}; the platform was stopped "
+            f"(log in again: adwatch login {platform})"
+        )
     for c in stats.get("adwatch/monitor/coverage_failures") or ():
         lines.append(
             f"coverage of {c['field']} on {c['platform']}: {c['share']:.0%} of "

@@ -17,6 +17,7 @@ from crawler.interfaces.cli.dossier import dossier
 from crawler.interfaces.cli.elastic import es, kibana
 from crawler.interfaces.cli.evidence import capture, export, recheck, timestamp, tsa, verify
 from crawler.interfaces.cli.indicators import indicators, lookup
+from crawler.interfaces.cli.login import login
 from crawler.interfaces.cli.reading import ocr, score, sites, train
 from crawler.interfaces.cli.review import review
 from crawler.interfaces.cli.schedule import schedule
@@ -54,13 +55,14 @@ for _command in (
     demo,
     web,
     user,
+    login,
 ):
     cli.add_command(_command)
 
 
 # Every command that reads site profiles takes --sites-dir (added here, in one list,
 # so that a new reader of profiles is not forgotten in one module and kept in another).
-for _command in (crawl, sites, capture, recheck, schedule):
+for _command in (crawl, sites, capture, recheck, schedule, login):
     sites_dir_option(_command)
 
 

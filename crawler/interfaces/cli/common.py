@@ -31,6 +31,18 @@ def invocation_settings(data_dir: str | None, catalogue: str | None, **extra: An
     return project_settings(overrides)
 
 
+def browser_choice(cdp: str | None, headed: bool) -> dict[str, Any]:
+    """The settings of --cdp and --headed (crawler.finding.driving)."""
+    from crawler import settings
+    from crawler.finding.driving import browser_settings
+    from crawler.setting_values import ConfigError
+
+    try:
+        return browser_settings(cdp, headed, dict(settings.PLAYWRIGHT_LAUNCH_OPTIONS))
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def sets_option(help_text: str) -> Any:
     """-s/--set NAME=VALUE, repeatable: any Scrapy or adwatch setting."""
     return click.option("-s", "--set", "sets", multiple=True, metavar="NAME=VALUE", help=help_text)

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from crawler.interfaces.cli.common import (
+    browser_choice,
     catalogue_option,
     data_dir_option,
     finish,
@@ -64,6 +65,14 @@ from crawler.items import CHANNELS
     help="Let a crawl of live sites capture evidence without a time-stamp authority "
     "(refused otherwise when ADWATCH_TSA_URL is not set).",
 )
+@click.option(
+    "--cdp",
+    default=None,
+    metavar="URL",
+    help="Drive the Chrome you already run (started with --remote-debugging-port=9222, "
+    "on this machine) instead of launching one: http://127.0.0.1:9222.",
+)
+@click.option("--headed", is_flag=True, help="Show the browser window (needs a display).")
 @profile_option
 @job_id_option
 @data_dir_option
@@ -81,6 +90,8 @@ def crawl(
     ocr_engine: str | None,
     verbose: bool,
     no_timestamp: bool,
+    cdp: str | None,
+    headed: bool,
     profile: str,
     job_id: str | None,
     data_dir: str | None,
@@ -93,10 +104,11 @@ def crawl(
       adwatch crawl --demo                      # the bundled demo web, all channels
       adwatch crawl --channel video --query 停催 --max-pages 2
       adwatch crawl --site baidu --query 征信修复 --job-dir var/jobs/baidu
+      adwatch crawl --site douyin --cdp http://127.0.0.1:9222
     """
     from crawler.running.crawl_job import CrawlJob, run_crawl_job
 
-    extra: dict[str, Any] = dict(parse_sets(sets))
+    extra: dict[str, Any] = dict(parse_sets(sets)) | browser_choice(cdp, headed)
     if job_dir:
         extra["JOBDIR"] = job_dir
     if ocr_engine:
