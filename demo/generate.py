@@ -17,6 +17,7 @@ from demo.build_search import build_search
 from demo.build_video import build_video
 from demo.ground_truth import ground_truth_lines, write_lines
 from demo.model import DemoWeb
+from demo.twins import build_twins
 
 # Queries per channel at size=1; `size` multiplies them.
 QUERIES_PER_SIZE = {"search": 4, "video": 3, "market": 3}
@@ -56,6 +57,7 @@ def generate(seed: int = 7, size: int = 1) -> DemoWeb:
     market = build_market(
         reg, random.Random(f"{seed}/market"), make_queries(content.MARKET_QUERIES, n["market"])
     )
+    twins = build_twins(reg, size)  # after the three channels: nothing of theirs changes
     return DemoWeb(
         seed=seed,
         size=size,
@@ -72,6 +74,7 @@ def generate(seed: int = 7, size: int = 1) -> DemoWeb:
         transient=reg.transient,
         capture=reg.capture,
         probes=reg.probes,
+        twins=twins,
     )
 
 

@@ -4,6 +4,16 @@ One JSON line per distinct record (deduplicated by URL, first appearance
 wins), one per expected reject, one per transient block, one per page that
 fights evidence capture, and a meta line.  It describes the web as generated:
 takedowns and edits made while serving never change it.
+
+Records are keyed on their page: a search result on its landing path (for an
+organic result the ``mu`` target; for a paid one, which has no ``mu`` and whose
+``/baidu.php?url=`` link changes on every impression, the landing page that link
+redirects to: a crawler keys it on the URL it ends at), a video on
+``/video/ID`` (found under ``data[].aweme_info`` of the search answer), a listing
+on ``/item?id=ID`` (under ``data.resultList[].data.item.main``; ``page`` is the
+page the shell's next button reaches).  The reserved queries of
+``demo.soft_blocks`` (soft blocks, captcha redirects, login walls) are never
+generated, so they are not listed here.
 """
 
 from __future__ import annotations
@@ -15,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from demo.model import VIDEO_BATCH_SIZE, DemoWeb, Truth
+from demo.twins import truth_records
+
+# the demo profile that crawls each original channel (every record line names its platform)
+CHANNEL_PLATFORMS = {"search": "demo-baidu", "video": "demo-douyin", "market": "demo-xianyu"}
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
@@ -113,6 +127,16 @@ def records(web: DemoWeb) -> list[dict[str, Any]]:
                         sponsored=item.sponsored,
                     )
                 )
+    for rec in out:  # the three original channels are one platform each
+        rec["platform"] = CHANNEL_PLATFORMS[rec["channel"]]
+
+    def twin_record(
+        channel: str, query: str, page: int, url: str, truth: Truth, text: str, **kw: Any
+    ) -> dict[str, Any]:
+        return _record(channel, query, page, url, truth, text, web, **kw)
+
+    for rec in truth_records(web.twins, twin_record):
+        add(rec)
     return out
 
 
@@ -154,6 +178,17 @@ def ground_truth_lines(web: DemoWeb) -> list[dict[str, Any]]:
             "market": [q.query for q in web.market],
         },
         "pages": page_counts(web),
+        # every demo platform: its channel and queries (the three above, and the twins)
+        "platforms": {
+            **{
+                p: {"channel": c, "queries": [q.query for q in getattr(web, c)]}
+                for c, p in CHANNEL_PLATFORMS.items()
+            },
+            **{
+                t.platform: {"channel": t.channel, "queries": [q.query for q in t.queries]}
+                for t in web.twins
+            },
+        },
         "records": {"total": len(recs), **dict(sorted(by_label.items()))},
     }
     lines: list[dict[str, Any]] = [meta, *recs]

@@ -7,6 +7,7 @@ truth is written from the same objects, so the two cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 SEARCH_PAGE_SIZE = 10  # results per Baidu-like page (pn steps by 10)
 VIDEO_BATCH_SIZE = 10  # items per Douyin-like scroll batch
@@ -222,6 +223,8 @@ class DemoWeb:
     capture: list[CaptureCase] = field(default_factory=list)
     probes: dict[str, str] = field(default_factory=dict)  # record url -> text_contains
     huge_bytes: int = 20 * 1024 * 1024
+    # the six platform twins of demo.twins (demo.twins.model.Twin), served under their prefixes
+    twins: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._search_by = {q.query: q for q in self.search}

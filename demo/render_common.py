@@ -57,6 +57,13 @@ def index_page(web: DemoWeb) -> str:
         f'<ul class="queries" data-channel="market">'
         f"{links([(q.query, market_search_url(q.query)) for q in web.market])}</ul>"
     )
+    from demo.twins import entry_points  # the twins render with this module's helpers
+
+    for platform, name, urls in entry_points(web.twins):
+        body += (
+            f'<h2 id="platform-{esc(platform)}">{esc(name)}</h2>'
+            f'<ul class="queries" data-platform="{esc(platform)}">{links(urls)}</ul>'
+        )
     return page("adwatch demo web", body)
 
 
