@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from demo import capture_cases, hostile, render_market, render_search, render_video
+from demo import capture_cases, hostile, render_market, render_search, render_video, twins
 from demo.images import ImageStore
 from demo.model import DemoWeb, Listing
 from demo.render_common import index_page, not_found
@@ -156,6 +156,10 @@ class Router:
             return self._video_page(path[7:], base)
         if path.startswith("/img/"):
             return self._image(path[5:])
+        if path.startswith(twins.PREFIXES) and (
+            found := twins.answer(self.web.twins, "GET", path, qs, b"", base)
+        ):
+            return Response(*found)
         return html(not_found(), 404)
 
     # --- search ---------------------------------------------------------------
