@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from typing import Any
 from urllib.parse import quote
 
 from demo.model import VIDEO_BATCH_SIZE, DemoWeb, Video
 from demo.render_common import esc, page
+from demo.soft_blocks import DOUYIN_CAPTCHA, DOUYIN_VERIFY, LOGIN_SLOT, douyin_verify_answer
 
 _HASHTAG = re.compile(r"#([^\s#]+)")
 
@@ -24,7 +26,10 @@ SHELL_STYLE = (
     ".video-card{min-height:180px;border-bottom:1px solid #333;padding:16px 0}"
     ".video-card a{color:#fff;text-decoration:none;font-size:16px}"
     ".video-card .author{display:block;color:#aaa;margin-top:8px}"
-    "#load-more-sentinel{height:1px}#no-more{text-align:center;color:#888;padding:20px}</style>"
+    "#load-more-sentinel{height:1px}#no-more{text-align:center;color:#888;padding:20px}"
+    ".login-button,.login-avatar{float:right;margin:12px 24px;color:#fff}"
+    "#captcha-verify-image{position:fixed;inset:0;background:rgba(0,0,0,.7);"
+    "display:flex;align-items:center;justify-content:center}</style>"
 )
 
 SHELL_SCRIPT = r"""
@@ -34,7 +39,7 @@ SHELL_SCRIPT = r"""
   var list = document.getElementById('search-result');
   var sentinel = document.getElementById('load-more-sentinel');
   var cursor = 0, hasMore = keyword ? 1 : 0, loading = false, batches = 0;
-  function card(item) {
+  function card(item) {  // item: one entry's aweme_info
     var li = document.createElement('li');
     li.className = 'video-card';
     li.setAttribute('data-aweme-id', item.aweme_id);
@@ -60,7 +65,10 @@ SHELL_SCRIPT = r"""
       '&offset=' + cursor + '&count=10';
     fetch(url, {credentials: 'same-origin'}).then(function (r) { return r.json(); })
       .then(function (data) {
-        (data.aweme_list || []).forEach(function (item) { list.appendChild(card(item)); });
+        // entries of other kinds (user cards, related searches) carry no aweme_info
+        (data.data || []).forEach(function (entry) {
+          if (entry && entry.aweme_info) list.appendChild(card(entry.aweme_info));
+        });
         hasMore = data.has_more ? 1 : 0;
         cursor = data.cursor;
         batches += 1;
@@ -147,36 +155,92 @@ def aweme_item(video: Video, base_url: str) -> dict[str, Any]:
             "comment_count": video.comment_count,
             "share_count": video.share_count,
         },
-        "video": {"cover": {"url_list": [f"{base_url}/img/{video.cover}"]}},
+        "video": {
+            "cover": {"url_list": [f"{base_url}/img/{video.cover}"]},
+            # not served by the demo (no crawl or capture reads it); the field is there
+            "play_addr": {"url_list": [f"{base_url}/aweme/v1/play/?video_id={video.aweme_id}"]},
+        },
         "text_extra": hashtags(video.desc),
         "is_ads": video.sponsored,
+    }
+
+
+def _user_card(video: Video) -> dict[str, Any]:
+    """A search answer's user card: an entry with no aweme_info."""
+    author = video.author
+    return {
+        "type": 4,
+        "card_unique_name": "aladdin_user",
+        "user_list": [
+            {
+                "user_info": {
+                    "nickname": author.nickname,
+                    "uid": author.uid,
+                    "sec_uid": author.sec_uid,
+                }
+            }
+        ],
+    }
+
+
+def _related_card(keyword: str) -> dict[str, Any]:
+    return {
+        "type": 16,
+        "card_unique_name": "related_search",
+        "related_words": [{"word": f"{keyword} 怎么办"}, {"word": f"{keyword} 最新"}],
     }
 
 
 def search_api(
     web: DemoWeb, keyword: str, offset: int, count: int, base_url: str
 ) -> dict[str, Any]:
+    """One batch of the video search API, shaped like the live web API today:
+    ``data`` is a list of entries, a video's under ``aweme_info`` (type 1), with
+    a few entries of other kinds mixed in (a user card first, a related-search
+    card after the fifth video of a full batch); ``cursor`` counts videos."""
+    if keyword == DOUYIN_VERIFY:
+        return douyin_verify_answer()
     vq = web.video_query(keyword)
     videos = vq.videos if vq else []
     offset = max(0, offset)
     count = max(1, min(count, VIDEO_BATCH_SIZE))
     batch = videos[offset : offset + count]
     cursor = offset + len(batch)
+    entries: list[dict[str, Any]] = []
+    for i, video in enumerate(batch):
+        if i == 0 and offset == 0:
+            entries.append(_user_card(video))
+        entries.append({"type": 1, "aweme_info": aweme_item(video, base_url)})
+        if i == 4 and len(batch) == VIDEO_BATCH_SIZE:
+            entries.append(_related_card(keyword))
     return {
         "status_code": 0,
-        "aweme_list": [aweme_item(v, base_url) for v in batch],
+        "data": entries,
         "has_more": 1 if cursor < len(videos) else 0,
         "cursor": cursor,
+        "log_pb": {"impr_id": f"demo{offset:04d}{zlib.crc32(keyword.encode()):010d}"},
     }
 
 
+CAPTCHA_OVERLAY = (
+    '<div id="captcha-verify-image" class="captcha_verify_container">'
+    '<div class="captcha-verify-box"><p>请完成下列验证后继续</p>'
+    '<div class="captcha_verify_img_slide"></div><p>拖动滑块完成拼图</p></div></div>'
+)
+
+
 def search_shell(keyword: str) -> str:
+    """The search page.  Its login widget is ``LOGIN_SLOT`` (filled per
+    response); the reserved ``DOUYIN_CAPTCHA`` query shows the captcha overlay
+    and fires no data request."""
+    captcha = keyword == DOUYIN_CAPTCHA
+    script = "" if captcha else f"<script>{SHELL_SCRIPT}</script>"
     body = (
-        '<div id="douyin-header">抖音</div>'
+        f'<div id="douyin-header">抖音{LOGIN_SLOT}</div>'
         f'<h2 id="search-title" style="padding:0 24px">搜索: {esc(keyword)}</h2>'
-        '<ul id="search-result" data-state="loading"></ul>'
+        f'<ul id="search-result" data-state="{"blocked" if captcha else "loading"}"></ul>'
         '<div id="load-more-sentinel"></div><div id="no-more" hidden>暂时没有更多了</div>'
-        f"<script>{SHELL_SCRIPT}</script>"
+        f"{CAPTCHA_OVERLAY if captcha else ''}{script}"
     )
     return page(f"{keyword} - 抖音搜索", body, head=SHELL_STYLE)
 

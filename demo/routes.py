@@ -2,24 +2,38 @@
 
 Rendered pages are cached (keyed by the Host they were built for, since
 absolute URLs inside them use it, and for record pages by their takedown
-revision); hit counts per URL drive the captcha that blocks only a first
+revision); what differs per response is filled into the cached copy as it is
+sent (``Response.fill``): the login widget of search pages, which depends on
+the request's session cookie, and the per-impression tokens of paid search
+results.  Hit counts per URL drive the captcha that blocks only a first
 request.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import secrets
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from demo import capture_cases, hostile, render_market, render_search, render_video, twins
+from demo import (
+    capture_cases,
+    hostile,
+    render_market,
+    render_search,
+    render_video,
+    soft_blocks,
+)
 from demo.images import ImageStore
 from demo.model import DemoWeb, Listing
-from demo.render_common import index_page, not_found
+from demo.render_common import index_page, not_found, search_url
 from demo.takedown import PageKey, PageStates, page_key
 
 HTML = "text/html; charset=utf-8"
@@ -36,18 +50,53 @@ class Response:
     length: int | None = None  # Content-Length of the stream
     delay: float = 0.0  # seconds to wait before answering
     interval: float = 0.0  # seconds to wait between chunks of the stream
+    fill: bool = False  # the body holds slots filled per response (login widget, paid tokens)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a route may need of the request beyond its path and query."""
+
+    method: str = "GET"
+    cookies: dict[str, str] = field(default_factory=dict)
+    form: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, method: str = "GET", cookie: str = "", body: bytes = b"") -> Request:
+        jar: dict[str, str] = {}
+        if cookie:
+            parsed: SimpleCookie = SimpleCookie()
+            with contextlib.suppress(CookieError):
+                parsed.load(cookie)
+            jar = {name: morsel.value for name, morsel in parsed.items()}
+        form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True) if body else {}
+        return cls(method.upper(), jar, form)
 
 
 def html(text: str, status: int = 200) -> Response:
     return Response(status, text.encode("utf-8"))
 
 
+def filled_html(text: str) -> Response:
+    """An HTML page with slots (soft_blocks.LOGIN_SLOT, paid-result tokens)."""
+    return Response(200, text.encode("utf-8"), fill=True)
+
+
 def as_json(data: Any) -> Response:
     return Response(200, json.dumps(data, ensure_ascii=False).encode("utf-8"), JSON)
 
 
-def redirect(location: str) -> Response:
-    return Response(302, b"", HTML, [("Location", location)])
+def redirect(location: str, headers: list[tuple[str, str]] | None = None) -> Response:
+    return Response(302, b"", HTML, [("Location", location), *(headers or [])])
+
+
+_LOGIN_SLOT = soft_blocks.LOGIN_SLOT.encode("utf-8")
+_PAID_SLOT = re.compile(
+    re.escape(render_search.PAID_SLOT_PREFIX).encode()
+    + rb"([A-Za-z0-9_-]+)"
+    + re.escape(render_search.PAID_SLOT_SUFFIX).encode()
+)
+MAX_PAID_TOKENS = 200_000  # impressions remembered for /baidu.php (oldest forgotten)
 
 
 class Router:
@@ -61,6 +110,8 @@ class Router:
         self._hits: Counter[str] = Counter()
         self._transient = {t.key for t in web.transient}
         self.pages = PageStates()
+        self.sessions = soft_blocks.Sessions()
+        self._paid: OrderedDict[str, str] = OrderedDict()  # impression token -> target
         self._seller_items: dict[str, list[Listing]] = {}
         for item in web.listings.values():
             self._seller_items.setdefault(item.seller_id, []).append(item)
@@ -71,18 +122,37 @@ class Router:
             ),
             "/s": self._search,
             "/link": self._link,
+            render_search.PAID_PATH: self._paid_link,
+            soft_blocks.WAPPASS_PATH: lambda qs, base: html(
+                soft_blocks.wappass_page(_first(qs, "backurl"))
+            ),
             "/loop/a": lambda qs, base: redirect(f"{base}/loop/b"),
             "/loop/b": lambda qs, base: redirect(f"{base}/loop/a"),
             "/douyin/search": self._video_shell,
             "/aweme/v1/web/search/item/": self._video_api,
             "/goofish/search": self._market_shell,
-            render_market.API_PATH: self._market_api,
+            soft_blocks.PUNISH_PATH: lambda qs, base: html(
+                soft_blocks.punish_page(_first(qs, "x5secdata"))
+            ),
+            soft_blocks.MINI_LOGIN_PATH: lambda qs, base: html(
+                soft_blocks.mini_login_page(_first(qs, "redirectURL"))
+            ),
             "/item": self._item,
             "/user": self._user,
             "/punish": lambda qs, base: html(hostile.captcha_page()),
             capture_cases.WX_PATH: lambda qs, base: html(capture_cases.wx_page(_first(qs, "id"))),
             capture_cases.DOWNLOAD_PATH: lambda qs, base: _download(),
             capture_cases.STALL_PATH: lambda qs, base: self._stall(),
+        }
+        # routes that read the request itself (cookies, a POSTed form)
+        self._with_request: dict[
+            str, Callable[[dict[str, list[str]], str, str, Request], Response]
+        ] = {
+            soft_blocks.LOGIN_PATH: self._login,
+            soft_blocks.LOGOUT_PATH: self._logout,
+            soft_blocks.MEMBER_ITEM_PATH: self._member_item,
+            render_market.API_PATH: self._market_api,
+            render_market.SHADE_PATH: self._shade_api,
         }
 
     # --- bookkeeping --------------------------------------------------------
@@ -140,41 +210,110 @@ class Router:
 
     # --- dispatch -------------------------------------------------------------
 
-    def handle(self, target: str, host: str) -> Response:
-        """The response for a request target (path + query) sent with Host `host`."""
+    def handle(self, target: str, host: str, request: Request | None = None) -> Response:
+        """The response for a request target (path + query) sent with Host
+        `host`; `request` carries its method, cookies and form, if any."""
+        request = request or Request()
         parts = urlsplit(target)
         path = parts.path
         self.hit(target)
         qs = parse_qs(parts.query, keep_blank_values=True)
         base = f"http://{host}"
-        route = self._exact.get(path)
-        if route is not None:
-            return route(qs, base)
-        if path.startswith("/l/"):
-            return self._landing(path[3:], base)
-        if path.startswith("/video/"):
-            return self._video_page(path[7:], base)
-        if path.startswith("/img/"):
-            return self._image(path[5:])
-        if path.startswith(twins.PREFIXES) and (
-            found := twins.answer(self.web.twins, "GET", path, qs, b"", base)
-        ):
-            return Response(*found)
-        return html(not_found(), 404)
+        special = self._with_request.get(path)
+        if special is not None:
+            resp = special(qs, base, target, request)
+        elif (route := self._exact.get(path)) is not None:
+            resp = route(qs, base)
+        elif path.startswith("/l/"):
+            resp = self._landing(path[3:], base)
+        elif path.startswith("/video/"):
+            resp = self._video_page(path[7:], base)
+        elif path.startswith("/img/"):
+            resp = self._image(path[5:])
+        else:
+            resp = html(not_found(), 404)
+        return self._fill(resp, request) if resp.fill else resp
+
+    # --- per-response slots and sessions -----------------------------------------
+
+    def logged_in(self, request: Request) -> bool:
+        return self.sessions.valid(request.cookies.get(soft_blocks.SESSION_COOKIE))
+
+    def expire_sessions(self) -> None:
+        """Forget every issued session: the next request with one is logged out."""
+        self.sessions.expire_all()
+
+    def _fill(self, resp: Response, request: Request) -> Response:
+        body = resp.body.replace(_LOGIN_SLOT, soft_blocks.login_widget(self.logged_in(request)))
+        if _PAID_SLOT.search(body):
+            body = _PAID_SLOT.sub(self._impression, body)
+        return replace(resp, body=body, fill=False)
+
+    def _impression(self, match: re.Match[bytes]) -> bytes:
+        """A fresh token for one paid result's link on one rendering."""
+        target = self.web.tokens.get(match.group(1).decode())
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._paid[token] = target or ""
+            while len(self._paid) > MAX_PAID_TOKENS:
+                self._paid.popitem(last=False)
+        return token.encode()
+
+    def _paid_link(self, qs: dict[str, list[str]], base: str) -> Response:
+        with self._lock:
+            target = self._paid.get(_first(qs, "url"))
+        if not target:
+            return html(not_found(), 404)
+        return redirect(base + target)
+
+    def _login(
+        self, qs: dict[str, list[str]], base: str, target: str, request: Request
+    ) -> Response:
+        if request.method != "POST":
+            return html(soft_blocks.login_page(_first(qs, "next")))
+        form = request.form
+        user, password = _first(form, "user").strip(), _first(form, "password")
+        next_url = _first(form, "next") or _first(qs, "next")
+        if not user or not password:
+            return html(soft_blocks.login_page(next_url, failed=True))
+        token = self.sessions.issue()
+        return redirect(
+            soft_blocks.safe_next(next_url), [("Set-Cookie", soft_blocks.set_cookie(token))]
+        )
+
+    def _logout(
+        self, qs: dict[str, list[str]], base: str, target: str, request: Request
+    ) -> Response:
+        self.sessions.revoke(request.cookies.get(soft_blocks.SESSION_COOKIE))
+        return redirect(
+            soft_blocks.safe_next(_first(qs, "next")),
+            [("Set-Cookie", soft_blocks.clear_cookie())],
+        )
+
+    def _member_item(
+        self, qs: dict[str, list[str]], base: str, target: str, request: Request
+    ) -> Response:
+        """A listing page for members only: the listing with a valid session,
+        else 302 to the login form, which comes back here."""
+        if not self.logged_in(request):
+            return redirect(soft_blocks.login_redirect(target))
+        return self._item(qs, base)
 
     # --- search ---------------------------------------------------------------
 
     def _search(self, qs: dict[str, list[str]], base: str) -> Response:
         query = _first(qs, "wd").strip()
         if not query:
-            return self._cached(("search-home",), lambda: html(render_search.home_page()))
+            return self._cached(("search-home",), lambda: filled_html(render_search.home_page()))
+        if query == soft_blocks.BAIDU_CAPTCHA:
+            return redirect(soft_blocks.wappass_url(base, base + search_url(query)))
         pn = max(0, _int(_first(qs, "pn"), 0))
         blocked = render_search.blocked_from(self.web, query)
         if blocked is not None and pn // 10 + 1 >= blocked:
             return html(hostile.captcha_page())
         return self._cached(
             ("serp", base, query, str(pn)),
-            lambda: html(render_search.results_page(self.web, query, pn, base)),
+            lambda: filled_html(render_search.results_page(self.web, query, pn, base)),
         )
 
     def _link(self, qs: dict[str, list[str]], base: str) -> Response:
@@ -214,7 +353,9 @@ class Router:
 
     def _video_shell(self, qs: dict[str, list[str]], base: str) -> Response:
         keyword = _first(qs, "keyword").strip()
-        return self._cached(("vshell", keyword), lambda: html(render_video.search_shell(keyword)))
+        return self._cached(
+            ("vshell", keyword), lambda: filled_html(render_video.search_shell(keyword))
+        )
 
     def _video_api(self, qs: dict[str, list[str]], base: str) -> Response:
         keyword = _first(qs, "keyword").strip()
@@ -252,11 +393,15 @@ class Router:
             return html(hostile.captcha_page())
         return self._cached(
             ("mshell", keyword, str(number)),
-            lambda: html(render_market.search_shell(keyword, number)),
+            lambda: filled_html(render_market.search_shell(keyword, number)),
         )
 
-    def _market_api(self, qs: dict[str, list[str]], base: str) -> Response:
-        parsed = render_market.parse_request(_first(qs, "data"))
+    def _market_api(
+        self, qs: dict[str, list[str]], base: str, target: str, request: Request
+    ) -> Response:
+        """The mtop search call: its ``data`` in the POSTed form (as the live
+        page sends it) or in the query string."""
+        parsed = render_market.parse_request(_first(request.form, "data") or _first(qs, "data"))
         if parsed is None:
             return as_json(render_market.api_error())
         keyword, number = parsed
@@ -267,6 +412,12 @@ class Router:
             ("mapi", base, keyword, str(number)),
             lambda: as_json(render_market.search_api(self.web, keyword, number, base)),
         )
+
+    def _shade_api(
+        self, qs: dict[str, list[str]], base: str, target: str, request: Request
+    ) -> Response:
+        raw = _first(request.form, "data") or _first(qs, "data")
+        return as_json(render_market.shade_api(_mtop_keyword(raw)))
 
     def _item(self, qs: dict[str, list[str]], base: str) -> Response:
         item = self.web.listings.get(_first(qs, "id"))
@@ -329,6 +480,15 @@ def _download() -> Response:
 def _paragraphs(text: str) -> list[str]:
     """An edited page's text, one paragraph a non-empty line."""
     return [line for line in text.splitlines() if line.strip()] or [text]
+
+
+def _mtop_keyword(raw: str) -> str:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return ""
+    keyword = data.get("keyword") if isinstance(data, dict) else None
+    return keyword.strip() if isinstance(keyword, str) else ""
 
 
 def _first(qs: dict[str, list[str]], name: str) -> str:

@@ -22,10 +22,11 @@ from typing import Any
 
 from demo.generate import generate, write_ground_truth
 from demo.model import DemoWeb
-from demo.routes import Response, Router
+from demo.routes import Request, Response, Router
 from demo.takedown import GoneFile
 from loopback.server import HTTPThreadServer, until_interrupted, wait_forever
 
+MAX_POST_BYTES = 64 * 1024  # a login form or an mtop call; anything larger is refused
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
@@ -84,6 +85,27 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(send_body=False)
 
+    def do_POST(self) -> None:
+        """A form or an API call: the body (at most MAX_POST_BYTES, with a
+        Content-Length) is read first and handed to the router."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_POST_BYTES:
+            self._refuse(413 if length > MAX_POST_BYTES else 400)
+            return
+        body = self.rfile.read(length) if length else b""
+        self._serve(send_body=True, method="POST", body=body)
+
+    def _refuse(self, status: int) -> None:
+        self.close_connection = True
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")
+        self.end_headers()
+
     def _host(self) -> str:
         host = (self.headers.get("Host") or "").strip()
         if _HOST_RE.match(host):
@@ -91,11 +113,12 @@ class _Handler(BaseHTTPRequestHandler):
         addr, port = self.server.server_address[:2]
         return f"{addr!s}:{port}"
 
-    def _serve(self, send_body: bool) -> None:
+    def _serve(self, send_body: bool, method: str = "GET", body: bytes = b"") -> None:
         with self.server._open_lock:
             self.server.agents[self.headers.get("User-Agent", "")] += 1
         try:
-            resp = self.server.router.handle(self.path, self._host())
+            request = Request.parse(method, self.headers.get("Cookie", ""), body)
+            resp = self.server.router.handle(self.path, self._host(), request)
         except Exception:  # a bug in the demo must not kill the connection silently
             if self.server.verbose:
                 raise
@@ -188,6 +211,12 @@ class DemoServer(HTTPThreadServer[_HTTPServer]):
     def restore(self, url_or_path: str) -> None:
         """Serve the page as generated again (undoes take_down and edit)."""
         self.router.restore(url_or_path)
+
+    def expire_sessions(self) -> None:
+        """Forget every session /login issued, as a platform does when a login
+        expires: search pages show the login button again and member pages
+        send the browser to /login."""
+        self.router.expire_sessions()
 
     def _stopping(self) -> None:
         if self._gone is not None:

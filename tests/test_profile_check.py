@@ -25,17 +25,22 @@ REDESIGNED = RESULTS.replace('class="c-abstract"', 'class="c-summary"').replace(
     'class="c-showurl"', 'class="site-name"'
 )
 
+VIDEOS = [
+    {
+        "aweme_id": "7001",
+        "desc": "停催上岸",
+        "author": {"nickname": "老王", "sec_uid": "MS4w"},
+        "create_time": 1764000000,
+        "video": {"cover": {"url_list": ["https://p.example/1.jpg"]}},
+    },
+    {"aweme_id": "7002", "desc": "债务协商", "author": {"nickname": "小李"}, "video": {}},
+]
+# the live shape: data[] entries, videos under aweme_info, a user card without it
 ANSWER = {
     "has_more": 1,
-    "aweme_list": [
-        {
-            "aweme_id": "7001",
-            "desc": "停催上岸",
-            "author": {"nickname": "老王", "sec_uid": "MS4w"},
-            "create_time": 1764000000,
-            "video": {"cover": {"url_list": ["https://p.example/1.jpg"]}},
-        },
-        {"aweme_id": "7002", "desc": "债务协商", "author": {"nickname": "小李"}, "video": {}},
+    "data": [
+        {"type": 4, "user_list": [{"user_info": {"nickname": "老王"}}]},
+        *({"type": 1, "aweme_info": video} for video in VIDEOS),
     ],
 }
 
@@ -77,9 +82,9 @@ def test_a_data_answer_counts_each_jmespath_per_item():
     assert found["search.fields.images"].matched == 1
     # no item in this answer is paid: reported, but not a broken profile
     assert found["search.fields.sponsored"].empty and found["search.fields.sponsored"].optional
-    # the live shape (data[].aweme_info) against a profile reading aweme_list
-    live = {"data": [{"type": 1, "aweme_info": ANSWER["aweme_list"][0]}], "has_more": 1}
-    assert check_sample(profile("demo-douyin"), "search", json.dumps(live))[0].empty
+    # the old shape (aweme_list) against a profile reading data[].aweme_info
+    old = {"aweme_list": VIDEOS, "has_more": 1}
+    assert check_sample(profile("demo-douyin"), "search", json.dumps(old))[0].empty
 
 
 def test_a_detail_page_with_embedded_data():

@@ -1,5 +1,6 @@
 """Spider callbacks on fixture pages (no network): what each channel extracts."""
 
+from dataclasses import replace
 from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request
@@ -42,6 +43,10 @@ def html(url, name, **meta):
 
 def test_search_results_page(tmp_path):
     spider, rejects = make_spider(SearchSpider, tmp_path)
+    # keyed by URL here (the demo profile keys on the landing: test_profile_language.py)
+    profile = spider.profiles["demo-baidu"]
+    search = {k: v for k, v in profile.search.items() if k != "key"}
+    spider.profiles["demo-baidu"] = replace(profile, search=search)
     out = list(
         spider.parse_results(
             html(f"{BASE}/s?wd=停催&pn=0", "serp.html"),
@@ -142,8 +147,10 @@ def test_market_list_and_next_page(tmp_path):
     assert (
         record.url == f"{BASE}/item?id=9001" and record.price == "¥28" and record.region == "广东"
     )
-    assert nexts[0].url == f"{BASE}/goofish/search?q=%E9%80%BE%E6%9C%9F%E5%8D%8F%E5%95%86&page=2"
-    assert nexts[0].meta["playwright"] is True
+    assert record.published_at == "2023-11-14T22:13:20Z"  # publishTime, milliseconds
+    # the demo profile pages by its next button inside one rendered page, not by URL
+    assert spider.profiles["demo-xianyu"].search["next_click"]
+    assert nexts and not any("page=" in r.url for r in nexts)
 
 
 def test_rendered_page_without_data_is_read_again_then_a_reject(tmp_path):

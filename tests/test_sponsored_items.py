@@ -137,8 +137,8 @@ def test_the_packaged_profiles_read_the_mark(web):
     for name, key in (
         ("douyin", "is_ads"),
         ("demo-douyin", "is_ads"),
-        ("xianyu", "isAliMaMaAD"),
-        ("demo-xianyu", "isAliMaMaAD"),
+        ("xianyu", "exContent.isAliMaMaAD"),  # items are resultList[].data.item.main
+        ("demo-xianyu", "exContent.isAliMaMaAD"),
     ):
         assert load_profile(sites / f"{name}.yaml").search["fields"]["sponsored"] == key
 
