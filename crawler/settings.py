@@ -25,7 +25,9 @@ ADWATCH_ALERT_BLOCK_RATE = 0.3  # block pages / pages that makes a platform "blo
 ADWATCH_ALERT_DEDUP_HOURS = 24  # the same alert is not sent again within this window
 ADWATCH_ALERT_HISTORY_JOBS = 7  # earlier jobs of the profile a job is compared with
 ADWATCH_ALERT_NEW_OPERATOR_MIN_ADS = 2  # ads an operator new in this job needs to alert
-ADWATCH_ALERT_RULES = "new_operator,new_ads_spike,platform_blocking,empty_crawl,field_coverage"
+ADWATCH_ALERT_RULES = (
+    "new_operator,new_ads_spike,platform_blocking,empty_crawl,field_coverage,session_expired"
+)
 ADWATCH_ALERT_SMTP_FROM = ""  # sender address
 ADWATCH_ALERT_SMTP_HOST = os.environ.get("ADWATCH_ALERT_SMTP_HOST", "")  # empty = no email
 ADWATCH_ALERT_SMTP_PORT = 0  # 0 = 587 (starttls), 465 (ssl) or 25 (none)

@@ -82,19 +82,36 @@ def test_a_result_keyed_by_its_landing_that_cannot_be_reached_is_keyed_by_site_a
     ids = set()
     for _ in range(2):
         spider._seen_records.clear()
-        request = landing_requests(spider)[0]
+        request = landing_requests(spider)[2]  # known by its link alone
         failure = Failure(TimeoutError("took too long"))
         failure.request = request
         [record] = spider.detail_failed(failure)
         assert record.problems == ["landing page: timeout"]
-        assert "site=" in record.url and "tingcui-help" in record.url
+        assert "site=" in record.url and "%E6%B2%A1%E6%9C%89" in record.url  # its title
         ids.add(record.id)
     assert len(ids) == 1
     assert [r.reason for r in rejects if r.reason != "no_link"] == ["timeout", "timeout"]
 
 
+def test_a_result_whose_page_names_its_target_keeps_it_as_its_key(tmp_path):
+    spider, _ = make_spider(SearchSpider, tmp_path)
+    keyed_by_landing(spider)
+    request = landing_requests(spider)[0]  # Baidu's mu names the target
+    record = request.cb_kwargs["record"]
+    assert record.canonical_url == f"{BASE}/l/ad1" and "link" not in record.extra
+    [out] = spider.parse_landing(landed(request, record.url), **request.cb_kwargs)
+    assert out.canonical_url == f"{BASE}/l/ad1"
+    failure = Failure(TimeoutError("took too long"))
+    failure.request = request
+    [kept] = spider.detail_failed(failure)
+    assert kept.canonical_url == f"{BASE}/l/ad1"
+
+
 def test_without_the_key_a_result_keeps_its_link_as_before(tmp_path):
     spider, _ = make_spider(SearchSpider, tmp_path)
+    profile = spider.profiles["demo-baidu"]
+    search = {k: v for k, v in profile.search.items() if k != "key"}
+    spider.profiles["demo-baidu"] = replace(profile, search=search)
     assert landing_requests(spider)[2].cb_kwargs["record"].url == f"{BASE}/link?url=tok3"
 
 

@@ -85,16 +85,17 @@ class BlockDetectionMiddleware:
             return response
         body = response.text if isinstance(response, TextResponse) else ""
         urls = _urls(request, response)
-        answers = _answers(request, body, bool(profile.block.data or profile.session.expired.data))
+        texts = tuple(request.meta.get(XHR_ANSWERS_META) or ())
+        answers = _answers(texts, body, bool(profile.block.data or profile.session.expired.data))
         stats = self.crawler.stats
         assert stats is not None
         # Pages per platform: the denominator of its block rate (job history, alerts).
         stats.inc_value(f"adwatch/pages/{profile.name}")
-        expired = self._session_gone(profile, request, response.status, body, urls, answers)
+        expired = self._session_gone(profile, request, response.status, body, urls, answers, texts)
         if expired:
             self._expire(profile.name, expired, request.url)
             raise SessionExpiredError(_expired_text(profile.name, expired))
-        reason = profile.block.matches(response.status, body, urls, answers)
+        reason = profile.block.matches(response.status, body, urls, answers, texts)
         state = self._state.setdefault(profile.name, _Backoff())
         if not reason:
             state.level = 0
@@ -130,10 +131,13 @@ class BlockDetectionMiddleware:
         body: str,
         urls: tuple[str, ...],
         answers: tuple[Any, ...],
+        texts: tuple[str, ...],
     ) -> str:
         """Why the page shows the platform's session is gone, or ''."""
         session = profile.session
-        found = session.expired.matches(status, body, urls, answers) if session.checked else ""
+        found = (
+            session.expired.matches(status, body, urls, answers, texts) if session.checked else ""
+        )
         if found:
             return found
         listing = request.meta.get("adwatch_kind") == "results"
@@ -173,15 +177,14 @@ def _urls(request: Request, response: Response) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(u) for u in hops))
 
 
-def _answers(request: Request, body: str, wanted: bool) -> tuple[Any, ...]:
+def _answers(texts: tuple[str, ...], body: str, wanted: bool) -> tuple[Any, ...]:
     """The data answers of a page, parsed: those a rendered page fired, or
     the page itself when it is a JSON list (``render: false``).  Only read when
     a rule looks at data."""
     if not wanted:
         return ()
-    texts = request.meta.get(XHR_ANSWERS_META) or ([body] if body.lstrip()[:1] in "{[" else [])
     parsed = []
-    for text in texts:
+    for text in texts or ((body,) if body.lstrip()[:1] in "{[" else ()):
         try:
             parsed.append(json.loads(text))
         except ValueError:

@@ -47,17 +47,26 @@ class BlockRule:
         body: str,
         urls: tuple[str, ...] = (),
         answers: tuple[Any, ...] = (),
+        texts: tuple[str, ...] = (),
     ) -> str:
         """Return the reason the page is a block page, or ''.  ``urls`` are
-        the page's URL and its redirects; ``answers`` its data answers, parsed."""
+        the page's URL and its redirects; ``answers`` its data answers,
+        parsed, and ``texts`` as they came (for the markers)."""
         if status in self.statuses:
             return f"status {status}"
         for marker in self.urls:
             for url in urls:
                 if marker in url:
                     return f"url {marker!r} ({url[:200]})"
+        if self.selectors and body.lstrip()[:1] == "<":
+            from parsel import Selector
+
+            page = Selector(text=body)
+            for css in self.selectors:
+                if page.css(css):
+                    return f"element {css!r}"
         for marker in self.markers:
-            if marker in body:
+            if marker in body or any(marker in text for text in texts):
                 return f"marker {marker!r}"
         if self.data and answers:
             from crawler.finding.extract import json_path
@@ -66,13 +75,6 @@ class BlockRule:
                 for answer in answers:
                     if json_path(answer, expression):
                         return f"data answer {expression!r}"
-        if self.selectors and body.lstrip()[:1] == "<":
-            from parsel import Selector
-
-            page = Selector(text=body)
-            for css in self.selectors:
-                if page.css(css):
-                    return f"element {css!r}"
         return ""
 
     def __bool__(self) -> bool:
@@ -93,8 +95,10 @@ def _rule(path: Path, where: str, raw: Any, statuses: tuple[int, ...]) -> BlockR
 
     def texts(key: str) -> tuple[str, ...]:
         value = raw.get(key) or []
+        if isinstance(value, str):
+            value = [value]  # one rule written without brackets
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise ProfileError(f"{path}: {where}.{key} must be a list of non-empty strings")
+            raise ProfileError(f"{path}: {where}.{key} must be text or a list of texts")
         return tuple(value)
 
     import jmespath
@@ -286,8 +290,11 @@ class SiteProfile:
     def context_kwargs(self) -> dict[str, Any]:
         """Playwright context options this profile asks for."""
         kwargs: dict[str, Any] = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
-        if self.storage_state:
-            kwargs["storage_state"] = self.storage_state
+        state = Path(self.storage_state).expanduser() if self.storage_state else None
+        if state is not None and state.is_file():
+            # a session not saved yet is no error: the page goes out logged out,
+            # and the session check (session.logged_in) says so
+            kwargs["storage_state"] = str(state)
         if self.proxy:
             kwargs["proxy"] = {"server": self.proxy}
         if self.headers:

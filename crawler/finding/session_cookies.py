@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from http.cookiejar import Cookie, LoadError, MozillaCookieJar
+from http.cookiejar import Cookie
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from crawler.finding.profiles import ProfileError, SiteProfile
 logger = logging.getLogger(__name__)
 
 JAR_PREFIX = "session:"
+_HTTPONLY = "#HttpOnly_"
 
 
 def _cookie(raw: dict[str, Any]) -> Cookie:
@@ -75,24 +76,40 @@ def read_cookies(path: Path) -> list[Cookie]:
             return [_cookie(c) for c in entries]
         except (KeyError, TypeError, AttributeError) as exc:
             raise ProfileError(f"{path}: a cookie lacks name, value or domain: {exc!r}") from None
-    jar = MozillaCookieJar()
-    try:
-        jar._really_load(  # type: ignore[attr-defined]  # the parser, without its header check
-            _Lines(text), str(path), ignore_discard=True, ignore_expires=False
+    return _netscape(path, text)
+
+
+def _netscape(path: Path, text: str) -> list[Cookie]:
+    """A Netscape cookies.txt: tab-separated domain, subdomains flag, path,
+    secure, expiry (0: a session cookie), name, value; ``#HttpOnly_`` before a
+    domain (curl's and browser exports' mark) keeps the line a cookie."""
+    cookies: list[Cookie] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        http_only = line.startswith(_HTTPONLY)
+        line = line[len(_HTTPONLY) :] if http_only else line
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.rstrip("\r\n").split("\t")
+        if len(fields) != 7 or not fields[4].strip().lstrip("-").isdigit():
+            raise ProfileError(
+                f"{path} line {number}: neither JSON nor a Netscape cookies.txt line "
+                "(domain, flag, path, secure, expiry, name, value, tab-separated)"
+            )
+        domain, _flag, where, secure, expires, name, value = fields
+        cookies.append(
+            _cookie(
+                {
+                    "name": name,
+                    "value": value,
+                    "domain": domain,
+                    "path": where,
+                    "secure": secure.upper() == "TRUE",
+                    "expires": int(expires),
+                    "httpOnly": http_only,
+                }
+            )
         )
-    except (LoadError, ValueError, IndexError) as exc:
-        raise ProfileError(f"{path}: neither JSON nor a Netscape cookies.txt: {exc}") from None
-    return list(jar)
-
-
-class _Lines:
-    """A text as the file object MozillaCookieJar's parser reads."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = iter(text.splitlines(keepends=True))
-
-    def readline(self) -> str:
-        return next(self._lines, "")
+    return cookies
 
 
 def session_files(profile: SiteProfile) -> list[Path]:

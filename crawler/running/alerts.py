@@ -179,7 +179,7 @@ RULE_NAMES = (
 @dataclass(frozen=True)
 class AlertConfig:
     """Rule thresholds and the dedup window.  Settings (defaults in brackets):
-    ADWATCH_ALERT_RULES [all five, comma-separated], ADWATCH_ALERT_NEW_OPERATOR_MIN_ADS
+    ADWATCH_ALERT_RULES [all six, comma-separated], ADWATCH_ALERT_NEW_OPERATOR_MIN_ADS
     [2], ADWATCH_ALERT_SPIKE_FACTOR [3.0], ADWATCH_ALERT_SPIKE_MIN_NEW_ADS [10],
     ADWATCH_ALERT_HISTORY_JOBS [7], ADWATCH_ALERT_BLOCK_RATE [0.3],
     ADWATCH_ALERT_BLOCK_MIN_PAGES [3], ADWATCH_ALERT_DEDUP_HOURS [24]."""

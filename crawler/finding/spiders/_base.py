@@ -248,8 +248,12 @@ class ChannelSpider(scrapy.Spider):
         """Errback of list pages: the failure becomes a reject; the crawl goes on."""
         request = failure.request  # type: ignore[attr-defined]
         reason, detail = reason_of(failure)
+        # the page asked for, not where a redirect took it (a captcha host)
+        asked = (request.meta.get("redirect_urls") or [request.url])[0]
+        if asked != request.url:
+            detail = f"{detail} (redirected to {request.url[:300]})"[:700]
         self.reject(
-            request.url, "fetch", reason, detail, platform=request.meta.get("adwatch_platform", "")
+            asked, "fetch", reason, detail, platform=request.meta.get("adwatch_platform", "")
         )
 
     def enrich(

@@ -10,6 +10,7 @@ Where the engine links a result through a per-impression redirect and names no
 target (Baidu's paid ``baidu.php?url=...``), ``search.key: landing`` keys the
 record on the URL the redirect ends at, so that one ad seen twice is one record;
 a landing page that cannot be reached keys it on the displayed site and title.
+A result whose page names its target keeps that target as its key.
 """
 
 from __future__ import annotations
@@ -68,10 +69,13 @@ class SearchSpider(ChannelSpider):
         )
         keyed_by_landing = s.get("key") == "landing"
         for record in records:
-            if keyed_by_landing:
+            # only a result known by its link alone: one whose page names its
+            # target (Baidu's mu) is keyed on that target, as it always was
+            by_link = keyed_by_landing and record.extra.pop("via_link", False)
+            if by_link:
                 record.extra["link"] = record.url
                 _rekey(record, _site_key(record), profile.drop_params)  # until the landing answers
-            if self.config.landing_pages or keyed_by_landing:
+            if self.config.landing_pages or by_link:
                 yield self.follow(profile, record, self.parse_landing)
             else:
                 yield record
@@ -113,12 +117,13 @@ class SearchSpider(ChannelSpider):
             title=title,
             text=snippet,
             author=Author(name=_site_name(result, s)),
-            extra={"page": page, "position": position},
+            extra={"page": page, "position": position}
+            | ({} if text_of(result, s.get("target")) else {"via_link": True}),
         )
 
     def parse_landing(self, response: Response, record: AdRecord) -> Iterator[AdRecord]:
         profile = self.profiles[record.platform]
-        if profile.search.get("key") == "landing":
+        if record.extra.get("link") and profile.search.get("key") == "landing":
             _rekey(record, response.url, profile.drop_params)
             if not self.first_sighting(profile.name, response.url, profile.drop_params):
                 return  # the same ad behind another impression's link
