@@ -25,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from demo.model import VIDEO_BATCH_SIZE, DemoWeb, Truth
+from demo.twins import truth_records
+
+# the demo profile that crawls each original channel (every record line names its platform)
+CHANNEL_PLATFORMS = {"search": "demo-baidu", "video": "demo-douyin", "market": "demo-xianyu"}
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
@@ -123,6 +127,16 @@ def records(web: DemoWeb) -> list[dict[str, Any]]:
                         sponsored=item.sponsored,
                     )
                 )
+    for rec in out:  # the three original channels are one platform each
+        rec["platform"] = CHANNEL_PLATFORMS[rec["channel"]]
+
+    def twin_record(
+        channel: str, query: str, page: int, url: str, truth: Truth, text: str, **kw: Any
+    ) -> dict[str, Any]:
+        return _record(channel, query, page, url, truth, text, web, **kw)
+
+    for rec in truth_records(web.twins, twin_record):
+        add(rec)
     return out
 
 
@@ -164,6 +178,17 @@ def ground_truth_lines(web: DemoWeb) -> list[dict[str, Any]]:
             "market": [q.query for q in web.market],
         },
         "pages": page_counts(web),
+        # every demo platform: its channel and queries (the three above, and the twins)
+        "platforms": {
+            **{
+                p: {"channel": c, "queries": [q.query for q in getattr(web, c)]}
+                for c, p in CHANNEL_PLATFORMS.items()
+            },
+            **{
+                t.platform: {"channel": t.channel, "queries": [q.query for q in t.queries]}
+                for t in web.twins
+            },
+        },
         "records": {"total": len(recs), **dict(sorted(by_label.items()))},
     }
     lines: list[dict[str, Any]] = [meta, *recs]

@@ -30,6 +30,7 @@ from demo import (
     render_search,
     render_video,
     soft_blocks,
+    twins,
 )
 from demo.images import ImageStore
 from demo.model import DemoWeb, Listing
@@ -60,6 +61,7 @@ class Request:
     method: str = "GET"
     cookies: dict[str, str] = field(default_factory=dict)
     form: dict[str, list[str]] = field(default_factory=dict)
+    body: bytes = b""  # as sent (a JSON API call: the twins' GraphQL and note search)
 
     @classmethod
     def parse(cls, method: str = "GET", cookie: str = "", body: bytes = b"") -> Request:
@@ -70,7 +72,7 @@ class Request:
                 parsed.load(cookie)
             jar = {name: morsel.value for name, morsel in parsed.items()}
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True) if body else {}
-        return cls(method.upper(), jar, form)
+        return cls(method.upper(), jar, form, body)
 
 
 def html(text: str, status: int = 200) -> Response:
@@ -230,6 +232,10 @@ class Router:
             resp = self._video_page(path[7:], base)
         elif path.startswith("/img/"):
             resp = self._image(path[5:])
+        elif path.startswith(twins.PREFIXES) and (
+            found := twins.answer(self.web.twins, request.method, path, qs, request.body, base)
+        ):
+            resp = Response(*found)
         else:
             resp = html(not_found(), 404)
         return self._fill(resp, request) if resp.fill else resp
