@@ -9,6 +9,7 @@ per-platform jar, without a network."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -104,6 +105,7 @@ def chrome() -> Iterator[str]:
 
 def log_in_by_hand(cdp: str) -> None:
     """What the person does in the window adwatch opened: fill the form, send it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -114,7 +116,11 @@ def log_in_by_hand(cdp: str) -> None:
             assert time.monotonic() < deadline, "adwatch login opened no login page"
             pages = [pg for c in browser.contexts for pg in c.pages]
             page = next((pg for pg in pages if soft_blocks.LOGIN_PATH in pg.url), None)
-            time.sleep(0.2)
+            if page is None and browser.contexts:
+                # waiting inside Playwright lets it hear of the page adwatch opens
+                # (a plain sleep would not: the sync API handles events in its calls)
+                with contextlib.suppress(PlaywrightTimeout):
+                    browser.contexts[0].wait_for_event("page", timeout=500)
         page.fill("#login-user", "analyst")
         page.fill("#login-password", "secret")
         page.press("#login-password", "Enter")
