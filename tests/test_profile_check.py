@@ -94,6 +94,18 @@ def test_a_detail_page_with_embedded_data():
     assert check_sample(profile("demo-douyin"), "detail", "<html></html>")[0].empty
 
 
+def test_a_detail_data_answer_and_a_shared_endpoint_s_operation():
+    """Kuaishou's video page reads its comments from a GraphQL answer
+    (detail.xhr with xhr_match); its list answers only for one operation."""
+    kuaishou = profile("demo-kuaishou")
+    assert kuaishou.detail.get("xhr") and kuaishou.search.get("xhr_match")
+    other = check_sample(kuaishou, "search", json.dumps({"data": {"visionProfile": {}}}))
+    assert [m.key for m in other] == ["search.xhr_match"] and other[0].empty
+    detail = by_key(check_sample(kuaishou, "detail", json.dumps({"data": {}})))
+    assert not detail["detail.xhr"].empty
+    assert all(m.empty for k, m in detail.items() if k.startswith("detail.fields."))
+
+
 def test_sites_check_with_a_sample_names_what_matched_nothing(tmp_path):
     good, bad = tmp_path / "good.html", tmp_path / "bad.html"
     good.write_text(RESULTS, encoding="utf-8")

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from crawler.finding.profiles import (
+    LIVE_DELAY,
     BlockRule,
     ProfileError,
     load_profile,
@@ -23,10 +24,58 @@ def test_bundled_profiles_load():
 
 def test_default_selection_is_the_demo_and_names_pick_real_sites():
     profiles = load_profiles(SITES)
-    assert [p.name for p in select_profiles(profiles, "video")] == ["demo-douyin"]
+    video = [p.name for p in select_profiles(profiles, "video")]
+    assert video == ["demo-douyin", "demo-kuaishou", "demo-weibo", "demo-xiaohongshu"]
+    # the default set: the nine demo platforms, no live one
+    assert len(select_profiles(profiles)) == 9
+    assert all(p.name.startswith("demo-") for p in select_profiles(profiles))
     assert [p.name for p in select_profiles(profiles, None, ["douyin"])] == ["douyin"]
     with pytest.raises(ProfileError, match="unknown site profile"):
         select_profiles(profiles, None, ["nope"])
+
+
+def test_a_live_profile_goes_at_a_person_s_pace_unless_it_says_otherwise(tmp_path):
+    text = "name: x\nchannel: search\nsearch: {url: '{base}/s', results: li, title: a, link: a}\n"
+    live, local, paced = tmp_path / "live.yaml", tmp_path / "local.yaml", tmp_path / "p.yaml"
+    live.write_text(text + "base_url: https://www.example.cn\n", encoding="utf-8")
+    local.write_text(text + "base_url: http://127.0.0.1:8765\n", encoding="utf-8")
+    paced.write_text(
+        text + "base_url: https://www.example.cn\nrate: {concurrency: 2, delay: 9}\n",
+        encoding="utf-8",
+    )
+    assert (load_profile(live).concurrency, load_profile(live).delay) == (1, LIVE_DELAY)
+    assert (load_profile(local).concurrency, load_profile(local).delay) == (4, 0.0)
+    assert (load_profile(paced).concurrency, load_profile(paced).delay) == (2, 9.0)
+
+
+def test_block_and_session_rules_are_checked_when_the_profile_loads(tmp_path):
+    base = (
+        "name: x\nchannel: search\nbase_url: http://127.0.0.1:1\n"
+        "search: {url: '{base}/s', results: li, title: a, link: a}\n"
+    )
+    path = tmp_path / "p.yaml"
+    for extra, error in (
+        ("block: {data: ['ret[']}", "block.data"),
+        ("block: {selectors: ['a[']}", "block.selectors"),
+        ("block: {url: ['x']}", "block.url is not a key"),
+        ("session: {expired: {urls: [1]}}", "session.expired.urls"),
+        ("session: {logged_in: 'div['}", "session.logged_in"),
+        ("session: {login: x}", "session.login is not a key"),
+    ):
+        path.write_text(base + extra + "\n", encoding="utf-8")
+        with pytest.raises(ProfileError, match=error):
+            load_profile(path)
+    path.write_text(
+        base + "block: {data: \"ret[0] == 'x'\", urls: [wappass]}\n"
+        "session: {logged_in: .avatar, expired: {markers: [请登录]}}\n",
+        encoding="utf-8",
+    )
+    loaded = load_profile(path)
+    assert loaded.block.data == ("ret[0] == 'x'",) and loaded.block.urls == ("wappass",)
+    assert loaded.block.matches(200, "", (), ({"ret": ["x"]},)).startswith("data answer")
+    assert loaded.block.matches(200, "", ("https://wappass.baidu.com/?x",)).startswith("url")
+    assert loaded.session.expired.matches(200, "<p>请登录</p>") == "marker '请登录'"
+    assert loaded.block.matches(200, "<p>ok</p>", ("https://www.baidu.com/s",)) == ""
 
 
 def test_url_template_quotes_queries():

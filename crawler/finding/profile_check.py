@@ -34,7 +34,7 @@ OPTIONAL = frozenset(
     }
 )
 # detail keys that are settings, not selectors
-_NOT_SELECTORS = frozenset({"render", "xhr", "data", "data_encoding", "fields"})
+_NOT_SELECTORS = frozenset({"render", "xhr", "xhr_match", "data", "data_encoding", "fields"})
 
 
 @dataclass(frozen=True)
@@ -115,9 +115,15 @@ def _result_page(s: dict[str, Any], body: str) -> list[Match]:
 
 def _data_answer(s: dict[str, Any], body: str) -> list[Match]:
     data = _json(body)
+    found: list[Match] = []
+    if s.get("xhr_match"):  # an answer of another operation is not read at all
+        hit = int(bool(json_path(data, str(s["xhr_match"]))))
+        found.append(Match("search.xhr_match", str(s["xhr_match"]), hit, 1))
+        if not hit:
+            return found
     items = json_path(data, s["items"])
     items = items if isinstance(items, list) else []
-    found = [Match("search.items", s["items"], len(items), len(items))]
+    found.append(Match("search.items", s["items"], len(items), len(items)))
     if not items:
         return found
     if s.get("has_next"):
@@ -134,6 +140,13 @@ def _detail(profile: SiteProfile, body: str) -> list[Match]:
     d = profile.detail
     if not d:
         raise ProfileError(f"{profile.source}: no detail section to check a sample against")
+    if d.get("xhr"):  # the sample is the page's data answer (from the network panel)
+        data = _json(body)
+        found = [Match("detail.xhr", str(d["xhr"]), 1, 1)]
+        if d.get("xhr_match"):
+            hit = int(bool(json_path(data, str(d["xhr_match"]))))
+            found.append(Match("detail.xhr_match", str(d["xhr_match"]), hit, 1))
+        return found + _paths("detail.fields", d.get("fields") or {}, [data])
     sel = Selector(text=body)
     if d.get("data"):
         try:
@@ -148,8 +161,8 @@ def _detail(profile: SiteProfile, body: str) -> list[Match]:
     for key, css in d.items():
         if key in _NOT_SELECTORS or not isinstance(css, str):
             continue
-        hit = all_of(sel, css) if key == "images" else text_of(sel, css)
-        found.append(Match(f"detail.{key}", css, int(bool(hit)), 1))
+        got = all_of(sel, css) if key == "images" else text_of(sel, css)
+        found.append(Match(f"detail.{key}", css, int(bool(got)), 1))
     return found
 
 

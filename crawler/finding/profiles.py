@@ -81,6 +81,17 @@ class BlockRule:
         return bool(self.markers or self.urls or self.data or self.selectors)
 
 
+def _check_css(path: Path, where: str, css: str) -> None:
+    """A CSS selector parsel can use, or a ProfileError naming the key."""
+    from cssselect import SelectorError
+    from parsel import Selector
+
+    try:
+        Selector(text="<p></p>").css(css)
+    except (SelectorError, ValueError) as exc:
+        raise ProfileError(f"{path}: {where} {css!r}: not CSS: {exc}") from None
+
+
 def _rule(path: Path, where: str, raw: Any, statuses: tuple[int, ...]) -> BlockRule:
     """Read ``block:`` or ``session.expired:``; each key a list of strings
     (``statuses`` of numbers), JMESPath and CSS checked now."""
@@ -103,7 +114,6 @@ def _rule(path: Path, where: str, raw: Any, statuses: tuple[int, ...]) -> BlockR
 
     import jmespath
     from jmespath.exceptions import JMESPathError
-    from parsel import Selector
 
     for expression in texts("data"):
         try:
@@ -113,10 +123,7 @@ def _rule(path: Path, where: str, raw: Any, statuses: tuple[int, ...]) -> BlockR
                 f"{path}: {where}.data {expression!r}: not JMESPath: {exc}"
             ) from None
     for css in texts("selectors"):
-        try:
-            Selector(text="<p></p>").css(css)
-        except ValueError as exc:
-            raise ProfileError(f"{path}: {where}.selectors {css!r}: not CSS: {exc}") from None
+        _check_css(path, f"{where}.selectors", css)
     given = raw.get("statuses")
     if given is not None and (
         not isinstance(given, list)
@@ -165,12 +172,7 @@ def _session(path: Path, raw: Any) -> Session:
             raise ProfileError(f"{path}: session.{key} must be a string")
     logged_in = str(raw.get("logged_in") or "")
     if logged_in:
-        from parsel import Selector
-
-        try:
-            Selector(text="<p></p>").css(logged_in)
-        except ValueError as exc:
-            raise ProfileError(f"{path}: session.logged_in {logged_in!r}: not CSS: {exc}") from None
+        _check_css(path, "session.logged_in", logged_in)
     return Session(
         storage_state=str(raw.get("storage_state") or ""),
         cookies_file=str(raw.get("cookies") or ""),
