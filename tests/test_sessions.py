@@ -250,3 +250,47 @@ def test_cookies_go_only_where_their_domain_allows(tmp_path):
     plain = Request("http://www.example.cn/", meta={"adwatch_platform": "demo-douyin"})
     middleware.process_request(plain)
     assert plain.headers.get("Cookie") is None
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_crawl_drives_a_running_chrome_over_cdp(demo_server, tmp_path, chrome):
+    """--cdp: no browser is launched; the pages are the running Chrome's own
+    (its user agent, not the one adwatch would set), and the data comes in."""
+    before = demo_server.user_agents()
+    done = adwatch(
+        "crawl", "--site", "demo-douyin", "--base-url", demo_server.base_url,
+        "--max-pages", "1", "--query", "停催", "--cdp", chrome,
+        "-s", "ADWATCH_CAPTURE=False", "-s", "ADWATCH_XHR_WAIT=5",
+        data_dir=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    db = sqlite3.connect(tmp_path / "catalogue.db")
+    try:
+        (count,) = db.execute("SELECT COUNT(*) FROM records").fetchone()
+    finally:
+        db.close()
+    assert count >= 5, done.stdout
+    after = demo_server.user_agents()
+    heard = {agent for agent, n in after.items() if n > before.get(agent, 0)}
+    assert any("HeadlessChrome" in agent for agent in heard)  # the running Chrome's own
+
+
+def test_cdp_and_headed_are_refused_where_they_cannot_work(tmp_path, monkeypatch):
+    done = adwatch("crawl", "--demo", "--cdp", "http://10.1.2.3:9222", data_dir=tmp_path)
+    assert done.returncode == 2 and "only on this machine" in done.stderr
+    env_less = dict(os.environ)
+    env_less.pop("DISPLAY", None)
+    env_less.pop("WAYLAND_DISPLAY", None)
+    headed = subprocess.run(
+        [sys.executable, "-m", "crawler.interfaces.cli", "crawl", "--demo", "--headed"],
+        cwd=ROOT, env=dict(env_less, ADWATCH_DATA_DIR=str(tmp_path)),
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert headed.returncode == 2 and "needs a display" in headed.stderr
+    login = subprocess.run(
+        [sys.executable, "-m", "crawler.interfaces.cli", "login", "demo-douyin"],
+        cwd=ROOT, env=dict(env_less, ADWATCH_DATA_DIR=str(tmp_path)),
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert login.returncode == 1 and "no display here" in login.stderr
