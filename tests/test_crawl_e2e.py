@@ -132,6 +132,18 @@ def test_at_least_95_percent_of_ground_truth_is_stored(crawl: Crawl, ground_trut
     assert set(by_channel) == {"search", "video", "market"}
 
 
+def test_every_demo_platform_is_crawled_and_nearly_whole(crawl: Crawl, ground_truth):
+    """Per platform (the nine demo profiles): the share of its ground truth stored."""
+    records = stored(crawl)
+    want = expected(ground_truth)
+    recall = {}
+    for platform in sorted({g["platform"] for g in want}):
+        mine = [g for g in want if g["platform"] == platform]
+        recall[platform] = sum(g["url"] in records for g in mine) / len(mine)
+    print("recall per platform:", {p: round(r, 3) for p, r in recall.items()})
+    assert len(recall) == 9 and min(recall.values()) >= 0.9, recall
+
+
 def test_records_carry_what_the_page_said(crawl: Crawl, ground_truth):
     records = stored(crawl)
     checked = 0
