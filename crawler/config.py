@@ -50,11 +50,18 @@ class AdwatchConfig:
     capture_timeout: float
     capture_load_wait: float
     evidence_dir: Path
-    tsa_url: str
+    tsa_url: str  # the first TSA listed ("" when none): the clock, the ledger's head, PDFs
     tsa_ca: Path | None
     monitor_limits: dict[str, float]
     allow_hosts: tuple[str, ...] = ()
     model: str = ""  # ADWATCH_MODEL: "" the shipped model, "none", or a model file
+    tsa_urls: tuple[str, ...] = ()  # every TSA ADWATCH_TSA_URL lists, each once
+    tsa_copies: int = 2  # ADWATCH_TSA_COPIES: how many different TSAs stamp each bundle
+
+    @property
+    def tokens_wanted(self) -> int:
+        """Tokens each bundle should get: ADWATCH_TSA_COPIES, at most the TSAs listed."""
+        return max(1, min(self.tsa_copies, len(self.tsa_urls)))
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AdwatchConfig:
@@ -68,6 +75,7 @@ class AdwatchConfig:
             return Path(value) if value else default
 
         catalogue = settings.get("ADWATCH_CATALOGUE") or _default_catalogue(settings, data_dir)
+        tsa_urls = _tsa_urls(settings.get("ADWATCH_TSA_URL"))
         cfg = cls(
             data_dir=data_dir,
             catalogue_uri=str(catalogue),
@@ -94,7 +102,7 @@ class AdwatchConfig:
             capture_timeout=_positive_float(settings, "ADWATCH_CAPTURE_TIMEOUT"),
             capture_load_wait=_positive_float(settings, "ADWATCH_CAPTURE_LOAD_WAIT"),
             evidence_dir=path("ADWATCH_EVIDENCE_DIR", data_dir / "evidence"),
-            tsa_url=str(settings.get("ADWATCH_TSA_URL") or ""),
+            tsa_url=tsa_urls[0] if tsa_urls else "",
             tsa_ca=_tsa_ca(settings.get("ADWATCH_TSA_CA"), data_dir),
             monitor_limits={
                 name: _rate(settings, f"ADWATCH_MONITOR_MAX_{name.upper()}")
@@ -102,6 +110,8 @@ class AdwatchConfig:
             },
             allow_hosts=_allow_hosts(settings.get("ADWATCH_ALLOW_HOSTS")),
             model=str(settings.get("ADWATCH_MODEL") or ""),
+            tsa_urls=tsa_urls,
+            tsa_copies=_positive_int(settings, "ADWATCH_TSA_COPIES"),
         )
         unknown = set(cfg.capture_labels) - set(LABELS)
         if unknown or not cfg.capture_labels:
@@ -112,8 +122,6 @@ class AdwatchConfig:
         if cfg.model and cfg.model.lower() != "none" and not Path(cfg.model).is_file():
             raise ConfigError(f"ADWATCH_MODEL names no model file: {cfg.model!r}")
         _check_alerts(settings)
-        if cfg.tsa_url and not cfg.tsa_url.startswith(("http://", "https://")):
-            raise ConfigError(f"ADWATCH_TSA_URL must be an http(s) URL, got {cfg.tsa_url!r}")
         if cfg.ocr_engine not in ("none", *ENGINES):
             raise ConfigError(
                 f"ADWATCH_OCR_ENGINE must be {', '.join(ENGINES)} or none, got {cfg.ocr_engine!r}"
@@ -186,12 +194,28 @@ def _default_catalogue(settings: BaseSettings, data_dir: Path) -> str:
     return f"elasticsearch+{url}?{query}"
 
 
+def _tsa_urls(value: Any) -> tuple[str, ...]:
+    """ADWATCH_TSA_URL: one URL, or several separated by commas or spaces."""
+    from evidence.timestamp import tsa_list
+
+    try:
+        return tuple(tsa_list(value if isinstance(value, list | tuple) else str(value or "")))
+    except ValueError as exc:
+        raise ConfigError(
+            f"ADWATCH_TSA_URL must list http(s) URLs (commas or spaces between them): {exc}"
+        ) from None
+
+
 def _tsa_ca(value: Any, data_dir: Path) -> Path | None:
-    """The TSA trust anchors: as set, or the demo TSA's root if one was made."""
+    """The TSA trust anchors: as set (a PEM file, or a folder of them), or the
+    demo TSAs' roots if they were made (``roots.pem``: every demo TSA's, or
+    the one TSA's ``ca.pem``)."""
     if value:
         return Path(value)
-    made = data_dir / "tsa" / "ca.pem"
-    return made if made.exists() else None
+    for made in (data_dir / "tsa" / "roots.pem", data_dir / "tsa" / "ca.pem"):
+        if made.exists():
+            return made
+    return None
 
 
 def _with_defaults(settings: BaseSettings) -> BaseSettings:

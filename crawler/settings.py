@@ -84,8 +84,11 @@ ADWATCH_MODEL = os.environ.get("ADWATCH_MODEL", "")
 ADWATCH_RULES_DIR = os.environ.get("ADWATCH_RULES_DIR", "")  # empty = crawler/reading/detect/rules
 # your own site profiles, read with the packaged ones (same name replaces); also --sites-dir
 ADWATCH_SITES_DIR = os.environ.get("ADWATCH_SITES_DIR", "")
-ADWATCH_TSA_CA = ""  # PEM file of the TSA's trusted root(s); empty = <data dir>/tsa/ca.pem if there
-ADWATCH_TSA_URL = os.environ.get("ADWATCH_TSA_URL", "")  # RFC 3161 time-stamp authority
+# PEM file of the TSAs' trusted roots, or a folder of *.pem; empty = the demo TSAs' roots if made
+ADWATCH_TSA_CA = ""
+ADWATCH_TSA_COPIES = 2  # how many different TSAs stamp each bundle (when that many are listed)
+# RFC 3161 time-stamp authority URL; several, separated by commas or spaces, stamp each bundle
+ADWATCH_TSA_URL = os.environ.get("ADWATCH_TSA_URL", "")
 ADWATCH_XHR_WAIT = 8.0  # seconds a rendered page may take to fire its data request
 
 # --- Scrapy: throttling and politeness ---------------------------------------

@@ -15,6 +15,7 @@ to check it with ``sha256sum`` and ``openssl`` alone, or with ``verify.py``
     tsa/ca.pem                    the TSA trust root(s), when given
     bundles/<id>/manifest.json    byte-exact, so its SHA-256 is still the id
     bundles/<id>/timestamp.tsr    the token, when the bundle is stamped
+    bundles/<id>/timestamp-2.tsr  a second token, from another TSA, when it has one
     bundles/<id>/files/<name>     every artifact under its manifest name
 
 Why so: everything is copied byte for byte (a re-encoded manifest or ledger
@@ -56,7 +57,7 @@ from evidence.offline_verify import (
     printable,
     shown,
 )
-from evidence.store import EvidenceStore, StoreError, sha256
+from evidence.store import COPY_KEY, EvidenceStore, StoreError, sha256, token_name
 
 VERIFY_SOURCE = Path(__file__).with_name("offline_verify.py")
 _HEX = frozenset("0123456789abcdef")
@@ -82,6 +83,8 @@ class _Planned:
     captured_at: str
     url: str
     gen_epoch: int | None  # the token's genTime, whole seconds since 1970
+    # the further tokens (other TSAs): (file name, bytes, genTime in seconds since 1970)
+    more_tokens: tuple[tuple[str, bytes, int | None], ...] = ()
 
 
 def export_bundles(
@@ -155,13 +158,15 @@ def _known(store: EvidenceStore, bundle_ids: Sequence[str]) -> list[str]:
 
 
 def _trust(trust: Path | None) -> bytes | None:
+    from evidence.timestamp import trust_roots
+
     if trust is None:
         return None
     try:
-        pem = Path(trust).read_bytes()
+        pem = trust_roots(Path(trust))  # a PEM file, or a folder of them
         x509.load_pem_x509_certificates(pem)
     except OSError as exc:
-        raise ValueError(f"trust root {trust} cannot be read: {exc.strerror or exc}") from exc
+        raise ValueError(str(exc).replace("TSA root", "trust root", 1)) from exc
     except ValueError as exc:
         raise ValueError(f"trust root {trust} is not PEM certificates: {exc}") from exc
     return pem
@@ -179,7 +184,11 @@ def _ledger_excerpt(store: EvidenceStore, ids: set[str]) -> bytes:
             raise StoreError(f"ledger line {n + 1} is not a ledger entry") from exc
         if first is None and entry.get("bundle") in ids:
             first = n
-        if entry.get("bundle") in ids or entry.get("timestamp") in ids:
+        if (
+            entry.get("bundle") in ids
+            or entry.get("timestamp") in ids
+            or entry.get(COPY_KEY) in ids
+        ):
             last = n
     if first is None or last is None:
         raise StoreError("the exported bundles are not in the ledger")
@@ -203,6 +212,14 @@ def _plan(store: EvidenceStore, bundle_id: str, stamps: dict[str, dict[str, Any]
         if sha256(token) != stamp.get("tsr_sha256"):
             raise StoreError(f"bundle {bundle_id}: time-stamp token changed or removed")
         gen_epoch = _gen_epoch(bundle_id, token, stamp)
+    more: list[tuple[str, bytes, int | None]] = []
+    for line in store.tokens(bundle_id)[1:]:
+        copy = int(line.get("copy") or 0)
+        path = store.timestamp_path(bundle_id, copy)
+        data = path.read_bytes() if copy > 1 and path.exists() else b""
+        if sha256(data) != line.get("tsr_sha256"):
+            raise StoreError(f"bundle {bundle_id}: time-stamp token {copy} changed or removed")
+        more.append((token_name(copy), data, _gen_epoch(bundle_id, data, line)))
     about = manifest.get("about")
     about = about if isinstance(about, dict) else {}
     return _Planned(
@@ -213,6 +230,7 @@ def _plan(store: EvidenceStore, bundle_id: str, stamps: dict[str, dict[str, Any]
         captured_at=str(manifest.get("captured_at", "")),
         url=str(about.get("url", "")),
         gen_epoch=gen_epoch,
+        more_tokens=tuple(more),
     )
 
 
@@ -262,6 +280,8 @@ def _write_package(
         _write(folder / "manifest.json", bundle.manifest)
         if bundle.token is not None:
             _write(folder / "timestamp.tsr", bundle.token)
+        for name, data, _epoch in bundle.more_tokens:
+            _write(folder / name, data)
         for name, art in bundle.artifacts.items():
             _copy_blob(store, bundle.id, name, art, folder / "files" / name)
     _write(root / "ledger.jsonl", excerpt)
@@ -289,7 +309,12 @@ def listing(planned: list[_Planned], excerpt: bytes, now: datetime) -> bytes:
         "exported_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "count": len(planned),
         "bundles": [
-            {"id": b.id, "ledger_seq": seqs.get(b.id), "timestamped": b.token is not None}
+            {
+                "id": b.id,
+                "ledger_seq": seqs.get(b.id),
+                "timestamped": b.token is not None,
+                "tokens": (b.token is not None) + len(b.more_tokens),
+            }
             for b in planned
         ],
     }
@@ -377,18 +402,24 @@ def fingerprints(pem: bytes) -> list[tuple[str, str]]:
     return found
 
 
-def verify_command(bundle_id: str, attime: object) -> str:
-    """The ``openssl ts -verify`` command for one bundle, judged at its genTime
-    (``-attime`` takes whole seconds since 1970, as README.txt explains)."""
+def verify_command(bundle_id: str, attime: object, token: str = "timestamp.tsr") -> str:
+    """The ``openssl ts -verify`` command for one token of a bundle, judged at
+    its genTime (``-attime`` takes whole seconds since 1970, as README.txt explains)."""
     return (
-        f"openssl ts -verify -digest {bundle_id} -in bundles/{bundle_id}/timestamp.tsr "
+        f"openssl ts -verify -digest {bundle_id} -in bundles/{bundle_id}/{token} "
         f"-CAfile tsa/ca.pem -attime {attime}"
     )
 
 
 def readme(planned: list[_Planned], trust_pem: bytes | None, now: datetime) -> str:
     """README.txt: what the package is and how to check it by hand, Chinese then English."""
-    commands = [f"     {verify_command(b.id, b.gen_epoch)}" for b in planned if b.gen_epoch]
+    commands = []
+    for b in planned:
+        if b.gen_epoch:
+            commands.append(f"     {verify_command(b.id, b.gen_epoch)}")
+        commands += [
+            f"     {verify_command(b.id, epoch, name)}" for name, _, epoch in b.more_tokens if epoch
+        ]
     return README.format(
         now=now.strftime("%Y-%m-%d %H:%M:%S UTC"),
         count=len(planned),
@@ -416,6 +447,8 @@ def _bundle_lines(planned: list[_Planned], lang: str) -> Iterator[str]:
         utc = _clock(epoch) if epoch is not None else shown(b.captured_at, 40)
         beijing = _clock(epoch + BEIJING_SECONDS) if epoch is not None else "?"
         stamped = f"{_clock(b.gen_epoch)} UTC" if b.gen_epoch is not None else ""
+        for name, _, epoch in b.more_tokens:  # the other TSAs' tokens
+            stamped += f"; {name} {_clock(epoch) + ' UTC' if epoch is not None else '?'}"
         yield f"  {n}. {b.id}"
         if lang == "zh":
             yield f"     采集时间：{utc} UTC（北京时间 {beijing}）"
@@ -515,6 +548,7 @@ manifest.json，清单记录采集时间、网址，以及每个文件的 SHA-25
   tsa/ca.pem                     {ca_zh}
   bundles/<编号>/manifest.json   证据包清单（原样；其 SHA-256 即编号）
   bundles/<编号>/timestamp.tsr   时间戳（RFC 3161 TimeStampResp，DER 格式）
+  bundles/<编号>/timestamp-2.tsr 另一家时间戳机构对同一编号签发的第二个时间戳（如有）
   bundles/<编号>/files/<名称>    采集到的文件，名称即清单 "artifacts" 中的名称
 
 
@@ -571,7 +605,9 @@ sha256sum），依次执行：
      若为 1，其 prev 应为 64 个 0。
    - 每个证据包都有一行 {{"bundle": "<编号>", ...}}；有时间戳的还有一行
      {{"timestamp": "<编号>", "tsr_sha256": ..., "gen_time": ...}}，其中 tsr_sha256
-     应等于 sha256sum bundles/<编号>/timestamp.tsr 显示的值。
+     应等于 sha256sum bundles/<编号>/timestamp.tsr 显示的值；有第二个时间戳的还有一行
+     {{"timestamp_copy": "<编号>", "copy": 2, "tsr_sha256": ...}}，其 tsr_sha256 应等于
+     sha256sum bundles/<编号>/timestamp-2.tsr 显示的值。
 
 
 五、信任根与编号
@@ -626,6 +662,8 @@ The bundles in this package:
   bundles/<id>/manifest.json     the bundle's manifest (as sealed; its SHA-256
                                  is the id)
   bundles/<id>/timestamp.tsr     the time-stamp (RFC 3161 TimeStampResp, DER)
+  bundles/<id>/timestamp-2.tsr   a second time-stamp over the same id, from
+                                 another time-stamp authority (when there is one)
   bundles/<id>/files/<name>      the captured files, named as in the
                                  manifest's "artifacts"
 
@@ -688,7 +726,10 @@ does what sha256sum does) and:
      before; if the first line's seq is 1, its prev is 64 zeros;
    - each bundle has a line {{"bundle": "<id>", ...}}, and a time-stamped one
      also {{"timestamp": "<id>", "tsr_sha256": ..., "gen_time": ...}} whose
-     tsr_sha256 must be what sha256sum bundles/<id>/timestamp.tsr prints.
+     tsr_sha256 must be what sha256sum bundles/<id>/timestamp.tsr prints; one
+     with a second token also {{"timestamp_copy": "<id>", "copy": 2,
+     "tsr_sha256": ...}} whose tsr_sha256 is what sha256sum
+     bundles/<id>/timestamp-2.tsr prints.
 
 
 5. The trust root and the ids

@@ -21,8 +21,11 @@ problem it finds rather than stopping at the first:
 3. ledger.jsonl (an excerpt of adwatch's hash-chained ledger): each line's own
    hash, consecutive sequence numbers, each line's "prev" equal to the hash of
    the line before; every bundle has its "bundle" line; every timestamp.tsr is
-   the token its "timestamp" line noted (same SHA-256);
-4. each RFC 3161 time-stamp token, with ``openssl ts -verify``: it is over
+   the token its "timestamp" line noted (same SHA-256), and every further
+   token from another time-stamp authority (timestamp-2.tsr...) the one its
+   own "timestamp_copy" line noted;
+4. each RFC 3161 time-stamp token (every one of a bundle stamped by several
+   time-stamp authorities), with ``openssl ts -verify``: it is over
    this bundle id, its signature is good and its signer chains to
    tsa/ca.pem (or the root given with --ca), judged at the token's genTime.
    Without openssl or a root this check is "not checked", never "passed".
@@ -47,9 +50,11 @@ terminal.
    名）；清单所列每个文件都在 files/ 中，SHA-256 和大小与清单一致，且没有多余文件；
 3. ledger.jsonl（adwatch 哈希链账本的摘录）：每行自身的哈希、序号连续、每行的
    "prev" 等于上一行的哈希；每个证据包都有其 "bundle" 行；每个 timestamp.tsr 的
-   SHA-256 与其 "timestamp" 行所记一致；
-4. 每个 RFC 3161 时间戳，用 ``openssl ts -verify``：针对的是该证据包编号，签名有效，
-   签发者可追溯到 tsa/ca.pem（或 --ca 指定的根证书），以时间戳签发时刻为准。
+   SHA-256 与其 "timestamp" 行所记一致，另一家时间戳机构签发的 timestamp-2.tsr 等
+   与其 "timestamp_copy" 行所记一致；
+4. 每个 RFC 3161 时间戳（由多家机构签发的，逐个核验），用 ``openssl ts -verify``：
+   针对的是该证据包编号，签名有效，签发者可追溯到 tsa/ca.pem（或 --ca 指定的根证书），
+   以时间戳签发时刻为准。
    没有 openssl 或根证书时，此项为“未检查”，绝不显示为“通过”。
 
 每项结果显示为 通过/passed、失败/failed 或 未检查/not checked。退出码：0 无失败，
@@ -85,6 +90,8 @@ _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 _SUM_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)\Z")
 _UTC_ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?Z\Z")
 _OPENSSL_TIME = re.compile(r"([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)(\.\d+)? (\d{4}) GMT")
+_COPY_FILE = re.compile(r"timestamp-(\d+)\.tsr\Z")  # a bundle's second, third... token
+COPY_KEY = "timestamp_copy"  # the ledger key of such a token's line
 _README_ID = re.compile(r"^  \d+\. ([0-9a-f]{64})$", re.M)  # README.txt's list of bundles
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _ESCAPED = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}  # controls, bidi, format, unassigned
@@ -313,6 +320,7 @@ class Ledger:
         self.seqs: dict[int, object] = {}
         self.bundles: dict[str, int] = {}  # bundle id -> its (first) "bundle" line
         self.stamps: dict[str, tuple[int, dict]] = {}  # bundle id -> its "timestamp" line
+        self.copies: dict[str, list[tuple[int, dict]]] = {}  # its "timestamp_copy" lines
         self.about: dict[int, tuple[str, str]] = {}  # line -> ("bundle"/"timestamp", bundle id)
         self.problems: dict[int, list[str]] = {}
         self.whole: list[str] = []  # problems of the file as a whole
@@ -354,6 +362,9 @@ def read_ledger(pkg: Package) -> Ledger:
         if "timestamp" in entry:
             ledger.stamps[str(entry["timestamp"])] = (n, entry)
             ledger.about[n] = ("timestamp", str(entry["timestamp"]))
+        elif COPY_KEY in entry:
+            ledger.copies.setdefault(str(entry[COPY_KEY]), []).append((n, entry))
+            ledger.about[n] = (COPY_KEY, str(entry[COPY_KEY]))
         elif "bundle" in entry:
             ledger.bundles.setdefault(str(entry["bundle"]), n)
             ledger.about[n] = ("bundle", str(entry["bundle"]))
@@ -546,7 +557,28 @@ def check_bundle(pkg: Package, bundle_id: str, ledger: Ledger, tokens: TokenChec
         check_token_noted(bundle, ledger),
         tokens.check(bundle),
     ]
+    # a second (third...) token from another time-stamp authority: each checked on its own
+    further = further_tokens(bundle, ledger)
+    if further:  # the first token's check then names its TSA too
+        bundle.checks[-1] = tokens.check(bundle, "timestamp.tsr", several=True)
+    bundle.checks += [tokens.check(bundle, name, several=True) for name in further]
     return bundle
+
+
+def further_tokens(bundle: Bundle, ledger: Ledger) -> list[str]:
+    """The file names of a bundle's tokens beyond timestamp.tsr: those its
+    "timestamp_copy" lines note and those present, by number."""
+    numbers = set()
+    for _, line in ledger.copies.get(bundle.id, []):
+        copy = line.get("copy")
+        if isinstance(copy, int) and not isinstance(copy, bool) and copy >= 2:
+            numbers.add(copy)
+    present, _ = bundle.pkg.walk(bundle.dir)
+    for rel in present:
+        found = _COPY_FILE.match(rel.rpartition("/")[2])
+        if found is not None and rel.count("/") == 2:
+            numbers.add(int(found.group(1)))
+    return [f"timestamp-{n}.tsr" for n in sorted(numbers)]
 
 
 def check_manifest(bundle: Bundle, ledger: Ledger) -> Check:
@@ -608,7 +640,12 @@ def check_artifacts(bundle: Bundle) -> Check:
     expected = {bundle.dir + "/manifest.json", bundle.dir + "/timestamp.tsr"}
     expected |= {files + name for name in artifacts if isinstance(name, str)}
     present, links = bundle.pkg.walk(bundle.dir)
-    added = [rel for rel in present if rel not in expected]
+    added = [  # further tokens are the ledger's to vouch for (check_token_noted)
+        rel
+        for rel in present
+        if rel not in expected
+        and not (rel.count("/") == 2 and _COPY_FILE.match(rel.rpartition("/")[2]))
+    ]
     problems += [f"{rel} is not in the manifest (an added file)" for rel in added]
     problems += [f"{rel} is a symbolic link" for rel in links]
     note = f"{len(artifacts)} files, each with the SHA-256 and size the manifest lists"
@@ -624,7 +661,10 @@ def check_bundle_line(bundle: Bundle, ledger: Ledger) -> Check:
     if n is None:
         return Check(title, FAILED, [f"no line of ledger.jsonl seals bundle {bundle.id}"])
     noted = ledger.stamps.get(bundle.id)
-    broken = ledger.broken_up_to(max(n, noted[0]) if noted else n)
+    last = max(
+        [n] + ([noted[0]] if noted else []) + [m for m, _ in ledger.copies.get(bundle.id, [])]
+    )
+    broken = ledger.broken_up_to(last)
     if broken:
         why = f"{ledger.where(n)} seals it, but the chain up to its lines is broken: {broken[0]}"
         return Check(title, FAILED, [why])
@@ -632,25 +672,66 @@ def check_bundle_line(bundle: Bundle, ledger: Ledger) -> Check:
 
 
 def check_token_noted(bundle: Bundle, ledger: Ledger) -> Check:
-    """timestamp.tsr is the very token the ledger noted when it arrived."""
+    """timestamp.tsr is the very token the ledger noted when it arrived, and
+    so is each further token (timestamp-2.tsr...) another authority gave."""
     title = "时间戳记录/token noted in the ledger"
     rel = bundle.dir + "/timestamp.tsr"
     seen, noted = bundle.pkg.digest(rel), ledger.stamps.get(bundle.id)
-    if noted is None and seen is None:
+    copies = ledger.copies.get(bundle.id, [])
+    further = further_tokens(bundle, ledger)
+    if noted is None and seen is None and not copies and not further:
         why = "no time-stamp token: the bundle was not yet time-stamped when it was exported"
         return Check(title, NOT_CHECKED, [why])
-    if noted is None:
-        return Check(title, FAILED, [f"{rel} is in no line of ledger.jsonl (added later?)"])
-    n, line = noted
-    if seen is None:
-        return Check(title, FAILED, [f"{rel}, noted in {ledger.where(n)}, is missing"])
-    if seen[0] != line.get("tsr_sha256"):
-        why = (
-            f"{rel} is not the token noted in {ledger.where(n)}: its SHA-256 is {seen[0]}, "
-            f"the ledger says {shown(line.get('tsr_sha256'), 70)}"
-        )
-        return Check(title, FAILED, [why])
-    return Check(title, PASSED, [f"timestamp.tsr is the token noted in {ledger.where(n)}"])
+    problems = []
+    if noted is None and seen is None:
+        problems.append(f"{rel} is missing, and no line of ledger.jsonl notes it")
+    elif noted is None:
+        problems.append(f"{rel} is in no line of ledger.jsonl (added later?)")
+    else:
+        n, line = noted
+        if seen is None:
+            problems.append(f"{rel}, noted in {ledger.where(n)}, is missing")
+        elif seen[0] != line.get("tsr_sha256"):
+            problems.append(
+                f"{rel} is not the token noted in {ledger.where(n)}: its SHA-256 is {seen[0]}, "
+                f"the ledger says {shown(line.get('tsr_sha256'), 70)}"
+            )
+    lines_of: dict[str, tuple[int, dict]] = {}
+    for position, (n, line) in enumerate(copies, 2):
+        copy = line.get("copy")
+        if copy != position or isinstance(copy, bool):
+            problems.append(
+                f"{ledger.where(n)} notes token {shown(copy, 20)} of bundle {bundle.id}, but it "
+                f"is its token {position} (a token line removed, added or renumbered)"
+            )
+            continue
+        lines_of[f"timestamp-{copy}.tsr"] = (n, line)
+    for name in further:
+        token = f"{bundle.dir}/{name}"
+        seen_copy, found = bundle.pkg.digest(token), lines_of.get(name)
+        if found is None:
+            problems.append(f"{token} is in no line of ledger.jsonl (added later?)")
+            continue
+        n, line = found
+        if seen_copy is None:
+            problems.append(f"{token}, noted in {ledger.where(n)}, is missing (removed?)")
+        elif seen_copy[0] != line.get("tsr_sha256"):
+            problems.append(
+                f"{token} is not the token noted in {ledger.where(n)}: its SHA-256 is "
+                f"{seen_copy[0]}, the ledger says {shown(line.get('tsr_sha256'), 70)}"
+            )
+    if problems:
+        return Check(title, FAILED, problems)
+    n, line = noted if noted else (0, {})
+    if not further:
+        return Check(title, PASSED, [f"timestamp.tsr is the token noted in {ledger.where(n)}"])
+    each = [("timestamp.tsr", n, line)] + [(name, *lines_of[name]) for name in further]
+    said = [
+        f"{name} ({ledger.where(m)}, TSA {shown(e.get('tsa', '?'), 120)})" for name, m, e in each
+    ]
+    return Check(
+        title, PASSED, [f"{len(each)} tokens, each the one its line noted: " + "; ".join(said)]
+    )
 
 
 class TokenChecker:
@@ -664,29 +745,38 @@ class TokenChecker:
         self.ca = ca
         self.why_not = why_not
 
-    def check(self, bundle: Bundle) -> Check:
-        rel = bundle.dir + "/timestamp.tsr"
+    def check(self, bundle: Bundle, name: str = "timestamp.tsr", several: bool = False) -> Check:
+        """One token of the bundle: timestamp.tsr, or a further one (``name``);
+        ``several``: the bundle has more than one, and the note names the TSA."""
+        rel = bundle.dir + "/" + name
+        title = self.title
+        if name != "timestamp.tsr":
+            title = title.replace("token signature", f"token signature, {name}")
         if not bundle.pkg.is_file(rel):
-            return Check(self.title, NOT_CHECKED, ["not checked: no time-stamp token"])
+            if name != "timestamp.tsr":  # its ledger line is there: check_token_noted names it
+                return Check(title, FAILED, [f"{rel} is missing: no second token to check"])
+            return Check(title, NOT_CHECKED, ["not checked: no time-stamp token"])
         if self.openssl is None or self.ca is None:
-            return Check(self.title, NOT_CHECKED, ["not checked: " + self.why_not])
+            return Check(title, NOT_CHECKED, ["not checked: " + self.why_not])
         tsr = bundle.pkg.path(rel)
         text = _run([self.openssl, "ts", "-reply", "-in", tsr, "-text"])
-        when = None
+        when, tsa = None, ""
         for line in text.stdout.splitlines():
             if line.startswith("Time stamp:"):
                 when = epoch_of_openssl_time(line)
+            elif line.startswith("TSA:") and "unspecified" not in line:
+                tsa = line.partition(":")[2].strip()
         if when is None:
-            return Check(
-                self.title, FAILED, [f"{rel}: openssl cannot read its genTime{_said(text)}"]
-            )
+            return Check(title, FAILED, [f"{rel}: openssl cannot read its genTime{_said(text)}"])
         cmd = [self.openssl, "ts", "-verify", "-digest", bundle.id, "-in", tsr]
         done = _run([*cmd, "-CAfile", self.ca, "-attime", str(when)])
         if done.returncode == 0 and "Verification: OK" in done.stdout:
             note = f"Verification: OK. genTime {utc_and_beijing(when)}: the bundle existed by then"
-            return Check(self.title, PASSED, [note])
+            if tsa and several:
+                note += f"; 时间戳机构/TSA: {shown(tsa, 200)}"
+            return Check(title, PASSED, [note])
         why = f"{rel}: openssl ts -verify failed at genTime {utc_and_beijing(when)}{_said(done)}"
-        return Check(self.title, FAILED, [why])
+        return Check(title, FAILED, [why])
 
 
 def _run(cmd: list[str]) -> subprocess.CompletedProcess:

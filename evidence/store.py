@@ -7,13 +7,19 @@ Layout under the store's root (``<data dir>/evidence`` by default)::
                                     artifact's sha256, size and media type
     bundles/<id>/timestamp.tsr      the RFC 3161 time-stamp response over the
                                     bundle id (the manifest's SHA-256)
+    bundles/<id>/timestamp-2.tsr    a second token over the same id, from
+                                    another TSA (``-3``... when more are asked)
     ledger.jsonl                    append-only; line N carries the hash of
                                     line N-1, so no line can be edited, removed
                                     or reordered without breaking the chain
 
 The ledger has two kinds of line about bundles: ``{"bundle": id}`` when a
 bundle is sealed and ``{"timestamp": id, "tsr_sha256": ..., "tsa": ...,
-"gen_time": ...}`` when its time-stamp token arrives; ``{"head": hash, ...}``
+"gen_time": ...}`` when its time-stamp token arrives; a further token from
+another TSA is ``{"timestamp_copy": id, "copy": 2, "tsr_sha256": ..., "tsa":
+..., "gen_time": ...}`` (its own key, so a verifier that knows only
+"timestamp" lines never reads it as a replacement of the first token);
+``{"head": hash, ...}``
 lines time-stamp the chain itself, and notes (``note``) record what people
 did with the evidence (``{"review": record id, ...}``, ``{"referral": case
 id, ...}``): the verifiers check their place in the chain and nothing else.
@@ -66,7 +72,8 @@ INTERRUPTED = "interrupted"  # where the file of a step a crash cut short is set
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # Keys a note may not carry: the verifiers (evidence.verify, offline_verify)
 # read "bundle", "timestamp" and "head" lines as such; the rest are the chain's.
-NOTE_REFUSED = frozenset({"bundle", "timestamp", "head", "seq", "prev", "hash"})
+NOTE_REFUSED = frozenset({"bundle", "timestamp", "timestamp_copy", "head", "seq", "prev", "hash"})
+COPY_KEY = "timestamp_copy"  # the ledger key of a bundle's second (third...) token
 
 
 def canonical(obj: Any) -> bytes:
@@ -170,6 +177,54 @@ class EvidenceStore:
             return self._commit(
                 {
                     "timestamp": bundle_id,
+                    "tsr_sha256": sha256(tsr),
+                    "tsa": tsa,
+                    "gen_time": gen_time,
+                    "at": utc_now(),
+                },
+                path,
+                tsr,
+                path,
+            )
+
+    def add_token(self, bundle_id: str, tsr: bytes, tsa: str, gen_time: str) -> int:
+        """Keep one more token of a bundle: its first as :meth:`add_timestamp`
+        does (``timestamp.tsr`` and its "timestamp" line), any further one as
+        ``timestamp-<n>.tsr`` with a ``{"timestamp_copy": id, "copy": n, ...}``
+        line.  A TSA (its URL) that stamped the bundle already is refused:
+        a second token is worth something only from someone else."""
+        if not _SHA256.match(bundle_id) or not self.bundle_path(bundle_id).exists():
+            raise StoreError(f"no bundle {bundle_id!r} to time-stamp")
+        with self._locked():
+            self._recover()
+            index = self._read_index()
+            first = index.stamps.get(bundle_id)
+            if first is None:
+                return self._commit(
+                    {
+                        "timestamp": bundle_id,
+                        "tsr_sha256": sha256(tsr),
+                        "tsa": tsa,
+                        "gen_time": gen_time,
+                        "at": utc_now(),
+                    },
+                    self.timestamp_path(bundle_id),
+                    tsr,
+                    self.timestamp_path(bundle_id),
+                )
+            lines = [first, *index.copies.get(bundle_id, [])]
+            if same_tsa(tsa) in {same_tsa(str(line.get("tsa", ""))) for line in lines}:
+                raise StoreError(f"bundle {bundle_id} is already time-stamped by {tsa}")
+            if sha256(tsr) in {line.get("tsr_sha256") for line in lines}:
+                raise StoreError(f"bundle {bundle_id} has this very token already")
+            copy = len(lines) + 1
+            path = self.timestamp_path(bundle_id, copy)
+            if path.exists():  # a file no ledger line notes: never overwritten
+                raise StoreError(f"{path} is there already, though no ledger line notes it")
+            return self._commit(
+                {
+                    COPY_KEY: bundle_id,
+                    "copy": copy,
                     "tsr_sha256": sha256(tsr),
                     "tsa": tsa,
                     "gen_time": gen_time,
@@ -290,8 +345,9 @@ class EvidenceStore:
     def bundle_path(self, bundle_id: str) -> Path:
         return self.root / "bundles" / bundle_id / "manifest.json"
 
-    def timestamp_path(self, bundle_id: str) -> Path:
-        return self.root / "bundles" / bundle_id / "timestamp.tsr"
+    def timestamp_path(self, bundle_id: str, copy: int = 1) -> Path:
+        """A bundle's first token (``timestamp.tsr``) or its ``copy``-th."""
+        return self.root / "bundles" / bundle_id / token_name(copy)
 
     def head_path(self, seq: int) -> Path:
         return self.root / "heads" / f"{seq:012d}.tsr"
@@ -312,6 +368,25 @@ class EvidenceStore:
         """Bundles in the ledger with no time-stamp token yet, oldest first."""
         index = self._read_index()
         return [b for b in index.bundles if b not in index.stamps]
+
+    def tokens(self, bundle_id: str) -> list[dict[str, Any]]:
+        """The ledger lines of every token of a bundle: its "timestamp" line
+        first, then its "timestamp_copy" lines in order (empty while it waits)."""
+        index = self._read_index()
+        first = index.stamps.get(bundle_id)
+        return [] if first is None else [first, *index.copies.get(bundle_id, [])]
+
+    def token_counts(self) -> dict[str, int]:
+        """How many tokens each bundle has, in ledger order."""
+        index = self._read_index()
+        return {
+            b: 1 + len(index.copies.get(b, [])) if b in index.stamps else 0 for b in index.bundles
+        }
+
+    def short_of(self, wanted: int) -> list[str]:
+        """Bundles with fewer than ``wanted`` tokens, oldest first: the queue
+        when each bundle is to be stamped by ``wanted`` TSAs."""
+        return [b for b, n in self.token_counts().items() if n < max(wanted, 1)]
 
     def _read_index(self) -> _LedgerIndex:
         """The ledger's bundles and stamps, read on from where the last call
@@ -339,6 +414,8 @@ class EvidenceStore:
                 index.bundles.setdefault(str(line["bundle"]), None)
             elif "timestamp" in line:
                 index.stamps[str(line["timestamp"])] = line
+            elif COPY_KEY in line:
+                index.copies.setdefault(str(line[COPY_KEY]), []).append(line)
         index.offset += end
         return index
 
@@ -471,6 +548,23 @@ class _LedgerIndex:
     offset: int = 0  # bytes of the ledger read so far
     bundles: dict[str, None] = field(default_factory=dict)  # ordered set
     stamps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    copies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # 2nd, 3rd... tokens
+
+
+def token_name(copy: int = 1) -> str:
+    """The file name of a bundle's ``copy``-th token: timestamp.tsr, timestamp-2.tsr..."""
+    return "timestamp.tsr" if copy <= 1 else f"timestamp-{copy}.tsr"
+
+
+def same_tsa(url: str) -> str:
+    """A TSA URL reduced to what names the authority, so that the same one
+    listed twice (another case, a trailing slash) is seen as one."""
+    text = url.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text.rstrip("/")
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}".rstrip("/")
 
 
 def _write_durably(path: Path, data: bytes) -> None:

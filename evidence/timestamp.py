@@ -58,7 +58,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -73,7 +73,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from evidence.safe_text import printable
-from evidence.store import EvidenceStore, StoreError
+from evidence.store import EvidenceStore, StoreError, same_tsa
 
 logger = logging.getLogger(__name__)
 
@@ -161,10 +161,12 @@ class ClockCheck:
 
 @dataclass
 class StampRun:
-    stamped: int = 0
+    stamped: int = 0  # bundles that got their first token
     failed: dict[str, str] = field(default_factory=dict)  # bundle id -> reason
-    remaining: int = 0  # bundles still waiting for a token after this run
-    tsa_down: bool = False
+    remaining: int = 0  # bundles still waiting for a token (or a further one) after this run
+    tsa_down: bool = False  # some TSA could not be reached
+    tokens: int = 0  # tokens added, first and further ones
+    down: list[str] = field(default_factory=list)  # the TSAs that could not be reached
 
 
 # --- getting a token ---------------------------------------------------------------
@@ -346,53 +348,140 @@ def _status_details(resp: Any) -> str:
 # --- stamping the store's queue --------------------------------------------------------
 
 
+def tsa_list(urls: str | Sequence[str]) -> list[str]:
+    """The TSA URLs of a setting: one URL, or several separated by commas or
+    spaces (or a list), each once (the same TSA listed twice counts once), in
+    the order given.  ValueError for one that is not an http(s) URL."""
+    items = re.split(r"[,\s]+", urls) if isinstance(urls, str) else list(urls)
+    found: dict[str, str] = {}
+    for url in (u.strip() for u in items):
+        if not url:
+            continue
+        if not url.lower().startswith(("http://", "https://")) or len(url) <= len("https://"):
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        found.setdefault(same_tsa(url), url)
+    return list(found.values())
+
+
+def tokens_wanted(urls: Sequence[str], copies: int) -> int:
+    """How many tokens each bundle should get: ``copies``, but no more than
+    the TSAs listed (at least one, as a single TSA always gave)."""
+    return max(1, min(copies, len(urls)))
+
+
 def stamp_pending(
     store: EvidenceStore,
-    url: str,
+    url: str | Sequence[str],
     *,
+    copies: int = 2,
     limit: int | None = None,
     timeout: float = 10.0,
     headers: Mapping[str, str] | None = None,
     cafile: str | None = None,
 ) -> StampRun:
-    """Time-stamp the store's unstamped bundles, oldest first (at most ``limit``).
+    """Time-stamp the store's bundles that lack tokens, oldest first (at most
+    ``limit``).  ``url`` is one TSA or several (:func:`tsa_list`); each
+    bundle is to get a token from ``copies`` different ones (at most as many
+    as are listed), never two from the same TSA.
 
-    Stops at the first :class:`TsaUnavailable` (``tsa_down``): the rest wait
-    in the queue for the next run.  A bundle whose token fails for another
-    reason is listed in ``failed`` and stays queued; the run goes on."""
-    queue = store.unstamped()
+    A TSA that cannot be reached (:class:`TsaUnavailable`) is not asked again
+    this run, and the run stops once none is left (``tsa_down``): the rest
+    wait in the queue for the next run, a bundle stamped by one TSA keeps its
+    token and waits for the next.  A token that fails for another reason is
+    listed in ``failed`` and the bundle stays queued; the run goes on."""
+    urls = tsa_list(url)
+    wanted = tokens_wanted(urls, copies)
+    queue = store.short_of(wanted)
     run = StampRun()
+    down: set[str] = set()
     for bundle_id in queue if limit is None else queue[: max(limit, 0)]:
-        try:
-            stamp = request_token(bundle_id, url, timeout=timeout, headers=headers, cafile=cafile)
-        except TsaUnavailable as exc:
-            run.tsa_down = True
-            logger.warning("time-stamping stopped, the queue waits: %s", exc)
+        if len(down) == len(urls):
             break
-        except TimestampError as exc:
-            run.failed[bundle_id] = str(exc)
-            logger.error("bundle %s not time-stamped: %s", bundle_id, exc)
-            continue
-        try:
-            store.add_timestamp(bundle_id, stamp.tsr, url, stamp.gen_time)
-        except StoreError as exc:
-            run.failed[bundle_id] = f"token not kept: {exc}"
-            logger.error("bundle %s: token not kept: %s", bundle_id, exc)
-            continue
-        run.stamped += 1
-    run.remaining = len(store.unstamped())
+        added, problems = stamp_copies(
+            store, bundle_id, urls, wanted, down,
+            timeout=timeout, headers=headers, cafile=cafile,
+        )  # fmt: skip
+        run.stamped += added[:1].count(1)
+        run.tokens += len(added)
+        if problems:
+            run.failed[bundle_id] = "; ".join(problems)
+    run.tsa_down = bool(down)
+    run.down = sorted(down)
+    run.remaining = len(store.short_of(wanted))
     logger.info(
-        "time-stamping at %s: %d stamped, %d failed, %d waiting%s",
-        url,
+        "time-stamping at %s: %d bundles stamped, %d tokens, %d failed, %d waiting%s",
+        ", ".join(urls),
         run.stamped,
+        run.tokens,
         len(run.failed),
         run.remaining,
-        " (TSA unavailable)" if run.tsa_down else "",
+        f" (TSA unavailable: {', '.join(run.down)})" if run.down else "",
     )
     return run
 
 
+def stamp_copies(
+    store: EvidenceStore,
+    bundle_id: str,
+    urls: Sequence[str],
+    wanted: int,
+    down: set[str],
+    **request: Any,
+) -> tuple[list[int], list[str]]:
+    """Ask the TSAs of ``urls`` in turn, skipping those that stamped this
+    bundle already and those in ``down``, until it has ``wanted`` tokens.
+    A TSA found unreachable is added to ``down`` (the caller's, so the rest
+    of a run does not wait on it again).  Returns the numbers of the tokens
+    added (1 for a first token, 2 for a second...) and the problems met."""
+    added: list[int] = []
+    problems: list[str] = []
+    have = store.tokens(bundle_id)
+    used = {same_tsa(str(line.get("tsa", ""))) for line in have}
+    count = len(have)
+    for tsa in urls:
+        if count >= wanted:
+            break
+        if tsa in down or same_tsa(tsa) in used:
+            continue
+        try:
+            stamp = request_token(bundle_id, tsa, **request)
+        except TsaUnavailable as exc:
+            down.add(tsa)
+            logger.warning("TSA %s not reachable, bundles wait for it: %s", tsa, exc)
+            continue
+        except TimestampError as exc:
+            problems.append(str(exc))
+            logger.error("bundle %s: no token from %s: %s", bundle_id, tsa, exc)
+            continue
+        try:
+            store.add_token(bundle_id, stamp.tsr, tsa, stamp.gen_time)
+        except StoreError as exc:
+            problems.append(f"token of {tsa} not kept: {exc}")
+            logger.error("bundle %s: token of %s not kept: %s", bundle_id, tsa, exc)
+            continue
+        used.add(same_tsa(tsa))
+        count += 1
+        added.append(count)
+    return added, problems
+
+
 # --- the Python verifier -----------------------------------------------------------
+
+
+def trust_roots(trust: Path) -> bytes:
+    """The PEM of the TSA roots ``trust`` names: a PEM file (one or more
+    certificates), or a folder whose every ``*.pem`` is read, in name order.
+    FileNotFoundError when it cannot be read or holds no certificate."""
+    trust = Path(trust)
+    try:
+        if not trust.is_dir():
+            return trust.read_bytes()
+        pem = b"".join(f.read_bytes().rstrip(b"\n") + b"\n" for f in sorted(trust.glob("*.pem")))
+    except OSError as exc:
+        raise FileNotFoundError(f"TSA root {trust} cannot be read: {exc.strerror}") from exc
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise FileNotFoundError(f"TSA roots folder {trust} holds no *.pem certificate")
+    return pem
 
 
 def check_token(tsr: bytes, digest_hex: str, trust_pem: bytes | None) -> TokenCheck:
@@ -721,13 +810,16 @@ def _issued_by(
 ) -> x509.Certificate | None:
     """The one of ``issuers`` that signed ``cert`` (noting in ``problems`` a
     name that matches but whose key did not sign it: an impostor)."""
+    impostors: list[str] = []
     for issuer in issuers:
         if issuer.subject != cert.issuer:
             continue
         try:
             cert.verify_directly_issued_by(issuer)
         except (InvalidSignature, ValueError, TypeError):
-            problems.append(
+            # another root of the same name (two TSAs' roots may share one) is
+            # tried next; only when none signed is the name an impostor's
+            impostors.append(
                 f"certificate {cert.subject.rfc4514_string()} names trusted "
                 f"{issuer.subject.rfc4514_string()} as issuer, but its signature does not "
                 "verify with that certificate's key (signed by someone else)"
@@ -736,6 +828,7 @@ def _issued_by(
         if not _is_ca(issuer):
             problems.append(f"issuer {issuer.subject.rfc4514_string()} is not a CA certificate")
         return issuer
+    problems += list(dict.fromkeys(impostors))
     return None
 
 

@@ -104,13 +104,15 @@ def tsa_files(folder: Path) -> TsaFiles:
 # --- the PKI -----------------------------------------------------------------
 
 
-def make_pki(folder: Path, key: KeyKind = "ec") -> TsaFiles:
+def make_pki(folder: Path, key: KeyKind = "ec", name: str = TSA_NAME) -> TsaFiles:
     """Make (or reuse) a root CA, a TSA certificate and an ``openssl ts`` config.
 
     Idempotent: keys and certificates that exist are kept, so tokens issued
     earlier stay verifiable with the same ``ca.pem``; only what is missing is
     made.  ``key`` is the TSA key's type for new PKIs (the root is always EC
     P-256); ``"rsa"`` exists so verifiers can be tested against RSA tokens.
+    ``name``: the TSA's common name (its root's is "<name> root"), so that two
+    demo TSAs, each with its own keys and root, tell apart in a report.
     """
     files = tsa_files(folder)
     files.folder.mkdir(parents=True, exist_ok=True)
@@ -121,7 +123,7 @@ def make_pki(folder: Path, key: KeyKind = "ec") -> TsaFiles:
             ca_key: Any = None
         else:
             ca_key = ec.generate_private_key(ec.SECP256R1())
-            ca_cert = self_signed_root(ca_key, CA_NAME, now)
+            ca_cert = self_signed_root(ca_key, CA_NAME if name == TSA_NAME else f"{name} root", now)
             write_file(files.ca_key, private_pem(ca_key), 0o600)
             write_file(files.ca_pem, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
             logger.info("made demo TSA root %s", files.ca_pem)
@@ -139,7 +141,7 @@ def make_pki(folder: Path, key: KeyKind = "ec") -> TsaFiles:
                 if key == "rsa"
                 else ec.generate_private_key(ec.SECP256R1())
             )
-            tsa_cert = _tsa_certificate(tsa_key, ca_cert, ca_key, now)
+            tsa_cert = _tsa_certificate(tsa_key, ca_cert, ca_key, now, name)
             write_file(files.tsa_key, private_pem(tsa_key), 0o600)
             write_file(files.tsa_pem, tsa_cert.public_bytes(serialization.Encoding.PEM), 0o644)
             logger.info("made demo TSA certificate %s", files.tsa_pem)
@@ -152,9 +154,9 @@ def make_pki(folder: Path, key: KeyKind = "ec") -> TsaFiles:
 
 
 def _tsa_certificate(
-    key: Any, ca_cert: x509.Certificate, ca_key: Any, now: dt.datetime
+    key: Any, ca_cert: x509.Certificate, ca_key: Any, now: dt.datetime, name: str = TSA_NAME
 ) -> x509.Certificate:
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, TSA_NAME)])
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     # RFC 3161 2.3: exactly timeStamping, and critical
     time_stamping = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING])
     return signer_certificate(
@@ -242,7 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
             "adwatch demo time-stamp authority (RFC 3161), for demos and tests only.\n"
             "POST a TimeStampReq (Content-Type: application/timestamp-query) to this URL;\n"
             "the answer is a TimeStampResp (application/timestamp-reply).\n"
-            f"signer: CN={TSA_NAME}; trust anchor: {tsa.files.ca_pem}\n"
+            f"signer: {tsa.signer}; trust anchor: {tsa.files.ca_pem}\n"
             f"policy: {DEMO_POLICY} (a private, unregistered OID)\n"
         )
         self._answer(200, page.encode(), "text/plain; charset=utf-8")
@@ -310,11 +312,15 @@ class TsaServer(HTTPThreadServer[_HTTPServer]):
     ...     request_token(digest, tsa.url)
     """
 
-    def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, folder: Path, host: str = "127.0.0.1", port: int = 0, name: str = TSA_NAME
+    ) -> None:
         self.openssl = shutil.which("openssl")
         if self.openssl is None:
             raise FileNotFoundError("the demo TSA needs the openssl command on PATH")
-        self.files = make_pki(Path(folder))
+        self.files = make_pki(Path(folder), name=name)
+        signer = x509.load_pem_x509_certificate(self.files.tsa_pem.read_bytes())
+        self.signer = signer.subject.rfc4514_string()  # as the PKI folder has it
         self._lock = threading.Lock()  # openssl rewrites the shared serial file per token
         self._serve(_HTTPServer((host, port), self), host, "demo-tsa")
         logger.info("demo TSA on %s", self.url)
@@ -361,6 +367,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, default=Path("var/tsa"), help="PKI folder (made if new)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8318, help="port (default 8318); 0 picks a free one")
+    p.add_argument(
+        "--name", default=TSA_NAME, help=f"the TSA's common name for a new PKI (default {TSA_NAME})"
+    )
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return p
 
@@ -372,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # SIGTERM while the PKI is made ends it quietly too
-    with until_interrupted(), TsaServer(args.dir, args.host, args.port) as tsa:
+    with until_interrupted(), TsaServer(args.dir, args.host, args.port, args.name) as tsa:
         print(f"tsa on {tsa.url} (CA: {tsa.files.ca_pem})", flush=True)
         wait_forever()
     return 0
@@ -381,11 +390,12 @@ def main(argv: list[str] | None = None) -> int:
 _TSA_LINE = re.compile(r"^tsa on (http://\S+/) \(CA: .*\)$")
 
 
-def tsa_process(folder: Path) -> AbstractContextManager[str]:
+def tsa_process(folder: Path, name: str = TSA_NAME) -> AbstractContextManager[str]:
     """Start ``python -m evidence.tsa`` on a free loopback port; the ``with``
     block gets its URL.  A separate process, as a real TSA is: what a client
     measures (clock offset, round trips) does not include its own work."""
     cmd = [sys.executable, "-m", "evidence.tsa", "--dir", str(folder), "--port", "0"]
+    cmd += ["--name", name] if name != TSA_NAME else []
     return serve_child(cmd, _TSA_LINE, "demo TSA")
 
 

@@ -7,11 +7,15 @@ Each bundle gets four checks, each ``passed``, ``failed`` or ``not_checked``
 * ``artifacts``  every artifact is there with the SHA-256 and size listed;
 * ``ledger``     the bundle is in the ledger, and the chain up to it holds:
                  each line's own hash, its link to the line before, its place;
-* ``timestamp``  the RFC 3161 token is the one the ledger noted, it is over
-                 this bundle id, its signature verifies and its signer chains
-                 to a trusted root (``not_checked`` while a bundle waits in the
-                 queue, or when no root is configured); with ``openssl=True``
-                 each token is also checked by ``openssl ts -verify``.
+* ``timestamp``  every RFC 3161 token of the bundle (``timestamp.tsr``, and
+                 ``timestamp-2.tsr``... from further TSAs) is the one its own
+                 ledger line noted, it is over this bundle id, its signature
+                 verifies and its signer chains to a trusted root
+                 (``not_checked`` while a bundle waits in the queue, or when no
+                 root is configured); a token file no line notes, or a line
+                 whose file is gone or changed, is named; with
+                 ``openssl=True`` each token is also checked by
+                 ``openssl ts -verify``.
 
 Verification never stops at the first problem: every one is named, with the
 ledger line or artifact it concerns.  A blob shared by many bundles is hashed
@@ -49,13 +53,23 @@ from pathlib import Path
 from typing import Any, Literal
 
 from evidence.safe_text import printable
-from evidence.store import GENESIS, JOURNAL, EvidenceStore, canonical, sha256
+from evidence.store import (
+    COPY_KEY,
+    GENESIS,
+    JOURNAL,
+    EvidenceStore,
+    canonical,
+    sha256,
+    token_name,
+)
 
 State = Literal["passed", "failed", "not_checked"]
 CHECKS = ("manifest", "artifacts", "ledger", "timestamp")
 _HEX64 = frozenset("0123456789abcdef")
 _HEAD_FILE = re.compile(r"(\d{12,})\.tsr\Z")  # EvidenceStore.head_path's names
 _TEMP_FILE = re.compile(r"\..+\.\d+\.\d+\.tmp\Z")  # what a write killed half-way leaves
+_COPY_FILE = re.compile(r"timestamp-(\d+)\.tsr\Z")  # a bundle's second, third... token
+_ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth"}
 
 
 @dataclass
@@ -79,6 +93,8 @@ class BundleReport:
     checks: dict[str, Check] = field(default_factory=dict)
     gen_time: str = ""
     token_cut_short: bool = False  # its token's ledger line is the journal's step in progress
+    tokens: list[str] = field(default_factory=list)  # who stamped it: each good token's TSA
+    cut_short: list[str] = field(default_factory=list)  # the token write in progress, in words
 
     @property
     def state(self) -> State:
@@ -93,6 +109,7 @@ class BundleReport:
             "bundle": self.bundle_id,
             "state": self.state,
             "gen_time": self.gen_time,
+            "tokens": self.tokens,
             "checks": {
                 name: {"state": c.state, "problems": c.problems} for name, c in self.checks.items()
             },
@@ -133,6 +150,7 @@ class _Ledger:
 
     bundles: dict[str, int] = field(default_factory=dict)
     stamps: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    copies: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     heads: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     hashes: dict[int, str] = field(default_factory=dict)  # seq -> the line's own hash
     broken: dict[int, list[str]] = field(default_factory=dict)
@@ -167,6 +185,8 @@ def _read_ledger(store: EvidenceStore) -> _Ledger:
             found.broken[n] = problems
         if "timestamp" in line:
             found.stamps[str(line["timestamp"])] = (n, line)
+        elif COPY_KEY in line:
+            found.copies.setdefault(str(line[COPY_KEY]), []).append((n, line))
         elif "head" in line:
             found.heads.append((n, line))
         elif "bundle" in line:
@@ -261,9 +281,7 @@ class Verifier:
                 else:
                     unlisted.append(b)
             whole.problems += [f"bundle {b} is on disk but in no ledger line" for b in unlisted]
-        interrupted += [
-            p for r in reports if r.token_cut_short for p in r.checks["timestamp"].problems
-        ]
+        interrupted += [p for r in reports for p in r.cut_short]
         if whole.problems:
             whole.state = "failed"
         report = StoreReport(reports, whole, unlisted, time.perf_counter() - started)
@@ -448,22 +466,84 @@ class Verifier:
         return Check("passed")
 
     def _timestamp(self, bundle_id: str, ledger: _Ledger, report: BundleReport) -> Check:
-        from evidence.timestamp import check_token, openssl_verify
+        """Every token of the bundle, each against its own ledger line."""
+        checks = [self._first_token(bundle_id, ledger, report)]
+        copies = ledger.copies.get(bundle_id, [])
+        noted: set[int] = set()
+        for position, (n, line) in enumerate(copies, 2):
+            copy = _int(line.get("copy"))
+            if copy != position or copy in noted:
+                checks.append(
+                    Check(
+                        "failed",
+                        [
+                            f"bundle {bundle_id}: ledger line {n} notes token {line.get('copy')!r}"
+                            f", but it is the bundle's token {position} (a token line removed, "
+                            "added or renumbered)"
+                        ],
+                    )
+                )
+                continue
+            noted.add(copy)
+            if bundle_id not in ledger.stamps:
+                checks.append(
+                    Check(
+                        "failed",
+                        [
+                            f"bundle {bundle_id}: ledger line {n} notes its token {copy}, but no "
+                            "line notes its first token (timestamp line removed?)"
+                        ],
+                    )
+                )
+            checks.append(self._token(bundle_id, copy, n, line, report))
+        checks += self._stray_tokens(bundle_id, noted, report)
+        if len(checks) == 1:
+            return checks[0]  # one token, or none: exactly as a single TSA always gave
+        problems = [p for c in checks for p in c.problems]
+        return Check(_worst(c.state for c in checks), problems)
 
+    def _stray_tokens(self, bundle_id: str, noted: set[int], report: BundleReport) -> list[Check]:
+        """Files ``timestamp-<n>.tsr`` in the bundle's folder no ledger line notes."""
+        folder = self.store.bundle_path(bundle_id).parent
+        checks: list[Check] = []
+        for name in _listing(folder, folders=False):
+            found = _COPY_FILE.match(name)
+            if found is None or int(found.group(1)) in noted:
+                continue
+            copy = int(found.group(1))
+            rel = f"bundles/{bundle_id}/{name}"
+            data = (folder / name).read_bytes()
+            if self._cut_short(rel, {COPY_KEY: bundle_id, "copy": copy}, data):
+                report.cut_short.append(
+                    f"bundle {bundle_id}: its time-stamp token {copy} ({name}) has no ledger "
+                    f"line yet (a write in progress or cut short, named in {JOURNAL}; the next "
+                    "write sets the token aside and the bundle waits for another)"
+                )
+                continue
+            checks.append(
+                Check(
+                    "failed",
+                    [
+                        f"bundle {bundle_id}: a {_ordinal(copy)} time-stamp token ({name}) is on "
+                        "disk but in no ledger line"
+                    ],
+                )
+            )
+        return checks
+
+    def _first_token(self, bundle_id: str, ledger: _Ledger, report: BundleReport) -> Check:
         noted = ledger.stamps.get(bundle_id)
         path = self.store.timestamp_path(bundle_id)
         if noted is None:
             rel = f"bundles/{bundle_id}/timestamp.tsr"
             if path.exists() and self._cut_short(rel, {"timestamp": bundle_id}, path.read_bytes()):
                 report.token_cut_short = True
-                return Check(
-                    "not_checked",
-                    [
-                        f"bundle {bundle_id}: its time-stamp token's ledger line not yet written "
-                        f"(a write in progress or cut short, named in {JOURNAL}; "
-                        "the next write sets the token aside and the bundle waits for another)"
-                    ],
+                report.cut_short.append(
+                    f"bundle {bundle_id}: its time-stamp token's ledger line not yet written "
+                    f"(a write in progress or cut short, named in {JOURNAL}; "
+                    "the next write sets the token aside and the bundle waits for another)"
                 )
+                return Check("not_checked", list(report.cut_short))
             if path.exists():
                 return Check(
                     "failed",
@@ -474,29 +554,48 @@ class Verifier:
                 [f"bundle {bundle_id}: no time-stamp token yet (queued; `adwatch timestamp`)"],
             )
         n, line = noted
+        return self._token(bundle_id, 1, n, line, report)
+
+    def _token(
+        self, bundle_id: str, copy: int, n: int, line: dict[str, Any], report: BundleReport
+    ) -> Check:
+        """One token against its ledger line (line ``n``), then its signature."""
+        from evidence.timestamp import check_token, openssl_verify
+
+        path = self.store.timestamp_path(bundle_id, copy)
+        which = "time-stamp token" if copy == 1 else f"{_ordinal(copy)} time-stamp token"
+        named = "" if copy == 1 else f" ({token_name(copy)})"
         if not path.exists():
             return Check(
                 "failed",
-                [f"bundle {bundle_id}: its time-stamp token (ledger line {n}) was removed"],
+                [f"bundle {bundle_id}: its {which}{named} (ledger line {n}) was removed"],
             )
         tsr = path.read_bytes()
         if sha256(tsr) != line.get("tsr_sha256"):
             return Check(
                 "failed",
-                [f"bundle {bundle_id}: time-stamp token changed since ledger line {n} noted it"],
+                [f"bundle {bundle_id}: {which}{named} changed since ledger line {n} noted it"],
             )
         if not self.tokens:
             return Check("not_checked", [f"bundle {bundle_id}: token signature not checked"])
         result = check_token(tsr, bundle_id, self.trust_pem)
-        report.gen_time = result.gen_time
+        if copy == 1:
+            report.gen_time = result.gen_time
         checks = [result]
         if self.openssl and self.ca_file is not None:
             checks.append(openssl_verify(tsr, bundle_id, self.ca_file))
         state = _worst(c.status for c in checks)
+        label = "time-stamp" if copy == 1 else f"time-stamp {copy}{named}"
         problems = [
-            f"bundle {bundle_id}: time-stamp ({c.checker}): {p}" for c in checks for p in c.problems
+            f"bundle {bundle_id}: {label} ({c.checker}): {p}" for c in checks for p in c.problems
         ]
+        if state != "failed":
+            report.tokens.append(result.tsa_name or str(line.get("tsa", "")) or "?")
         return Check(state, problems)
+
+
+def _ordinal(copy: int) -> str:
+    return _ORDINAL.get(copy, f"{copy}th")
 
 
 def verify(
@@ -505,15 +604,49 @@ def verify(
     trust: Path | None = None,
     openssl: bool = False,
 ) -> StoreReport:
-    """Verify ``bundle_ids`` (all bundles in the ledger when None).  A ``trust``
-    file that cannot be read is an error, not a silent "not checked"."""
-    trust_pem = None
-    if trust is not None:
-        try:
-            trust_pem = trust.read_bytes()
-        except OSError as exc:
-            raise FileNotFoundError(f"TSA root {trust} cannot be read: {exc.strerror}") from exc
-    return Verifier(store, trust_pem, openssl, trust).run(bundle_ids)
+    """Verify ``bundle_ids`` (all bundles in the ledger when None).  ``trust``:
+    a PEM file of the TSAs' roots, or a folder whose every ``*.pem`` is one.
+    A ``trust`` that cannot be read is an error, not a silent "not checked"."""
+    import tempfile
+
+    from evidence.timestamp import trust_roots
+
+    if trust is None:
+        return Verifier(store, None, openssl, None).run(bundle_ids)
+    trust_pem = trust_roots(trust)
+    if not Path(trust).is_dir():
+        return Verifier(store, trust_pem, openssl, trust).run(bundle_ids)
+    with tempfile.TemporaryDirectory(prefix="adwatch-roots-") as tmp:
+        ca_file = Path(tmp) / "roots.pem"  # openssl's -CAfile: the folder's roots in one file
+        ca_file.write_bytes(trust_pem)
+        return Verifier(store, trust_pem, openssl, ca_file).run(bundle_ids)
+
+
+def token_counts(report: StoreReport) -> tuple[int, int, int]:
+    """Bundles whose good tokens number two or more, one, none."""
+    counts = [len(b.tokens) for b in report.bundles]
+    return (
+        sum(1 for n in counts if n >= 2),
+        sum(1 for n in counts if n == 1),
+        sum(1 for n in counts if n == 0),
+    )
+
+
+def _token_lines(report: StoreReport) -> list[str]:
+    """How many TSAs stamped each bundle, bundles grouped by who stamped them;
+    nothing when no bundle has more than one token (a single TSA, as before)."""
+    if not any(len(b.tokens) > 1 for b in report.bundles):
+        return []
+    two, one, none = token_counts(report)
+    lines = [f"time-stamps: {two} bundles with 2+ tokens, {one} with 1, {none} with none"]
+    groups: dict[tuple[str, ...], int] = {}
+    for b in report.bundles:
+        groups[tuple(b.tokens)] = groups.get(tuple(b.tokens), 0) + 1
+    for tsas, count in sorted(groups.items(), key=lambda kv: (-len(kv[0]), -kv[1])):
+        n = len(tsas)
+        who = f": {', '.join(tsas)}" if tsas else ""
+        lines.append(f"  {count} × {n} token{'s' if n != 1 else ''}{who}")
+    return lines
 
 
 def format_report(report: StoreReport, trust: Path | None) -> str:
@@ -538,6 +671,7 @@ def format_report(report: StoreReport, trust: Path | None) -> str:
         )
     elif head:
         lines.append("ledger: no time-stamped head yet (`adwatch timestamp` makes one)")
+    lines += _token_lines(report)
     if report.ledger.problems:
         lines.append("ledger:")
         lines += [f"  {p}" for p in report.ledger.problems]

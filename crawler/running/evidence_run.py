@@ -69,6 +69,13 @@ class EvidenceFigures:
     by_outcome: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
     unstamped: int = 0  # bundles in the store still waiting for a token
+    # several TSAs listed: how many tokens each bundle should have, and of this
+    # run's bundles how many have that many (2+), one, none; bundles in the
+    # store with some tokens but fewer than wanted (waiting for another TSA)
+    tokens_wanted: int = 1
+    by_tokens: tuple[int, int, int] = (0, 0, 0)
+    short: int = 0
+    bundle_ids: list[str] = field(default_factory=list)  # the bundles this run sealed
     tsa_problem: str = ""
     not_kept: int = 0  # captures the store or the catalogue could not write (a full disk)
     store_problem: str = ""  # the first such failure, naming the file or catalogue
@@ -86,6 +93,8 @@ class EvidenceFigures:
         if self.by_status:
             lines.append("  status:   " + _counts(self.by_status))
         lines.append(f"  sealed:   {self.sealed} bundles, {self.stamped} time-stamped now")
+        if self.tokens_wanted > 1 and self.sealed:
+            lines.append("  tokens:   " + token_summary(self.by_tokens, self.tokens_wanted))
         refused = sum(self.by_outcome[k] for k in ("blocked", "empty", "failed"))
         if refused:
             lines.append(
@@ -108,7 +117,31 @@ class EvidenceFigures:
                 f"  waiting:  {self.unstamped} bundles queued for a time-stamp{why}; "
                 "`adwatch timestamp` retries"
             )
+        if self.short:
+            why = f" ({self.tsa_problem})" if self.tsa_problem and not self.unstamped else ""
+            lines.append(
+                f"  waiting:  {self.short} bundles with fewer than {self.tokens_wanted} tokens "
+                f"wait for another TSA{why}; `adwatch timestamp` retries"
+            )
         return "\n".join(printable(line) for line in lines)
+
+
+def token_summary(counts: tuple[int, int, int], wanted: int) -> str:
+    """ "12 bundles with 2 tokens, 3 with 1, 0 with none" (2+ when more are wanted)."""
+    full, one, none = counts
+    many = "2" if wanted == 2 else f"{wanted}+" if wanted > 2 else "2+"
+    return f"{full} bundles with {many} tokens, {one} with 1, {none} with none"
+
+
+def _by_tokens(store: EvidenceStore, bundle_ids: list[str]) -> tuple[int, int, int]:
+    """Of ``bundle_ids``: how many have two tokens or more, one, none."""
+    counts = store.token_counts()
+    have = [counts.get(b, 0) for b in dict.fromkeys(bundle_ids)]
+    return (
+        sum(1 for n in have if n >= 2),
+        sum(1 for n in have if n == 1),
+        sum(1 for n in have if n == 0),
+    )
 
 
 def _counts(counter: Counter[str]) -> str:
@@ -148,33 +181,63 @@ def capture_pending(
 
 def timestamp_job(settings: BaseSettings, say: Callable[[str], None]) -> Outcome:
     """`adwatch timestamp`: a token for every sealed bundle still waiting for
-    one (the authority was down when it was sealed), then one for the
+    one (the authority was down when it was sealed), and with several TSAs
+    listed the further tokens each bundle still lacks, then one for the
     ledger's head.  Fails while any is still waiting."""
-    from evidence.bundle import stamp_head
     from evidence.safe_text import printable
     from evidence.store import EvidenceStore
     from evidence.timestamp import stamp_pending
 
     config = AdwatchConfig.from_settings(settings)
     store = EvidenceStore(config.evidence_dir)
-    waiting = len(store.unstamped())
+    wanted = config.tokens_wanted
+    waiting = len(store.short_of(wanted))
+    several = wanted > 1
     if not waiting:
         outcome = Outcome(lines=["no bundle is waiting for a time-stamp"])
-        if config.tsa_url and stamp_head(store, config.tsa_url)[0] == "stamped":
+        if config.tsa_url and _stamp_head_any(store, config.tsa_urls)[0] == "stamped":
             outcome.lines.append("time-stamped the ledger's head")
+        if several:
+            outcome.lines.append("tokens: " + _store_tokens(store, wanted))
         return outcome
     if not config.tsa_url:
         problem = f"error: {waiting} bundles wait, but no TSA is set (--tsa or ADWATCH_TSA_URL)"
         return Outcome(2, [problem])
-    run = stamp_pending(store, config.tsa_url)
-    if run.stamped:
-        stamp_head(store, config.tsa_url)
+    run = stamp_pending(store, config.tsa_urls, copies=config.tsa_copies)
+    if run.tokens:
+        _stamp_head_any(store, config.tsa_urls, set(run.down))
     for bundle_id, why in run.failed.items():
         say(printable(f"  {bundle_id}: {why}"))
-    if run.tsa_down:
-        say(f"the TSA at {config.tsa_url} is not reachable; try again later")
-    done = f"time-stamped {run.stamped} of {waiting} bundles; {run.remaining} still waiting"
-    return Outcome(1 if run.remaining else 0, [done])
+    for url in run.down:
+        say(f"the TSA at {url} is not reachable; try again later")
+    if not several:
+        done = f"time-stamped {run.stamped} of {waiting} bundles; {run.remaining} still waiting"
+        return Outcome(1 if run.remaining else 0, [done])
+    lines = [
+        f"time-stamped {run.stamped} bundles for the first time and added {run.tokens} tokens "
+        f"in all; of {waiting} bundles waiting, {run.remaining} still wait",
+        "tokens: " + _store_tokens(store, wanted),
+    ]
+    return Outcome(1 if run.remaining else 0, lines)
+
+
+def _store_tokens(store: EvidenceStore, wanted: int) -> str:
+    """The store's bundles by number of tokens, in words."""
+    return token_summary(_by_tokens(store, store.bundle_ids()), wanted)
+
+
+def _stamp_head_any(
+    store: EvidenceStore, urls: tuple[str, ...], down: set[str] | None = None
+) -> tuple[str, str]:
+    """Time-stamp the ledger's head with the first TSA listed that answers."""
+    outcome, why = "failed", "no time-stamp authority configured (ADWATCH_TSA_URL)"
+    for url in urls:
+        if down and url in down:
+            continue
+        outcome, why = stamp_head(store, url)
+        if outcome != "unavailable":
+            break
+    return outcome, why
 
 
 def export_job(
@@ -320,12 +383,12 @@ async def _run(
     started = time.monotonic()
     if targets:
         profiles = _profiles(config)
-        clock = await asyncio.to_thread(_clock, config.tsa_url)
-        stamping = _Stamping(config.tsa_url)
-        if clock.get("checked") is False and config.tsa_url:
-            # the authority did not answer now: bundles queue at once rather
-            # than each waiting out its own timeout; `adwatch timestamp` later
-            stamping.down(str(clock.get("why", "")))
+        clock, silent = await asyncio.to_thread(_clock_any, config.tsa_urls)
+        stamping = _Stamping(config.tsa_urls, config.tokens_wanted)
+        for url, why in silent.items():
+            # an authority that did not answer now: bundles queue for it at once
+            # rather than each waiting out its own timeout; `adwatch timestamp` later
+            stamping.down(why, url)
         gate = asyncio.Semaphore(config.capture_concurrency)
         done = 0
         stopping = asyncio.Event()
@@ -376,6 +439,10 @@ async def _run(
             if figures.sealed:
                 await asyncio.to_thread(stamping.stamp_head, store)
     figures.unstamped = len(store.unstamped())
+    figures.tokens_wanted = config.tokens_wanted
+    if figures.tokens_wanted > 1:
+        figures.by_tokens = _by_tokens(store, figures.bundle_ids)
+        figures.short = len(store.short_of(figures.tokens_wanted)) - figures.unstamped
     if figures.unstamped and not config.tsa_url:
         figures.tsa_problem = "no time-stamp authority configured (ADWATCH_TSA_URL)"
     figures.elapsed = time.monotonic() - started
@@ -513,42 +580,80 @@ class _NotKept(Exception):
 
 
 class _Stamping:
-    """The run's time-stamping: once the authority is down, the rest of the
-    run's bundles queue without each waiting out a timeout."""
+    """The run's time-stamping: each bundle gets a token from ``wanted``
+    different TSAs of ``urls`` (in the order listed); once an authority is
+    down, the rest of the run's bundles skip it without each waiting out a
+    timeout, and wait in the queue for it (or another) instead."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    def __init__(self, urls: str | tuple[str, ...], wanted: int = 1) -> None:
+        self.urls = (urls,) if isinstance(urls, str) else tuple(urls)
+        self.urls = tuple(u for u in self.urls if u)
+        self.url = self.urls[0] if self.urls else ""
+        self.wanted = wanted
         self.problem = ""
-        self._down = False
+        self._down: set[str] = set()
         self._lock = threading.Lock()
 
-    def down(self, why: str) -> None:
+    def down(self, why: str, url: str | None = None) -> None:
+        """``url`` (every TSA when None) is not reachable: ``why``."""
         with self._lock:
-            self._down, self.problem = True, why
+            self._down |= {url} if url else set(self.urls)
+            self.problem = why
+
+    def _up(self) -> list[str]:
+        with self._lock:
+            return [u for u in self.urls if u not in self._down]
 
     def stamp_head(self, store: EvidenceStore) -> None:
         """The ledger's head, at the end of a run that sealed bundles."""
-        with self._lock:
-            if self._down or not self.url:
-                return
-        outcome, why = stamp_head(store, self.url)
+        up = self._up()
+        if not up:
+            return
+        outcome, why = _stamp_head_any(store, tuple(up))
         if outcome in ("unavailable", "failed"):
             with self._lock:
                 self.problem = self.problem or f"ledger head not time-stamped: {why}"
 
     def stamp(self, store: EvidenceStore, bundle_id: str) -> bool:
-        if not self.url:
+        """Stamp a just sealed bundle; whether it has a token now."""
+        if not self.urls:
             return False
-        with self._lock:
-            if self._down:
+        if len(self.urls) == 1:  # one TSA: exactly as it always was
+            if not self._up():
                 return False
-        outcome, why = stamp_bundle(store, bundle_id, self.url)
-        if outcome == "unavailable":
-            self.down(why)
-        elif outcome == "failed":
+            outcome, why = stamp_bundle(store, bundle_id, self.url)
+            if outcome == "unavailable":
+                self.down(why)
+            elif outcome == "failed":
+                with self._lock:
+                    self.problem = why
+            return outcome == "stamped"
+        from evidence.timestamp import stamp_copies
+
+        with self._lock:
+            down = set(self._down)
+        known = set(down)
+        added, problems = stamp_copies(store, bundle_id, self.urls, self.wanted, down)
+        for url in down - known:
+            self.down(f"time-stamp authority {url} not reachable", url)
+        if problems:
             with self._lock:
-                self.problem = why
-        return outcome == "stamped"
+                self.problem = problems[-1]
+        return 1 in added
+
+
+def _clock_any(urls: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The clock against the first TSA listed that answers, and the TSAs that
+    did not answer (URL -> why) before it did."""
+    if not urls:
+        return _clock(""), {}
+    silent: dict[str, str] = {}
+    for url in urls:
+        clock = _clock(url)
+        if clock.get("checked") is not False:
+            return clock, silent
+        silent[url] = str(clock.get("why", ""))
+    return clock, silent
 
 
 def _profiles(config: AdwatchConfig) -> dict[str, SiteProfile]:
@@ -606,6 +711,7 @@ def _target(url: str, profile: SiteProfile | None, expect: tuple[str, ...] = ())
 def _count(figures: EvidenceFigures, entry: dict[str, Any]) -> None:
     figures.by_outcome[entry["outcome"]] += 1
     if entry.get("bundle_id"):
+        figures.bundle_ids.append(str(entry["bundle_id"]))
         figures.sealed += 1
         figures.by_status[entry["status"]] += 1
         figures.stamped += bool(entry.get("stamped"))

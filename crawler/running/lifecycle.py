@@ -60,17 +60,36 @@ def job_in_history(catalogue_uri: str, settings: Any, job: Any, say: Say) -> Ite
 
 @contextmanager
 def demo_authority(settings: Any, say: Say) -> Iterator[None]:
-    """The demo's own time-stamp authority (``adwatch tsa serve``) for the
-    block, unless one is set or nothing is captured."""
-    from evidence.tsa import tsa_process
+    """The demo's own time-stamp authorities (``adwatch tsa serve``) for the
+    block, unless one is set or nothing is captured: two of them, each with
+    its own keys and root (``<data dir>/tsa/`` and ``<data dir>/tsa/second/``),
+    so each bundle is stamped by two TSAs as ADWATCH_TSA_COPIES asks; their
+    roots are written together to ``<data dir>/tsa/roots.pem``, the trust
+    anchors the verifiers find there by default."""
+    from contextlib import ExitStack
+
+    from evidence.tsa import TSA_NAME, tsa_process
 
     if settings.get("ADWATCH_TSA_URL") or not settings.getbool("ADWATCH_CAPTURE"):
         yield
         return
     folder = Path(settings.get("ADWATCH_DATA_DIR")) / "tsa"
-    with tsa_process(folder) as url:
-        settings.set("ADWATCH_TSA_URL", url, priority="cmdline")
+    second = folder / "second"
+    with ExitStack() as running:
+        urls = [running.enter_context(tsa_process(folder))]
+        if settings.getint("ADWATCH_TSA_COPIES", 2) > 1:
+            urls.append(running.enter_context(tsa_process(second, f"{TSA_NAME} 2")))
+        roots = b"".join((f / "ca.pem").read_bytes() for f in (folder, second)[: len(urls)])
+        _write_if_changed(folder / "roots.pem", roots)
+        settings.set("ADWATCH_TSA_URL", ",".join(urls), priority="cmdline")
         if not settings.get("ADWATCH_TSA_CA"):
-            settings.set("ADWATCH_TSA_CA", str(folder / "ca.pem"), priority="cmdline")
-        say(f"time-stamp authority {url}")
+            settings.set("ADWATCH_TSA_CA", str(folder / "roots.pem"), priority="cmdline")
+        say(f"time-stamp authorit{'ies' if len(urls) > 1 else 'y'} {', '.join(urls)}")
         yield
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    if not path.exists() or path.read_bytes() != data:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)

@@ -435,7 +435,7 @@ def schedule_job(
         if url:
             extra += ["--base-url", url]
             say(f"demo web {url}")
-        if settings.get("ADWATCH_TSA_URL"):  # its root is <data dir>/tsa/ca.pem, found there
+        if settings.get("ADWATCH_TSA_URL"):  # the roots: <data dir>/tsa/roots.pem, found there
             env["ADWATCH_TSA_URL"] = settings.get("ADWATCH_TSA_URL")
 
         def ended(profile: Profile, job_id: str, ending: str) -> None:

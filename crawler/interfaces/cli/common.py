@@ -213,5 +213,6 @@ tsa_option = click.option(
     "tsa_url",
     envvar="ADWATCH_TSA_URL",
     default=None,
-    help="RFC 3161 time-stamp authority URL (default: ADWATCH_TSA_URL).",
+    help="RFC 3161 time-stamp authority URL, or several separated by commas: each bundle "
+    "is then stamped by ADWATCH_TSA_COPIES (2) of them (default: ADWATCH_TSA_URL).",
 )

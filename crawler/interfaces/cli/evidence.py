@@ -42,13 +42,13 @@ def _readonly_store(data_dir: str | None, ca_file: str | None) -> tuple[Any, Any
 
 
 def ca_option(help_text: str) -> Any:
-    """--ca: the time-stamp authority's trusted root(s), a PEM file."""
+    """--ca: the time-stamp authorities' trusted roots: a PEM file, or a folder of them."""
     return click.option(
         "--ca",
         "ca_file",
         envvar="ADWATCH_TSA_CA",
         default=None,
-        type=click.Path(dir_okay=False),
+        type=click.Path(),
         help=help_text,
     )
 
@@ -140,7 +140,10 @@ def recheck(
 @click.option("--all", "everything", is_flag=True, help="Every bundle in the ledger.")
 @click.option("--openssl", is_flag=True, help="Also check each token with `openssl ts -verify`.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per bundle.")
-@ca_option("PEM root(s) the TSA must chain to (default: ADWATCH_TSA_CA, or the demo TSA's).")
+@ca_option(
+    "PEM root(s) the TSAs must chain to, or a folder of *.pem (default: ADWATCH_TSA_CA, or "
+    "the demo TSAs')."
+)
 @data_dir_option
 def verify(
     bundles: tuple[str, ...],
@@ -261,7 +264,10 @@ def tsa_serve(folder: str | None, port: int, data_dir: str | None) -> None:
     help="New (or empty) folder to write the package to.",
 )
 @click.option("--zip", "make_zip", is_flag=True, help="Also write OUT.zip of the package.")
-@ca_option("PEM root(s) of the TSA, copied to tsa/ca.pem (default: ADWATCH_TSA_CA, or the demo's).")
+@ca_option(
+    "PEM root(s) of the TSAs, or a folder of *.pem, copied to tsa/ca.pem (default: "
+    "ADWATCH_TSA_CA, or the demo's)."
+)
 @data_dir_option
 @catalogue_option
 def export(
