@@ -71,8 +71,10 @@ def sites(check: bool, site_name: str | None, samples: tuple[str, ...]) -> None:
     except ProfileError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    names = max((len(p.name) for p, _ in listing), default=0) + 2
+    hosts = max((len(p.base_url) for p, _ in listing), default=0) + 2
     for p, where in listing:
-        click.echo(f"{p.name:<16}{p.channel:<8}{p.base_url:<32}{where:<26}{p.source}")
+        click.echo(f"{p.name:<{names}}{p.channel:<8}{p.base_url:<{hosts}}{where:<26}{p.source}")
 
 
 def _check_samples(profiles: list[Any], site_name: str | None, given: tuple[str, ...]) -> bool:
