@@ -409,3 +409,31 @@ def test_the_demo_starts_two_tsas_and_their_roots_are_trusted(tmp_path: Path) ->
     report = verify(store, None, later.tsa_ca, openssl=True)
     assert report.state == "passed", report.failures()
     assert report.bundles[0].tokens == ["CN=adwatch demo TSA", "CN=adwatch demo TSA 2"]
+
+
+def test_a_second_token_cut_short_is_interrupted_not_tampering(
+    tmp_path: Path, tsa_a: TsaServer, tsa_b: TsaServer, roots: Path
+) -> None:
+    """A process killed after writing timestamp-2.tsr, before its ledger line:
+    verify reports it as interrupted, and the next writer sets it aside; the
+    bundle keeps its first token and waits for the second again."""
+    from evidence.store import JOURNAL
+    from evidence.timestamp import request_token
+
+    store = EvidenceStore(tmp_path / "evidence")
+    bundle_id = sealed(store, 1)
+    stamp_pending(store, tsa_a.url)
+    tsr = request_token(bundle_id, tsa_b.url).tsr
+    made = f"bundles/{bundle_id}/timestamp-2.tsr"
+    entry = {COPY_KEY: bundle_id, "copy": 2, "tsr_sha256": sha256(tsr), "tsa": tsa_b.url}
+    (store.root / JOURNAL).write_bytes(canonical({"entry": entry, "made": made}))
+    (store.root / made).write_bytes(tsr)
+    report = verify(EvidenceStore(store.root, readonly=True), None, roots)
+    assert report.state == "passed", report.failures()
+    assert len(report.interrupted) == 1 and "timestamp-2.tsr" in report.interrupted[0]
+    EvidenceStore(store.root)  # the next writer
+    assert not (store.root / made).exists()
+    assert list((store.root / "interrupted").iterdir())
+    assert store.short_of(2) == [bundle_id]
+    assert stamp_pending(store, [tsa_a.url, tsa_b.url]).tokens == 1
+    assert verify(store, None, roots).state == "passed"
