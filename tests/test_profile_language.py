@@ -322,3 +322,84 @@ def test_a_click_that_brings_no_answer_says_which_page_is_missing(site):
     assert kept == 1
     assert meta[PAGING_META]["batch"] == 2
     assert "clicking 'button.next'" in meta[PAGING_META]["stopped"]
+
+
+# --- a result page built by a script (search.render: true) ----------------------
+
+RESULTS_SHELL = """<!doctype html><meta charset=utf-8><body><div id=list></div><script>
+setTimeout(function () {
+  fetch('/api/results').then(function (r) { return r.json(); }).then(function (d) {
+    d.forEach(function (x) {
+      var div = document.createElement('div'); div.className = 'r';
+      var a = document.createElement('a'); a.href = x.url; a.textContent = x.title;
+      var p = document.createElement('p'); p.textContent = x.text;
+      div.appendChild(a); div.appendChild(p); list.appendChild(div);
+    });
+  });
+}, 300);
+</script>"""
+SCRIPTED = [
+    {"url": "/l/1", "title": "逾期协商 当天停催", "text": "专业团队 加微信 ts-0101"},
+    {"url": "/l/2", "title": "征信修复 代理投诉", "text": "全国受理"},
+]
+
+
+class _ScriptedSearch(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path.startswith("/api/results"):
+            body, kind = json.dumps(SCRIPTED).encode(), "application/json"
+        elif self.path.startswith("/l/"):
+            body, kind = f"<h1>{self.path}</h1>".encode(), "text/html; charset=utf-8"
+        else:
+            body, kind = RESULTS_SHELL.encode(), "text/html; charset=utf-8"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_result_page_a_script_builds_is_read_after_the_browser_built_it(tmp_path):
+    import sqlite3
+
+    from tests.conftest import adwatch
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ScriptedSearch)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "scripted.yaml").write_text(
+        "name: scripted\nchannel: search\n"
+        f"base_url: {base}\nqueries: [停催]\n"
+        "search:\n"
+        '  url: "{base}/s?q={query}"\n'
+        "  render: true\n"
+        '  results: "#list > div.r"\n'
+        '  title: "a"\n'
+        '  link: "a::attr(href)"\n'
+        '  snippet: "p"\n',
+        encoding="utf-8",
+    )
+    try:
+        done = adwatch(
+            "crawl", "--site", "scripted", "--sites-dir", str(sites), "--base-url", base,
+            "-s", "ADWATCH_CAPTURE=False", "-s", "ADWATCH_XHR_WAIT=5",
+            data_dir=tmp_path / "data",
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr[-2000:]
+    db = sqlite3.connect(tmp_path / "data" / "catalogue.db")
+    try:
+        docs = [json.loads(d) for (d,) in db.execute("SELECT doc FROM records")]
+    finally:
+        db.close()
+    assert sorted(d["title"] for d in docs) == sorted(x["title"] for x in SCRIPTED)
+    assert any("ts-0101" in d["text"] for d in docs)

@@ -216,15 +216,18 @@ async def settle(
     timeout: float = 8.0,
     has_next: str = "",
     next_click: str = "",
+    wait_for: str = "",
 ) -> int:
     """Page method: wait for the page's first data answer, then page in place
     for each further batch (by clicking ``next_click``, else by scrolling)
     until no new answer comes or ``has_next``, a JMESPath over the last answer,
-    says there is no more.  Returns how many answers were kept (0 when the
-    page fired none, e.g. a block page).  Why paging stopped early is left in
+    says there is no more; then, given ``wait_for``, for that element.
+    Returns how many answers were kept (0 when the page fired none, e.g. a
+    block page, or when no data request was named).  Why paging stopped early is left in
     the request's ``PAGING_META`` for the spider to report."""
     capture = _captures.get(id(page))
     if capture is None:
+        await _wait_for(page, wait_for, timeout)
         return 0
     if not await capture.wait_next(0, timeout):
         return 0
@@ -240,7 +243,18 @@ async def settle(
             capture.paging.update(stopped=stopped, batch=seen + 1)
             break
     await _drain(capture)
+    await _wait_for(page, wait_for, timeout)
     return len(capture.bodies)
+
+
+async def _wait_for(page: Page, selector: str, timeout: float) -> None:
+    """Wait until the page shows ``selector`` (a result list a script builds
+    after its data came), at most ``timeout`` seconds; a page that never
+    shows it is read as it is (the spider says what it found)."""
+    if not selector:
+        return
+    with contextlib.suppress(PlaywrightError):
+        await page.wait_for_selector(selector, state="attached", timeout=timeout * 1000)
 
 
 async def _scroll_more(page: Page, capture: _Capture, timeout: float) -> str:
@@ -312,6 +326,7 @@ def browser_meta(
     has_next: str = "",
     next_click: str = "",
     xhr_match: str = "",
+    wait_for: str = "",
 ) -> dict[str, Any]:
     """Request meta for a page rendered in Chromium with data capture (the
     context name is set when the request is sent, by ContextRecycler)."""
@@ -328,6 +343,7 @@ def browser_meta(
                 timeout=timeout,
                 has_next=has_next,
                 next_click=next_click,
+                wait_for=wait_for,
             )
         ],
         XHR_META: xhr,

@@ -116,11 +116,11 @@ class ChannelSpider(scrapy.Spider):
         }
 
     def render_meta(
-        self, profile: SiteProfile, section: dict[str, Any], batches: int
+        self, profile: SiteProfile, section: dict[str, Any], batches: int, wait_for: str = ""
     ) -> dict[str, Any]:
         """Meta for a page that must be rendered in the browser; ``section``
         is the profile's ``search`` or ``detail`` (its xhr, xhr_match,
-        has_next and next_click)."""
+        has_next and next_click); ``wait_for`` an element to wait for."""
         return browser_meta(
             xhr=str(section.get("xhr") or ""),
             batches=batches,
@@ -129,6 +129,7 @@ class ChannelSpider(scrapy.Spider):
             has_next=str(section.get("has_next") or ""),
             next_click=str(section.get("next_click") or ""),
             xhr_match=str(section.get("xhr_match") or ""),
+            wait_for=wait_for,
         )
 
     def first_sighting(self, platform: str, url: str, drop: frozenset[str]) -> bool:

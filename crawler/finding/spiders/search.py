@@ -42,11 +42,14 @@ class SearchSpider(ChannelSpider):
         url = profile.url(
             profile.search["url"], query=profile.query_value(query), page=page, offset=offset
         )
+        meta = self.meta(profile, "results")
+        if profile.search.get("render"):  # a result list a script builds: through Chromium
+            meta.update(self.render_meta(profile, profile.search, 1, profile.search["results"]))
         return scrapy.Request(
             url,
             callback=self.parse_results,
             errback=self.fetch_failed,
-            meta=self.meta(profile, "results"),
+            meta=meta,
             cb_kwargs={"profile_name": profile.name, "query": query, "page": page},
         )
 
