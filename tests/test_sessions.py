@@ -294,3 +294,23 @@ def test_cdp_and_headed_are_refused_where_they_cannot_work(tmp_path, monkeypatch
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert login.returncode == 1 and "no display here" in login.stderr
+
+
+def test_a_profile_naming_no_session_reads_the_one_login_saved(tmp_path):
+    from crawler.finding.profile_folders import (
+        PACKAGED,
+        load_site_profiles,
+        saved_session,
+        with_saved_sessions,
+    )
+
+    profiles = load_site_profiles(PACKAGED)
+    assert not profiles["douyin"].storage_state
+    assert with_saved_sessions(profiles, tmp_path)["douyin"].storage_state == ""
+    saved = saved_session(tmp_path, "douyin")
+    saved.parent.mkdir()
+    saved.write_text('{"cookies": [], "origins": []}')
+    found = with_saved_sessions(profiles, tmp_path)
+    assert found["douyin"].storage_state == str(saved)
+    assert found["douyin"].context_kwargs()["storage_state"] == str(saved)
+    assert found["kuaishou"].storage_state == ""  # only the platform logged in to

@@ -35,6 +35,25 @@ def load_site_profiles(user_dir: Path | None = None) -> dict[str, SiteProfile]:
     return profiles
 
 
+def saved_session(data_dir: Path, name: str) -> Path:
+    """Where ``adwatch login NAME`` keeps a session a profile does not place."""
+    return data_dir / "sessions" / f"{name}.json"
+
+
+def with_saved_sessions(profiles: dict[str, SiteProfile], data_dir: Path) -> dict[str, SiteProfile]:
+    """Profiles that name no ``session.storage_state`` read the one ``adwatch
+    login`` saved under the data folder, when there is one: logging in is then
+    all a crawl of that platform needs."""
+    from dataclasses import replace
+
+    out = dict(profiles)
+    for name, profile in profiles.items():
+        saved = saved_session(data_dir, name)
+        if not profile.storage_state and saved.is_file():
+            out[name] = replace(profile, session=replace(profile.session, storage_state=str(saved)))
+    return out
+
+
 def origin(profile: SiteProfile, packaged_names: set[str]) -> str:
     """'packaged', 'user' or 'user, overrides packaged' for `adwatch sites`."""
     if is_packaged(profile):

@@ -46,7 +46,7 @@ from typing import Any, TextIO
 from scrapy.settings import BaseSettings
 
 from crawler.config import AdwatchConfig
-from crawler.finding.profile_folders import load_site_profiles
+from crawler.finding.profile_folders import load_site_profiles, with_saved_sessions
 from crawler.finding.profiles import SiteProfile
 from crawler.running.lifecycle import Outcome, UsageProblem, job_in_history
 from crawler.running.stopping import STOP_SIGNALS
@@ -658,7 +658,7 @@ def _clock_any(urls: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
 
 def _profiles(config: AdwatchConfig) -> dict[str, SiteProfile]:
     try:
-        return load_site_profiles(config.sites_dir)
+        return with_saved_sessions(load_site_profiles(config.sites_dir), config.data_dir)
     except ValueError as exc:  # captures go on with the generic markers only
         logger.error("site profiles not loaded for evidence capture: %s", exc)
         return {}

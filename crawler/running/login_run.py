@@ -8,7 +8,7 @@ from typing import Any
 
 from crawler.config import AdwatchConfig
 from crawler.finding.driving import LoginResult, login
-from crawler.finding.profile_folders import load_site_profiles
+from crawler.finding.profile_folders import load_site_profiles, saved_session
 from crawler.finding.profiles import ProfileError
 
 
@@ -30,12 +30,14 @@ def run_login(
             f"unknown site profile {platform!r}; known: {', '.join(sorted(profiles))}"
         )
     named = Path(profile.storage_state).expanduser() if profile.storage_state else None
-    target = out or named or config.data_dir / "sessions" / f"{platform}.json"
+    default = saved_session(config.data_dir, platform)
+    target = out or named or default
     launch = dict(settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"))
     done = login(profile, target, launch, cdp=cdp, timeout=timeout, tell=tell)
-    if named is None or named.resolve() != target.resolve():
+    reads = named or default  # a profile naming none reads the data folder's
+    if reads.resolve() != target.resolve():
         tell(
-            f"the {platform} profile ({profile.source}) reads its session from "
-            f"{named or 'nowhere yet'}: set session.storage_state: {target}"
+            f"the {platform} profile ({profile.source}) reads its session from {reads}: "
+            f"set session.storage_state: {target}"
         )
     return done

@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import AdwatchConfig, crawler_config
 from crawler.finding.browser import browser_meta
-from crawler.finding.profile_folders import load_site_profiles
+from crawler.finding.profile_folders import load_site_profiles, with_saved_sessions
 from crawler.finding.profiles import SiteProfile, select_profiles
 from crawler.finding.rejects import Reject, reason_of, send_reject
 from crawler.items import AdRecord, canonical_url
@@ -78,9 +78,10 @@ class ChannelSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ChannelSpider:
         spider: ChannelSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = crawler_config(crawler)
-        chosen = select_profiles(
-            load_site_profiles(spider.config.sites_dir), cls.channel, spider._sites_arg or None
+        profiles = with_saved_sessions(
+            load_site_profiles(spider.config.sites_dir), spider.config.data_dir
         )
+        chosen = select_profiles(profiles, cls.channel, spider._sites_arg or None)
         if spider.config.base_url:
             chosen = [p.with_base_url(spider.config.base_url) for p in chosen]
         spider.profiles = {p.name: p for p in chosen}

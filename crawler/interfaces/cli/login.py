@@ -16,7 +16,7 @@ from crawler.interfaces.cli.common import data_dir_option, invocation_settings, 
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Where to save the session (default: the profile's session.storage_state, "
-    "else <data>/sessions/PLATFORM.json).",
+    "else <data>/sessions/PLATFORM.json, which crawls read when the profile names none).",
 )
 @click.option(
     "--cdp",
