@@ -202,7 +202,8 @@ def _tsa_urls(value: Any) -> tuple[str, ...]:
         return tuple(tsa_list(value if isinstance(value, list | tuple) else str(value or "")))
     except ValueError as exc:
         raise ConfigError(
-            f"ADWATCH_TSA_URL must list http(s) URLs (commas or spaces between them): {exc}"
+            "ADWATCH_TSA_URL must be an http(s) URL, or several separated by commas or "
+            f"spaces: {exc}"
         ) from None
 
 
