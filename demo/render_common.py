@@ -38,8 +38,11 @@ def market_search_url(query: str, page_number: int = 1) -> str:
     return "/goofish/search?" + urlencode({"q": query, "page": page_number})
 
 
-def index_page(web: DemoWeb) -> str:
-    """Links to the three channel entry points and every query."""
+def index_page(
+    web: DemoWeb, twins: list[tuple[str, str, list[tuple[str, str]]]] | None = None
+) -> str:
+    """Links to the three channel entry points and every query, then each
+    twin's (``twins``: platform, name, [(query, url)], from demo.twins)."""
 
     def links(urls: list[tuple[str, str]]) -> str:
         return "".join(f'<li><a href="{esc(u)}">{esc(q)}</a></li>' for q, u in urls)
@@ -57,9 +60,7 @@ def index_page(web: DemoWeb) -> str:
         f'<ul class="queries" data-channel="market">'
         f"{links([(q.query, market_search_url(q.query)) for q in web.market])}</ul>"
     )
-    from demo.twins import entry_points  # the twins render with this module's helpers
-
-    for platform, name, urls in entry_points(web.twins):
+    for platform, name, urls in twins or []:
         body += (
             f'<h2 id="platform-{esc(platform)}">{esc(name)}</h2>'
             f'<ul class="queries" data-platform="{esc(platform)}">{links(urls)}</ul>'

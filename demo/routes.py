@@ -118,7 +118,9 @@ class Router:
         for item in web.listings.values():
             self._seller_items.setdefault(item.seller_id, []).append(item)
         self._exact: dict[str, Callable[[dict[str, list[str]], str], Response]] = {
-            "/": lambda qs, base: self._cached(("index",), lambda: html(index_page(web))),
+            "/": lambda qs, base: self._cached(
+                ("index",), lambda: html(index_page(web, twins.entry_points(web.twins)))
+            ),
             "/robots.txt": lambda qs, base: Response(
                 200, b"User-agent: *\nAllow: /\n", "text/plain; charset=utf-8"
             ),

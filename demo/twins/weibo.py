@@ -152,9 +152,25 @@ def _search(twin: Twin, query: str, number: int, base: str) -> dict[str, Any]:
     }
 
 
+# What m.weibo.cn's own script does with $render_data: draws the post in #app (the
+# page has no server-rendered text, so a browser capture sees only what this draws).
+_DRAW = (
+    "<script>(function () {"
+    "var s = $render_data.status || {}; var app = document.getElementById('app');"
+    "var who = document.createElement('h3'); who.className = 'm-text-cut';"
+    "who.textContent = (s.user || {}).screen_name || ''; app.appendChild(who);"
+    "var text = document.createElement('div'); text.className = 'weibo-text';"
+    "text.innerHTML = s.text || ''; app.appendChild(text);"
+    "(s.pics || []).forEach(function (p) {"
+    "var i = document.createElement('img'); i.src = p.url; app.appendChild(i); });"
+    "})();</script>"
+)
+
+
 def _detail_page(item: Post, base: str) -> str:
     render = [{"status": _mblog(item, base, True), "call": "1", "hotScheme": ""}]
     body = (
         f'<div id="app"></div><script>var $render_data = {script_json(render)}[0] || {{}};</script>'
+        + _DRAW
     )
     return page("微博正文 - 微博HTML5版", body)
