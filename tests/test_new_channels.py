@@ -1,26 +1,22 @@
-"""The six platform twins crawled end to end: one real `adwatch crawl` of
-demo-kuaishou, demo-xiaohongshu, demo-weibo (video channel: GraphQL behind one
-endpoint, a POSTed note search with a JavaScript-literal note page, a JSON URL
-with HTML text) and demo-bing, demo-so360, demo-sogou-wechat (search channel:
-`first=` offsets, paid blocks, /link redirects to WeChat articles), in real
-Chromium, scored per platform against the demo's ground truth: recall (the
-share of the platform's records stored, by URL) and detection (its ads
-labelled ad)."""
+"""The six platform twins crawled end to end (the session's real `adwatch
+crawl` of the demo web takes every demo profile): demo-kuaishou,
+demo-xiaohongshu, demo-weibo (video channel: GraphQL behind one endpoint, a
+POSTed note search with a JavaScript-literal note page, a JSON URL with HTML
+text) and demo-bing, demo-so360, demo-sogou-wechat (search channel: `first=`
+offsets, paid blocks, /link redirects to WeChat articles), in real Chromium,
+scored per platform against the demo's ground truth: recall (the share of the
+platform's records stored, by URL) and detection (its ads labelled ad)."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from demo.server import DemoServer
 from demo.twins import BY_PLATFORM
-from tests.conftest import CRAWL_SETTINGS, Crawl, adwatch
+from tests.conftest import Crawl
+from tests.test_crawl_e2e import stored_urls
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,31 +27,14 @@ DETECTION_FLOOR = 0.9  # over the six together; each platform has only a handful
 
 
 @pytest.fixture(scope="module")
-def six(demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
-    data_dir = tmp_path_factory.mktemp("six")
-    args = ["crawl", "--base-url", demo_server.base_url, "--max-pages", str(MAX_PAGES)]
-    for platform in PLATFORMS:
-        args += ["--site", platform]
-    for setting in CRAWL_SETTINGS:
-        args += ["-s", setting]
-    start = time.perf_counter()
-    done = adwatch(*args, data_dir=data_dir, timeout=600)
-    print(f"\ncrawl of the six twins: {time.perf_counter() - start:.1f} s")
-    return Crawl(data_dir, done.stdout, done.stderr, done.returncode)
+def six(crawl: Crawl) -> Crawl:
+    """The session's crawl of the whole demo web: its default profiles are the
+    nine demo platforms, the six twins among them."""
+    return crawl
 
 
 def stored(data_dir: Path) -> dict[str, dict[str, Any]]:
-    """Records in the catalogue by URL path+query (as the ground truth writes them)."""
-    db = sqlite3.connect(data_dir / "catalogue.db")
-    try:
-        docs = [json.loads(d) for (d,) in db.execute("SELECT doc FROM records")]
-    finally:
-        db.close()
-    out = {}
-    for doc in docs:
-        parts = urlsplit(doc["url"])
-        out[parts.path + (f"?{parts.query}" if parts.query else "")] = doc
-    return out
+    return stored_urls(data_dir)
 
 
 def wanted(ground_truth: list[dict[str, Any]], platform: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from demo import ads, content, texts_search, texts_video
 from demo.build_common import REPEAT_RATE, Registry
 from demo.model import Truth
-from demo.twins.model import Hit, Post, TwinQuery
+from demo.twins.model import Hit, Post, Twin, TwinQuery
 
 ALNUM = string.ascii_lowercase + string.digits
 HEX = "0123456789abcdef"
@@ -163,3 +163,26 @@ def queries_of(base: tuple[str, ...], size: int) -> list[str]:
             if len(out) == 2 * size:
                 return out
     return out
+
+
+def engine_twin(
+    reg: Registry,
+    rng: random.Random,
+    size: int,
+    platform: str,
+    queries: tuple[str, ...],
+    sizes: tuple[tuple[int, ...], ...],
+) -> Twin:
+    """A search engine's twin whose first page leads with paid results (the
+    first slot always, the second half the time): Bing's and 360's."""
+    twin = Twin(platform, "search", [])
+
+    def make(query: str, number: int, slot: int) -> Hit:
+        paid = number == 1 and slot < 2 and (slot == 0 or rng.random() < 0.5)
+        item = hit(reg, rng, query, reg.hexid(rng), sponsored=paid)
+        twin.hits[item.hit_id] = item
+        twin.tokens[item.token] = item.hit_id
+        return item
+
+    twin.queries = batches(rng, queries_of(queries, size), sizes, make)
+    return twin

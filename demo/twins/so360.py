@@ -37,17 +37,7 @@ SIZES = ((5, 3), (5,))
 
 
 def build(reg: Registry, rng: random.Random, size: int) -> Twin:
-    twin = Twin(PLATFORM, "search", [])
-
-    def make(query: str, number: int, slot: int) -> Hit:
-        paid = number == 1 and slot < 2 and (slot == 0 or rng.random() < 0.5)
-        item = _build.hit(reg, rng, query, reg.hexid(rng), sponsored=paid)
-        twin.hits[item.hit_id] = item
-        twin.tokens[item.token] = item.hit_id
-        return item
-
-    twin.queries = _build.batches(rng, _build.queries_of(QUERIES, size), SIZES, make)
-    return twin
+    return _build.engine_twin(reg, rng, size, PLATFORM, QUERIES, SIZES)
 
 
 def record_url(item: Hit) -> str:
