@@ -39,3 +39,14 @@ def test_a_plain_stream_gets_a_line_every_ten_seconds():
     progress.show()
     progress.show()  # within ten seconds of the last: nothing more
     assert stream.getvalue().count("\n") == 1 and "images read 0 (2 waiting)" in stream.getvalue()
+
+
+def test_the_summary_names_each_platform_s_records_when_there_are_several():
+    search = crawler_with(
+        {"adwatch/platform_records/demo-baidu": 7, "adwatch/platform_records/demo-bing": 2}
+    )
+    video = crawler_with({"adwatch/platform_records/demo-douyin": 5})
+    said = summary(Figures.of([search, video]), 1.0, "sqlite:///x", "r.jsonl")
+    assert "platforms:    3   (demo-baidu 7, demo-bing 2, demo-douyin 5)" in said
+    one = summary(Figures.of([video]), 1.0, "sqlite:///x", "r.jsonl")
+    assert "platforms:" not in one

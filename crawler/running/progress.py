@@ -29,6 +29,7 @@ class Figures:
     images_read: int = 0  # by OCR (a picture met before comes from the cache)
     images_waiting: int = 0  # in the OCR workers' queue: records wait for them
     by_channel: dict[str, int] = field(default_factory=dict)
+    by_platform: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, int] = field(default_factory=dict)
     blocked_platforms: dict[str, int] = field(default_factory=dict)
     finish_reasons: dict[str, str] = field(default_factory=dict)
@@ -51,6 +52,9 @@ class Figures:
                 if key.startswith("adwatch/records/"):
                     channel = key.rsplit("/", 1)[1]
                     f.by_channel[channel] = f.by_channel.get(channel, 0) + int(value)
+                elif key.startswith("adwatch/platform_records/"):
+                    platform = key.split("/", 2)[2]
+                    f.by_platform[platform] = f.by_platform.get(platform, 0) + int(value)
                 elif key.startswith("adwatch/rejects/"):
                     reason = key.rsplit("/", 1)[1]
                     f.reject_reasons[reason] = f.reject_reasons.get(reason, 0) + int(value)
@@ -134,6 +138,9 @@ def summary(figures: Figures, elapsed: float, catalogue_uri: str, rejects_path: 
     for channel in ("search", "video", "market"):
         lines.append(f"  {channel:<8}{figures.by_channel.get(channel, 0):>6}")
     lines.append(f"  {'total':<8}{figures.records:>6}")
+    if len(figures.by_platform) > 1:
+        platforms = ", ".join(f"{k} {v}" for k, v in sorted(figures.by_platform.items()))
+        lines.append(f"platforms:    {len(figures.by_platform)}   ({platforms})")
     if figures.images_read:
         lines.append(f"images read:  {figures.images_read}   (OCR; pictures met before are cached)")
     lines.append(f"likely ads:   {figures.ads}   (suspect: {figures.suspects})")
