@@ -39,6 +39,7 @@ from demo.takedown import PageKey, PageStates, page_key
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
+TWIN_PAGE = "twin"  # PageKey kind of a twin's page: ("twin", path?query)
 
 
 @dataclass
@@ -192,22 +193,38 @@ class Router:
 
     def resolve(self, url_or_path: str) -> PageKey:
         """The record page a URL or path names; ValueError unless it is a
-        landing, video or item page of this web."""
+        landing, video or item page of this web, or a page a twin answers
+        (keyed by its path and query as asked for)."""
         key = page_key(url_or_path)
         pages: dict[str, dict[str, Any]] = {
             "landing": self.web.landings,
             "video": self.web.videos,
             "item": self.web.listings,
         }
-        if key is None or key[1] not in pages[key[0]]:
+        if key is not None and key[1] in pages[key[0]]:
+            return key
+        twin = self._twin_key(url_or_path)
+        if twin is None:
             raise ValueError(f"not a landing, video or item page of this web: {url_or_path!r}")
-        return key
+        return twin
+
+    def _twin_key(self, url_or_path: str) -> PageKey | None:
+        parts = urlsplit(url_or_path.strip())
+        if not parts.path.startswith(twins.PREFIXES):
+            return None
+        qs = parse_qs(parts.query, keep_blank_values=True)
+        if twins.answer(self.web.twins, "GET", parts.path, qs, b"", "http://demo") is None:
+            return None
+        return TWIN_PAGE, parts.path + (f"?{parts.query}" if parts.query else "")
 
     def take_down(self, url_or_path: str) -> None:
         self.pages.take_down(self.resolve(url_or_path))
 
     def edit(self, url_or_path: str, new_text: str) -> None:
-        self.pages.edit(self.resolve(url_or_path), new_text)
+        key = self.resolve(url_or_path)
+        if key[0] == TWIN_PAGE:
+            raise ValueError(f"a twin's page can be taken down, not edited: {url_or_path!r}")
+        self.pages.edit(key, new_text)
 
     def restore(self, url_or_path: str) -> None:
         self.pages.restore(self.resolve(url_or_path))
@@ -234,6 +251,8 @@ class Router:
             resp = self._video_page(path[7:], base)
         elif path.startswith("/img/"):
             resp = self._image(path[5:])
+        elif path.startswith(twins.PREFIXES) and self.pages.get((TWIN_PAGE, target))[1]:
+            resp = html(render_search.removed_page(), 404)  # taken down while served
         elif path.startswith(twins.PREFIXES) and (
             found := twins.answer(self.web.twins, request.method, path, qs, request.body, base)
         ):

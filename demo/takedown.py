@@ -2,8 +2,10 @@
 something to find: a record's page can vanish, change its text, come back.
 
 Only the pages a record points at can change: search landing pages
-(/l/ID), video pages (/video/ID) and listings (/item?id=ID).  Result pages,
-search APIs and seller pages keep listing them, as real indexes lag behind.
+(/l/ID), video pages (/video/ID) and listings (/item?id=ID), and any page a
+platform twin answers (demo/routes.py keys those by path and query; they can
+be taken down, not edited).  Result pages, search APIs and seller pages keep
+listing them, as real indexes lag behind.
 """
 
 from __future__ import annotations

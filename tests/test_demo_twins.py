@@ -250,3 +250,24 @@ def test_text_contacts_are_in_the_twins_pages(base: str, web: DemoWeb, records) 
                 assert normalise(contact["value"]) in text, (rec["url"], contact)
                 checked += 1
     assert checked >= 15
+
+
+def test_a_twin_s_record_page_can_be_taken_down_and_restored(
+    server: DemoServer, base: str, records: list[dict[str, Any]]
+) -> None:
+    """`adwatch recheck` has something to find on the twins too: the page a
+    record points at answers 404 while taken down, as it was once restored."""
+    for platform in ("demo-weibo", "demo-kuaishou", "demo-so360"):
+        url = next(r["url"] for r in records if r["platform"] == platform)
+        before = fetch(base + url)
+        server.take_down(base + url)
+        try:
+            status, _, body = fetch(base + url)
+            assert status == 404 and body != before[2], url
+        finally:
+            server.restore(base + url)
+        assert fetch(base + url)[0] == before[0]
+    with pytest.raises(ValueError, match="taken down, not edited"):
+        server.edit(base + next(r["url"] for r in records if r["platform"] == "demo-weibo"), "x")
+    with pytest.raises(ValueError):
+        server.take_down(base + "/weibo/detail/0")  # no such post

@@ -512,10 +512,10 @@ class AccessLog:
         self._lock = threading.Lock()
         handle = server.router.handle
 
-        def logged(path: str, host: str) -> Any:
+        def logged(path: str, host: str, *more: Any) -> Any:
             with self._lock:
                 self.hits.append((time.monotonic(), path))
-            return handle(path, host)
+            return handle(path, host, *more)
 
         server.router.handle = logged  # type: ignore[method-assign]
 

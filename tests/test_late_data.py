@@ -53,7 +53,7 @@ def late_answers(server: DemoServer, offset: str, times: int) -> list[int]:
 
 def crawl(server: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     data = tmp_path_factory.mktemp("scroll")
-    args = ["crawl", "--base-url", server.base_url, "--channel", "video", "--query", QUERY]
+    args = ["crawl", "--base-url", server.base_url, "--site", "demo-douyin", "--query", QUERY]
     args += ["--ocr-engine", "none"]
     for setting in [*CRAWL_SETTINGS, f"ADWATCH_XHR_WAIT={XHR_WAIT}", "RETRY_TIMES=1"]:
         args += ["-s", setting]
@@ -64,7 +64,11 @@ def crawl(server: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl
 
 def wanted(server: DemoServer) -> list[str]:
     truth = ground_truth_lines(server.web)
-    return [g["url"] for g in expected(truth) if g["channel"] == "video" and g["query"] == QUERY]
+    return [
+        g["url"]
+        for g in expected(truth)
+        if g["platform"] == "demo-douyin" and g["query"] == QUERY
+    ]
 
 
 def test_a_late_answer_to_the_scroll_is_waited_out_by_reading_the_list_again(

@@ -192,14 +192,14 @@ def test_a_crawl_killed_inside_a_redirect_loop_stores_its_record_and_reject_once
     with DemoServer(generate(7, 1), port=0, slow_seconds=SLOW_SECONDS) as demo:
         answer = demo.router.handle
 
-        def kill_in_the_loop(path: str, host: str) -> object:
+        def kill_in_the_loop(path: str, host: str, *more: object) -> object:
             """The real demo's answer; at the KILL_AT_HOP-th hop of the loop, the
             crawl (its process group) is killed first, as kill -9 would."""
             if path.startswith("/loop/"):
                 hops.append(path)
                 if len(hops) == KILL_AT_HOP and crawl is not None:
                     os.killpg(crawl.pid, signal.SIGKILL)
-            return answer(path, host)
+            return answer(path, host, *more)  # type: ignore[arg-type]
 
         demo.router.handle = kill_in_the_loop
         cmd = [sys.executable, "-m", "crawler.interfaces.cli", "crawl", "--channel", "search"]
