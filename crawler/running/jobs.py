@@ -235,7 +235,9 @@ ENDINGS = {
 
 def close_job(catalogue_uri: str, profile: str, kind: str, job_id: str, ending: str) -> None:
     """Give a run the scheduler launched its ending, unless the run recorded
-    one itself: a child killed or crashed leaves its line "running", or none."""
+    one itself: a child killed or crashed leaves its line "running", or none.
+    A run stopped at its time limit is a timeout even when it had time to call
+    itself "interrupted" (the SIGTERM it got was the scheduler's, not a person's)."""
     from evidence.index import open_catalogue
 
     try:
@@ -247,7 +249,8 @@ def close_job(catalogue_uri: str, profile: str, kind: str, job_id: str, ending: 
     except Exception:
         logger.exception("job %s not read", job_id)
         return
-    if found is not None and found.get("status") != "running":
+    overrides = ending == "timeout" and (found or {}).get("status") == "interrupted"
+    if found is not None and found.get("status") != "running" and not overrides:
         return
     known = {k: v for k, v in (found or {}).items() if k in Job.__dataclass_fields__}
     job = Job(**{"profile": profile, "kind": kind, "id": job_id, **known})
