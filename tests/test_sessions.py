@@ -314,3 +314,45 @@ def test_a_profile_naming_no_session_reads_the_one_login_saved(tmp_path):
     assert found["douyin"].storage_state == str(saved)
     assert found["douyin"].context_kwargs()["storage_state"] == str(saved)
     assert found["kuaishou"].storage_state == ""  # only the platform logged in to
+
+
+def test_a_captcha_on_a_logged_in_platform_is_a_block_not_an_expired_session(tmp_path):
+    """The order of the checks: a page that says the login is gone, then a block
+    page (which has no logged-in mark either), then the missing mark."""
+    import asyncio
+    from dataclasses import replace
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.finding.blocking import BlockDetectionMiddleware
+    from crawler.finding.profiles import BlockRule, Session
+    from crawler.finding.rejects import SessionExpiredError
+    from crawler.finding.spiders.search import SearchSpider
+
+    crawler = get_crawler(SearchSpider, {"ADWATCH_DATA_DIR": str(tmp_path)})
+    spider = SearchSpider.from_crawler(crawler)
+    crawler.spider = spider
+    profile = spider.profiles["demo-baidu"]
+    session = Session(logged_in=".avatar", expired=BlockRule(statuses=(), urls=("passport",)))
+    spider.profiles["demo-baidu"] = replace(profile, session=session)
+    middleware = BlockDetectionMiddleware.from_crawler(crawler)
+
+    def page(url: str, body: str) -> tuple[Request, HtmlResponse]:
+        request = Request(url, meta={"adwatch_platform": "demo-baidu", "adwatch_kind": "results"})
+        return request, HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request)
+
+    request, response = page("http://127.0.0.1:1/s?wd=x", "<p>请完成下列验证后继续</p>")
+    again = middleware.process_response(request, response)
+    assert isinstance(again, Request)  # blocked: paused and asked again
+    request, response = page("http://127.0.0.1:1/s?wd=y", '<p class="avatar">我</p><div>结果</div>')
+    assert middleware.process_response(request, response) is response
+    request, response = page("http://127.0.0.1:1/s?wd=z", "<div>结果</div>")
+    with pytest.raises(SessionExpiredError, match=r"session\.logged_in"):
+        middleware.process_response(request, response)
+    later = Request("http://127.0.0.1:1/s?wd=w", meta={"adwatch_platform": "demo-baidu"})
+    with pytest.raises(SessionExpiredError, match="adwatch login demo-baidu"):
+        asyncio.run(middleware.process_request(later))
+    other = Request("http://127.0.0.1:1/x", meta={"adwatch_platform": "demo-douyin"})
+    assert asyncio.run(middleware.process_request(other)) is None  # only that platform stops

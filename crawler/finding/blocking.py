@@ -91,11 +91,17 @@ class BlockDetectionMiddleware:
         assert stats is not None
         # Pages per platform: the denominator of its block rate (job history, alerts).
         stats.inc_value(f"adwatch/pages/{profile.name}")
-        expired = self._session_gone(profile, request, response.status, body, urls, answers, texts)
+        # a page that says the login is gone; else a block page; else, a list page
+        # without the logged-in mark (a captcha page lacks it too: a block, first)
+        expired = profile.session.expired.matches(response.status, body, urls, answers, texts)
+        reason = (
+            "" if expired else profile.block.matches(response.status, body, urls, answers, texts)
+        )
+        if not expired and not reason:
+            expired = _not_logged_in(profile, request, body)
         if expired:
             self._expire(profile.name, expired, request.url)
             raise SessionExpiredError(_expired_text(profile.name, expired))
-        reason = profile.block.matches(response.status, body, urls, answers, texts)
         state = self._state.setdefault(profile.name, _Backoff())
         if not reason:
             state.level = 0
@@ -123,31 +129,6 @@ class BlockDetectionMiddleware:
         )
         return _retry(request, retries + 1)
 
-    def _session_gone(
-        self,
-        profile: SiteProfile,
-        request: Request,
-        status: int,
-        body: str,
-        urls: tuple[str, ...],
-        answers: tuple[Any, ...],
-        texts: tuple[str, ...],
-    ) -> str:
-        """Why the page shows the platform's session is gone, or ''."""
-        session = profile.session
-        found = (
-            session.expired.matches(status, body, urls, answers, texts) if session.checked else ""
-        )
-        if found:
-            return found
-        listing = request.meta.get("adwatch_kind") == "results"
-        if session.logged_in and listing and body.lstrip()[:1] == "<":
-            from parsel import Selector
-
-            if not Selector(text=body).css(session.logged_in):
-                return f"no element matches session.logged_in {session.logged_in!r}"
-        return ""
-
     def _expire(self, platform: str, reason: str, url: str) -> None:
         if platform in self._expired:
             return
@@ -156,6 +137,18 @@ class BlockDetectionMiddleware:
         assert stats is not None
         stats.set_value(f"{SESSION_EXPIRED_STAT}{platform}", f"{reason} at {url[:300]}")
         logger.error("%s", _expired_text(platform, reason) + f" (at {url})")
+
+
+def _not_logged_in(profile: SiteProfile, request: Request, body: str) -> str:
+    """Why an HTML list page shows no sign of being logged in, or ''."""
+    mark = profile.session.logged_in
+    if not mark or request.meta.get("adwatch_kind") != "results" or body.lstrip()[:1] != "<":
+        return ""
+    from parsel import Selector
+
+    if Selector(text=body).css(mark):
+        return ""
+    return f"no element matches session.logged_in {mark!r}"
 
 
 def _expired_text(platform: str, reason: str) -> str:

@@ -153,10 +153,6 @@ class Session:
     expired: BlockRule = field(default_factory=lambda: BlockRule(statuses=()))
     login_url: str = ""
 
-    @property
-    def checked(self) -> bool:
-        return bool(self.logged_in or self.expired or self.expired.statuses)
-
 
 def _session(path: Path, raw: Any) -> Session:
     if raw is None:
