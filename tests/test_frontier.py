@@ -54,6 +54,7 @@ from tests.conftest import CRAWL_SETTINGS, ROOT, SLOW_SECONDS
 from tests.test_crawl_e2e import expected
 
 SPIDERS = ("search", "video", "market")
+ORIGINAL_PLATFORMS = ("demo-baidu", "demo-douyin", "demo-xianyu")  # the two-worker crawl's
 
 
 # --- settings ---------------------------------------------------------------
@@ -560,6 +561,15 @@ def _worker(base_url: str, data_dir: Path, db: Path, frontier: dict[str, Any]) -
         "crawl",
         "--base-url",
         base_url,
+        # the three original platforms: their pictures belong to one record each, so
+        # a picture fetched twice is a page fetched twice (the twins share pictures
+        # across posts, and a remade record's pictures come again: see docs/issue note)
+        "--site",
+        "demo-baidu",
+        "--site",
+        "demo-douyin",
+        "--site",
+        "demo-xianyu",
         "--data-dir",
         str(data_dir),
         "--catalogue",
@@ -705,7 +715,7 @@ def test_two_workers_one_killed_crawl_every_url_once_and_lose_none(tmp_path):
     assert loop_and_captcha  # the check above did see the retried pages
 
     # Nothing lost: the reachable records of the ground truth are in the catalogue
-    want = expected(ground_truth)
+    want = [g for g in expected(ground_truth) if g["platform"] in ORIGINAL_PLATFORMS]
     found = [g for g in want if _norm(g["url"]) in by_url]
     missing = [g["url"] for g in want if _norm(g["url"]) not in by_url]
     assert len(found) / len(want) >= 0.95, f"{len(found)} of {len(want)}: {missing[:20]}"
