@@ -296,6 +296,16 @@ async def _drain(capture: _Capture) -> None:
 
 
 def _satisfies(body: str, expression: str) -> bool:
+    """An answer of the operation ``xhr_match`` names (unreadable: not kept)."""
+    return _says(body, expression, unreadable=False)
+
+
+def _more(body: str, has_next: str) -> bool:
+    """Whether ``has_next`` says more is coming (unreadable: go on and see)."""
+    return _says(body, has_next, unreadable=True)
+
+
+def _says(body: str, expression: str, *, unreadable: bool) -> bool:
     import json
 
     from crawler.finding.extract import json_path
@@ -303,18 +313,7 @@ def _satisfies(body: str, expression: str) -> bool:
     try:
         return bool(json_path(json.loads(body), expression))
     except ValueError:
-        return False
-
-
-def _more(body: str, has_next: str) -> bool:
-    import json
-
-    from crawler.finding.extract import json_path
-
-    try:
-        return bool(json_path(json.loads(body), has_next))
-    except ValueError:
-        return True
+        return unreadable
 
 
 def browser_meta(

@@ -81,6 +81,17 @@ class BlockRule:
         return bool(self.markers or self.urls or self.data or self.selectors)
 
 
+def _check_jmespath(path: Path, where: str, expression: str) -> None:
+    """A JMESPath expression that compiles, or a ProfileError naming the key."""
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        jmespath.compile(expression)
+    except JMESPathError as exc:
+        raise ProfileError(f"{path}: {where}: not valid JMESPath: {exc}") from None
+
+
 def _check_css(path: Path, where: str, css: str) -> None:
     """A CSS selector parsel can use, or a ProfileError naming the key."""
     from cssselect import SelectorError
@@ -112,16 +123,8 @@ def _rule(path: Path, where: str, raw: Any, statuses: tuple[int, ...]) -> BlockR
             raise ProfileError(f"{path}: {where}.{key} must be text or a list of texts")
         return tuple(value)
 
-    import jmespath
-    from jmespath.exceptions import JMESPathError
-
     for expression in texts("data"):
-        try:
-            jmespath.compile(expression)
-        except JMESPathError as exc:
-            raise ProfileError(
-                f"{path}: {where}.data {expression!r}: not JMESPath: {exc}"
-            ) from None
+        _check_jmespath(path, f"{where}.data {expression!r}", expression)
     for css in texts("selectors"):
         _check_css(path, f"{where}.selectors", css)
     given = raw.get("statuses")
@@ -311,20 +314,12 @@ REQUIRED: dict[str, dict[str, tuple[str, ...]]] = {
 def _check_language(path: Path, search: dict[str, Any], detail: dict[str, Any]) -> None:
     """The keys whose values have a fixed form: JMESPath expressions compile,
     enumerations hold a known value, numbers are numbers."""
-    import jmespath
-    from jmespath.exceptions import JMESPathError
-
     from crawler.finding.extract import DATA_ENCODINGS
 
     for section, values in (("search", search), ("detail", detail)):
         for key in ("xhr_match", "has_next"):
-            expression = values.get(key)
-            if expression is None:
-                continue
-            try:
-                jmespath.compile(str(expression))
-            except JMESPathError as exc:
-                raise ProfileError(f"{path}: {section}.{key}: not valid JMESPath: {exc}") from None
+            if values.get(key) is not None:
+                _check_jmespath(path, f"{section}.{key}", str(values[key]))
         for key in ("next_click", "xhr"):
             if key in values and (not isinstance(values[key], str) or not values[key].strip()):
                 raise ProfileError(f"{path}: {section}.{key} must be a non-empty string")
@@ -345,16 +340,10 @@ def _check_sponsored(path: Path, channel: str, search: dict[str, Any]) -> None:
     fields = search.get("fields")
     if channel == "search" or not isinstance(fields, dict) or "sponsored" not in fields:
         return
-    import jmespath
-    from jmespath.exceptions import JMESPathError
-
     expression = fields["sponsored"]
     if not isinstance(expression, str) or not expression.strip():
         raise ProfileError(f"{path}: search.fields.sponsored must be a JMESPath expression")
-    try:
-        jmespath.compile(expression)
-    except JMESPathError as exc:
-        raise ProfileError(f"{path}: search.fields.sponsored: not valid JMESPath: {exc}") from None
+    _check_jmespath(path, "search.fields.sponsored", expression)
 
 
 def _queries(path: Path, raw: Any) -> tuple[tuple[str, ...], dict[str, str]]:
